@@ -1,0 +1,1 @@
+edigw_SOURCES += src/cli/main.c

@@ -1,0 +1,3 @@
+/* edigw main — placeholder replaced by the CLI module. */
+#include "util/util.h"
+int main(void) { return 0; }

@@ -1,0 +1,103 @@
+/*
+ * config — edigw.conf and partners/<id>.conf into typed structs.
+ *
+ * Format (doc/edigw.conf.5): one "key = value" per line, '#' starts a
+ * comment, blank lines ignored, keys are lower-case words joined by '.'
+ * and '-'. Relative paths are relative to the directory of the file that
+ * names them. Unknown keys, repeated keys and bad values are errors that
+ * name the file and line; loading collects every error, not just the first.
+ */
+#ifndef EDIGW_CONFIG_H
+#define EDIGW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/* Parser limits for partner data; defaults in edigw.conf, overrides per partner. */
+struct cfg_limits {
+	uint64_t max_file_size;         /* limit.max-file-size, default 512M */
+	uint64_t max_segment_len;       /* limit.max-segment-length, default 64k */
+	uint64_t max_element_len;       /* limit.max-element-length, default 4096 */
+	uint64_t max_elements;          /* limit.max-elements, default 512 */
+	uint64_t max_segments_per_txn;  /* limit.max-segments-per-transaction, default 200000 */
+	uint64_t max_loop_depth;        /* limit.max-loop-depth, default 32 */
+};
+
+struct cfg_x12_id {
+	char qualifier[3]; /* ISA05/07 qualifier, 2 chars */
+	char id[16];       /* ISA06/08, 1..15 chars */
+	char gs_id[16];    /* GS02/03, 2..15 chars */
+};
+
+enum cfg_ack { CFG_ACK_997 = 0, CFG_ACK_999, CFG_ACK_NONE };
+enum cfg_ta1 {
+	CFG_TA1_ON_ERROR = 0, /* when ISA14 = 1, and always when the envelope is in error (default) */
+	CFG_TA1_REQUESTED,    /* only when ISA14 = 1 */
+	CFG_TA1_NEVER
+};
+
+/* A document type the partner sends us and the map that reads it. */
+struct cfg_doc {
+	char type[8];   /* "850" */
+	char *map_path; /* absolute or relative to the cwd, resolved at load */
+	size_t line;    /* where it was configured */
+};
+
+struct cfg_partner {
+	char *id;          /* file base name; [A-Za-z0-9._-] */
+	char *name;
+	char *file;        /* path of the .conf */
+	struct cfg_x12_id x12;
+	int has_x12;
+	char *drop_dir;    /* local drop directory, or NULL */
+	struct cfg_doc *docs;
+	size_t ndocs;
+	enum cfg_ack ack;
+	enum cfg_ta1 ta1;
+	uint64_t dup_window_s;   /* duplicate-window, default from edigw.conf (30d) */
+	struct cfg_limits limits;
+};
+
+struct cfg_erp {
+	char kind[32];    /* canonical record kind, e.g. "order" */
+	char *profile;    /* ERP profile (map file) path */
+	size_t line;
+};
+
+struct config {
+	char *file;           /* path of edigw.conf */
+	char *spool_root;     /* spool, default "spool" */
+	char *ledger_path;    /* ledger, default <spool>/ledger.db */
+	char *erp_dir;        /* erp-dir, required */
+	char *erp_test_dir;   /* erp-test-dir, default <erp-dir>/test */
+	char *partners_dir;   /* partners-dir, default "partners" */
+	char *canonical_rng;  /* canonical-schema, default <datadir>/doc/canonical.rng */
+	uint64_t poll_interval_s; /* poll-interval, default 30s */
+	char *log_level;      /* log-level: error, warning, info, debug */
+	struct cfg_x12_id us; /* our.x12.qualifier / our.x12.id / our.x12.gs-id */
+	struct cfg_limits limits;
+	uint64_t dup_window_s;
+	struct cfg_erp *erp;  /* erp.<kind> = profile */
+	size_t nerp;
+	struct cfg_partner *partners;
+	size_t npartners;
+};
+
+/* Built-in defaults for limits. */
+void cfg_limits_default(struct cfg_limits *l);
+
+/* Load edigw.conf and every partners-dir/<id>.conf. All errors go to d (file and line);
+ * returns 0 when there were none, -EINVAL otherwise (*out is then NULL). */
+int config_load(struct config **out, const char *path, struct diag_list *d);
+void config_free(struct config *c);
+
+/* Lookups (borrowed pointers; NULL when none). */
+const struct cfg_partner *config_partner(const struct config *c, const char *id);
+const struct cfg_partner *config_partner_by_x12(const struct config *c, const char *qualifier,
+						const char *id);
+const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char *type);
+const char *config_erp_profile(const struct config *c, const char *kind);
+
+#endif

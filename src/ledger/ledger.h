@@ -1,0 +1,101 @@
+/*
+ * ledger — what we know about documents, in SQLite (WAL): documents and
+ * their state events, outbound control numbers per partner and level,
+ * the inbound duplicate registry and outbound acknowledgment records.
+ *
+ * All access goes through this narrow interface so that another backend
+ * can be added. Control numbers are allocated inside the caller's open
+ * transaction (ledger_begin/ledger_commit), so a number is either recorded
+ * with the document that used it or not allocated at all.
+ */
+#ifndef EDIGW_LEDGER_H
+#define EDIGW_LEDGER_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct ledger;
+
+/* Open or create the ledger database (WAL, busy timeout, schema migration). */
+int ledger_open(struct ledger **out, const char *path);
+void ledger_free(struct ledger *l);
+
+/* Explicit transaction (BEGIN IMMEDIATE). Calls nest by counting; only the outermost commits. */
+int ledger_begin(struct ledger *l);
+int ledger_commit(struct ledger *l);
+void ledger_rollback(struct ledger *l);
+
+/* One document: an inbound transaction set, an inbound interchange that failed as a
+ * whole, or an outbound ack/document. Strings may be NULL. */
+struct ledger_doc {
+	const char *job_id;        /* spool job holding the original (inbound) or the output */
+	const char *doc_key;       /* unique within the job: "1.1.1" (interchange.group.txn), "ack.1" */
+	const char *partner;
+	const char *direction;     /* "in" or "out" */
+	const char *standard;      /* "x12" */
+	const char *doc_type;      /* "850", "997", "999", "TA1", "interchange" */
+	const char *sender, *receiver;
+	const char *icn, *gcn, *tcn; /* ISA13, GS06, ST02 */
+	const char *business_key;  /* PO number etc. */
+	const char *state;         /* "received", "accepted", "rejected", "held", "failed", "written", ... */
+	const char *reason;
+	const char *output;        /* path of the file written for it, if any */
+	int test;                  /* ISA15 = T */
+};
+
+/* Insert or update (by job_id + doc_key) a document and append an event with its state
+ * and reason. *out_id gets the row id (may be NULL). */
+int ledger_doc_put(struct ledger *l, const struct ledger_doc *d, int64_t *out_id);
+/* Append an event for a job (doc_key NULL: the job as a whole). */
+int ledger_event(struct ledger *l, const char *job_id, const char *doc_key, const char *state,
+		 const char *reason);
+
+enum ledger_ctl { LEDGER_CTL_ISA = 0, LEDGER_CTL_GS, LEDGER_CTL_ST };
+
+/* Next control number for (partner, level): 1..999999999, rolling over to 1. Must be
+ * called inside ledger_begin/commit. */
+int ledger_next_control(struct ledger *l, const char *partner, enum ledger_ctl lvl, uint64_t *out);
+
+/* Control numbers and time of an outbound ack, allocated once per (job, key): a second
+ * call with the same job and key returns what the first allocated (crash → rerun gives
+ * identical bytes). ngroups numbers are allocated for GS06 and ST02 (same count). */
+struct ledger_ack_ctl {
+	uint64_t isa13;
+	uint64_t *gs06; /* ngroups entries, allocated */
+	uint64_t *st02;
+	size_t ngroups;
+	time_t created;
+};
+int ledger_ack_controls(struct ledger *l, const char *partner, const char *job_id,
+			const char *key, size_t ngroups, struct ledger_ack_ctl *out);
+void ledger_ack_ctl_clear(struct ledger_ack_ctl *c);
+
+/* Duplicate registry. ledger_dup_find: is (sender, receiver, icn) already recorded within
+ * window_s seconds by a job other than job_id? 1 = yes (*first_job allocated), 0 = no. */
+int ledger_dup_find(struct ledger *l, const char *sender, const char *receiver, const char *icn,
+		    const char *job_id, uint64_t window_s, char **first_job);
+/* Record an interchange (idempotent per job_id + sender + receiver + icn). */
+int ledger_dup_record(struct ledger *l, const char *sender, const char *receiver, const char *icn,
+		      const char *sha256, const char *job_id);
+
+/* History rows for `edigw track`: documents matching key (job id, business key, ISA13,
+ * GS06 or ST02) and their events, oldest first. cb is called once per event row. */
+struct ledger_track_row {
+	const char *job_id, *doc_key, *partner, *direction, *doc_type, *business_key;
+	const char *icn, *gcn, *tcn;
+	const char *doc_state, *output;
+	const char *event_time, *event_state, *event_reason;
+};
+int ledger_track(struct ledger *l, const char *key,
+		 int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx, int *nrows);
+
+/* Recent failures (state rejected/failed/held), newest first, at most limit. */
+int ledger_recent_failures(struct ledger *l, int limit,
+			   int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx);
+
+/* Counts of documents by state (for status). cb per (direction, state, count). */
+int ledger_state_counts(struct ledger *l,
+			int (*cb)(void *ctx, const char *direction, const char *state, int64_t n),
+			void *ctx);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * map — map files: an EDI analyst's table saying where each canonical field
+ * comes from (doc/edigw-map.5). This version reads X12 transaction sets
+ * into canonical records; the same language is meant to grow to EDIFACT,
+ * CSV, fixed-width, XML and outbound documents.
+ *
+ * A map may extend another map ("extends PATH") and replace or add lines,
+ * so a partner overlay is a few lines, not a copy.
+ */
+#ifndef EDIGW_MAP_H
+#define EDIGW_MAP_H
+
+#include <libxml/tree.h>
+
+#include "util/util.h"
+#include "x12/x12.h"
+
+struct map;
+
+/* Load and check a map file (following extends, at most 8 deep). Every problem goes to d
+ * with the map file and line. Returns 0 when there were no errors. */
+int map_load(struct map **out, const char *path, struct diag_list *d);
+void map_free(struct map *m);
+/* Lint a map: syntax plus checks that need a schema (canonical fields known to the
+ * RELAX NG schema at rng_path when non-NULL, required fields set). */
+int map_check(const char *path, const char *rng_path, struct diag_list *d);
+
+/* What the map reads and writes, borrowed: source standard ("x12"), document type
+ * ("850"), output record kind ("order"). */
+const char *map_source_standard(const struct map *m);
+const char *map_source_type(const struct map *m);
+const char *map_target_kind(const struct map *m);
+
+/* Apply an inbound X12 map to one transaction set. Builds the canonical record (*out,
+ * also on errors, caller frees with xmlFreeDoc) and adds every data problem to errs with
+ * its X12 code and position (segment position from ST = 1, element, component).
+ * *business_key gets the record's key (e.g. PO number) if the map names one (allocated
+ * or NULL). Returns 0, or <0 on an internal failure. */
+int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out,
+		  struct x12_errlist *errs, char **business_key);
+
+#endif

@@ -1,0 +1,22 @@
+## Check suites: one per module (tests/check_<module>.c), sharing tests/testutil.{c,h}.
+## Module owners add theirs in tests/<module>.mk.
+noinst_LIBRARIES += tests/libtestutil.a
+tests_libtestutil_a_SOURCES = tests/testutil.c tests/testutil.h
+tests_libtestutil_a_CFLAGS = $(TEST_CFLAGS)
+TEST_LDADD_ALL = tests/libtestutil.a $(TEST_LDADD)
+
+check_PROGRAMS += tests/check_util
+tests_check_util_SOURCES = tests/check_util.c
+tests_check_util_CFLAGS = $(TEST_CFLAGS)
+tests_check_util_LDADD = $(TEST_LDADD_ALL)
+
+include tests/spool.mk
+include tests/ledger.mk
+include tests/config.mk
+include tests/x12.mk
+include tests/canon.mk
+include tests/map.mk
+include tests/ack.mk
+include tests/gateway.mk
+
+TESTS += $(check_PROGRAMS)

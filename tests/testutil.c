@@ -1,0 +1,209 @@
+/* testutil.c — helpers shared by the Check suites (see testutil.h). */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *tu_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/edigw-test-XXXXXX", base && *base ? base : "/tmp");
+	char *d = mkdtemp(tmpl);
+	if (!d) {
+		perror("mkdtemp");
+		abort();
+	}
+	return strdup(d);
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb; (void)flag; (void)ftw;
+	return remove(p);
+}
+
+void tu_rmtree(const char *path)
+{
+	if (path && !getenv("EDIGW_KEEP_TMP"))
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_srcpath(const char *rel)
+{
+	const char *s = getenv("EDIGW_SRCDIR");
+	size_t n = strlen(s ? s : ".") + strlen(rel) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", s ? s : ".", rel);
+	return p;
+}
+
+char *tu_corpus(void)
+{
+	const char *c = getenv("EDIGW_CORPUS");
+	struct stat st;
+	if (!c || stat(c, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return strdup(c);
+}
+
+char *tu_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	size_t r;
+	while ((r = fread(b + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (cap - n < 2) {
+			cap *= 2;
+			b = realloc(b, cap);
+		}
+	}
+	fclose(f);
+	b[n] = '\0';
+	if (len)
+		*len = n;
+	return b;
+}
+
+int tu_write(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, len, f);
+	return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted list of visible regular files. */
+static char **list_files(const char *dir, int *n)
+{
+	DIR *d = opendir(dir);
+	*n = -1;
+	if (!d)
+		return NULL;
+	char **v = NULL;
+	int cnt = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char p[4096];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		v = realloc(v, sizeof *v * (cnt + 1));
+		v[cnt++] = strdup(e->d_name);
+	}
+	closedir(d);
+	if (cnt)
+		qsort(v, cnt, sizeof *v, cmpstr);
+	*n = cnt;
+	return v;
+}
+
+int tu_count_files(const char *dir)
+{
+	int n;
+	char **v = list_files(dir, &n);
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return n;
+}
+
+char *tu_first_file(const char *dir)
+{
+	int n;
+	char **v = list_files(dir, &n);
+	char *r = n > 0 ? v[0] : NULL;
+	for (int i = 1; i < n; i++)
+		free(v[i]);
+	free(v);
+	return r;
+}
+
+int tu_run(char **out, const char *const *args)
+{
+	const char *bin = getenv("EDIGW_BIN");
+	if (!bin)
+		bin = "./edigw";
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		int n = 0;
+		while (args[n])
+			n++;
+		char **argv = calloc(n + 2, sizeof *argv);
+		argv[0] = (char *)bin;
+		for (int i = 0; i < n; i++)
+			argv[i + 1] = (char *)args[i];
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap);
+	ssize_t r;
+	while ((r = read(pfd[0], b + len, cap - len - 1)) > 0 || (r < 0 && errno == EINTR)) {
+		if (r < 0)
+			continue;
+		len += r;
+		if (cap - len < 2) {
+			cap *= 2;
+			b = realloc(b, cap);
+		}
+	}
+	b[len] = '\0';
+	close(pfd[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (out)
+		*out = b;
+	else
+		free(b);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+char *tu_replace(const char *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0;
+	for (const char *p = s; (p = strstr(p, from)); p += fl)
+		n++;
+	char *r = malloc(strlen(s) + n * (tl > fl ? tl - fl : 0) + 1);
+	char *w = r;
+	const char *p = s, *q;
+	while ((q = strstr(p, from))) {
+		memcpy(w, p, q - p);
+		w += q - p;
+		memcpy(w, to, tl);
+		w += tl;
+		p = q + fl;
+	}
+	memcpy(w, p, strlen(p) + 1);
+	return r;
+}

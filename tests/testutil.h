@@ -1,0 +1,32 @@
+/*
+ * testutil — helpers shared by the Check suites: temporary directories,
+ * fixture paths, reading files, running the real edigw binary.
+ */
+#ifndef EDIGW_TESTUTIL_H
+#define EDIGW_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A fresh temporary directory (removed by tu_rmtree); allocated path. */
+char *tu_tmpdir(void);
+/* rm -rf of a directory tree we created. */
+void tu_rmtree(const char *path);
+/* $EDIGW_SRCDIR/rel (or ./rel). Allocated. */
+char *tu_srcpath(const char *rel);
+/* $EDIGW_CORPUS or NULL when that folder does not exist. Allocated. */
+char *tu_corpus(void);
+/* Whole file as a NUL-terminated string (NULL if missing); length in *len if non-NULL. */
+char *tu_read(const char *path, size_t *len);
+/* Write a file (creating/truncating). Returns 0 on success. */
+int tu_write(const char *path, const void *data, size_t len);
+/* Count the regular files in a directory that do not start with '.'; -1 if missing. */
+int tu_count_files(const char *dir);
+/* First regular file name (sorted) in dir, or NULL. Allocated. */
+char *tu_first_file(const char *dir);
+/* Run $EDIGW_BIN with argv (NULL-terminated, argv[0] excluded); capture stdout+stderr
+ * into *out (allocated, may be NULL). Returns the exit status, or -1 on signal. */
+int tu_run(char **out, const char *const *args);
+/* Replace every occurrence of `from` with `to` in s. Allocated. */
+char *tu_replace(const char *s, const char *from, const char *to);
+
+#endif
