@@ -52,6 +52,7 @@ struct cfg_partner {
 	struct cfg_x12_id x12;
 	int has_x12;
 	char *drop_dir;    /* local drop directory, or NULL */
+	size_t drop_line;  /* line of drop, 0 when unset (added: for `edigw config check`) */
 	struct cfg_doc *docs;
 	size_t ndocs;
 	enum cfg_ack ack;
@@ -73,7 +74,7 @@ struct config {
 	char *erp_dir;        /* erp-dir, required */
 	char *erp_test_dir;   /* erp-test-dir, default <erp-dir>/test */
 	char *partners_dir;   /* partners-dir, default "partners" */
-	char *canonical_rng;  /* canonical-schema, default <datadir>/doc/canonical.rng */
+	char *canonical_rng;  /* canonical-schema, default <dir of edigw.conf>/doc/canonical.rng */
 	uint64_t poll_interval_s; /* poll-interval, default 30s */
 	char *log_level;      /* log-level: error, warning, info, debug */
 	struct cfg_x12_id us; /* our.x12.qualifier / our.x12.id / our.x12.gs-id */

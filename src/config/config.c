@@ -1,0 +1,1106 @@
+/*
+ * config.c — edigw.conf and partners/<id>.conf into struct config.
+ *
+ * Functions: config_load reads edigw.conf, then every partners-dir/<id>.conf
+ * (sorted), then checks across files; config_free releases it all; the
+ * config_* lookups return borrowed pointers into the loaded config.
+ *
+ * Loading is two passes per file: read_entries splits the file into
+ * key/value entries (comments, trimming, line/file size caps, UTF-8 and
+ * control-character checks, repeated keys), then apply_* turns each entry
+ * into a typed field using the key table below. Every problem is recorded
+ * in the caller's diag_list with file and line and loading goes on, so one
+ * run reports every error; the diagnostics of each file are then put in
+ * line order.
+ *
+ * Ownership: struct config owns every string and array it points to;
+ * config_free releases them. Limits: a config file is at most 1 MiB, a line
+ * at most 4096 bytes (without its line end). Config files are written by
+ * the operator, not by partners, but values still end up in logs and
+ * envelopes, so they must be UTF-8 without control characters and the X12
+ * identities must be free of the usual X12 delimiters.
+ */
+#include "config/config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CFG_MAX_LINE 4096
+#define CFG_MAX_FILE (1024 * 1024)
+#define CFG_MAX_KIND 31 /* sizeof cfg_erp.kind - 1 */
+#define SHOW_MAX 64     /* bytes of a value or key echoed in a message */
+
+#define KIB 1024ull
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * 1024 * 1024)
+#define DAY 86400ull
+
+/* ------------------------------------------------------------ key table */
+
+/* Where a key may appear. */
+#define W_MAIN 1
+#define W_PARTNER 2
+
+enum vtype {
+	V_PATH,     /* a path, resolved against the file's directory */
+	V_TEXT,     /* free UTF-8 text */
+	V_SIZE,     /* parse_size, in [min, max] */
+	V_DURATION, /* parse_duration, in [min, max] */
+	V_COUNT,    /* plain decimal, in [min, max] */
+	V_ENUM,     /* one of choices */
+	V_X12Q,     /* X12 qualifier */
+	V_X12ID,    /* X12 interchange id */
+	V_X12GS,    /* X12 application (GS) id */
+	V_PID,      /* partner id */
+};
+
+enum slot {
+	S_SPOOL,
+	S_LEDGER,
+	S_ERP_DIR,
+	S_ERP_TEST_DIR,
+	S_PARTNERS_DIR,
+	S_CANONICAL,
+	S_POLL,
+	S_LOG_LEVEL,
+	S_OUR_Q,
+	S_OUR_ID,
+	S_OUR_GS,
+	S_DUP_WINDOW,
+	S_LIM_FILE,
+	S_LIM_SEG,
+	S_LIM_ELEM_LEN,
+	S_LIM_ELEMS,
+	S_LIM_SEGS,
+	S_LIM_DEPTH,
+	S_ID,
+	S_NAME,
+	S_X12_Q,
+	S_X12_ID,
+	S_X12_GS,
+	S_DROP,
+	S_ACK,
+	S_TA1,
+	S_COUNT
+};
+
+struct keydef {
+	const char *name;
+	enum slot slot;
+	enum vtype type;
+	int where;
+	uint64_t min, max;       /* V_SIZE, V_DURATION, V_COUNT */
+	const char *min_s, *max_s; /* the same, as the user writes them */
+	const char *const *choices; /* V_ENUM, NULL-terminated */
+};
+
+static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
+static const char *const acks[] = { "997", "999", "none", NULL };
+static const char *const ta1s[] = { "on-error", "requested", "never", NULL };
+
+#define WB (W_MAIN | W_PARTNER)
+static const struct keydef keydefs[] = {
+	{ "spool", S_SPOOL, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "ledger", S_LEDGER, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "erp-dir", S_ERP_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "erp-test-dir", S_ERP_TEST_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "partners-dir", S_PARTNERS_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "canonical-schema", S_CANONICAL, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "poll-interval", S_POLL, V_DURATION, W_MAIN, 1, DAY, "1s", "1d", NULL },
+	{ "log-level", S_LOG_LEVEL, V_ENUM, W_MAIN, 0, 0, NULL, NULL, log_levels },
+	{ "our.x12.qualifier", S_OUR_Q, V_X12Q, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "our.x12.id", S_OUR_ID, V_X12ID, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "our.x12.gs-id", S_OUR_GS, V_X12GS, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "duplicate-window", S_DUP_WINDOW, V_DURATION, WB, 3600, 3650 * DAY, "1h", "3650d",
+	  NULL },
+	{ "limit.max-file-size", S_LIM_FILE, V_SIZE, WB, KIB, 4 * GIB, "1k", "4G", NULL },
+	{ "limit.max-segment-length", S_LIM_SEG, V_SIZE, WB, 106, 16 * MIB, "106", "16M", NULL },
+	{ "limit.max-element-length", S_LIM_ELEM_LEN, V_SIZE, WB, 1, MIB, "1", "1M", NULL },
+	{ "limit.max-elements", S_LIM_ELEMS, V_COUNT, WB, 16, 100000, "16", "100000", NULL },
+	{ "limit.max-segments-per-transaction", S_LIM_SEGS, V_COUNT, WB, 4, 10000000, "4",
+	  "10000000", NULL },
+	{ "limit.max-loop-depth", S_LIM_DEPTH, V_COUNT, WB, 1, 1000, "1", "1000", NULL },
+	{ "id", S_ID, V_PID, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "name", S_NAME, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "x12.qualifier", S_X12_Q, V_X12Q, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "x12.id", S_X12_ID, V_X12ID, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "x12.gs-id", S_X12_GS, V_X12GS, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "drop", S_DROP, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "ack", S_ACK, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, acks },
+	{ "ta1", S_TA1, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, ta1s },
+};
+#define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
+
+/* Set built-in limit defaults. */
+void cfg_limits_default(struct cfg_limits *l)
+{
+	l->max_file_size = 512 * MIB;
+	l->max_segment_len = 64 * KIB;
+	l->max_element_len = 4096;
+	l->max_elements = 512;
+	l->max_segments_per_txn = 200000;
+	l->max_loop_depth = 32;
+}
+
+/* The cfg_limits field a limit.* slot sets. */
+static uint64_t *limit_field(struct cfg_limits *l, enum slot s)
+{
+	switch (s) {
+	case S_LIM_FILE: return &l->max_file_size;
+	case S_LIM_SEG: return &l->max_segment_len;
+	case S_LIM_ELEM_LEN: return &l->max_element_len;
+	case S_LIM_ELEMS: return &l->max_elements;
+	case S_LIM_SEGS: return &l->max_segments_per_txn;
+	case S_LIM_DEPTH: return &l->max_loop_depth;
+	default: return NULL;
+	}
+}
+
+/* ----------------------------------------------------------- file lexing */
+
+struct entry {
+	char *key;
+	char *val;     /* NULL when the value was already reported as bad */
+	size_t line;
+	size_t first;  /* line of the first setting when repeated, else 0 */
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
+
+/* Free the entries of one file. */
+static void entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].key);
+		free(e->v[i].val);
+	}
+	free(e->v);
+	memset(e, 0, sizeof *e);
+}
+
+/* Escaped, truncated copy of bytes for a message. */
+static char *show(struct span s)
+{
+	return escape_bytes(s.p, s.n, SHOW_MAX);
+}
+
+/* Check a value is UTF-8 without control characters (C0, DEL, C1). Returns 0, or
+ * 1 for a control character (its code point in *cp), 2 for bad UTF-8; *at = offset. */
+static int value_problem(struct span v, size_t *at, unsigned *cp)
+{
+	const unsigned char *s = (const unsigned char *)v.p;
+	size_t i = 0, n = v.n;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len;
+		unsigned lo = 0x80, hi = 0xBF;
+		*at = i;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f) {
+				*cp = c;
+				return 1;
+			}
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			if (c == 0xE0)
+				lo = 0xA0;
+			else if (c == 0xED)
+				hi = 0x9F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			if (c == 0xF0)
+				lo = 0x90;
+			else if (c == 0xF4)
+				hi = 0x8F;
+		} else {
+			return 2;
+		}
+		if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+			return 2;
+		for (size_t k = 2; k < len; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+				return 2;
+		if (c == 0xC2 && s[i + 1] < 0xA0) { /* U+0080..U+009F */
+			*cp = s[i + 1];
+			return 1;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+/* Order entry indexes by key, then line. */
+static const struct entries *g_sort_entries;
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = &g_sort_entries->v[*(const size_t *)a];
+	const struct entry *y = &g_sort_entries->v[*(const size_t *)b];
+	int r = strcmp(x->key, y->key);
+	if (r)
+		return r;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Mark each repeated key with the line of its first setting (n log n). */
+static void mark_repeats(struct entries *e)
+{
+	if (e->n < 2)
+		return;
+	size_t *ix = xcalloc(e->n, sizeof *ix);
+	for (size_t i = 0; i < e->n; i++)
+		ix[i] = i;
+	g_sort_entries = e;
+	qsort(ix, e->n, sizeof *ix, entry_cmp);
+	g_sort_entries = NULL;
+	size_t first = 0;
+	for (size_t i = 1; i < e->n; i++) {
+		if (strcmp(e->v[ix[i]].key, e->v[ix[first]].key) == 0)
+			e->v[ix[i]].first = e->v[ix[first]].line;
+		else
+			first = i;
+	}
+	free(ix);
+}
+
+/* Parse one line (without its line end) into e, or report why not. */
+static void lex_line(struct entries *e, const char *path, size_t lineno, struct span line,
+		     struct diag_list *d)
+{
+	/* '#' at the start or after a blank starts a comment */
+	for (size_t i = 0; i < line.n; i++) {
+		if (line.p[i] == '#' && (i == 0 || line.p[i - 1] == ' ' || line.p[i - 1] == '\t')) {
+			line.n = i;
+			break;
+		}
+	}
+	line = span_trim(line);
+	if (line.n == 0)
+		return;
+	const char *eq = memchr(line.p, '=', line.n);
+	if (!eq) {
+		diag_error(d, path, lineno, "expected 'key = value'");
+		return;
+	}
+	struct span key = span_trim((struct span){ line.p, (size_t)(eq - line.p) });
+	struct span val = span_trim((struct span){ eq + 1, line.n - (size_t)(eq + 1 - line.p) });
+	if (key.n == 0) {
+		diag_error(d, path, lineno, "missing key before '='");
+		return;
+	}
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 32;
+		e->v = xrealloc(e->v, e->cap * sizeof *e->v);
+	}
+	struct entry *en = &e->v[e->n++];
+	en->key = span_dup(key);
+	en->val = NULL;
+	en->line = lineno;
+	en->first = 0;
+	char *k = show(key);
+	size_t at = 0;
+	unsigned cp = 0;
+	int prob = value_problem(val, &at, &cp);
+	/* column of the offending byte, 1-based within the line */
+	size_t col = (size_t)(val.p - line.p) + at + 1;
+	if (val.n == 0)
+		diag_error(d, path, lineno, "empty value for '%s'", k);
+	else if (prob == 1 && cp < 0x80)
+		diag_error(d, path, lineno, "control character 0x%02x in value of '%s' (column %zu)",
+			   cp, k, col);
+	else if (prob == 1)
+		diag_error(d, path, lineno,
+			   "control character U+%04X in value of '%s' (column %zu)", cp, k, col);
+	else if (prob == 2)
+		diag_error(d, path, lineno, "invalid UTF-8 in value of '%s' (column %zu)", k, col);
+	else
+		en->val = span_dup(val);
+	free(k);
+}
+
+/* Read path into entries. Returns 0, or a negative errno when the file could not be read
+ * (already reported). Line-level problems are reported and do not fail. */
+static int read_entries(struct entries *e, const char *path, struct diag_list *d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = file_read_all(path, CFG_MAX_FILE, &b);
+	if (rc == -EFBIG) {
+		diag_error(d, path, 0, "file is larger than 1 MiB (%d bytes)", CFG_MAX_FILE);
+		goto out;
+	} else if (rc == -ELOOP) {
+		diag_error(d, path, 0, "cannot read file: it is a symbolic link");
+		goto out;
+	} else if (rc == -EINVAL) {
+		diag_error(d, path, 0, "cannot read file: not a regular file");
+		goto out;
+	} else if (rc < 0) {
+		diag_error(d, path, 0, "cannot read file: %s", strerror(-rc));
+		goto out;
+	}
+	const char *p = b.data, *end = b.data + b.len;
+	size_t lineno = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct span line = { p, (size_t)((nl ? nl : end) - p) };
+		p = nl ? nl + 1 : end;
+		lineno++;
+		if (line.n && line.p[line.n - 1] == '\r')
+			line.n--; /* CRLF line end */
+		if (line.n > CFG_MAX_LINE) {
+			diag_error(d, path, lineno, "line is longer than %d bytes", CFG_MAX_LINE);
+			continue;
+		}
+		lex_line(e, path, lineno, line, d);
+	}
+	mark_repeats(e);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* ------------------------------------------------------ diagnostics order */
+
+struct diag_ix {
+	struct diag d;
+	size_t i;
+};
+
+/* Line order; whole-file diagnostics (line 0) last; stable. */
+static int diag_ix_cmp(const void *a, const void *b)
+{
+	const struct diag_ix *x = a, *y = b;
+	size_t lx = x->d.line ? x->d.line : SIZE_MAX, ly = y->d.line ? y->d.line : SIZE_MAX;
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Put the diagnostics recorded since index `from` in line order. */
+static void diag_sort_from(struct diag_list *d, size_t from)
+{
+	size_t n = d->n - from;
+	if (n < 2)
+		return;
+	struct diag_ix *t = xcalloc(n, sizeof *t);
+	for (size_t i = 0; i < n; i++) {
+		t[i].d = d->v[from + i];
+		t[i].i = i;
+	}
+	qsort(t, n, sizeof *t, diag_ix_cmp);
+	for (size_t i = 0; i < n; i++)
+		d->v[from + i] = t[i].d;
+	free(t);
+}
+
+/* --------------------------------------------------------- value parsing */
+
+/* Edit distance between a and b (both at most 64 bytes; else a large number). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	size_t row[65];
+	if (na > 64 || nb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[nb];
+}
+
+/* Report an unknown key, with a hint when one is likely. */
+static void unknown_key(struct diag_list *d, const char *path, const struct entry *en,
+			int where)
+{
+	char *k = show(span_cstr(en->key));
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX, klen = strlen(en->key);
+	size_t maxd = klen / 3 < 1 ? 1 : klen / 3 > 3 ? 3 : klen / 3;
+	for (size_t i = 0; i < NKEYDEFS; i++) {
+		if (!(keydefs[i].where & where))
+			continue;
+		size_t dist = edit_distance(en->key, keydefs[i].name);
+		if (dist < bestd) {
+			bestd = dist;
+			best = keydefs[i].name;
+		}
+	}
+	int other = -1;
+	for (size_t i = 0; i < NKEYDEFS; i++)
+		if (strcmp(en->key, keydefs[i].name) == 0)
+			other = keydefs[i].where;
+	if (where == W_PARTNER && strncmp(en->key, "erp.", 4) == 0)
+		other = W_MAIN;
+	if (where == W_MAIN && strncmp(en->key, "document.", 9) == 0)
+		other = W_PARTNER;
+	if (other == W_MAIN)
+		diag_error(d, path, en->line, "unknown key '%s' (it belongs in edigw.conf)", k);
+	else if (other == W_PARTNER)
+		diag_error(d, path, en->line, "unknown key '%s' (it belongs in a partner file)", k);
+	else if (best && bestd <= maxd)
+		diag_error(d, path, en->line, "unknown key '%s' (did you mean '%s'?)", k, best);
+	else
+		diag_error(d, path, en->line, "unknown key '%s'", k);
+	free(k);
+}
+
+/* Report a value that does not parse, with what is allowed. */
+static void bad_value(struct diag_list *d, const char *path, const struct entry *en,
+		      const char *allowed)
+{
+	char *v = show(span_cstr(en->val));
+	diag_error(d, path, en->line, "bad value '%s' for '%s' (%s)", v, en->key, allowed);
+	free(v);
+}
+
+/* Whether c may appear in an X12 id: printable ASCII but not a common delimiter. */
+static int x12_char(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && !strchr("*~:^|>", c);
+}
+
+/* Check an X12 id or GS id of min..15 characters. */
+static int x12_id_ok(const char *s, size_t min)
+{
+	size_t n = strlen(s);
+	if (n < min || n > 15)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!x12_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Check an X12 qualifier: exactly 2 of [0-9A-Z]. */
+static int x12_qual_ok(const char *s)
+{
+	if (strlen(s) != 2)
+		return 0;
+	for (size_t i = 0; i < 2; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* Parse a numeric value (size, duration or count) within the key's range. */
+static int parse_number(struct diag_list *d, const char *path, const struct entry *en,
+			const struct keydef *kd, uint64_t *out)
+{
+	uint64_t v = 0;
+	int rc;
+	const char *what;
+	if (kd->type == V_SIZE) {
+		rc = parse_size(en->val, &v);
+		what = "expected a size: digits with an optional k, M or G suffix";
+	} else if (kd->type == V_DURATION) {
+		rc = parse_duration(en->val, &v);
+		what = "expected a duration: digits with an optional s, m, h or d suffix";
+	} else {
+		rc = str_to_u64(en->val, &v);
+		what = "expected a whole number";
+	}
+	if (rc == -EINVAL) {
+		bad_value(d, path, en, what);
+		return -EINVAL;
+	}
+	if (rc < 0 || v < kd->min || v > kd->max) {
+		char *s = show(span_cstr(en->val));
+		diag_error(d, path, en->line, "value '%s' for '%s' is out of range (allowed: %s to %s)",
+			   s, en->key, kd->min_s, kd->max_s);
+		free(s);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A parsed value of any type. */
+struct value {
+	uint64_t u; /* numbers, enum index */
+	const char *s; /* strings: borrowed from the entry */
+};
+
+/* Parse and check en's value by its key's type. 0 or a negative errno (reported). */
+static int parse_value(struct diag_list *d, const char *path, const struct entry *en,
+		       const struct keydef *kd, struct value *out)
+{
+	out->s = en->val;
+	out->u = 0;
+	switch (kd->type) {
+	case V_PATH:
+	case V_TEXT:
+		return 0;
+	case V_SIZE:
+	case V_DURATION:
+	case V_COUNT:
+		return parse_number(d, path, en, kd, &out->u);
+	case V_ENUM: {
+		struct buf b;
+		buf_init(&b, 0);
+		for (size_t i = 0; kd->choices[i]; i++) {
+			if (strcmp(en->val, kd->choices[i]) == 0) {
+				out->u = i;
+				buf_free(&b);
+				return 0;
+			}
+			buf_printf(&b, "%s%s", i ? ", " : "allowed: ", kd->choices[i]);
+		}
+		bad_value(d, path, en, b.data);
+		buf_free(&b);
+		return -EINVAL;
+	}
+	case V_X12Q:
+		if (x12_qual_ok(en->val))
+			return 0;
+		bad_value(d, path, en, "exactly 2 characters of 0-9 and A-Z");
+		return -EINVAL;
+	case V_X12ID:
+		if (x12_id_ok(en->val, 1))
+			return 0;
+		bad_value(d, path, en, "1 to 15 printable ASCII characters, none of * ~ : ^ | >");
+		return -EINVAL;
+	case V_X12GS:
+		if (x12_id_ok(en->val, 2))
+			return 0;
+		bad_value(d, path, en, "2 to 15 printable ASCII characters, none of * ~ : ^ | >");
+		return -EINVAL;
+	case V_PID:
+		if (name_is_safe(en->val))
+			return 0;
+		bad_value(d, path, en,
+			  "letters, digits, '.', '_' and '-', not starting with '.', at most 128 "
+			  "characters");
+		return -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* The key definition for a key name valid in `where`, or NULL. */
+static const struct keydef *keydef_find(const char *key, int where)
+{
+	for (size_t i = 0; i < NKEYDEFS; i++)
+		if ((keydefs[i].where & where) && strcmp(keydefs[i].name, key) == 0)
+			return &keydefs[i];
+	return NULL;
+}
+
+/* Copy a checked X12 field (length already validated) into its fixed array. */
+static void x12_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= cap)
+		abort(); /* validated by parse_value: a bug if reached */
+	memcpy(dst, src, n + 1);
+}
+
+/* Whether s is 1..max characters of [a-z-]. */
+static int erp_kind_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CFG_MAX_KIND)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Whether s is 3..6 characters of [0-9A-Z]. */
+static int doc_type_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n > 6)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* Report a repeated key. */
+static void repeated(struct diag_list *d, const char *path, const struct entry *en)
+{
+	char *k = show(span_cstr(en->key));
+	diag_error(d, path, en->line, "repeated key '%s' (first set at line %zu)", k, en->first);
+	free(k);
+}
+
+/* ------------------------------------------------------------- edigw.conf */
+
+/* What the main file set, for defaults and cross checks. */
+struct main_state {
+	size_t line[S_COUNT]; /* where each key was set, 0 = not set */
+	int ok[S_COUNT];      /* its value was valid */
+};
+
+/* Add an erp.<kind> entry. */
+static void apply_erp(struct config *c, const char *path, const struct entry *en,
+		      struct diag_list *d)
+{
+	const char *kind = en->key + 4;
+	if (!erp_kind_ok(kind)) {
+		char *k = show(span_cstr(kind)), *key = show(span_cstr(en->key));
+		diag_error(d, path, en->line,
+			   "bad ERP record kind '%s' in '%s' (1 to %d characters of a-z and '-')", k,
+			   key, CFG_MAX_KIND);
+		free(k);
+		free(key);
+		return;
+	}
+	if (!en->val)
+		return;
+	c->erp = xrealloc(c->erp, (c->nerp + 1) * sizeof *c->erp);
+	struct cfg_erp *e = &c->erp[c->nerp++];
+	memset(e, 0, sizeof *e);
+	x12_copy(e->kind, sizeof e->kind, kind);
+	e->profile = path_relative_to(path, en->val);
+	e->line = en->line;
+}
+
+/* Apply one valid-key entry of edigw.conf. */
+static void apply_main_value(struct config *c, const char *path, enum slot s,
+			     const struct value *v)
+{
+	char **str = NULL;
+	switch (s) {
+	case S_SPOOL: str = &c->spool_root; break;
+	case S_LEDGER: str = &c->ledger_path; break;
+	case S_ERP_DIR: str = &c->erp_dir; break;
+	case S_ERP_TEST_DIR: str = &c->erp_test_dir; break;
+	case S_PARTNERS_DIR: str = &c->partners_dir; break;
+	case S_CANONICAL: str = &c->canonical_rng; break;
+	case S_POLL: c->poll_interval_s = v->u; break;
+	case S_LOG_LEVEL: c->log_level = xstrdup(v->s); break;
+	case S_OUR_Q: x12_copy(c->us.qualifier, sizeof c->us.qualifier, v->s); break;
+	case S_OUR_ID: x12_copy(c->us.id, sizeof c->us.id, v->s); break;
+	case S_OUR_GS: x12_copy(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
+	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
+	default: *limit_field(&c->limits, s) = v->u; break;
+	}
+	if (str)
+		*str = path_relative_to(path, v->s);
+}
+
+/* Turn the entries of edigw.conf into c; st records what was set. */
+static void apply_main(struct config *c, const struct entries *e, struct main_state *st,
+		       struct diag_list *d)
+{
+	const char *path = c->file;
+	for (size_t i = 0; i < e->n; i++) {
+		const struct entry *en = &e->v[i];
+		if (en->first) {
+			repeated(d, path, en);
+			continue;
+		}
+		if (strncmp(en->key, "erp.", 4) == 0) {
+			apply_erp(c, path, en, d);
+			continue;
+		}
+		const struct keydef *kd = keydef_find(en->key, W_MAIN);
+		if (!kd) {
+			unknown_key(d, path, en, W_MAIN);
+			continue;
+		}
+		st->line[kd->slot] = en->line;
+		struct value v;
+		if (!en->val || parse_value(d, path, en, kd, &v) < 0)
+			continue;
+		st->ok[kd->slot] = 1;
+		apply_main_value(c, path, kd->slot, &v);
+	}
+}
+
+/* Fill in defaults and report missing required keys of edigw.conf. */
+static void main_defaults(struct config *c, const struct main_state *st, int was_read,
+			  struct diag_list *d)
+{
+	static const enum slot required[] = { S_ERP_DIR, S_OUR_Q, S_OUR_ID, S_OUR_GS };
+	for (size_t i = 0; was_read && i < sizeof required / sizeof required[0]; i++) {
+		if (st->line[required[i]])
+			continue;
+		for (size_t k = 0; k < NKEYDEFS; k++)
+			if (keydefs[k].slot == required[i])
+				diag_error(d, c->file, 0, "missing required key '%s'", keydefs[k].name);
+	}
+	if (!c->spool_root)
+		c->spool_root = path_relative_to(c->file, "spool");
+	if (!c->ledger_path)
+		c->ledger_path = path_join(c->spool_root, "ledger.db");
+	if (!c->erp_test_dir && c->erp_dir)
+		c->erp_test_dir = path_join(c->erp_dir, "test");
+	if (!c->partners_dir)
+		c->partners_dir = path_relative_to(c->file, "partners");
+	if (!c->canonical_rng)
+		c->canonical_rng = path_relative_to(c->file, "doc/canonical.rng");
+	if (!c->log_level)
+		c->log_level = xstrdup("info");
+}
+
+/* --------------------------------------------------------------- partners */
+
+/* What one partner file set. */
+struct partner_state {
+	size_t line[S_COUNT];
+	int ok[S_COUNT];
+};
+
+/* Add a document.<type> entry to p. */
+static void apply_doc(struct cfg_partner *p, const struct entry *en, struct diag_list *d)
+{
+	const char *type = en->key + 9;
+	if (!doc_type_ok(type)) {
+		char *t = show(span_cstr(type)), *key = show(span_cstr(en->key));
+		diag_error(d, p->file, en->line,
+			   "bad document type '%s' in '%s' (3 to 6 characters of 0-9 and A-Z)", t,
+			   key);
+		free(t);
+		free(key);
+		return;
+	}
+	if (!en->val)
+		return;
+	p->docs = xrealloc(p->docs, (p->ndocs + 1) * sizeof *p->docs);
+	struct cfg_doc *doc = &p->docs[p->ndocs++];
+	memset(doc, 0, sizeof *doc);
+	x12_copy(doc->type, sizeof doc->type, type);
+	doc->map_path = path_relative_to(p->file, en->val);
+	doc->line = en->line;
+}
+
+/* Apply one valid-key entry of a partner file. */
+static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct value *v)
+{
+	switch (s) {
+	case S_ID: p->id = xstrdup(v->s); break;
+	case S_NAME: p->name = xstrdup(v->s); break;
+	case S_X12_Q: x12_copy(p->x12.qualifier, sizeof p->x12.qualifier, v->s); break;
+	case S_X12_ID: x12_copy(p->x12.id, sizeof p->x12.id, v->s); break;
+	case S_X12_GS: x12_copy(p->x12.gs_id, sizeof p->x12.gs_id, v->s); break;
+	case S_DROP: p->drop_dir = path_relative_to(p->file, v->s); break;
+	case S_ACK: p->ack = (enum cfg_ack)v->u; break;
+	case S_TA1: p->ta1 = (enum cfg_ta1)v->u; break;
+	case S_DUP_WINDOW: p->dup_window_s = v->u; break;
+	default: *limit_field(&p->limits, s) = v->u; break;
+	}
+}
+
+/* Turn the entries of a partner file into p. */
+static void apply_partner(struct cfg_partner *p, const struct entries *e,
+			  struct partner_state *st, struct diag_list *d)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct entry *en = &e->v[i];
+		if (en->first) {
+			repeated(d, p->file, en);
+			continue;
+		}
+		if (strncmp(en->key, "document.", 9) == 0) {
+			apply_doc(p, en, d);
+			continue;
+		}
+		const struct keydef *kd = keydef_find(en->key, W_PARTNER);
+		if (!kd) {
+			unknown_key(d, p->file, en, W_PARTNER);
+			continue;
+		}
+		st->line[kd->slot] = en->line;
+		struct value v;
+		if (!en->val || parse_value(d, p->file, en, kd, &v) < 0)
+			continue;
+		st->ok[kd->slot] = 1;
+		if (kd->slot == S_DROP)
+			p->drop_line = en->line;
+		apply_partner_value(p, kd->slot, &v);
+	}
+}
+
+/* Check the x12.* keys are all set or none; set has_x12. */
+static void partner_x12(struct cfg_partner *p, const struct partner_state *st,
+			struct diag_list *d)
+{
+	static const enum slot xs[] = { S_X12_Q, S_X12_ID, S_X12_GS };
+	static const char *const names[] = { "x12.qualifier", "x12.id", "x12.gs-id" };
+	size_t nset = 0, first = 0, nok = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (st->line[xs[i]]) {
+			nset++;
+			if (!first || st->line[xs[i]] < first)
+				first = st->line[xs[i]];
+		}
+		nok += st->ok[xs[i]] != 0;
+	}
+	if (nset == 0)
+		return;
+	if (nset < 3) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (size_t i = 0; i < 3; i++)
+			if (!st->line[xs[i]])
+				buf_printf(&b, "%s%s", b.len ? ", " : "", names[i]);
+		diag_error(d, p->file, first,
+			   "x12.qualifier, x12.id and x12.gs-id must be set together (missing: %s)",
+			   b.data);
+		buf_free(&b);
+		return;
+	}
+	p->has_x12 = nok == 3;
+}
+
+/* Load one partner file into p (already zeroed); base is the file name without ".conf". */
+static void load_partner(struct config *c, struct cfg_partner *p, const char *file,
+			 const char *base, size_t *x12_line, struct diag_list *d)
+{
+	struct entries e = { 0 };
+	struct partner_state st;
+	memset(&st, 0, sizeof st);
+	p->file = xstrdup(file);
+	p->ack = CFG_ACK_997;
+	p->ta1 = CFG_TA1_ON_ERROR;
+	p->dup_window_s = c->dup_window_s;
+	p->limits = c->limits;
+	if (read_entries(&e, file, d) < 0)
+		goto out;
+	apply_partner(p, &e, &st, d);
+	if (!st.line[S_ID])
+		diag_error(d, file, 0, "missing required key 'id'");
+	if (!name_is_safe(base))
+		diag_error(d, file, 0,
+			   "file name '%s.conf' is not a valid partner id (letters, digits, '.', "
+			   "'_' and '-', not starting with '.')",
+			   base);
+	else if (p->id && strcmp(p->id, base) != 0)
+		diag_error(d, file, st.line[S_ID], "id '%s' does not match the file name '%s.conf'",
+			   p->id, base);
+	partner_x12(p, &st, d);
+	*x12_line = st.line[S_X12_ID];
+out:
+	if (!p->name)
+		p->name = xstrdup(p->id ? p->id : base);
+	entries_free(&e);
+}
+
+/* qsort comparator for file names. */
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether name is a partner file name: "<something>.conf", not hidden. */
+static int is_partner_file_name(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 5 && name[0] != '.' && strcmp(name + n - 5, ".conf") == 0;
+}
+
+/* Load every partner file of c->partners_dir, then check identities across files. */
+static void load_partners(struct config *c, size_t dir_line, int us_ok, struct diag_list *d)
+{
+	char **names = NULL;
+	size_t n = 0;
+	size_t *x12_lines = NULL;
+	DIR *dir = opendir(c->partners_dir);
+	if (!dir) {
+		diag_error(d, c->file, dir_line, "cannot read partners directory '%s': %s",
+			   c->partners_dir, strerror(errno));
+		goto out;
+	}
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		if (!is_partner_file_name(de->d_name))
+			continue;
+		char *fp = path_join(c->partners_dir, de->d_name);
+		struct stat sb;
+		if (lstat(fp, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			diag_warn(d, fp, 0, "not a regular file; ignored");
+			free(fp);
+			continue;
+		}
+		free(fp);
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dir);
+	qsort(names, n, sizeof *names, name_cmp);
+	c->partners = xcalloc(n ? n : 1, sizeof *c->partners);
+	x12_lines = xcalloc(n ? n : 1, sizeof *x12_lines);
+	for (size_t i = 0; i < n; i++) {
+		char *fp = path_join(c->partners_dir, names[i]);
+		char *base = span_dup((struct span){ names[i], strlen(names[i]) - 5 });
+		size_t from = d->n;
+		struct cfg_partner *p = &c->partners[c->npartners++];
+		load_partner(c, p, fp, base, &x12_lines[i], d);
+		if (p->has_x12 && us_ok && strcmp(p->x12.qualifier, c->us.qualifier) == 0 &&
+		    strcmp(p->x12.id, c->us.id) == 0)
+			diag_error(d, p->file, x12_lines[i],
+				   "x12 identity %s:%s is our own (our.x12.qualifier and our.x12.id "
+				   "in %s)",
+				   p->x12.qualifier, p->x12.id, c->file);
+		for (size_t j = 0; p->has_x12 && j < i; j++) {
+			const struct cfg_partner *q = &c->partners[j];
+			if (q->has_x12 && strcmp(p->x12.qualifier, q->x12.qualifier) == 0 &&
+			    strcmp(p->x12.id, q->x12.id) == 0) {
+				diag_error(d, p->file, x12_lines[i],
+					   "x12 identity %s:%s is also used by %s (line %zu)",
+					   p->x12.qualifier, p->x12.id, q->file, x12_lines[j]);
+				break;
+			}
+		}
+		diag_sort_from(d, from);
+		free(base);
+		free(fp);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(x12_lines);
+}
+
+/* ------------------------------------------------------------ public API */
+
+/* Load edigw.conf at path and its partner files; every error goes to d. */
+int config_load(struct config **out, const char *path, struct diag_list *d)
+{
+	struct diag_list local;
+	struct entries e = { 0 };
+	struct main_state st;
+	int rc = 0;
+	diag_list_init(&local);
+	if (!d)
+		d = &local;
+	*out = NULL;
+	memset(&st, 0, sizeof st);
+	size_t errors_before = d->nerrors, from = d->n;
+
+	struct config *c = xcalloc(1, sizeof *c);
+	c->file = xstrdup(path);
+	c->poll_interval_s = 30;
+	c->dup_window_s = 30 * DAY;
+	cfg_limits_default(&c->limits);
+
+	int read_rc = read_entries(&e, path, d);
+	if (read_rc == 0)
+		apply_main(c, &e, &st, d);
+	main_defaults(c, &st, read_rc == 0, d);
+	diag_sort_from(d, from);
+	/* a bad partners-dir value was reported; reading the default instead would mislead */
+	if (read_rc == 0 && (!st.line[S_PARTNERS_DIR] || st.ok[S_PARTNERS_DIR])) {
+		int us_ok = st.ok[S_OUR_Q] && st.ok[S_OUR_ID];
+		load_partners(c, st.line[S_PARTNERS_DIR], us_ok, d);
+	}
+	if (d->nerrors > errors_before) {
+		config_free(c);
+		rc = -EINVAL;
+		goto out;
+	}
+	*out = c;
+out:
+	entries_free(&e);
+	diag_list_free(&local);
+	return rc;
+}
+
+/* Free one partner's fields. */
+static void partner_free(struct cfg_partner *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->file);
+	free(p->drop_dir);
+	for (size_t i = 0; i < p->ndocs; i++)
+		free(p->docs[i].map_path);
+	free(p->docs);
+}
+
+/* Free a config and everything it owns; NULL is a no-op. */
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	free(c->file);
+	free(c->spool_root);
+	free(c->ledger_path);
+	free(c->erp_dir);
+	free(c->erp_test_dir);
+	free(c->partners_dir);
+	free(c->canonical_rng);
+	free(c->log_level);
+	for (size_t i = 0; i < c->nerp; i++)
+		free(c->erp[i].profile);
+	free(c->erp);
+	for (size_t i = 0; i < c->npartners; i++)
+		partner_free(&c->partners[i]);
+	free(c->partners);
+	free(c);
+}
+
+/* The partner with this id. */
+const struct cfg_partner *config_partner(const struct config *c, const char *id)
+{
+	if (!c || !id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].id && strcmp(c->partners[i].id, id) == 0)
+			return &c->partners[i];
+	return NULL;
+}
+
+/* The partner whose X12 qualifier and id are exactly these. */
+const struct cfg_partner *config_partner_by_x12(const struct config *c, const char *qualifier,
+						const char *id)
+{
+	if (!c || !qualifier || !id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		if (p->has_x12 && strcmp(p->x12.qualifier, qualifier) == 0 &&
+		    strcmp(p->x12.id, id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The partner's document entry for a type ("850"). */
+const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char *type)
+{
+	if (!p || !type)
+		return NULL;
+	for (size_t i = 0; i < p->ndocs; i++)
+		if (strcmp(p->docs[i].type, type) == 0)
+			return &p->docs[i];
+	return NULL;
+}
+
+/* The ERP profile path for a canonical record kind ("order"). */
+const char *config_erp_profile(const struct config *c, const char *kind)
+{
+	if (!c || !kind)
+		return NULL;
+	for (size_t i = 0; i < c->nerp; i++)
+		if (strcmp(c->erp[i].kind, kind) == 0)
+			return c->erp[i].profile;
+	return NULL;
+}
