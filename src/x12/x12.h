@@ -259,8 +259,10 @@ struct x12_file_summary {
 /* Read every interchange of the input and call the handler. Returns 0 when the whole
  * input was read (interchanges may still have been rejected: see the results), or <0
  * when the input is not X12 or cannot be read further (garbage, limit exceeded outside
- * a recoverable place); *err then says what and where. Interchanges completed before
- * the error have had their callbacks. */
+ * a recoverable place); *err then says what and where (err->msg and err->bad_value are
+ * allocated: the caller frees them). When a handler callback returned <0, x12_parse
+ * returns that code and leaves err->msg NULL. Interchanges completed before the error
+ * have had their callbacks. */
 int x12_parse(struct x12_reader *r, const struct x12_handler *h, struct x12_file_summary *sum,
 	      struct x12_error *err);
 
