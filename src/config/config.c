@@ -943,7 +943,8 @@ static void load_partners(struct config *c, size_t dir_line, int us_ok, struct d
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dir);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
 	c->partners = xcalloc(n ? n : 1, sizeof *c->partners);
 	x12_lines = xcalloc(n ? n : 1, sizeof *x12_lines);
 	for (size_t i = 0; i < n; i++) {
