@@ -348,13 +348,16 @@ START_TEST(test_enums)
 		{ "never", CFG_TA1_NEVER } };
 	struct fx f;
 	fx_init(&f);
+	static const enum log_level lv[] = { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 	for (size_t i = 0; i < 4; i++) {
 		char *t = xasprintf(MAIN_OK "log-level = %s\n", levels[i]);
 		fx_put(&f, "edigw.conf", t);
 		free(t);
 		LOAD_OK(&f);
 		ck_assert_str_eq(f.c->log_level, levels[i]);
+		ck_assert_int_eq(config_log_level(f.c), lv[i]);
 	}
+	ck_assert_int_eq(config_log_level(NULL), LOG_INFO);
 	fx_put(&f, "edigw.conf", MAIN_OK);
 	for (size_t i = 0; i < 3; i++) {
 		char *t = xasprintf(ACME_OK "ack = %s\nta1 = %s\n", acks[i].v, ta1s[i].v);
@@ -1119,6 +1122,79 @@ START_TEST(test_diag_list_reused)
 }
 END_TEST
 
+/* doc/edigw.conf.5: its examples load as described, and it documents every key and range. */
+START_TEST(test_man_page)
+{
+	static const char *const keys[] = {
+		".BR spool ", ".BR ledger ", ".BR erp-dir ", ".BR erp-test-dir ",
+		".BR partners-dir ", ".BR canonical-schema ", ".BR poll-interval ",
+		".BR log-level ", ".BR our.x12.qualifier ", ".BR our.x12.id ",
+		".BR our.x12.gs-id ", ".BR duplicate-window ", ".BR limit.max-file-size ",
+		".BR limit.max-segment-length ", ".BR limit.max-element-length ",
+		".BR limit.max-elements ", ".BR limit.max-segments-per-transaction ",
+		".BR limit.max-loop-depth ", ".BI erp. kind ", ".BR id ", ".BR name ",
+		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",
+		".BI document. type ", ".BR ack \" = \" 997 | 999 | none",
+		".BR ta1 \" = \" on-error | requested | never",
+		".BR log-level \" = \" error | warning | info | debug",
+		".TH EDIGW.CONF 5", ".SH SEE ALSO\n.BR edigw (1),\n.BR edigw-map (5)",
+	};
+	char *path = tu_srcpath("doc/edigw.conf.5");
+	char *man = tu_read(path, NULL);
+	ck_assert_ptr_nonnull(man);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		ck_assert_msg(strstr(man, keys[i]), "edigw.conf.5 lacks %s", keys[i]);
+	for (size_t i = 0; i < NRANGES; i++) {
+		char *r = xasprintf("range %s", ranges[i].allowed);
+		ck_assert_msg(strstr(man, r), "edigw.conf.5 lacks '%s' for %s", r, ranges[i].key);
+		free(r);
+	}
+
+	/* the two example files of EXAMPLES, verbatim */
+	const char *p = strstr(man, "\n.SH EXAMPLES\n");
+	ck_assert_ptr_nonnull(p);
+	char *ex[2];
+	for (int i = 0; i < 2; i++) {
+		const char *b = strstr(p, "\n.EX\n");
+		ck_assert_ptr_nonnull(b);
+		b += 5;
+		const char *e = strstr(b, "\n.EE\n");
+		ck_assert_ptr_nonnull(e);
+		ex[i] = strndup(b, (size_t)(e - b) + 1);
+		ck_assert_ptr_null(strchr(ex[i], '\\')); /* no roff escapes to undo */
+		p = e;
+	}
+	struct fx f;
+	fx_init(&f);
+	fx_put(&f, "edigw.conf", ex[0]);
+	fx_put(&f, "partners/bigmart.conf", ex[1]);
+	LOAD_OK(&f);
+	const struct config *c = f.c;
+	ck_assert_str_eq(c->spool_root, "/var/spool/edigw");
+	ck_assert_str_eq(c->erp_test_dir, "/srv/erp/import-test");
+	ck_assert_uint_eq(c->nerp, 2);
+	struct cfg_limits l;
+	cfg_limits_default(&l);
+	ck_assert_mem_eq(&c->limits, &l, sizeof l); /* the example spells out the defaults */
+	const struct cfg_partner *b = config_partner(c, "bigmart");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_eq(config_partner_by_x12(c, "01", "123456789"), b);
+	ck_assert_str_eq(b->name, "BigMart Stores Inc.");
+	char *d = under(f.dir, "partners/bigmart/in"); /* as the example's comment says */
+	ck_assert_str_eq(b->drop_dir, d);
+	free(d);
+	ck_assert_uint_eq(b->ndocs, 2);
+	ck_assert_uint_eq(b->dup_window_s, 90u * 86400);
+	ck_assert_uint_eq(b->limits.max_file_size, 50u * 1024 * 1024);
+	ck_assert_uint_eq(b->limits.max_segment_len, 65536);
+	fx_free(&f);
+	free(ex[0]);
+	free(ex[1]);
+	free(man);
+	free(path);
+}
+END_TEST
+
 int main(void)
 {
 	/* run from the build directory without `make check` too */
@@ -1150,6 +1226,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_ranges, 0, NRANGES);
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_diag_list_reused);
+	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

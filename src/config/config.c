@@ -240,12 +240,12 @@ static int value_problem(struct span v, size_t *at, unsigned *cp)
 	return 0;
 }
 
-/* Order entry indexes by key, then line. */
-static const struct entries *g_sort_entries;
-static int entry_cmp(const void *a, const void *b)
+/* Order entry indexes by key, then line (qsort_r comparator; arg is the entries). */
+static int entry_cmp(const void *a, const void *b, void *arg)
 {
-	const struct entry *x = &g_sort_entries->v[*(const size_t *)a];
-	const struct entry *y = &g_sort_entries->v[*(const size_t *)b];
+	const struct entries *e = arg;
+	const struct entry *x = &e->v[*(const size_t *)a];
+	const struct entry *y = &e->v[*(const size_t *)b];
 	int r = strcmp(x->key, y->key);
 	if (r)
 		return r;
@@ -260,9 +260,7 @@ static void mark_repeats(struct entries *e)
 	size_t *ix = xcalloc(e->n, sizeof *ix);
 	for (size_t i = 0; i < e->n; i++)
 		ix[i] = i;
-	g_sort_entries = e;
-	qsort(ix, e->n, sizeof *ix, entry_cmp);
-	g_sort_entries = NULL;
+	qsort_r(ix, e->n, sizeof *ix, entry_cmp, e);
 	size_t first = 0;
 	for (size_t i = 1; i < e->n; i++) {
 		if (strcmp(e->v[ix[i]].key, e->v[ix[first]].key) == 0)
@@ -607,12 +605,12 @@ static const struct keydef *keydef_find(const char *key, int where)
 	return NULL;
 }
 
-/* Copy a checked X12 field (length already validated) into its fixed array. */
-static void x12_copy(char *dst, size_t cap, const char *src)
+/* Copy a string whose length was already validated into its fixed array. */
+static void copy_checked(char *dst, size_t cap, const char *src)
 {
 	size_t n = strlen(src);
 	if (n >= cap)
-		abort(); /* validated by parse_value: a bug if reached */
+		abort(); /* validated before: a bug if reached */
 	memcpy(dst, src, n + 1);
 }
 
@@ -675,7 +673,7 @@ static void apply_erp(struct config *c, const char *path, const struct entry *en
 	c->erp = xrealloc(c->erp, (c->nerp + 1) * sizeof *c->erp);
 	struct cfg_erp *e = &c->erp[c->nerp++];
 	memset(e, 0, sizeof *e);
-	x12_copy(e->kind, sizeof e->kind, kind);
+	copy_checked(e->kind, sizeof e->kind, kind);
 	e->profile = path_relative_to(path, en->val);
 	e->line = en->line;
 }
@@ -694,9 +692,9 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_CANONICAL: str = &c->canonical_rng; break;
 	case S_POLL: c->poll_interval_s = v->u; break;
 	case S_LOG_LEVEL: c->log_level = xstrdup(v->s); break;
-	case S_OUR_Q: x12_copy(c->us.qualifier, sizeof c->us.qualifier, v->s); break;
-	case S_OUR_ID: x12_copy(c->us.id, sizeof c->us.id, v->s); break;
-	case S_OUR_GS: x12_copy(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
+	case S_OUR_Q: copy_checked(c->us.qualifier, sizeof c->us.qualifier, v->s); break;
+	case S_OUR_ID: copy_checked(c->us.id, sizeof c->us.id, v->s); break;
+	case S_OUR_GS: copy_checked(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
 	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
 	default: *limit_field(&c->limits, s) = v->u; break;
 	}
@@ -785,7 +783,7 @@ static void apply_doc(struct cfg_partner *p, const struct entry *en, struct diag
 	p->docs = xrealloc(p->docs, (p->ndocs + 1) * sizeof *p->docs);
 	struct cfg_doc *doc = &p->docs[p->ndocs++];
 	memset(doc, 0, sizeof *doc);
-	x12_copy(doc->type, sizeof doc->type, type);
+	copy_checked(doc->type, sizeof doc->type, type);
 	doc->map_path = path_relative_to(p->file, en->val);
 	doc->line = en->line;
 }
@@ -796,9 +794,9 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	switch (s) {
 	case S_ID: p->id = xstrdup(v->s); break;
 	case S_NAME: p->name = xstrdup(v->s); break;
-	case S_X12_Q: x12_copy(p->x12.qualifier, sizeof p->x12.qualifier, v->s); break;
-	case S_X12_ID: x12_copy(p->x12.id, sizeof p->x12.id, v->s); break;
-	case S_X12_GS: x12_copy(p->x12.gs_id, sizeof p->x12.gs_id, v->s); break;
+	case S_X12_Q: copy_checked(p->x12.qualifier, sizeof p->x12.qualifier, v->s); break;
+	case S_X12_ID: copy_checked(p->x12.id, sizeof p->x12.id, v->s); break;
+	case S_X12_GS: copy_checked(p->x12.gs_id, sizeof p->x12.gs_id, v->s); break;
 	case S_DROP: p->drop_dir = path_relative_to(p->file, v->s); break;
 	case S_ACK: p->ack = (enum cfg_ack)v->u; break;
 	case S_TA1: p->ta1 = (enum cfg_ta1)v->u; break;
@@ -1056,6 +1054,20 @@ void config_free(struct config *c)
 		partner_free(&c->partners[i]);
 	free(c->partners);
 	free(c);
+}
+
+/* The log level log-level names. */
+enum log_level config_log_level(const struct config *c)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} map[] = { { "error", LOG_ERROR }, { "warning", LOG_WARN }, { "info", LOG_INFO },
+		    { "debug", LOG_DEBUG } };
+	for (size_t i = 0; c && c->log_level && i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(c->log_level, map[i].name) == 0)
+			return map[i].level;
+	return LOG_INFO;
 }
 
 /* The partner with this id. */

@@ -101,4 +101,7 @@ const struct cfg_partner *config_partner_by_x12(const struct config *c, const ch
 const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char *type);
 const char *config_erp_profile(const struct config *c, const char *kind);
 
+/* log-level as the util log level (added; LOG_INFO when c is NULL). */
+enum log_level config_log_level(const struct config *c);
+
 #endif
