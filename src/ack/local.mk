@@ -1,1 +1,2 @@
-# ack module: add sources with libedigw_a_SOURCES += src/ack/...
+# ack module: TA1, 997 and 999 acknowledgments
+libedigw_a_SOURCES += src/ack/ack.h src/ack/ack.c
