@@ -817,6 +817,34 @@ START_TEST(test_nothing_to_send)
 }
 END_TEST
 
+START_TEST(test_ta1_only_partner)
+{
+	/* partner with ack = none: TA1 on request for an interchange with documents, no groups */
+	struct x12_isa isa = make_isa("00401", STD);
+	struct ack_params p = make_params(ACK_TA1_ONLY, STD);
+	p.want_ta1 = 1;
+	struct ack_writer *w = NULL;
+	ck_assert_int_eq(ack_writer_new(&w, &p, &isa), 0);
+	struct x12_gs gs = make_gs("PO", "1", "004010");
+	ck_assert_int_eq(ack_group_begin(w, &gs, 1, 1), -EINVAL);
+	struct x12_interchange_result ic = make_ic(&isa, 'A', "000", 1);
+	int written = 0;
+	char *out = finish_str(w, &ic, &written, NULL);
+	ck_assert_int_eq(written, 1);
+	ck_assert_str_eq(out, ISA_997 "TA1*000000123*240101*1200*A*000~IEA*0*000000042~");
+	free(out);
+	/* an interchange of TA1 segments only: nothing */
+	ic.transactions = 0;
+	ic.groups = 0;
+	ic.ta1_segments = 1;
+	out = finish_str(w, &ic, &written, NULL);
+	ck_assert_int_eq(written, 0);
+	ck_assert_str_eq(out, "");
+	free(out);
+	ack_writer_free(w);
+}
+END_TEST
+
 START_TEST(test_ta101_padding)
 {
 	struct x12_isa isa = make_isa("00401", STD);
@@ -1104,6 +1132,7 @@ int main(void)
 	tcase_add_test(tc, test_ta1_envelope_error);
 	tcase_add_test(tc, test_ta1_never);
 	tcase_add_test(tc, test_nothing_to_send);
+	tcase_add_test(tc, test_ta1_only_partner);
 	tcase_add_test(tc, test_ta101_padding);
 	tcase_add_test(tc, test_deterministic);
 	tcase_add_test(tc, test_control_number_limits);

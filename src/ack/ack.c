@@ -358,7 +358,7 @@ int ack_writer_new(struct ack_writer **out, const struct ack_params *p, const st
 		return -EINVAL;
 	*out = NULL;
 	const struct x12_delims *d = &p->delims;
-	if (p->type != ACK_997 && p->type != ACK_999)
+	if (p->type != ACK_997 && p->type != ACK_999 && p->type != ACK_TA1_ONLY)
 		return -EINVAL;
 	if (!delim_ok(d->elem) || !delim_ok(d->comp) || !delim_ok(d->seg) || d->elem == d->comp ||
 	    d->elem == d->seg || d->comp == d->seg)
@@ -429,7 +429,7 @@ int ack_group_begin(struct ack_writer *w, const struct x12_gs *gs, uint64_t gs06
 		return -EINVAL;
 	if (w->err)
 		return w->err;
-	if (w->in_group || w->finished || strcmp(gs->fid, "FA") == 0)
+	if (w->in_group || w->finished || w->p.type == ACK_TA1_ONLY || strcmp(gs->fid, "FA") == 0)
 		return -EINVAL;
 	if (gs06 > ACK_CTL_MAX || st02 > ACK_CTL_MAX)
 		return -ERANGE;
@@ -765,7 +765,9 @@ int ack_writer_finish(struct ack_writer *w, const struct x12_interchange_result 
 	w->finished = 1;
 	int env_err = envelope_error(res);
 	int groups = res->ta1_status != 'R' && w->ngroups > 0;
-	int ta1 = (env_err && (w->p.want_ta1 || w->p.ta1_on_error)) || (w->p.want_ta1 && w->ngroups > 0);
+	/* a requested TA1 answers an interchange with something to acknowledge, never acks only */
+	int acked = w->p.type == ACK_TA1_ONLY ? res->transactions > 0 : w->ngroups > 0;
+	int ta1 = (env_err && (w->p.want_ta1 || w->p.ta1_on_error)) || (w->p.want_ta1 && acked);
 	if (!ta1 && !groups)
 		goto out;
 	if (ta1 && ((res->ta1_status != 'A' && res->ta1_status != 'E' && res->ta1_status != 'R') ||

@@ -27,7 +27,12 @@
 #include "util/util.h"
 #include "x12/x12.h"
 
-enum ack_type { ACK_997 = 0, ACK_999 };
+enum ack_type {
+	ACK_997 = 0,
+	ACK_999,
+	ACK_TA1_ONLY, /* partner gets no 997/999 (ack = none): groups are refused, and a requested
+	               * TA1 goes out for any interchange that carried transaction sets */
+};
 
 #define ACK_999_VERSION "005010X231A1" /* GS08, ST03 of our 999 */
 #define ACK_CTL_MAX 999999999ULL       /* largest ISA13 / GS06 / ST02 we write */
@@ -50,7 +55,7 @@ struct ack_writer;
 int ack_writer_new(struct ack_writer **out, const struct ack_params *p, const struct x12_isa *isa);
 void ack_writer_free(struct ack_writer *w);
 /* Open the 997/999 for one inbound group; gs06 and st02 are ours (from the ledger).
- * -EINVAL for GS01 = FA or while another group is open. */
+ * -EINVAL for GS01 = FA, for ACK_TA1_ONLY or while another group is open. */
 int ack_group_begin(struct ack_writer *w, const struct x12_gs *gs, uint64_t gs06, uint64_t st02);
 /* AK2/AK3/AK4/AK5 (IK3/IK4/IK5 for 999) of one transaction set. res should be final
  * (x12_txn_result_finish); a status of 0 is computed here from res->errors. */
@@ -62,7 +67,8 @@ int ack_group_end(struct ack_writer *w, const struct x12_group_result *res);
  * when res says the envelope is in error), the groups (left out when the interchange was
  * rejected), IEA. *written = 0 and nothing written when there is nothing to send.
  * A requested TA1 (want_ta1) for a sound envelope is only sent when at least one group
- * is acknowledged: no TA1 for an interchange of acks or of TA1s only. May be called
+ * is acknowledged (ACK_TA1_ONLY: when res->transactions > 0): no TA1 for an interchange
+ * of acks or of TA1s only. May be called
  * again (e.g. to another fd) and writes the same bytes; no group may follow it. */
 int ack_writer_finish(struct ack_writer *w, const struct x12_interchange_result *res, int fd,
 		      int *written);
