@@ -29,9 +29,17 @@ enum spool_queue {
 	SPOOL_NQUEUES
 };
 
-#define SPOOL_ID_MAX 64 /* ids are [0-9A-Za-z-], e.g. 20261122T052500Z-00001234-9f3a1c2e */
+#define SPOOL_ID_MAX 64 /* ids are [0-9A-Za-z-], e.g. 20261122T052500Z-00001234-00000007-9f3a1c2e */
+#define SPOOL_VALUE_MAX 1024  /* bytes of one header value as stored (longer: cut, "...") */
+#define SPOOL_HEADER_MAX 8192 /* bytes of a whole header, blank line included */
 
-/* The header fields of a job. Strings are owned by the struct (spool_meta_clear). */
+/* A well-formed job id: non-empty, [0-9A-Za-z-], < SPOOL_ID_MAX, no leading '-'. */
+int spool_id_is_valid(const char *id);
+
+/* The header fields of a job. Strings are owned by the struct (spool_meta_clear).
+ * Values are stored as printable ASCII: other bytes become \xNN and values longer
+ * than SPOOL_VALUE_MAX are cut, so what spool_open_job returns is the sanitized
+ * text. orig_name is metadata for people, not a safe file name: use name_sanitize. */
 struct spool_meta {
 	char id[SPOOL_ID_MAX];
 	char *partner;       /* partner id, or NULL when not yet known */
@@ -66,16 +74,27 @@ int spool_enqueue(struct spool *sp, struct spool_meta *meta, const void *data, s
 /* Same, reading the body from fd (streamed; at most max bytes, -EFBIG beyond). */
 int spool_enqueue_fd(struct spool *sp, struct spool_meta *meta, int fd, uint64_t max);
 
-/* Claim a job: rename incoming/<id> → active/<id>. -ENOENT when another worker won. */
+/* Claim a job: rename incoming/<id> → active/<id>. -ENOENT when another worker won.
+ * The claim also holds an flock(2) on the job until it leaves active/ or spool_free,
+ * which tells spool_recover in other processes that a live worker owns it. */
 int spool_claim(struct spool *sp, const char *id);
 /* Move a job between queues. With reason == NULL and release < 0 it is a plain rename;
  * otherwise the header is rewritten (new Reason:, Release:) through tmp/ and the old
  * copy removed only after the new one is durable. release: -1 keep, 0 clear, 1 set. */
 int spool_move(struct spool *sp, const char *id, enum spool_queue from, enum spool_queue to,
 	       const char *reason, int release);
+/* Notes on spool_move (added): reason NULL keeps the stored Reason:, "" removes it.
+ * The rewrite replaces from/<id> atomically with the new copy and then renames it, so a
+ * job is never in two queues. Only the job's owner may move it: moving an active/ job
+ * that another worker has claimed gives -EBUSY; the target must not exist (-EEXIST). */
+/* Like spool_move with the header always rewritten and Attempts: incremented
+ * (a failed try, usually active → deferred). reason as for spool_move. (added) */
+int spool_move_retry(struct spool *sp, const char *id, enum spool_queue from,
+		     enum spool_queue to, const char *reason);
 
 /* Open a job for reading: parses the header into meta, returns an fd positioned at the
- * start of the body and the body length. Refuses symlinks and non-regular files. */
+ * start of the body and the body length. Refuses symlinks and non-regular files.
+ * meta is overwritten (not freed first); -EBADMSG for a malformed header. */
 int spool_open_job(struct spool *sp, enum spool_queue q, const char *id, struct spool_meta *meta,
 		   int *fd_out, uint64_t *body_len);
 /* Find which queue holds a job id; -ENOENT when none. */
@@ -86,7 +105,9 @@ int spool_list(struct spool *sp, enum spool_queue q, char ***ids, size_t *n);
 
 /* Start-up recovery: active/ jobs go back to incoming/ (or are dropped when a durable
  * copy already sits in a later queue after an interrupted spool_move); stale tmp/
- * files are removed. *returned counts jobs put back. */
+ * files are removed. *returned counts jobs put back.
+ * Safe while other workers run: jobs whose claim lock is held by a live process are
+ * left alone, and only tmp/ files whose writer pid is dead are removed. */
 int spool_recover(struct spool *sp, size_t *returned);
 
 struct spool_queue_stat {
