@@ -11,16 +11,25 @@
 #ifndef EDIGW_LEDGER_H
 #define EDIGW_LEDGER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 struct ledger;
 
-/* Open or create the ledger database (WAL, busy timeout, schema migration). */
+#define LEDGER_SCHEMA_VERSION 1      /* PRAGMA user_version written by this code (added) */
+#define LEDGER_ACK_GROUPS_MAX 65536  /* ngroups limit of ledger_ack_controls (added) */
+
+/* Open or create the ledger database (WAL, busy timeout, schema migration).
+ * A database with a newer schema than LEDGER_SCHEMA_VERSION is refused (-EPROTO, logged). */
 int ledger_open(struct ledger **out, const char *path);
 void ledger_free(struct ledger *l);
+/* Tests only: fix the clock used for every time the ledger records (0 = real time). (added) */
+void ledger_set_clock(struct ledger *l, time_t t);
 
-/* Explicit transaction (BEGIN IMMEDIATE). Calls nest by counting; only the outermost commits. */
+/* Explicit transaction (BEGIN IMMEDIATE). Calls nest by counting; only the outermost commits.
+ * An inner ledger_rollback dooms the transaction: later writes give -ECANCELED and the
+ * outermost ledger_commit rolls back and returns -ECANCELED. */
 int ledger_begin(struct ledger *l);
 int ledger_commit(struct ledger *l);
 void ledger_rollback(struct ledger *l);
@@ -44,8 +53,16 @@ struct ledger_doc {
 };
 
 /* Insert or update (by job_id + doc_key) a document and append an event with its state
- * and reason. *out_id gets the row id (may be NULL). */
+ * and reason. *out_id gets the row id (may be NULL). job_id, doc_key and state are
+ * required (-EINVAL); on update other NULL strings keep the stored value, while state
+ * and reason are always replaced (a NULL reason clears it). */
 int ledger_doc_put(struct ledger *l, const struct ledger_doc *d, int64_t *out_id);
+/* Change the state of a job's documents whose doc_key starts with prefix ("" or NULL:
+ * all) and whose state is from_state (NULL: any) to to_state with reason, appending an
+ * event for each. Returns how many changed, or a negative errno. (added: used by the
+ * gateway when a whole group or interchange is rejected after its documents were put) */
+int ledger_docs_set_state(struct ledger *l, const char *job_id, const char *prefix,
+			  const char *from_state, const char *to_state, const char *reason);
 /* Append an event for a job (doc_key NULL: the job as a whole). */
 int ledger_event(struct ledger *l, const char *job_id, const char *doc_key, const char *state,
 		 const char *reason);
@@ -55,6 +72,9 @@ enum ledger_ctl { LEDGER_CTL_ISA = 0, LEDGER_CTL_GS, LEDGER_CTL_ST };
 /* Next control number for (partner, level): 1..999999999, rolling over to 1. Must be
  * called inside ledger_begin/commit. */
 int ledger_next_control(struct ledger *l, const char *partner, enum ledger_ctl lvl, uint64_t *out);
+/* Set the last number handed out for (partner, level), 0..999999999: the next one is
+ * value + 1 (or 1 after 999999999). For onboarding and tests. (added) */
+int ledger_set_control(struct ledger *l, const char *partner, enum ledger_ctl lvl, uint64_t value);
 
 /* Control numbers and time of an outbound ack, allocated once per (job, key): a second
  * call with the same job and key returns what the first allocated (crash → rerun gives
@@ -66,12 +86,15 @@ struct ledger_ack_ctl {
 	size_t ngroups;
 	time_t created;
 };
+/* A later call with more groups allocates the missing ones; with fewer it returns the
+ * first ngroups. ngroups <= LEDGER_ACK_GROUPS_MAX. */
 int ledger_ack_controls(struct ledger *l, const char *partner, const char *job_id,
 			const char *key, size_t ngroups, struct ledger_ack_ctl *out);
 void ledger_ack_ctl_clear(struct ledger_ack_ctl *c);
 
 /* Duplicate registry. ledger_dup_find: is (sender, receiver, icn) already recorded within
  * window_s seconds by a job other than job_id? 1 = yes (*first_job allocated), 0 = no. */
+/* "Within window_s" means seen >= now - window_s; job_id NULL exempts no job. */
 int ledger_dup_find(struct ledger *l, const char *sender, const char *receiver, const char *icn,
 		    const char *job_id, uint64_t window_s, char **first_job);
 /* Record an interchange (idempotent per job_id + sender + receiver + icn). */
@@ -86,10 +109,14 @@ struct ledger_track_row {
 	const char *doc_state, *output;
 	const char *event_time, *event_state, *event_reason;
 };
+/* Job-level events (doc_key NULL) of the jobs involved are included, before the job's
+ * documents. A non-zero cb return stops and is returned. Row strings are borrowed for
+ * the call. nrows (may be NULL) gets the number of rows passed to cb. */
 int ledger_track(struct ledger *l, const char *key,
 		 int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx, int *nrows);
 
-/* Recent failures (state rejected/failed/held), newest first, at most limit. */
+/* Recent failures (state rejected/failed/held), newest first, at most limit. The event_*
+ * fields carry the document's last update (time, state, reason). */
 int ledger_recent_failures(struct ledger *l, int limit,
 			   int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx);
 

@@ -1,1 +1,2 @@
-# ledger module: add sources with libedigw_a_SOURCES += src/ledger/...
+# ledger module: SQLite documents, events, control numbers, duplicates
+libedigw_a_SOURCES += src/ledger/ledger.c src/ledger/ledger.h

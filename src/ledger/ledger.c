@@ -1,0 +1,959 @@
+/*
+ * ledger.c — the SQLite ledger (see ledger.h): documents and their events,
+ * outbound control numbers, acknowledgment control numbers, the inbound
+ * duplicate registry, and the queries behind `edigw track` and `status`.
+ *
+ * The database runs in WAL mode with synchronous=FULL, foreign keys on and a
+ * 10 s busy timeout; the schema is versioned with PRAGMA user_version and a
+ * newer version than ours is refused. Hot statements are prepared once and
+ * kept in the struct (ledger_doc_put/ledger_event run ~10^5 times in one
+ * transaction for a big file).
+ *
+ * Ownership: a struct ledger owns its connection and statements; it belongs
+ * to one thread. Strings passed to callbacks are borrowed for the call.
+ * Transactions nest by counting; an inner rollback dooms the whole
+ * transaction (later writes return -ECANCELED, the outer commit rolls back).
+ */
+#include "ledger/ledger.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/util.h"
+
+#define CTL_MAX 999999999u
+
+enum stmt_id {
+	S_DOC_FIND,
+	S_DOC_INSERT,
+	S_DOC_UPDATE,
+	S_EVENT_INSERT,
+	S_DOCS_EVENTS,
+	S_DOCS_STATE,
+	S_CTL_GET,
+	S_CTL_INSERT,
+	S_CTL_UPDATE,
+	S_ACK_GET,
+	S_ACK_GROUPS,
+	S_ACK_INSERT,
+	S_ACK_GROUP_INSERT,
+	S_DUP_FIND,
+	S_DUP_INSERT,
+	S_TRACK,
+	S_FAILURES,
+	S_COUNTS,
+	S_N
+};
+
+static const char *const stmt_sql[S_N] = {
+	[S_DOC_FIND] = "SELECT id FROM documents WHERE job_id = ?1 AND doc_key = ?2",
+	[S_DOC_INSERT] =
+		"INSERT INTO documents(job_id, doc_key, partner, direction, standard, doc_type,"
+		" sender, receiver, icn, gcn, tcn, business_key, state, reason, output, test,"
+		" created, updated, updated_unix)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		" ?17, ?17, ?18)",
+	[S_DOC_UPDATE] =
+		"UPDATE documents SET partner = COALESCE(?3, partner),"
+		" direction = COALESCE(?4, direction), standard = COALESCE(?5, standard),"
+		" doc_type = COALESCE(?6, doc_type), sender = COALESCE(?7, sender),"
+		" receiver = COALESCE(?8, receiver), icn = COALESCE(?9, icn),"
+		" gcn = COALESCE(?10, gcn), tcn = COALESCE(?11, tcn),"
+		" business_key = COALESCE(?12, business_key), state = ?13, reason = ?14,"
+		" output = COALESCE(?15, output), test = ?16, updated = ?17, updated_unix = ?18"
+		" WHERE id = ?19",
+	[S_EVENT_INSERT] = "INSERT INTO events(job_id, doc_key, time, unix, state, reason)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	/* ledger_docs_set_state: ?1 job, ?2 prefix, ?3 from (NULL any), ?4 to, ?5 reason,
+	 * ?6 time, ?7 unix */
+	[S_DOCS_EVENTS] =
+		"INSERT INTO events(job_id, doc_key, time, unix, state, reason)"
+		" SELECT job_id, doc_key, ?6, ?7, ?4, ?5 FROM documents WHERE job_id = ?1"
+		" AND substr(doc_key, 1, length(?2)) = ?2 AND (?3 IS NULL OR state = ?3)"
+		" ORDER BY id",
+	[S_DOCS_STATE] =
+		"UPDATE documents SET state = ?4, reason = ?5, updated = ?6, updated_unix = ?7"
+		" WHERE job_id = ?1 AND substr(doc_key, 1, length(?2)) = ?2"
+		" AND (?3 IS NULL OR state = ?3)",
+	[S_CTL_GET] = "SELECT value FROM control_numbers WHERE partner = ?1 AND level = ?2",
+	[S_CTL_INSERT] = "INSERT INTO control_numbers(partner, level, value, updated)"
+			 " VALUES(?1, ?2, ?3, ?4)",
+	[S_CTL_UPDATE] = "UPDATE control_numbers SET value = ?3, updated = ?4"
+			 " WHERE partner = ?1 AND level = ?2",
+	[S_ACK_GET] = "SELECT isa13, created_unix FROM ack_controls WHERE job_id = ?1 AND key = ?2",
+	[S_ACK_GROUPS] = "SELECT idx, gs06, st02 FROM ack_control_groups"
+			 " WHERE job_id = ?1 AND key = ?2 ORDER BY idx",
+	[S_ACK_INSERT] = "INSERT INTO ack_controls(job_id, key, partner, isa13, created,"
+			 " created_unix) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_ACK_GROUP_INSERT] = "INSERT INTO ack_control_groups(job_id, key, idx, gs06, st02)"
+			       " VALUES(?1, ?2, ?3, ?4, ?5)",
+	[S_DUP_FIND] = "SELECT job_id FROM interchanges WHERE sender = ?1 AND receiver = ?2"
+		       " AND icn = ?3 AND (?4 IS NULL OR job_id <> ?4) AND seen >= ?5"
+		       " ORDER BY seen, id LIMIT 1",
+	[S_DUP_INSERT] = "INSERT OR IGNORE INTO interchanges(sender, receiver, icn, sha256,"
+			 " job_id, seen, seen_time) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* Matching documents with their events, plus job-level events (doc_key NULL) of
+	 * the jobs involved; jobs in order of their first event, the job's own events
+	 * first, then each document in creation order, events in order. */
+	[S_TRACK] =
+		"WITH d AS (SELECT * FROM documents WHERE job_id = ?1 OR business_key = ?1"
+		"   OR icn = ?1 OR gcn = ?1 OR tcn = ?1),"
+		" j AS (SELECT job_id FROM d UNION SELECT ?1),"
+		" r AS ("
+		"  SELECT d.job_id AS job_id, d.doc_key AS doc_key, d.partner AS partner,"
+		"   d.direction AS direction, d.doc_type AS doc_type,"
+		"   d.business_key AS business_key, d.icn AS icn, d.gcn AS gcn, d.tcn AS tcn,"
+		"   d.state AS doc_state, d.output AS output, e.time AS time, e.state AS state,"
+		"   e.reason AS reason, d.id AS dord, e.id AS eord"
+		"  FROM d JOIN events e ON e.job_id = d.job_id AND e.doc_key = d.doc_key"
+		"  UNION ALL"
+		"  SELECT e.job_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+		"   e.time, e.state, e.reason, 0, e.id"
+		"  FROM events e WHERE e.doc_key IS NULL AND e.job_id IN (SELECT job_id FROM j))"
+		" SELECT job_id, doc_key, partner, direction, doc_type, business_key, icn, gcn,"
+		"  tcn, doc_state, output, time, state, reason FROM r"
+		" ORDER BY (SELECT MIN(id) FROM events x WHERE x.job_id = r.job_id), job_id,"
+		"  dord, eord",
+	[S_FAILURES] =
+		"SELECT job_id, doc_key, partner, direction, doc_type, business_key, icn, gcn,"
+		" tcn, state, output, updated, state, reason FROM documents"
+		" WHERE state IN ('rejected', 'failed', 'held')"
+		" ORDER BY updated_unix DESC, id DESC LIMIT ?1",
+	[S_COUNTS] = "SELECT COALESCE(direction, ''), state, COUNT(*) FROM documents"
+		     " GROUP BY 1, 2 ORDER BY 1, 2",
+};
+
+static const char schema_v1[] =
+	"CREATE TABLE documents("
+	" id INTEGER PRIMARY KEY,"
+	" job_id TEXT NOT NULL, doc_key TEXT NOT NULL,"
+	" partner TEXT, direction TEXT, standard TEXT, doc_type TEXT,"
+	" sender TEXT, receiver TEXT, icn TEXT, gcn TEXT, tcn TEXT, business_key TEXT,"
+	" state TEXT NOT NULL, reason TEXT, output TEXT, test INTEGER NOT NULL DEFAULT 0,"
+	" created TEXT NOT NULL, updated TEXT NOT NULL, updated_unix INTEGER NOT NULL,"
+	" UNIQUE(job_id, doc_key));"
+	"CREATE INDEX documents_business_key ON documents(business_key);"
+	"CREATE INDEX documents_icn ON documents(icn);"
+	"CREATE INDEX documents_gcn ON documents(gcn);"
+	"CREATE INDEX documents_tcn ON documents(tcn);"
+	"CREATE INDEX documents_state ON documents(state, updated_unix);"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY, job_id TEXT NOT NULL, doc_key TEXT,"
+	" time TEXT NOT NULL, unix INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT);"
+	"CREATE INDEX events_job ON events(job_id, doc_key);"
+	"CREATE TABLE control_numbers("
+	" partner TEXT NOT NULL, level TEXT NOT NULL,"
+	" value INTEGER NOT NULL CHECK(value BETWEEN 0 AND 999999999),"
+	" updated TEXT, PRIMARY KEY(partner, level));"
+	"CREATE TABLE ack_controls("
+	" job_id TEXT NOT NULL, key TEXT NOT NULL, partner TEXT NOT NULL,"
+	" isa13 INTEGER NOT NULL CHECK(isa13 BETWEEN 1 AND 999999999),"
+	" created TEXT NOT NULL, created_unix INTEGER NOT NULL, PRIMARY KEY(job_id, key));"
+	"CREATE TABLE ack_control_groups("
+	" job_id TEXT NOT NULL, key TEXT NOT NULL, idx INTEGER NOT NULL,"
+	" gs06 INTEGER NOT NULL CHECK(gs06 BETWEEN 1 AND 999999999),"
+	" st02 INTEGER NOT NULL CHECK(st02 BETWEEN 1 AND 999999999),"
+	" PRIMARY KEY(job_id, key, idx),"
+	" FOREIGN KEY(job_id, key) REFERENCES ack_controls(job_id, key));"
+	"CREATE TABLE interchanges("
+	" id INTEGER PRIMARY KEY, sender TEXT NOT NULL, receiver TEXT NOT NULL,"
+	" icn TEXT NOT NULL, sha256 TEXT, job_id TEXT NOT NULL,"
+	" seen INTEGER NOT NULL, seen_time TEXT NOT NULL,"
+	" UNIQUE(sender, receiver, icn, job_id));"
+	"CREATE INDEX interchanges_seen ON interchanges(sender, receiver, icn, seen);";
+
+struct ledger {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[S_N];
+	int depth;  /* ledger_begin nesting */
+	int doomed; /* an inner rollback happened: the outer commit rolls back */
+	time_t fixed_now;
+};
+
+static const char *const ctl_names[] = { "ISA", "GS", "ST" };
+
+/* Map an SQLite result code to a negative errno. */
+static int sql_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_MISUSE:
+	case SQLITE_RANGE:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/* Log an SQLite failure with the connection's message; returns the errno code. */
+static int fail(struct ledger *l, int rc, const char *what)
+{
+	log_error("ledger %s: %s: %s", l->path, what, l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+	return sql_err(rc);
+}
+
+/* Current time (or the fixed test clock). */
+static time_t now(const struct ledger *l)
+{
+	return l->fixed_now ? l->fixed_now : time(NULL);
+}
+
+/* Fix the clock for tests; 0 restores real time. */
+void ledger_set_clock(struct ledger *l, time_t t)
+{
+	l->fixed_now = t;
+}
+
+/* A cached statement, reset and unbound, prepared on first use. */
+static int stmt(struct ledger *l, enum stmt_id id, sqlite3_stmt **out)
+{
+	if (!l->st[id]) {
+		int rc = sqlite3_prepare_v3(l->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					    &l->st[id], NULL);
+		if (rc != SQLITE_OK)
+			return fail(l, rc, "prepare");
+	}
+	sqlite3_reset(l->st[id]);
+	sqlite3_clear_bindings(l->st[id]);
+	*out = l->st[id];
+	return 0;
+}
+
+/* Bind a possibly NULL string. */
+static int bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+/* Run a statement that returns no rows. */
+static int step_done(struct ledger *l, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int r = rc == SQLITE_DONE ? 0 : fail(l, rc, what);
+	sqlite3_reset(s);
+	return r;
+}
+
+/* Run SQL text without results. */
+static int exec(struct ledger *l, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(l->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		log_error("ledger %s: %s: %s", l->path, sql, msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return sql_err(rc);
+	}
+	return 0;
+}
+
+/* Integer result of a one-value query (PRAGMA user_version etc.). */
+static int query_int(struct ledger *l, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(l->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return fail(l, rc, sql);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(s, 0);
+		rc = 0;
+	} else {
+		rc = fail(l, rc, sql);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Text result of a one-value query into out (size n). */
+static int query_text(struct ledger *l, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(l->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return fail(l, rc, sql);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(s, 0);
+		snprintf(out, n, "%s", t ? (const char *)t : "");
+		rc = 0;
+	} else {
+		rc = fail(l, rc, sql);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Create the schema on a new database, refuse one newer than ours. */
+static int migrate(struct ledger *l)
+{
+	int64_t v = 0;
+	int rc = query_int(l, "PRAGMA user_version", &v);
+	if (rc < 0)
+		return rc;
+	if (v == LEDGER_SCHEMA_VERSION)
+		return 0;
+	if (v > LEDGER_SCHEMA_VERSION) {
+		log_error("ledger %s: schema version %" PRId64 " is newer than this edigw supports "
+			  "(%d); use a newer edigw or restore the matching database", l->path, v,
+			  LEDGER_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if ((rc = exec(l, "BEGIN IMMEDIATE")) < 0)
+		return rc;
+	/* Another process may have created it while we waited for the lock. */
+	if ((rc = query_int(l, "PRAGMA user_version", &v)) < 0)
+		goto out;
+	if (v == 0) {
+		char sql[64];
+		if ((rc = exec(l, schema_v1)) < 0)
+			goto out;
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LEDGER_SCHEMA_VERSION);
+		if ((rc = exec(l, sql)) < 0)
+			goto out;
+		log_info("ledger %s: created schema version %d", l->path, LEDGER_SCHEMA_VERSION);
+	} else if (v != LEDGER_SCHEMA_VERSION) {
+		log_error("ledger %s: unexpected schema version %" PRId64, l->path, v);
+		rc = -EPROTO;
+	}
+out:
+	if (rc == 0)
+		rc = exec(l, "COMMIT");
+	if (rc < 0)
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Open/create the database and bring its schema up to date. */
+int ledger_open(struct ledger **out, const char *path)
+{
+	char mode[16];
+	int rc;
+	*out = NULL;
+	if (!path || !path[0])
+		return -EINVAL;
+	struct ledger *l = xcalloc(1, sizeof *l);
+	l->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = fail(l, rc, "open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(l->db, 1);
+	if ((rc = sql_err(sqlite3_busy_timeout(l->db, 10000))) < 0)
+		goto out;
+	if ((rc = query_text(l, "PRAGMA journal_mode = WAL", mode, sizeof mode)) < 0)
+		goto out;
+	if (strcmp(mode, "wal") != 0) {
+		log_error("ledger %s: cannot switch to WAL (journal mode %s)", path, mode);
+		rc = -EIO;
+		goto out;
+	}
+	if ((rc = exec(l, "PRAGMA synchronous = FULL")) < 0 ||
+	    (rc = exec(l, "PRAGMA foreign_keys = ON")) < 0)
+		goto out;
+	rc = migrate(l);
+out:
+	if (rc < 0)
+		ledger_free(l);
+	else
+		*out = l;
+	return rc;
+}
+
+/* Roll back anything open, finalize statements, close. */
+void ledger_free(struct ledger *l)
+{
+	if (!l)
+		return;
+	if (l->depth > 0) {
+		log_warn("ledger %s: closed inside a transaction; rolling back", l->path);
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(l->st[i]);
+	sqlite3_close(l->db);
+	free(l->path);
+	free(l);
+}
+
+/* ----------------------------------------------------------- transactions */
+
+/* BEGIN IMMEDIATE for the outermost call; inner calls only count. */
+int ledger_begin(struct ledger *l)
+{
+	if (l->depth == 0) {
+		int rc = exec(l, "BEGIN IMMEDIATE");
+		if (rc < 0)
+			return rc;
+		l->doomed = 0;
+	}
+	l->depth++;
+	return 0;
+}
+
+/* COMMIT for the outermost call (ROLLBACK and -ECANCELED when an inner call rolled back). */
+int ledger_commit(struct ledger *l)
+{
+	if (l->depth <= 0)
+		return -EINVAL;
+	if (--l->depth > 0)
+		return 0;
+	if (l->doomed) {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		l->doomed = 0;
+		return -ECANCELED;
+	}
+	int rc = exec(l, "COMMIT");
+	if (rc < 0 && !sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Roll back: immediately for the outermost call, else doom the transaction. */
+void ledger_rollback(struct ledger *l)
+{
+	if (l->depth <= 0)
+		return;
+	if (--l->depth > 0) {
+		l->doomed = 1;
+		return;
+	}
+	l->doomed = 0;
+	if (!sqlite3_get_autocommit(l->db))
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Writes are refused inside a doomed transaction. */
+static int writable(const struct ledger *l)
+{
+	return l->doomed ? -ECANCELED : 0;
+}
+
+/* ------------------------------------------------------ documents, events */
+
+/* Append one event row. */
+static int event_insert(struct ledger *l, const char *job_id, const char *doc_key,
+			const char *state, const char *reason, time_t t, const char *ts)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(l, S_EVENT_INSERT, &s);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, job_id);
+	bind_text(s, 2, doc_key);
+	bind_text(s, 3, ts);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)t);
+	bind_text(s, 5, state);
+	bind_text(s, 6, reason);
+	return step_done(l, s, "insert event");
+}
+
+/* Bind the descriptive fields ?1..?18 shared by insert and update. */
+static void bind_doc(sqlite3_stmt *s, const struct ledger_doc *d, time_t t, const char *ts)
+{
+	bind_text(s, 1, d->job_id);
+	bind_text(s, 2, d->doc_key);
+	bind_text(s, 3, d->partner);
+	bind_text(s, 4, d->direction);
+	bind_text(s, 5, d->standard);
+	bind_text(s, 6, d->doc_type);
+	bind_text(s, 7, d->sender);
+	bind_text(s, 8, d->receiver);
+	bind_text(s, 9, d->icn);
+	bind_text(s, 10, d->gcn);
+	bind_text(s, 11, d->tcn);
+	bind_text(s, 12, d->business_key);
+	bind_text(s, 13, d->state);
+	bind_text(s, 14, d->reason);
+	bind_text(s, 15, d->output);
+	sqlite3_bind_int(s, 16, d->test ? 1 : 0);
+	bind_text(s, 17, ts);
+	sqlite3_bind_int64(s, 18, (sqlite3_int64)t);
+}
+
+/* Insert or update a document by (job_id, doc_key) and append its event. */
+int ledger_doc_put(struct ledger *l, const struct ledger_doc *d, int64_t *out_id)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	char ts[21];
+	time_t t = now(l);
+	int rc;
+	if (!d || !d->job_id || !d->doc_key || !d->state)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = stmt(l, S_DOC_FIND, &s)) < 0)
+		goto out;
+	bind_text(s, 1, d->job_id);
+	bind_text(s, 2, d->doc_key);
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW)
+		id = sqlite3_column_int64(s, 0);
+	else if (r != SQLITE_DONE)
+		rc = fail(l, r, "find document");
+	sqlite3_reset(s);
+	if (rc < 0)
+		goto out;
+	if (id) {
+		if ((rc = stmt(l, S_DOC_UPDATE, &s)) < 0)
+			goto out;
+		bind_doc(s, d, t, ts);
+		sqlite3_bind_int64(s, 19, id);
+		rc = step_done(l, s, "update document");
+	} else {
+		if ((rc = stmt(l, S_DOC_INSERT, &s)) < 0)
+			goto out;
+		bind_doc(s, d, t, ts);
+		if ((rc = step_done(l, s, "insert document")) == 0)
+			id = sqlite3_last_insert_rowid(l->db);
+	}
+	if (rc == 0)
+		rc = event_insert(l, d->job_id, d->doc_key, d->state, d->reason, t, ts);
+out:
+	if (rc < 0) {
+		ledger_rollback(l);
+	} else {
+		rc = ledger_commit(l);
+		if (rc == 0 && out_id)
+			*out_id = id;
+	}
+	return rc;
+}
+
+/* Bind the arguments of the two ledger_docs_set_state statements. */
+static void bind_set_state(sqlite3_stmt *s, const char *job_id, const char *prefix,
+			   const char *from, const char *to, const char *reason, time_t t,
+			   const char *ts)
+{
+	bind_text(s, 1, job_id);
+	bind_text(s, 2, prefix ? prefix : "");
+	bind_text(s, 3, from);
+	bind_text(s, 4, to);
+	bind_text(s, 5, reason);
+	bind_text(s, 6, ts);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)t);
+}
+
+/* Move a job's matching documents from one state to another, with events. */
+int ledger_docs_set_state(struct ledger *l, const char *job_id, const char *prefix,
+			  const char *from_state, const char *to_state, const char *reason)
+{
+	sqlite3_stmt *s;
+	char ts[21];
+	time_t t = now(l);
+	int rc, n = 0;
+	if (!job_id || !to_state)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	/* events first: the UPDATE changes the state the SELECT matches on */
+	if ((rc = stmt(l, S_DOCS_EVENTS, &s)) < 0)
+		goto out;
+	bind_set_state(s, job_id, prefix, from_state, to_state, reason, t, ts);
+	if ((rc = step_done(l, s, "insert events")) < 0)
+		goto out;
+	if ((rc = stmt(l, S_DOCS_STATE, &s)) < 0)
+		goto out;
+	bind_set_state(s, job_id, prefix, from_state, to_state, reason, t, ts);
+	if ((rc = step_done(l, s, "update states")) < 0)
+		goto out;
+	n = sqlite3_changes(l->db);
+out:
+	if (rc < 0) {
+		ledger_rollback(l);
+		return rc;
+	}
+	rc = ledger_commit(l);
+	return rc < 0 ? rc : n;
+}
+
+/* Append an event for a job or one of its documents. */
+int ledger_event(struct ledger *l, const char *job_id, const char *doc_key, const char *state,
+		 const char *reason)
+{
+	char ts[21];
+	time_t t = now(l);
+	int rc;
+	if (!job_id || !state)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	return event_insert(l, job_id, doc_key, state, reason, t, ts);
+}
+
+/* -------------------------------------------------------- control numbers */
+
+/* Store value as the last number handed out for (partner, level). */
+static int ctl_store(struct ledger *l, const char *partner, const char *lvl, uint64_t value,
+		     int exists)
+{
+	sqlite3_stmt *s;
+	char ts[21];
+	int rc = stmt(l, exists ? S_CTL_UPDATE : S_CTL_INSERT, &s);
+	if (rc < 0)
+		return rc;
+	time_iso(now(l), ts);
+	bind_text(s, 1, partner);
+	bind_text(s, 2, lvl);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)value);
+	bind_text(s, 4, ts);
+	return step_done(l, s, "store control number");
+}
+
+/* Last number handed out for (partner, level): *exists 0 when there is no row yet. */
+static int ctl_load(struct ledger *l, const char *partner, const char *lvl, uint64_t *value,
+		    int *exists)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(l, S_CTL_GET, &s);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	bind_text(s, 2, lvl);
+	int r = sqlite3_step(s);
+	*exists = 0;
+	*value = 0;
+	if (r == SQLITE_ROW) {
+		sqlite3_int64 v = sqlite3_column_int64(s, 0);
+		*exists = 1;
+		*value = v < 0 ? 0 : (uint64_t)v;
+	} else if (r != SQLITE_DONE) {
+		rc = fail(l, r, "read control number");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Next control number (1..999999999, then 1) inside the caller's transaction. */
+int ledger_next_control(struct ledger *l, const char *partner, enum ledger_ctl lvl, uint64_t *out)
+{
+	uint64_t v;
+	int exists, rc;
+	if (!partner || (int)lvl < LEDGER_CTL_ISA || lvl > LEDGER_CTL_ST)
+		return -EINVAL;
+	if (l->depth <= 0) {
+		log_error("ledger: control number for %s requested outside a transaction", partner);
+		return -EINVAL;
+	}
+	if ((rc = writable(l)) < 0)
+		return rc;
+	if ((rc = ctl_load(l, partner, ctl_names[lvl], &v, &exists)) < 0)
+		return rc;
+	v = v >= CTL_MAX ? 1 : v + 1;
+	if ((rc = ctl_store(l, partner, ctl_names[lvl], v, exists)) < 0)
+		return rc;
+	*out = v;
+	return 0;
+}
+
+/* Set the last number handed out (0..999999999; the next one is value + 1). */
+int ledger_set_control(struct ledger *l, const char *partner, enum ledger_ctl lvl, uint64_t value)
+{
+	uint64_t old;
+	int exists, rc;
+	if (!partner || (int)lvl < LEDGER_CTL_ISA || lvl > LEDGER_CTL_ST || value > CTL_MAX)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	rc = ctl_load(l, partner, ctl_names[lvl], &old, &exists);
+	if (rc == 0)
+		rc = ctl_store(l, partner, ctl_names[lvl], value, exists);
+	if (rc < 0)
+		ledger_rollback(l);
+	else
+		rc = ledger_commit(l);
+	return rc;
+}
+
+/* Free the arrays of an ack control record. */
+void ledger_ack_ctl_clear(struct ledger_ack_ctl *c)
+{
+	if (!c)
+		return;
+	free(c->gs06);
+	free(c->st02);
+	memset(c, 0, sizeof *c);
+}
+
+/* Insert one GS06/ST02 pair of an ack. */
+static int ack_group_insert(struct ledger *l, const char *job_id, const char *key, size_t idx,
+			    uint64_t gs06, uint64_t st02)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(l, S_ACK_GROUP_INSERT, &s);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, job_id);
+	bind_text(s, 2, key);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)idx);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)gs06);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)st02);
+	return step_done(l, s, "insert ack group");
+}
+
+/* Get or allocate the control numbers of the ack (job_id, key). */
+int ledger_ack_controls(struct ledger *l, const char *partner, const char *job_id,
+			const char *key, size_t ngroups, struct ledger_ack_ctl *out)
+{
+	sqlite3_stmt *s;
+	size_t have = 0;
+	int found = 0, rc, r;
+	memset(out, 0, sizeof *out);
+	if (!partner || !job_id || !key || ngroups > LEDGER_ACK_GROUPS_MAX)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	out->ngroups = ngroups;
+	out->gs06 = xcalloc(ngroups ? ngroups : 1, sizeof *out->gs06);
+	out->st02 = xcalloc(ngroups ? ngroups : 1, sizeof *out->st02);
+	if ((rc = ledger_begin(l)) < 0)
+		goto fail;
+	if ((rc = stmt(l, S_ACK_GET, &s)) < 0)
+		goto out;
+	bind_text(s, 1, job_id);
+	bind_text(s, 2, key);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		found = 1;
+		out->isa13 = (uint64_t)sqlite3_column_int64(s, 0);
+		out->created = (time_t)sqlite3_column_int64(s, 1);
+	} else if (r != SQLITE_DONE) {
+		rc = fail(l, r, "read ack controls");
+	}
+	sqlite3_reset(s);
+	if (rc < 0)
+		goto out;
+	if (found) {
+		if ((rc = stmt(l, S_ACK_GROUPS, &s)) < 0)
+			goto out;
+		bind_text(s, 1, job_id);
+		bind_text(s, 2, key);
+		while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+			sqlite3_int64 idx = sqlite3_column_int64(s, 0);
+			if (idx != (sqlite3_int64)have) {
+				rc = -EBADMSG; /* groups are stored 0..n-1 */
+				break;
+			}
+			if (have < ngroups) {
+				out->gs06[have] = (uint64_t)sqlite3_column_int64(s, 1);
+				out->st02[have] = (uint64_t)sqlite3_column_int64(s, 2);
+			}
+			have++;
+		}
+		if (rc == 0 && r != SQLITE_DONE)
+			rc = fail(l, r, "read ack groups");
+		sqlite3_reset(s);
+		if (rc < 0)
+			goto out;
+	} else {
+		char ts[21];
+		out->created = now(l);
+		time_iso(out->created, ts);
+		if ((rc = ledger_next_control(l, partner, LEDGER_CTL_ISA, &out->isa13)) < 0)
+			goto out;
+		if ((rc = stmt(l, S_ACK_INSERT, &s)) < 0)
+			goto out;
+		bind_text(s, 1, job_id);
+		bind_text(s, 2, key);
+		bind_text(s, 3, partner);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)out->isa13);
+		bind_text(s, 5, ts);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)out->created);
+		if ((rc = step_done(l, s, "insert ack controls")) < 0)
+			goto out;
+	}
+	/* First call, or more groups than last time: allocate the missing ones. */
+	for (size_t i = have; i < ngroups; i++) {
+		if ((rc = ledger_next_control(l, partner, LEDGER_CTL_GS, &out->gs06[i])) < 0 ||
+		    (rc = ledger_next_control(l, partner, LEDGER_CTL_ST, &out->st02[i])) < 0 ||
+		    (rc = ack_group_insert(l, job_id, key, i, out->gs06[i], out->st02[i])) < 0)
+			goto out;
+	}
+out:
+	if (rc < 0)
+		ledger_rollback(l);
+	else
+		rc = ledger_commit(l);
+fail:
+	if (rc < 0)
+		ledger_ack_ctl_clear(out);
+	return rc;
+}
+
+/* ---------------------------------------------------------- duplicates */
+
+/* Is (sender, receiver, icn) recorded within window_s by a job other than job_id? */
+int ledger_dup_find(struct ledger *l, const char *sender, const char *receiver, const char *icn,
+		    const char *job_id, uint64_t window_s, char **first_job)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (first_job)
+		*first_job = NULL;
+	if (!sender || !receiver || !icn)
+		return -EINVAL;
+	time_t t = now(l);
+	int64_t cutoff = window_s >= (uint64_t)t ? INT64_MIN : (int64_t)t - (int64_t)window_s;
+	if ((rc = stmt(l, S_DUP_FIND, &s)) < 0)
+		return rc;
+	bind_text(s, 1, sender);
+	bind_text(s, 2, receiver);
+	bind_text(s, 3, icn);
+	bind_text(s, 4, job_id);
+	sqlite3_bind_int64(s, 5, cutoff);
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		if (first_job)
+			*first_job = xstrdup((const char *)sqlite3_column_text(s, 0));
+		rc = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = fail(l, r, "find duplicate");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Record an interchange for the duplicate registry (once per job). */
+int ledger_dup_record(struct ledger *l, const char *sender, const char *receiver, const char *icn,
+		      const char *sha256, const char *job_id)
+{
+	sqlite3_stmt *s;
+	char ts[21];
+	time_t t = now(l);
+	int rc;
+	if (!sender || !receiver || !icn || !job_id)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	if ((rc = stmt(l, S_DUP_INSERT, &s)) < 0)
+		return rc;
+	time_iso(t, ts);
+	bind_text(s, 1, sender);
+	bind_text(s, 2, receiver);
+	bind_text(s, 3, icn);
+	bind_text(s, 4, sha256);
+	bind_text(s, 5, job_id);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)t);
+	bind_text(s, 7, ts);
+	return step_done(l, s, "record interchange");
+}
+
+/* ------------------------------------------------------------ queries */
+
+/* Column i as a borrowed C string (NULL for SQL NULL). */
+static const char *col(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+/* Run a row query, calling cb per row with the track-row columns 0..13. */
+static int each_row(struct ledger *l, sqlite3_stmt *s,
+		    int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx,
+		    int *nrows)
+{
+	int r, rc = 0, n = 0;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ledger_track_row row = {
+			.job_id = col(s, 0), .doc_key = col(s, 1), .partner = col(s, 2),
+			.direction = col(s, 3), .doc_type = col(s, 4), .business_key = col(s, 5),
+			.icn = col(s, 6), .gcn = col(s, 7), .tcn = col(s, 8),
+			.doc_state = col(s, 9), .output = col(s, 10), .event_time = col(s, 11),
+			.event_state = col(s, 12), .event_reason = col(s, 13),
+		};
+		n++;
+		if (cb && (rc = cb(ctx, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(l, r, "query");
+	sqlite3_reset(s);
+	if (nrows)
+		*nrows = n;
+	return rc;
+}
+
+/* History of the documents matching key, one callback per event. */
+int ledger_track(struct ledger *l, const char *key,
+		 int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx, int *nrows)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (nrows)
+		*nrows = 0;
+	if (!key || !key[0])
+		return -EINVAL;
+	if ((rc = stmt(l, S_TRACK, &s)) < 0)
+		return rc;
+	bind_text(s, 1, key);
+	return each_row(l, s, cb, ctx, nrows);
+}
+
+/* Most recent rejected/failed/held documents. */
+int ledger_recent_failures(struct ledger *l, int limit,
+			   int (*cb)(void *ctx, const struct ledger_track_row *row), void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc;
+	if (limit <= 0)
+		return limit < 0 ? -EINVAL : 0;
+	if ((rc = stmt(l, S_FAILURES, &s)) < 0)
+		return rc;
+	sqlite3_bind_int(s, 1, limit);
+	return each_row(l, s, cb, ctx, NULL);
+}
+
+/* Document counts per (direction, state). */
+int ledger_state_counts(struct ledger *l,
+			int (*cb)(void *ctx, const char *direction, const char *state, int64_t n),
+			void *ctx)
+{
+	sqlite3_stmt *s;
+	int r, rc = stmt(l, S_COUNTS, &s);
+	if (rc < 0)
+		return rc;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = cb(ctx, col(s, 0), col(s, 1), sqlite3_column_int64(s, 2))) != 0)
+			break;
+	}
+	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(l, r, "state counts");
+	sqlite3_reset(s);
+	return rc;
+}
