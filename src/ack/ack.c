@@ -67,6 +67,7 @@ struct segw {
 
 /* ------------------------------------------------------------ bytes */
 
+/* One of the delimiters our ack is written with. */
 static int is_delim(const struct ack_writer *w, unsigned char c)
 {
 	const struct x12_delims *d = &w->p.delims;
@@ -96,32 +97,25 @@ static void put_fixed(struct buf *b, const struct ack_writer *w, const char *s, 
 		buf_putc(b, ' ');
 }
 
-/* True when s is exactly n ASCII digits; their value in *v. */
-static int digits(const char *s, size_t n, unsigned long *v)
+/* True when s[0..n) is all ASCII digits; their value in *v. */
+static int digits(const char *s, size_t n, uint64_t *v)
 {
-	unsigned long x = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		x = x * 10 + (unsigned long)(s[i] - '0');
-	}
-	*v = x;
-	return 1;
+	return span_to_u64((struct span){ s, n }, v) == 0;
 }
 
 /* Version number of a GS08 ("004010VICS" -> 4010), 0 when it does not start with 6 digits. */
-static unsigned long gs_version(const char *v)
+static uint64_t gs_version(const char *v)
 {
-	unsigned long n = 0;
+	uint64_t n = 0;
 	if (strnlen(v, 6) < 6 || !digits(v, 6, &n))
 		return 0;
 	return n;
 }
 
 /* Version number of an ISA12 ("00401" -> 401), 0 when it is not 5 digits. */
-static unsigned long isa_version(const char *v)
+static uint64_t isa_version(const char *v)
 {
-	unsigned long n = 0;
+	uint64_t n = 0;
 	if (strlen(v) != 5 || !digits(v, 5, &n))
 		return 0;
 	return n;
@@ -129,6 +123,7 @@ static unsigned long isa_version(const char *v)
 
 /* ------------------------------------------------------------ segments */
 
+/* Start segment id in b. */
 static void sw_begin(struct segw *s, struct buf *b, const struct ack_writer *w, const char *id)
 {
 	s->b = b;
@@ -147,6 +142,7 @@ static void sw_el(struct segw *s, const char *v)
 		s->keep = s->b->len;
 }
 
+/* A number element, no padding. */
 static void sw_u64(struct segw *s, uint64_t v)
 {
 	char t[24];
@@ -297,6 +293,7 @@ static int flush(struct ack_writer *w)
 	return 0;
 }
 
+/* Flush once enough bytes are buffered, so memory stays bounded. */
 static int maybe_flush(struct ack_writer *w)
 {
 	return w->out.len >= FLUSH_AT ? flush(w) : 0;
@@ -304,6 +301,7 @@ static int maybe_flush(struct ack_writer *w)
 
 /* ------------------------------------------------------------ writer */
 
+/* A byte usable as a delimiter: set, not blank (ISA padding), not a letter or digit. */
 static int delim_ok(char c)
 {
 	unsigned char u = (unsigned char)c;
@@ -442,7 +440,7 @@ int ack_group_begin(struct ack_writer *w, const struct x12_gs *gs, uint64_t gs06
 	}
 	char version[13];
 	group_version(w, gs, version);
-	unsigned long v = gs_version(version);
+	uint64_t v = gs_version(version);
 	w->allow_rep = v >= 4020;
 	w->gs06 = gs06;
 	w->st02 = st02;
@@ -502,17 +500,20 @@ static int seg_place_ok(const struct x12_error *e)
 	return !e->application && seg_id_ok(e->seg_id) && e->seg_pos <= SEG_POS_MAX;
 }
 
+/* A segment finding that gets its own AK3. */
 static int seg_writable(const struct x12_error *e)
 {
 	return e->scope == X12_SCOPE_SEGMENT && seg_place_ok(e);
 }
 
+/* An element finding that gets an AK4 (position and code expressible). */
 static int elem_writable(const struct ack_writer *w, const struct x12_error *e)
 {
 	return e->scope == X12_SCOPE_ELEMENT && seg_place_ok(e) && e->elem_pos >= 1 &&
 	       e->elem_pos <= ELEM_POS_MAX && out_code(w, X12_SCOPE_ELEMENT, e->code);
 }
 
+/* Two findings about the same segment occurrence. */
 static int same_segment(const struct x12_error *a, const struct x12_error *b)
 {
 	return a->seg_pos == b->seg_pos && strcmp(a->seg_id, b->seg_id) == 0;
@@ -771,7 +772,7 @@ int ack_writer_finish(struct ack_writer *w, const struct x12_interchange_result 
 	if (!ta1 && !groups)
 		goto out;
 	if (ta1 && ((res->ta1_status != 'A' && res->ta1_status != 'E' && res->ta1_status != 'R') ||
-		    strlen(res->ta1_code) != 3 || !digits(res->ta1_code, 3, &(unsigned long){ 0 }))) {
+		    strlen(res->ta1_code) != 3 || !digits(res->ta1_code, 3, &(uint64_t){ 0 }))) {
 		log_error("ack: interchange %s: no TA1 status/code in the result", w->isa.icn);
 		rc = -EINVAL;
 		goto out;
@@ -783,10 +784,10 @@ int ack_writer_finish(struct ack_writer *w, const struct x12_interchange_result 
 	struct segw s;
 	if (ta1) {
 		char icn[16];
-		unsigned long v = 0;
+		uint64_t v = 0;
 		size_t n = strlen(w->isa.icn);
-		if (n >= 1 && n < 9 && digits(w->isa.icn, n, &v))
-			snprintf(icn, sizeof icn, "%09lu", v); /* TA101 is N0 9/9 */
+		if (n < 9 && digits(w->isa.icn, n, &v))
+			snprintf(icn, sizeof icn, "%09llu", (unsigned long long)v); /* TA101 is N0 9/9 */
 		else
 			snprintf(icn, sizeof icn, "%s", w->isa.icn);
 		char st[2] = { res->ta1_status, '\0' };
