@@ -1,0 +1,1200 @@
+/*
+ * gateway.c — the inbound pipeline for one job and the loop over the spool.
+ *
+ * A job is processed by one worker that won the claim (incoming → active).
+ * Its bytes are streamed through the X12 reader (limits from the partner
+ * profile, or the global ones until the partner is known); the envelope
+ * layer calls back per interchange, group and transaction set:
+ *
+ *   interchange_begin  resolve the partner from ISA05/06, check the receiver
+ *                      is us, check the duplicate registry → hold or go on
+ *   group_begin        open the 997/999 group (never for GS01 = FA)
+ *   transaction        map to the canonical record, validate it against
+ *                      canonical.rng, render the ERP record (in memory)
+ *   transaction_end    ledger row; AK2..AK5; an accepted record is appended
+ *                      to the group's staged ERP file (in <erp-dir>/.edigw-tmp)
+ *   group_end          AK9; a rejected group's staged file is discarded
+ *   interchange_end    ledger commit, then the ack file, then the ERP files
+ *
+ * Nothing of the partner's is ever used as a path: ERP files are named from
+ * our partner id and the (validated, sanitized) control numbers.
+ *
+ * Fault points (EDIGW_CRASH_AT=name[:n]) let the crash tests kill the
+ * process with SIGKILL at the n-th pass of a named point.
+ */
+#include "gateway/gateway.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ack/ack.h"
+#include "canon/canon.h"
+#include "map/map.h"
+#include "x12/x12.h"
+
+struct map_slot {
+	char *path;
+	struct map *map;
+};
+
+struct erp_slot {
+	char *kind;
+	struct erp_profile *prof;
+};
+
+struct gateway {
+	struct config *cfg;
+	struct spool *spool;
+	struct ledger *ledger;
+	struct map_slot *maps;
+	size_t nmaps;
+	struct erp_slot *erps;
+	size_t nerps;
+	char *erp_tmp;      /* <erp-dir>/.edigw-tmp */
+	char *erp_test_tmp; /* <erp-test-dir>/.edigw-tmp */
+};
+
+/* ------------------------------------------------------------ fault points */
+
+/* Kill ourselves at a named point when EDIGW_CRASH_AT asks for it (tests only). */
+static void fault_point(const char *name)
+{
+	static const char *spec;
+	static int init;
+	static unsigned long hits;
+	if (!init) {
+		spec = getenv("EDIGW_CRASH_AT");
+		init = 1;
+	}
+	if (!spec || !*spec)
+		return;
+	size_t n = strlen(name);
+	if (strncmp(spec, name, n) != 0 || (spec[n] != '\0' && spec[n] != ':'))
+		return;
+	uint64_t want = 1;
+	if (spec[n] == ':' && str_to_u64(spec + n + 1, &want) < 0)
+		want = 1;
+	if (++hits >= want)
+		kill(getpid(), SIGKILL);
+}
+
+/* ------------------------------------------------------------- set-up */
+
+/* Load (once) the map at path. */
+static struct map *map_for(struct gateway *g, const char *path, struct diag_list *d)
+{
+	for (size_t i = 0; i < g->nmaps; i++)
+		if (strcmp(g->maps[i].path, path) == 0)
+			return g->maps[i].map;
+	struct map *m = NULL;
+	if (map_load(&m, path, d) < 0 || !m)
+		return NULL;
+	g->maps = xrealloc(g->maps, (g->nmaps + 1) * sizeof *g->maps);
+	g->maps[g->nmaps].path = xstrdup(path);
+	g->maps[g->nmaps].map = m;
+	g->nmaps++;
+	return m;
+}
+
+/* The ERP profile for a record kind, or NULL. */
+static const struct erp_profile *erp_for(const struct gateway *g, const char *kind)
+{
+	for (size_t i = 0; i < g->nerps; i++)
+		if (strcmp(g->erps[i].kind, kind) == 0)
+			return g->erps[i].prof;
+	return NULL;
+}
+
+/* Open spool, ledger, maps and ERP profiles named by the configuration. */
+int gateway_open(struct gateway **out, const char *config_path, struct diag_list *d)
+{
+	struct gateway *g = xcalloc(1, sizeof *g);
+	int rc = config_load(&g->cfg, config_path, d);
+	if (rc < 0)
+		goto out;
+	struct config *c = g->cfg;
+	for (size_t i = 0; i < c->nerp; i++) {
+		struct erp_profile *p = NULL;
+		if (erp_profile_load(&p, c->erp[i].profile, d) < 0 || !p) {
+			rc = -EINVAL;
+			continue;
+		}
+		if (strcmp(erp_profile_kind(p), c->erp[i].kind) != 0) {
+			diag_error(d, c->file, c->erp[i].line,
+				   "erp.%s names profile %s, which reads '%s' records, not '%s'",
+				   c->erp[i].kind, c->erp[i].profile, erp_profile_kind(p), c->erp[i].kind);
+			erp_profile_free(p);
+			rc = -EINVAL;
+			continue;
+		}
+		g->erps = xrealloc(g->erps, (g->nerps + 1) * sizeof *g->erps);
+		g->erps[g->nerps].kind = xstrdup(c->erp[i].kind);
+		g->erps[g->nerps].prof = p;
+		g->nerps++;
+	}
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		for (size_t j = 0; j < p->ndocs; j++) {
+			struct map *m = map_for(g, p->docs[j].map_path, d);
+			if (!m) {
+				diag_error(d, p->file, p->docs[j].line, "map %s for document %s cannot be loaded",
+					   p->docs[j].map_path, p->docs[j].type);
+				rc = -EINVAL;
+				continue;
+			}
+			if (strcmp(map_source_type(m), p->docs[j].type) != 0)
+				diag_warn(d, p->file, p->docs[j].line,
+					  "document.%s uses map %s, which reads %s documents",
+					  p->docs[j].type, p->docs[j].map_path, map_source_type(m));
+			if (!erp_for(g, map_target_kind(m)))
+				diag_warn(d, p->file, p->docs[j].line,
+					  "no ERP profile for '%s' records (erp.%s in %s): "
+					  "documents will be acknowledged but no ERP file written",
+					  map_target_kind(m), map_target_kind(m), c->file);
+		}
+	}
+	if (rc < 0)
+		goto out;
+	if ((rc = spool_open(&g->spool, c->spool_root)) < 0) {
+		diag_error(d, c->file, 0, "cannot open spool %s: %s", c->spool_root, strerror(-rc));
+		goto out;
+	}
+	if ((rc = ledger_open(&g->ledger, c->ledger_path)) < 0) {
+		diag_error(d, c->file, 0, "cannot open ledger %s: %s", c->ledger_path, strerror(-rc));
+		goto out;
+	}
+	g->erp_tmp = path_join(c->erp_dir, ".edigw-tmp");
+	g->erp_test_tmp = path_join(c->erp_test_dir, ".edigw-tmp");
+	if ((rc = mkdir_p(g->erp_tmp, 0750)) < 0 || (rc = mkdir_p(g->erp_test_tmp, 0750)) < 0) {
+		diag_error(d, c->file, 0, "cannot create ERP directory %s: %s", c->erp_dir, strerror(-rc));
+		goto out;
+	}
+out:
+	if (rc < 0) {
+		gateway_free(g);
+		g = NULL;
+	}
+	*out = g;
+	return rc;
+}
+
+/* Free everything the gateway holds. */
+void gateway_free(struct gateway *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nmaps; i++) {
+		free(g->maps[i].path);
+		map_free(g->maps[i].map);
+	}
+	free(g->maps);
+	for (size_t i = 0; i < g->nerps; i++) {
+		free(g->erps[i].kind);
+		erp_profile_free(g->erps[i].prof);
+	}
+	free(g->erps);
+	free(g->erp_tmp);
+	free(g->erp_test_tmp);
+	ledger_free(g->ledger);
+	spool_free(g->spool);
+	config_free(g->cfg);
+	free(g);
+}
+
+const struct config *gateway_config(const struct gateway *g)
+{
+	return g->cfg;
+}
+
+struct spool *gateway_spool(struct gateway *g)
+{
+	return g->spool;
+}
+
+struct ledger *gateway_ledger(struct gateway *g)
+{
+	return g->ledger;
+}
+
+/* Start-up recovery. */
+int gateway_recover(struct gateway *g, size_t *returned)
+{
+	size_t n = 0;
+	int rc = spool_recover(g->spool, &n);
+	if (rc == 0 && n)
+		log_warn("recovery: %zu interrupted job(s) returned from active/ to incoming/", n);
+	if (returned)
+		*returned = n;
+	return rc;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+/* Files a partner is still writing are expected under a dot name or with .tmp/.part. */
+static int drop_name_ready(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.')
+		return 0;
+	if (n > 4 && strcmp(name + n - 4, ".tmp") == 0)
+		return 0;
+	if (n > 5 && strcmp(name + n - 5, ".part") == 0)
+		return 0;
+	return 1;
+}
+
+/* Take one file from a drop directory: durable in incoming/ first, then unlinked. */
+static int take_drop_file(struct gateway *g, const struct cfg_partner *p, const char *name,
+			  struct gw_stats *st)
+{
+	char *path = path_join(p->drop_dir, name);
+	struct spool_meta meta = { 0 };
+	int rc = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = 0; /* not a regular file: not ours to take */
+		goto out;
+	}
+	if ((uint64_t)sb.st_size > p->limits.max_file_size) {
+		log_error("drop %s: %s is %lld bytes, over limit.max-file-size (%llu) for partner %s;"
+			  " left in place", p->drop_dir, name, (long long)sb.st_size,
+			  (unsigned long long)p->limits.max_file_size, p->id);
+		goto out;
+	}
+	meta.partner = xstrdup(p->id);
+	meta.orig_name = name_sanitize(name, strlen(name));
+	meta.source = xasprintf("drop:%s", p->id);
+	meta.received = time(NULL);
+	rc = spool_enqueue_fd(g->spool, &meta, fd, p->limits.max_file_size);
+	if (rc < 0) {
+		log_error("drop %s: cannot spool %s: %s; left in place", p->drop_dir, name, strerror(-rc));
+		goto out;
+	}
+	fault_point("after-pickup");
+	if (unlink(path) < 0) {
+		rc = -errno;
+		log_error("drop %s: spooled %s as job %s but cannot remove it: %s", p->drop_dir, name,
+			  meta.id, strerror(errno));
+		goto out;
+	}
+	fsync_dir(p->drop_dir);
+	ledger_event(g->ledger, meta.id, NULL, "received", meta.source);
+	log_info("received %s from partner %s (drop) as job %s", meta.orig_name, p->id, meta.id);
+	if (st)
+		st->picked_up++;
+out:
+	if (fd >= 0)
+		close(fd);
+	spool_meta_clear(&meta);
+	free(path);
+	return rc;
+}
+
+/* Poll every partner's drop directory once. */
+int gateway_poll(struct gateway *g, struct gw_stats *st)
+{
+	for (size_t i = 0; i < g->cfg->npartners; i++) {
+		const struct cfg_partner *p = &g->cfg->partners[i];
+		if (!p->drop_dir)
+			continue;
+		DIR *d = opendir(p->drop_dir);
+		if (!d) {
+			if (errno != ENOENT)
+				log_warn("partner %s: cannot read drop directory %s: %s", p->id, p->drop_dir,
+					 strerror(errno));
+			continue;
+		}
+		/* Collect names first, sorted, so files are taken in a stable order. */
+		char **names = NULL;
+		size_t n = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (!drop_name_ready(e->d_name))
+				continue;
+			names = xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = xstrdup(e->d_name);
+		}
+		closedir(d);
+		for (size_t a = 1; a < n; a++)
+			for (size_t b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
+				char *t = names[b];
+				names[b] = names[b - 1];
+				names[b - 1] = t;
+			}
+		for (size_t k = 0; k < n; k++) {
+			take_drop_file(g, p, names[k], st);
+			free(names[k]);
+		}
+		free(names);
+	}
+	return 0;
+}
+
+/* Spool a local file for a partner (edigw ingest). */
+int gateway_ingest(struct gateway *g, const char *file, const char *partner, char id[SPOOL_ID_MAX])
+{
+	const struct cfg_partner *p = config_partner(g->cfg, partner);
+	if (!p)
+		return -ENOENT;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat sb;
+	int rc = 0;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	struct spool_meta meta = { 0 };
+	meta.partner = xstrdup(p->id);
+	meta.orig_name = name_sanitize(base, strlen(base));
+	meta.source = xstrdup("ingest");
+	meta.received = time(NULL);
+	rc = spool_enqueue_fd(g->spool, &meta, fd, p->limits.max_file_size);
+	if (rc == 0) {
+		memcpy(id, meta.id, SPOOL_ID_MAX);
+		ledger_event(g->ledger, meta.id, NULL, "received", "ingest");
+	}
+	spool_meta_clear(&meta);
+out:
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------ one job */
+
+/* A staged ERP file: written in .edigw-tmp, linked into dir/name at commit. */
+struct staged {
+	char *tmp;
+	char *dir;
+	char *name;
+	char *kind;
+	int fd; /* open while its group is being read; -1 after */
+	uint64_t records;
+	uint64_t group; /* group index within the interchange */
+};
+
+struct job {
+	struct gateway *g;
+	struct gw_stats *st;
+	struct spool_meta meta;
+	const struct cfg_partner *bound;   /* partner named by the job header */
+	const struct cfg_partner *partner; /* partner of the current interchange */
+	char *hold_reason;
+	char *fail_reason;
+	uint64_t accepted, rejected;       /* transaction sets in the whole job */
+	uint64_t interchanges_rejected;
+	/* current interchange */
+	uint64_t ic;
+	int in_txn_scope;                  /* ledger transaction open */
+	struct ack_writer *ack;
+	struct ledger_ack_ctl actl;
+	int have_actl;
+	int ack_group_open;
+	int test;
+	struct staged *staged;
+	size_t nstaged;
+	/* current group */
+	uint64_t gr;
+	int group_is_ack;                  /* GS01 = FA: never acknowledged */
+	size_t group_staged_from;          /* first staged entry of the current group */
+	/* current transaction */
+	struct buf erp_out;
+	const char *erp_kind;
+	char *bkey;
+	int txn_mapped;
+};
+
+/* Remember the first failure reason of the job. */
+static void set_reason(char **slot, char *msg)
+{
+	if (!*slot)
+		*slot = msg;
+	else
+		free(msg);
+}
+
+static struct x12_limits limits_of(const struct cfg_limits *c)
+{
+	struct x12_limits l;
+	x12_limits_default(&l);
+	l.max_file_size = c->max_file_size;
+	l.max_segment_len = (size_t)c->max_segment_len;
+	l.max_element_len = (size_t)c->max_element_len;
+	l.max_elements = (size_t)c->max_elements;
+	l.max_segments_per_txn = (size_t)c->max_segments_per_txn;
+	l.max_loop_depth = (size_t)c->max_loop_depth;
+	return l;
+}
+
+/* "ZZ:DEMORETAIL" for messages. */
+static char *x12_party(const char *qual, const char *id)
+{
+	char *q = escape_bytes(qual, strlen(qual), 2);
+	char *i = escape_bytes(id, strlen(id), 15);
+	char *r = xasprintf("%s:%s", q, i);
+	free(q);
+	free(i);
+	return r;
+}
+
+/* Discard staged ERP files from index `from` on. */
+static void staged_discard(struct job *j, size_t from)
+{
+	for (size_t i = from; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		if (s->fd >= 0)
+			close(s->fd);
+		unlink(s->tmp);
+		free(s->tmp);
+		free(s->dir);
+		free(s->name);
+		free(s->kind);
+	}
+	j->nstaged = from;
+}
+
+/* The staged file of the current group for kind, created on first use. */
+static struct staged *staged_for(struct job *j, const char *kind, int *err)
+{
+	for (size_t i = j->group_staged_from; i < j->nstaged; i++)
+		if (strcmp(j->staged[i].kind, kind) == 0)
+			return &j->staged[i];
+	struct gateway *g = j->g;
+	const struct x12_isa *isa = NULL;
+	(void)isa;
+	j->staged = xrealloc(j->staged, (j->nstaged + 1) * sizeof *j->staged);
+	struct staged *s = &j->staged[j->nstaged];
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	const char *tmpdir = j->test ? g->erp_test_tmp : g->erp_tmp;
+	char rnd[17];
+	random_hex(rnd, 8);
+	s->tmp = xasprintf("%s/%s-%llu-%llu-%s", tmpdir, j->meta.id, (unsigned long long)j->ic,
+			   (unsigned long long)j->gr, rnd);
+	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (s->fd < 0) {
+		*err = -errno;
+		log_error("cannot create %s: %s", s->tmp, strerror(errno));
+		free(s->tmp);
+		return NULL;
+	}
+	s->dir = xstrdup(j->test ? g->cfg->erp_test_dir : g->cfg->erp_dir);
+	s->kind = xstrdup(kind);
+	s->group = j->gr;
+	j->nstaged++;
+	return s;
+}
+
+/* ---- envelope callbacks */
+
+static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
+{
+	struct job *j = ctx;
+	struct gateway *g = j->g;
+	j->ic = isa->index;
+	j->gr = 0;
+	j->test = isa->usage[0] == 'T';
+	j->have_actl = 0;
+	j->st->interchanges++;
+	const struct cfg_partner *p = config_partner_by_x12(g->cfg, isa->sender_qual, isa->sender_id);
+	char *who = x12_party(isa->sender_qual, isa->sender_id);
+	if (!p) {
+		set_reason(&j->hold_reason,
+			   xasprintf("unknown sender %s in interchange %s (ISA at line %llu): no partner "
+				     "profile has this x12.qualifier/x12.id",
+				     who, isa->icn, (unsigned long long)isa->line));
+		free(who);
+		return X12_SKIP;
+	}
+	if (j->bound && j->bound != p) {
+		set_reason(&j->hold_reason,
+			   xasprintf("interchange %s is from %s (partner %s) but arrived as partner %s",
+				     isa->icn, who, p->id, j->bound->id));
+		free(who);
+		return X12_SKIP;
+	}
+	free(who);
+	const struct cfg_x12_id *us = &g->cfg->us;
+	if (strcmp(isa->receiver_qual, us->qualifier) != 0 || strcmp(isa->receiver_id, us->id) != 0) {
+		char *to = x12_party(isa->receiver_qual, isa->receiver_id);
+		set_reason(&j->hold_reason,
+			   xasprintf("interchange %s from partner %s is addressed to %s, not to us (%s:%s)",
+				     isa->icn, p->id, to, us->qualifier, us->id));
+		free(to);
+		return X12_SKIP;
+	}
+	j->partner = p;
+	if (!j->meta.release) {
+		char *first = NULL;
+		int dup = ledger_dup_find(g->ledger, isa->sender_qual, isa->sender_id, isa->icn,
+					  j->meta.id, p->dup_window_s, &first);
+		if (dup < 0)
+			return dup;
+		if (dup == 1) {
+			set_reason(&j->hold_reason,
+				   xasprintf("duplicate of %s (interchange %s from partner %s already "
+					     "received)", first, isa->icn, p->id));
+			free(first);
+			return X12_SKIP;
+		}
+	}
+	int rc = ledger_begin(g->ledger);
+	if (rc < 0)
+		return rc;
+	j->in_txn_scope = 1;
+	return 0;
+}
+
+/* Allocate (or find again) our control numbers for the ack; creates the writer. */
+static int ensure_ack(struct job *j, const struct x12_isa *isa, size_t ngroups)
+{
+	const struct cfg_partner *p = j->partner;
+	char key[32];
+	snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
+	if (j->have_actl)
+		ledger_ack_ctl_clear(&j->actl);
+	int rc = ledger_ack_controls(j->g->ledger, p->id, j->meta.id, key, ngroups, &j->actl);
+	if (rc < 0)
+		return rc;
+	j->have_actl = 1;
+	if (j->ack)
+		return 0;
+	struct ack_params ap = { 0 };
+	ap.type = p->ack == CFG_ACK_999 ? ACK_999 : p->ack == CFG_ACK_NONE ? ACK_TA1_ONLY : ACK_997;
+	ap.want_ta1 = isa->ack_requested[0] == '1' && p->ta1 != CFG_TA1_NEVER;
+	ap.ta1_on_error = p->ta1 == CFG_TA1_ON_ERROR;
+	ap.isa13 = j->actl.isa13;
+	ap.when = j->actl.created;
+	ap.delims = isa->delims;
+	return ack_writer_new(&j->ack, &ap, isa);
+}
+
+static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12_gs *gs)
+{
+	struct job *j = ctx;
+	j->gr = gs->index;
+	j->st->groups++;
+	j->group_staged_from = j->nstaged;
+	j->group_is_ack = strcmp(gs->fid, "FA") == 0;
+	j->ack_group_open = 0;
+	if (j->group_is_ack || j->partner->ack == CFG_ACK_NONE)
+		return 0;
+	size_t ng = (j->ack ? ack_writer_groups(j->ack) : 0) + 1;
+	int rc = ensure_ack(j, isa, ng);
+	if (rc < 0)
+		return rc;
+	rc = ack_group_begin(j->ack, gs, j->actl.gs06[ng - 1], j->actl.st02[ng - 1]);
+	if (rc < 0)
+		return rc;
+	j->ack_group_open = 1;
+	return 0;
+}
+
+/* Add an application-level finding (not expressible in a 997) to a result. */
+static void app_error(struct x12_txn_result *res, const char *fmt, const char *detail)
+{
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_TXN;
+	e.application = 1;
+	char *m = xasprintf(fmt, detail);
+	e.msg = m;
+	x12_errlist_add(&res->errors, &e);
+	free(m);
+}
+
+static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct job *j = ctx;
+	struct gateway *g = j->g;
+	buf_reset(&j->erp_out);
+	j->erp_kind = NULL;
+	free(j->bkey);
+	j->bkey = NULL;
+	j->txn_mapped = 0;
+	if (j->group_is_ack || strcmp(txn->st01, "997") == 0 || strcmp(txn->st01, "999") == 0)
+		return 0; /* acknowledgments are recorded, never mapped or acknowledged */
+	const struct cfg_doc *doc = config_partner_doc(j->partner, txn->st01);
+	if (!doc) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_TXN;
+		memcpy(e.code, "1", 2);
+		memcpy(e.seg_id, "ST", 3);
+		e.seg_pos = 1;
+		e.file_seg = txn->nseg ? txn->segs[0].file_seg : 0;
+		e.line = txn->nseg ? txn->segs[0].line : 0;
+		char *m = xasprintf("transaction set %s is not configured for partner %s "
+				    "(no document.%s in %s)", txn->st01, j->partner->id, txn->st01,
+				    j->partner->file);
+		e.msg = m;
+		x12_errlist_add(&res->errors, &e);
+		free(m);
+		return 0;
+	}
+	struct diag_list dl;
+	diag_list_init(&dl);
+	struct map *m = map_for(g, doc->map_path, &dl);
+	diag_list_free(&dl);
+	if (!m)
+		return -EINVAL; /* checked at start-up; a vanished map is an environment failure */
+	xmlDocPtr rec = NULL;
+	int rc = map_apply_x12(m, txn, &rec, &res->errors, &j->bkey);
+	if (rc < 0) {
+		if (rec)
+			xmlFreeDoc(rec);
+		return rc;
+	}
+	j->txn_mapped = 1;
+	canon_set_source(rec, j->partner->id, txn);
+	struct buf err;
+	buf_init(&err, 4096);
+	if (canon_validate(rec, g->cfg->canonical_rng, &err) != 0) {
+		app_error(res, "the canonical record does not match canonical.rng: %s", err.data ? err.data : "");
+		goto done;
+	}
+	const struct erp_profile *prof = erp_for(g, canon_kind(rec));
+	if (prof) {
+		buf_reset(&err);
+		if (erp_render(prof, rec, &j->erp_out, &err) < 0) {
+			app_error(res, "ERP profile: %s", err.data ? err.data : "cannot render the record");
+			buf_reset(&j->erp_out);
+			goto done;
+		}
+		j->erp_kind = erp_profile_kind(prof);
+	}
+done:
+	buf_free(&err);
+	xmlFreeDoc(rec);
+	return 0;
+}
+
+/* The first syntax or application finding of a transaction as a sentence. */
+static char *txn_reason(const struct x12_txn_result *res)
+{
+	if (res->errors.n == 0)
+		return NULL;
+	char *d = x12_error_describe(&res->errors.v[0]);
+	char *r;
+	if (res->errors.n + res->errors.dropped > 1)
+		r = xasprintf("%s (and %zu more)", d, res->errors.n + res->errors.dropped - 1);
+	else
+		r = xstrdup(d);
+	free(d);
+	return r;
+}
+
+static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
+{
+	struct job *j = ctx;
+	struct gateway *g = j->g;
+	const struct x12_isa *isa = NULL;
+	(void)isa;
+	int ok = res->status != 'R' && !res->app_rejected;
+	int rc = 0;
+	j->st->transactions++;
+	if (ok)
+		j->accepted++, j->st->accepted++;
+	else
+		j->rejected++, j->st->rejected++;
+	if (j->ack_group_open && (rc = ack_txn(j->ack, res)) < 0)
+		return rc;
+	struct staged *s = NULL;
+	if (ok && j->erp_kind && j->erp_out.len) {
+		s = staged_for(j, j->erp_kind, &rc);
+		if (!s)
+			return rc;
+		if ((rc = write_all(s->fd, j->erp_out.data, j->erp_out.len)) < 0)
+			return rc;
+		s->records++;
+	}
+	char key[64];
+	snprintf(key, sizeof key, "%llu.%llu.%s", (unsigned long long)j->ic,
+		 (unsigned long long)j->gr, res->st02);
+	char *reason = txn_reason(res);
+	struct ledger_doc d = { 0 };
+	d.job_id = j->meta.id;
+	d.doc_key = key;
+	d.partner = j->partner->id;
+	d.direction = "in";
+	d.standard = "x12";
+	d.doc_type = res->st01;
+	d.tcn = res->st02;
+	d.business_key = j->bkey;
+	d.state = ok ? (s ? "accepted" : "received") : "rejected";
+	d.reason = reason;
+	d.test = j->test;
+	rc = ledger_doc_put(g->ledger, &d, NULL);
+	if (!ok)
+		set_reason(&j->fail_reason, xasprintf("transaction set %s %s rejected: %s", res->st01,
+						       res->st02, reason ? reason : "errors"));
+	free(reason);
+	return rc;
+}
+
+static int cb_group_end(void *ctx, const struct x12_group_result *res)
+{
+	struct job *j = ctx;
+	int rc = 0;
+	if (j->ack_group_open) {
+		rc = ack_group_end(j->ack, res);
+		j->ack_group_open = 0;
+	}
+	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		if (s->fd >= 0 && fsync(s->fd) < 0 && rc == 0)
+			rc = -errno;
+		if (s->fd >= 0 && close(s->fd) < 0 && rc == 0)
+			rc = -errno;
+		s->fd = -1;
+	}
+	if (res->status == 'R') {
+		staged_discard(j, j->group_staged_from);
+		char prefix[48];
+		snprintf(prefix, sizeof prefix, "%llu.%llu.", (unsigned long long)j->ic,
+			 (unsigned long long)j->gr);
+		char *why = xasprintf("functional group %s rejected (AK9 code %s)", res->gs.gcn,
+				      res->ncodes ? res->codes[0] : "-");
+		ledger_docs_set_state(j->g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
+		set_reason(&j->fail_reason, why);
+	}
+	return rc;
+}
+
+/* ERP file name for a staged group file: kind-partner-ISA09-ISA13-GS06.ext */
+static char *erp_name(const struct job *j, const struct x12_isa *isa, const struct staged *s,
+		      const char *gcn, const char *ext)
+{
+	char *date = name_sanitize(isa->date, strlen(isa->date));
+	char *icn = name_sanitize(isa->icn, strlen(isa->icn));
+	char *g = name_sanitize(gcn, strlen(gcn));
+	char *n = xasprintf("%s-%s-%s-%s-%s.%s", s->kind, j->partner->id, date, icn, g, ext);
+	free(date);
+	free(icn);
+	free(g);
+	return n;
+}
+
+/* Write the ack interchange into outbound/<partner>/ (idempotent by name). */
+static int write_ack(struct job *j, const struct x12_interchange_result *res)
+{
+	struct gateway *g = j->g;
+	int rc = 0;
+	char *tmp = xasprintf("%s/ack-%s-%llu", spool_dir(g->spool, SPOOL_TMP), j->meta.id,
+			      (unsigned long long)j->ic);
+	char *dir = NULL;
+	unlink(tmp); /* a leftover from an interrupted run of this same job */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	int written = 0;
+	rc = ack_writer_finish(j->ack, res, fd, &written);
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0 || !written) {
+		unlink(tmp);
+		goto out;
+	}
+	if ((rc = spool_outbound_dir(g->spool, j->partner->id, &dir)) < 0)
+		goto out;
+	const char *type = ack_writer_groups(j->ack) ? (j->partner->ack == CFG_ACK_999 ? "999" : "997")
+						      : "TA1";
+	char name[64];
+	snprintf(name, sizeof name, "%09llu-%s.x12", (unsigned long long)j->actl.isa13, type);
+	rc = file_commit(tmp, dir, name, 0);
+	if (rc == -EEXIST)
+		rc = 0; /* written by an earlier, interrupted run: same bytes */
+	if (rc == 0) {
+		char isa13[16], key[32];
+		snprintf(isa13, sizeof isa13, "%09llu", (unsigned long long)j->actl.isa13);
+		snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
+		struct ledger_doc d = { 0 };
+		d.job_id = j->meta.id;
+		d.doc_key = key;
+		d.partner = j->partner->id;
+		d.direction = "out";
+		d.standard = "x12";
+		d.doc_type = type;
+		d.icn = isa13;
+		d.business_key = res->isa.icn;
+		d.state = "queued";
+		d.output = name;
+		d.test = j->test;
+		rc = ledger_doc_put(g->ledger, &d, NULL);
+		j->st->acks++;
+		log_info("job %s: %s %s for interchange %s queued in %s", j->meta.id, type, name,
+			 res->isa.icn, dir);
+	}
+out:
+	if (rc < 0)
+		unlink(tmp);
+	free(dir);
+	free(tmp);
+	return rc;
+}
+
+static int cb_interchange_end(void *ctx, const struct x12_interchange_result *res)
+{
+	struct job *j = ctx;
+	struct gateway *g = j->g;
+	int rc = 0;
+	if (res->skipped) {
+		j->partner = NULL;
+		return 0;
+	}
+	int rejected = res->ta1_status == 'R';
+	char key[32];
+	snprintf(key, sizeof key, "%llu", (unsigned long long)j->ic);
+	char *why = NULL;
+	if (rejected) {
+		const struct x12_error *e = res->errors.n ? &res->errors.v[0] : NULL;
+		char *d = e ? x12_error_describe(e) : xstrdup("envelope error");
+		why = xasprintf("interchange %s rejected (TA1 code %s): %s", res->isa.icn, res->ta1_code, d);
+		free(d);
+		j->interchanges_rejected++;
+		staged_discard(j, 0);
+		char prefix[40];
+		snprintf(prefix, sizeof prefix, "%llu.", (unsigned long long)j->ic);
+		ledger_docs_set_state(g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
+	}
+	/* A TA1-only ack still needs our interchange control number. */
+	if (!j->ack && j->partner->ta1 != CFG_TA1_NEVER) {
+		int want = (res->isa.ack_requested[0] == '1' && res->transactions > 0) ||
+			   (!res->envelope_ok && j->partner->ta1 == CFG_TA1_ON_ERROR);
+		if (want && (rc = ensure_ack(j, &res->isa, 0)) < 0)
+			goto out;
+	}
+	struct ledger_doc d = { 0 };
+	d.job_id = j->meta.id;
+	d.doc_key = key;
+	d.partner = j->partner->id;
+	d.direction = "in";
+	d.standard = "x12";
+	d.doc_type = "interchange";
+	d.sender = res->isa.sender_id;
+	d.receiver = res->isa.receiver_id;
+	d.icn = res->isa.icn;
+	d.state = rejected ? "rejected" : "accepted";
+	d.reason = why;
+	d.test = j->test;
+	if ((rc = ledger_doc_put(g->ledger, &d, NULL)) < 0)
+		goto out;
+	if ((rc = ledger_dup_record(g->ledger, res->isa.sender_qual, res->isa.sender_id, res->isa.icn,
+				    res->sha256, j->meta.id)) < 0)
+		goto out;
+	/* The ERP file names, recorded with the ledger commit. */
+	for (size_t i = 0; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		const struct erp_profile *prof = erp_for(g, s->kind);
+		char gcn[16];
+		snprintf(gcn, sizeof gcn, "%llu", (unsigned long long)s->group);
+		free(s->name);
+		s->name = erp_name(j, &res->isa, s, gcn, erp_profile_extension(prof));
+		char ekey[48];
+		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic,
+			 (unsigned long long)s->group);
+		struct ledger_doc e = { 0 };
+		e.job_id = j->meta.id;
+		e.doc_key = ekey;
+		e.partner = j->partner->id;
+		e.direction = "out";
+		e.standard = "erp";
+		e.doc_type = s->kind;
+		e.icn = res->isa.icn;
+		e.state = "written";
+		e.output = s->name;
+		e.test = j->test;
+		if ((rc = ledger_doc_put(g->ledger, &e, NULL)) < 0)
+			goto out;
+	}
+	fault_point("before-ledger-commit");
+	rc = ledger_commit(g->ledger);
+	j->in_txn_scope = 0;
+	if (rc < 0)
+		goto out;
+	fault_point("after-ledger-commit");
+	if (j->ack && (rc = write_ack(j, res)) < 0)
+		goto out;
+	fault_point("after-ack");
+	for (size_t i = 0; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		rc = file_commit(s->tmp, s->dir, s->name, 0);
+		if (rc == -EEXIST) {
+			log_info("job %s: ERP file %s already delivered; not written again", j->meta.id,
+				 s->name);
+			rc = 0;
+		} else if (rc < 0) {
+			log_error("job %s: cannot deliver ERP file %s to %s: %s", j->meta.id, s->name,
+				  s->dir, strerror(-rc));
+			goto out;
+		} else {
+			j->st->erp_files++;
+			j->st->records += s->records;
+			log_info("job %s: ERP file %s/%s (%llu record%s)", j->meta.id, s->dir, s->name,
+				 (unsigned long long)s->records, s->records == 1 ? "" : "s");
+		}
+		fault_point("erp-commit");
+	}
+	staged_discard(j, 0);
+out:
+	if (why)
+		set_reason(&j->fail_reason, why);
+	ack_writer_free(j->ack);
+	j->ack = NULL;
+	if (j->have_actl) {
+		ledger_ack_ctl_clear(&j->actl);
+		j->have_actl = 0;
+	}
+	if (j->in_txn_scope) {
+		ledger_rollback(g->ledger);
+		j->in_txn_scope = 0;
+	}
+	j->partner = NULL;
+	return rc;
+}
+
+static void cb_notice(void *ctx, uint64_t line, const char *msg)
+{
+	struct job *j = ctx;
+	log_info("job %s line %llu: %s", j->meta.id, (unsigned long long)line, msg);
+	char *r = xasprintf("line %llu: %s", (unsigned long long)line, msg);
+	ledger_event(j->g->ledger, j->meta.id, NULL, "notice", r);
+	free(r);
+}
+
+/* What the first bytes look like, for a clear message about non-X12 input. */
+static const char *sniff(int fd)
+{
+	char b[16];
+	ssize_t n = pread(fd, b, sizeof b, lseek(fd, 0, SEEK_CUR));
+	if (n <= 0)
+		return "empty";
+	size_t i = 0;
+	if (n >= 3 && (unsigned char)b[0] == 0xef && (unsigned char)b[1] == 0xbb &&
+	    (unsigned char)b[2] == 0xbf)
+		i = 3;
+	while (i < (size_t)n && (b[i] == ' ' || b[i] == '\r' || b[i] == '\n' || b[i] == '\t'))
+		i++;
+	if ((size_t)n - i >= 3 && (memcmp(b + i, "UNA", 3) == 0 || memcmp(b + i, "UNB", 3) == 0))
+		return "edifact";
+	return "x12";
+}
+
+/* Finish a job into its final queue with a ledger event. */
+static int finish_job(struct job *j, enum spool_queue to, const char *reason)
+{
+	struct gateway *g = j->g;
+	int rc = spool_move(g->spool, j->meta.id, SPOOL_ACTIVE, to, reason, reason ? -1 : -1);
+	if (rc < 0) {
+		log_error("job %s: cannot move to %s/: %s", j->meta.id, spool_queue_name(to), strerror(-rc));
+		return rc;
+	}
+	const char *state = to == SPOOL_ARCHIVE ? "archived" : to == SPOOL_HOLD ? "held" : "failed";
+	ledger_event(g->ledger, j->meta.id, NULL, state, reason);
+	if (to == SPOOL_ARCHIVE)
+		j->st->archived++;
+	else if (to == SPOOL_HOLD)
+		j->st->held++;
+	else
+		j->st->failed++;
+	if (reason)
+		log_warn("job %s → %s/: %s", j->meta.id, spool_queue_name(to), reason);
+	else
+		log_info("job %s → %s/", j->meta.id, spool_queue_name(to));
+	return 0;
+}
+
+/* Remove staged files an interrupted run of this job left behind (we own the job now). */
+static void remove_leftovers(const char *dir, const char *id)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	size_t n = strlen(id);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, id, n) == 0 && e->d_name[n] == '-') {
+			char *p = path_join(dir, e->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+/* Claim one job and run it through the pipeline. */
+int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
+{
+	struct gw_stats dummy = { 0 };
+	struct job j = { 0 };
+	int fd = -1;
+	uint64_t len = 0;
+	struct x12_reader *r = NULL;
+	struct x12_error err = { 0 };
+	j.g = g;
+	j.st = st ? st : &dummy;
+	buf_init(&j.erp_out, 0);
+	int rc = spool_claim(g->spool, id);
+	if (rc < 0)
+		return rc;
+	fault_point("after-claim");
+	remove_leftovers(g->erp_tmp, id);
+	remove_leftovers(g->erp_test_tmp, id);
+	rc = spool_open_job(g->spool, SPOOL_ACTIVE, id, &j.meta, &fd, &len);
+	if (rc < 0) {
+		log_error("job %s: cannot open: %s", id, strerror(-rc));
+		char *why = xasprintf("cannot read the job file: %s", strerror(-rc));
+		memcpy(j.meta.id, id, strnlen(id, SPOOL_ID_MAX - 1));
+		finish_job(&j, SPOOL_FAILED, why);
+		free(why);
+		rc = 0;
+		goto out;
+	}
+	j.st->jobs++;
+	j.st->bytes += len;
+	ledger_event(g->ledger, id, NULL, "processing", j.meta.release ? "released by operator" : NULL);
+	if (j.meta.partner) {
+		j.bound = config_partner(g->cfg, j.meta.partner);
+		if (!j.bound) {
+			char *why = xasprintf("partner '%s' named by the job is not configured", j.meta.partner);
+			rc = finish_job(&j, SPOOL_HOLD, why);
+			free(why);
+			goto out;
+		}
+	}
+	if (strcmp(sniff(fd), "edifact") == 0) {
+		rc = finish_job(&j, SPOOL_FAILED,
+				"UN/EDIFACT interchange (UNA/UNB): EDIFACT is not supported by this version");
+		goto out;
+	}
+	struct x12_limits lim = limits_of(j.bound ? &j.bound->limits : &g->cfg->limits);
+	if ((rc = x12_reader_new_fd(&r, fd, &lim)) < 0)
+		goto out;
+	struct x12_handler h = {
+		.ctx = &j,
+		.interchange_begin = cb_interchange_begin,
+		.group_begin = cb_group_begin,
+		.transaction = cb_transaction,
+		.transaction_end = cb_transaction_end,
+		.group_end = cb_group_end,
+		.interchange_end = cb_interchange_end,
+		.notice = cb_notice,
+	};
+	x12_reader_set_notice(r, cb_notice, &j);
+	struct x12_file_summary sum = { 0 };
+	rc = x12_parse(r, &h, &sum, &err);
+	if (j.in_txn_scope) {
+		ledger_rollback(g->ledger);
+		j.in_txn_scope = 0;
+	}
+	ack_writer_free(j.ack);
+	j.ack = NULL;
+	staged_discard(&j, 0);
+	if (rc < 0 && err.msg == NULL) {
+		/* A handler failure: the environment (ledger, disk), not the document. */
+		log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "
+			  "after a restart", id, strerror(-rc));
+		goto out;
+	}
+	if (rc < 0) {
+		char *d = x12_error_describe(&err);
+		char *why = xasprintf("not a valid X12 document: %s", d);
+		free(d);
+		rc = finish_job(&j, SPOOL_FAILED, why);
+		free(why);
+		goto out;
+	}
+	fault_point("before-archive");
+	if (j.hold_reason)
+		rc = finish_job(&j, SPOOL_HOLD, j.hold_reason);
+	else if (j.accepted == 0 && (j.rejected > 0 || j.interchanges_rejected > 0 || j.fail_reason))
+		rc = finish_job(&j, SPOOL_FAILED, j.fail_reason ? j.fail_reason : "nothing accepted");
+	else {
+		if (j.fail_reason) {
+			char *note = xasprintf("partly accepted: %llu transaction set(s) accepted, %llu "
+					       "rejected; first problem: %s",
+					       (unsigned long long)j.accepted,
+					       (unsigned long long)j.rejected, j.fail_reason);
+			ledger_event(g->ledger, id, NULL, "partial", note);
+			log_warn("job %s: %s", id, note);
+			free(note);
+		}
+		rc = finish_job(&j, SPOOL_ARCHIVE, NULL);
+	}
+out:
+	free(err.msg);
+	free(err.bad_value);
+	x12_reader_free(r);
+	if (fd >= 0)
+		close(fd);
+	free(j.hold_reason);
+	free(j.fail_reason);
+	free(j.bkey);
+	free(j.staged);
+	buf_free(&j.erp_out);
+	spool_meta_clear(&j.meta);
+	return rc;
+}
+
+/* Process everything waiting in incoming/, oldest first. */
+int gateway_run_once(struct gateway *g, struct gw_stats *st, volatile sig_atomic_t *stop)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int rc = spool_list(g->spool, SPOOL_INCOMING, &ids, &n);
+	if (rc < 0)
+		return rc;
+	size_t i = 0;
+	for (; i < n; i++) {
+		if (stop && *stop)
+			break;
+		rc = gateway_process(g, ids[i], st);
+		if (rc == -ENOENT) {
+			rc = 0; /* another worker claimed it */
+			continue;
+		}
+		if (rc < 0)
+			break;
+	}
+	for (size_t k = 0; k < n; k++)
+		free(ids[k]);
+	free(ids);
+	return rc;
+}
+
+/* Move a job from one queue back to incoming/, with an event. */
+static int requeue(struct gateway *g, const char *id, enum spool_queue from, int release,
+		   const char *state)
+{
+	if (!name_is_safe(id))
+		return -EINVAL;
+	int rc = spool_move(g->spool, id, from, SPOOL_INCOMING, "", release);
+	if (rc == 0)
+		ledger_event(g->ledger, id, NULL, state, "by operator");
+	return rc;
+}
+
+/* hold/ → incoming/ with the release flag. */
+int gateway_release(struct gateway *g, const char *id)
+{
+	return requeue(g, id, SPOOL_HOLD, 1, "released");
+}
+
+/* failed/ → incoming/ for another attempt. */
+int gateway_replay(struct gateway *g, const char *id)
+{
+	return requeue(g, id, SPOOL_FAILED, 0, "replayed");
+}

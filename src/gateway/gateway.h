@@ -1,0 +1,63 @@
+/*
+ * gateway — the pipeline: local drop directories → spool/incoming → claim →
+ * X12 envelopes → map to canonical records → ERP import files, plus
+ * acknowledgments into spool/outbound/<partner>/, with every step in the
+ * ledger. One job is processed at a time per process; several processes
+ * may share a spool (claim by rename).
+ *
+ * Output commit order for one interchange (crash safety, doc/design.md):
+ * ledger transaction (documents, duplicate registry, our control numbers)
+ * → ack file (deterministic bytes, link(2) so a rerun never doubles it) →
+ * staged ERP files linked into the ERP directory (named by the inbound
+ * interchange, so a rerun finds them there) → the job moves to archive/.
+ */
+#ifndef EDIGW_GATEWAY_H
+#define EDIGW_GATEWAY_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "ledger/ledger.h"
+#include "spool/spool.h"
+#include "util/util.h"
+
+struct gw_stats {
+	uint64_t picked_up;    /* files taken from drop directories */
+	uint64_t jobs;         /* jobs processed */
+	uint64_t interchanges, groups, transactions;
+	uint64_t accepted;     /* transaction sets accepted */
+	uint64_t rejected;     /* transaction sets rejected (syntax or application) */
+	uint64_t records;      /* canonical records written to ERP files */
+	uint64_t erp_files;    /* ERP files committed */
+	uint64_t acks;         /* acknowledgment interchanges written */
+	uint64_t archived, held, failed;
+	uint64_t bytes;        /* partner bytes read */
+};
+
+struct gateway;
+
+/* Load configuration, maps and ERP profiles; open spool and ledger. Problems go to d. */
+int gateway_open(struct gateway **out, const char *config_path, struct diag_list *d);
+void gateway_free(struct gateway *g);
+const struct config *gateway_config(const struct gateway *g);
+struct spool *gateway_spool(struct gateway *g);
+struct ledger *gateway_ledger(struct gateway *g);
+
+/* Start-up recovery of the spool (active/ back to incoming/). */
+int gateway_recover(struct gateway *g, size_t *returned);
+/* Move every finished file from the partners' drop directories into spool/incoming. */
+int gateway_poll(struct gateway *g, struct gw_stats *st);
+/* Put a file into spool/incoming as if partner had delivered it; id gets the job id. */
+int gateway_ingest(struct gateway *g, const char *file, const char *partner,
+		   char id[SPOOL_ID_MAX]);
+/* Claim and process every job waiting in incoming/ (stops early when *stop is set). */
+int gateway_run_once(struct gateway *g, struct gw_stats *st, volatile sig_atomic_t *stop);
+/* Claim and process one job from incoming/. -ENOENT: another worker has it. */
+int gateway_process(struct gateway *g, const char *id, struct gw_stats *st);
+/* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
+ * failed/ → incoming/ (replay after a fix). */
+int gateway_release(struct gateway *g, const char *id);
+int gateway_replay(struct gateway *g, const char *id);
+
+#endif
