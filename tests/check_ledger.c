@@ -593,6 +593,17 @@ START_TEST(test_speed)
 	fprintf(stderr, "ledger speed: %d doc_put + %d event in one transaction: %llu ms "
 		"(%.1f us per pair)\n", N, N, (unsigned long long)ms, ms * 1000.0 / N);
 	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM events"), 2 * N);
+	/* tracking the big job and one document in it stays fast */
+	int n = 0;
+	t0 = now_ms();
+	ck_assert_int_eq(ledger_track(l, "BIG", NULL, NULL, &n), 0);
+	ck_assert_int_eq(n, 2 * N);
+	ck_assert_int_eq(ledger_track(l, "0005", NULL, NULL, &n), 0);
+	ck_assert_int_eq(n, 2);
+	uint64_t tms = now_ms() - t0;
+	fprintf(stderr, "ledger speed: track of the %d-event job: %llu ms\n", 2 * N,
+		(unsigned long long)tms);
+	ck_assert_uint_lt(tms, 60000);
 	/* generous bound: catches a per-call prepare or fsync, not a slow machine */
 	ck_assert_uint_lt(ms, 120000);
 	cleanup(l, dir, path);

@@ -426,6 +426,25 @@ START_TEST(test_header_fixtures)
 		ck_assert_ptr_null(r.partner);
 		free(data); free(src); free(rel);
 	}
+	/* a claimed job with a bad header can still leave active/, unchanged */
+	char *bsrc = tu_srcpath("tests/data/spool/bad-unknown-key.job");
+	size_t blen0;
+	char *bdata = tu_read(bsrc, &blen0);
+	char *inc = path_join(spool_dir(sp, SPOOL_INCOMING), FIXTURE_ID);
+	ck_assert_int_eq(tu_write(inc, bdata, blen0), 0);
+	ck_assert_int_eq(spool_claim(sp, FIXTURE_ID), 0);
+	ck_assert_int_eq(spool_open_job(sp, SPOOL_ACTIVE, FIXTURE_ID, &r, &fd, &blen), -EBADMSG);
+	ck_assert_int_eq(spool_move(sp, FIXTURE_ID, SPOOL_ACTIVE, SPOOL_FAILED,
+				    "cannot read the job file", -1), 0);
+	ck_assert_uint_eq(qcount(sp, SPOOL_ACTIVE), 0);
+	ck_assert_uint_eq(qcount(sp, SPOOL_TMP), 0);
+	size_t flen;
+	char *fpath = path_join(spool_dir(sp, SPOOL_FAILED), FIXTURE_ID);
+	char *fdata = tu_read(fpath, &flen);
+	ck_assert_uint_eq(flen, blen0);
+	ck_assert(memcmp(fdata, bdata, blen0) == 0);
+	free(fdata); free(fpath); free(inc); free(bdata); free(bsrc);
+
 	char *src = tu_srcpath("tests/data/spool/good.job");
 	size_t len;
 	char *data = tu_read(src, &len);

@@ -882,9 +882,20 @@ static int move_job(struct spool *sp, const char *id, enum spool_queue from, enu
 		}
 	}
 	if (rewrite) {
-		if ((rc = rewrite_in_place(sp, id, from, to, reason, release, add, &lock)) < 0)
+		rc = rewrite_in_place(sp, id, from, to, reason, release, add, &lock);
+		if (rc == -EBADMSG) {
+			/* A job whose header we cannot parse must still be able to leave (to
+			 * failed/, say): it moves unchanged; the reason is only logged. */
+			log_warn("spool: %s/%s has a malformed header; moved to %s unchanged "
+				 "(reason not recorded in it: %s)", queue_names[from], id,
+				 queue_names[to], reason ? reason : "-");
+			rewrite = 0;
+			rc = 0;
+		} else if (rc < 0) {
 			goto out;
-	} else if (to == SPOOL_ACTIVE && from != SPOOL_ACTIVE) {
+		}
+	}
+	if (!rewrite && to == SPOOL_ACTIVE && from != SPOOL_ACTIVE) {
 		if ((rc = lock_job(src, &lock)) < 0) {
 			if (rc == -ESTALE)
 				rc = -ENOENT;

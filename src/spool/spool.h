@@ -86,7 +86,8 @@ int spool_move(struct spool *sp, const char *id, enum spool_queue from, enum spo
 /* Notes on spool_move (added): reason NULL keeps the stored Reason:, "" removes it.
  * The rewrite replaces from/<id> atomically with the new copy and then renames it, so a
  * job is never in two queues. Only the job's owner may move it: moving an active/ job
- * that another worker has claimed gives -EBUSY; the target must not exist (-EEXIST). */
+ * that another worker has claimed gives -EBUSY; the target must not exist (-EEXIST).
+ * A job whose header cannot be parsed is moved unchanged (the reason is only logged). */
 /* Like spool_move with the header always rewritten and Attempts: incremented
  * (a failed try, usually active → deferred). reason as for spool_move. (added) */
 int spool_move_retry(struct spool *sp, const char *id, enum spool_queue from,
