@@ -64,6 +64,7 @@ static uint64_t next_committed(struct ledger *l, const char *partner, enum ledge
 	return v;
 }
 
+/* Close the ledger and remove its temp dir. */
 static void cleanup(struct ledger *l, char *dir, char *path)
 {
 	ledger_free(l);
@@ -467,6 +468,7 @@ struct counts {
 	char text[1024];
 };
 
+/* State-count callback: one line per (direction, state, n). */
 static int count_cb(void *ctx, const char *direction, const char *state, int64_t n)
 {
 	struct counts *c = ctx;
