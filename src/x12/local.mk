@@ -1,1 +1,1 @@
-libedigw_a_SOURCES += src/x12/x12.h src/x12/x12_result.c
+libedigw_a_SOURCES += src/x12/x12.h src/x12/x12_internal.h src/x12/x12_result.c src/x12/x12_reader.c src/x12/x12_envelope.c

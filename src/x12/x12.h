@@ -28,7 +28,9 @@ struct x12_limits {
 	size_t max_element_len;      /* bytes of one element; default 4096 */
 	size_t max_elements;         /* elements in one segment; default 512 */
 	size_t max_segments_per_txn; /* ST..SE inclusive; default 200000 */
-	size_t max_txn_bytes;        /* bytes held for one transaction set; default 16 MiB */
+	size_t max_txn_bytes;        /* bytes held for one transaction set: each segment's bytes (no
+	                              * terminator) + (nelem + 1) * sizeof(struct span) +
+	                              * sizeof(struct x12_tseg) + 2 * sizeof(size_t); default 16 MiB */
 	size_t max_loop_depth;       /* nesting of loops/HL levels for validators and maps; default 32 */
 };
 
@@ -88,6 +90,8 @@ void x12_errlist_add(struct x12_errlist *l, const struct x12_error *e);
 void x12_errlist_free(struct x12_errlist *l);
 /* "segment BEG (position 2, line 3), element 03: mandatory element missing" — allocated. */
 char *x12_error_describe(const struct x12_error *e);
+/* Free the strings of a single error (e.g. x12_parse's *err) and clear it. */
+void x12_error_free(struct x12_error *e);
 
 /* -------------------------------------------------------------- segments */
 
@@ -101,6 +105,8 @@ struct x12_segment {
 	uint64_t index;      /* 1-based ordinal in the file */
 	uint64_t line;       /* 1-based line where the segment starts */
 	uint64_t offset;     /* byte offset where the segment starts */
+	size_t elem_too_long; /* position of the first element longer than max_element_len; 0 none */
+	int too_many_elems;  /* more than max_elements elements: only the first max_elements split */
 };
 
 /* Element n (1-based) of a segment, SPAN_NULL when absent. */
@@ -126,14 +132,28 @@ void x12_reader_free(struct x12_reader *r);
 void x12_reader_set_notice(struct x12_reader *r, x12_notice_fn fn, void *ctx);
 /* Next segment: 1 = one was read, 0 = clean end of input, <0 = error (see x12_reader_error).
  * At the start of the input and after each IEA the reader expects an ISA (after an
- * optional UTF-8 BOM at the start and whitespace) and takes the delimiters from it. */
+ * optional UTF-8 BOM at the start and whitespace) and takes the delimiters from it.
+ * -EMSGSIZE (a segment longer than max_segment_len) is recoverable: the segment is
+ * skipped and the next call goes on after it. Every other error is final. */
 int x12_reader_next(struct x12_reader *r, struct x12_segment *seg);
+/* At most n bytes per read(2) (memory: made visible n bytes at a time); 0 = no limit.
+ * For tests of segments that straddle chunks. */
+void x12_reader_set_chunk_size(struct x12_reader *r, size_t n);
+/* Compute a SHA-256 of each interchange's bytes, ISA through the IEA's terminator (or,
+ * with no IEA, through the byte before the next ISA or the end of input). x12_parse turns
+ * it on unless it was turned off here (on = 0; then sha256 is "" in the results). */
+void x12_reader_set_hash(struct x12_reader *r, int on);
+/* The hash of the interchange that ended last (finishing it if needed) into out (65 bytes
+ * of hex); -ENOENT when there is none. */
+int x12_reader_take_hash(struct x12_reader *r, char out[65]);
 /* The error behind the last negative return (scope INTERCHANGE, TA1 code and position). */
 const struct x12_error *x12_reader_error(const struct x12_reader *r);
 /* Delimiters of the current interchange. */
 const struct x12_delims *x12_reader_delims(const struct x12_reader *r);
 /* Bytes consumed so far. */
 uint64_t x12_reader_offset(const struct x12_reader *r);
+/* The limits the reader applies (those given to x12_reader_new_*, or the defaults). */
+const struct x12_limits *x12_reader_limits(const struct x12_reader *r);
 
 /* -------------------------------------------------------------- envelopes */
 
@@ -209,7 +229,7 @@ void x12_txn_result_free(struct x12_txn_result *r);
 
 struct x12_group_result {
 	struct x12_gs gs;
-	uint64_t declared;        /* GE01 as sent (0 when GE missing) */
+	uint64_t declared;        /* AK902: GE01 as sent (= received when GE is missing or GE01 is not a number) */
 	int have_ge;
 	uint64_t received;        /* transaction sets received */
 	uint64_t accepted;        /* with status A or E */
