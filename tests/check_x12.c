@@ -1047,6 +1047,15 @@ START_TEST(test_interchange_errors)
 	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
 	ck_assert_uint_eq(r.ic[0].ta1_segments, 2);
 	rec_free(&r);
+	/* interchange service segments before the first GS */
+	variant(&r, "GS*PO", "ISB*1~\nISE*240102*0900*04~\nGS*PO");
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_uint_eq(r.ic[0].ta1_segments, 0);
+	rec_free(&r);
+	variant(&r, "IEA*1", "ISB*1~\nIEA*1");
+	ck_assert_str_eq(r.ic[0].ta1_code, "024");
+	ck_assert_str_eq(find(&r.ic[0].errors, "024")->seg_id, "ISB");
+	rec_free(&r);
 	/* a TA1-only interchange */
 	char *doc = fmt("%.107sTA1*000000007*240101*1200*A*000~\nIEA*0*000000001~\n", GOOD);
 	parse_ok(doc, &r);

@@ -881,6 +881,7 @@ static void misplaced(struct pctx *c, const struct x12_segment *s, const char *c
 #define ID3(a, b, c) (ID2(a, b) | (uint32_t)(unsigned char)(c) << 16)
 enum {
 	K_ISA = ID3('I', 'S', 'A'), K_IEA = ID3('I', 'E', 'A'), K_TA1 = ID3('T', 'A', '1'),
+	K_TA3 = ID3('T', 'A', '3'), K_ISB = ID3('I', 'S', 'B'), K_ISE = ID3('I', 'S', 'E'),
 	K_GS = ID2('G', 'S'), K_GE = ID2('G', 'E'), K_ST = ID2('S', 'T'), K_SE = ID2('S', 'E'),
 };
 
@@ -966,12 +967,21 @@ static int dispatch(struct pctx *c, const struct x12_segment *s)
 		misplaced(c, s, "024", "TA1 after the first functional group: a TA1 goes between the ISA "
 			  "and the first GS");
 		return 0;
+	case K_ISB:
+	case K_ISE:
+	case K_TA3:
+		/* interchange services (grade of service, deferred delivery, delivery notice) */
+		if (c->st == E_ICH && !c->gs_seen)
+			return 0;
+		misplaced(c, s, "024", "interchange service segment after the first functional group: "
+			  "ISB, ISE and TA3 go between the ISA and the first GS");
+		return 0;
 	default:
 		break;
 	}
 	struct where w = where_of(s, 0);
-	IERR(c, "024", &w, 0, s->elem[0], "segment outside a transaction set (only GS, GE, ST, TA1 or "
-	     "IEA may be here)");
+	IERR(c, "024", &w, 0, s->elem[0], "segment outside a transaction set (only GS, GE, ST, IEA, "
+	     "and before the first GS TA1, TA3, ISB or ISE, may be here)");
 	return 0;
 }
 
