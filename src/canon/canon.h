@@ -5,6 +5,14 @@
  *
  * Records are libxml2 documents. Paths are '/'-separated element names
  * relative to a node ("parties/party"); canon_set creates what is missing.
+ * A step may carry one attribute condition ("parties/party[@role=buyer]/id":
+ * canon_set creates the party with role="buyer" when there is none), a path
+ * may end in "@name" (an attribute) and a leading '/' starts at the root
+ * element. doc/edigw-map.5 describes the syntax ("Canonical paths").
+ *
+ * Every record has a source element (first child of the root): where the
+ * document came from. map_apply_x12 fills it from the envelope;
+ * canon_set_source adds the partner (the gateway knows it, the map does not).
  */
 #ifndef EDIGW_CANON_H
 #define EDIGW_CANON_H
@@ -12,6 +20,7 @@
 #include <libxml/tree.h>
 
 #include "util/util.h"
+#include "x12/x12.h"
 
 #define CANON_NS "urn:edigw:canonical:1"
 
@@ -28,10 +37,32 @@ void canon_set_attr(xmlNodePtr n, const char *name, const char *value);
 /* Text of the first element at path below at: an allocated copy (free()), or NULL. */
 char *canon_get(xmlNodePtr at, const char *path);
 
+/* Fill the record's source element (created as the root's first child):
+ *   partner        partner (when non-NULL; otherwise a partner already set is kept)
+ *   standard       "x12"                       (when txn is non-NULL, as all below)
+ *   version        GS08, or ISA12 without a GS   ("004010VICS", "005010")
+ *   document-type  ST01 ("850")
+ *   sender         ISA06     receiver     ISA08
+ *   interchange    ISA13     group        GS06     transaction  ST02
+ *   test           "true" when ISA15 = T, else "false"
+ * Envelope fields that are absent (txn->isa or txn->gs NULL) are left out. Children are
+ * written in this order whatever the order of calls. Returns 0, or -EINVAL when doc
+ * has no root element. */
+int canon_set_source(xmlDocPtr doc, const char *partner, const struct x12_txn *txn);
+
+/* Parse a serialized record (XML_PARSE_NONET, no entities, no DTD, ignorable blanks
+ * dropped). The root must be in CANON_NS. On failure returns -EINVAL with the reason
+ * and line in err. */
+int canon_parse(xmlDocPtr *out, const void *data, size_t len, struct buf *err);
+
 /* Validate against the RELAX NG schema at rng_path (schema cached per path). Errors go
- * to err as "line N: message" text. Returns 0 when valid. */
+ * to err as "line N (/order/lines/line[2]/quantity): message" text, one per line, at
+ * most 20. For elements built in memory N is the line canon_serialize writes them on.
+ * Returns 0 when valid, -EINVAL when not, -ENOENT/-EIO... when the schema cannot be
+ * read or compiled (reason in err). Thread-safe (validations are serialized). */
 int canon_validate(xmlDocPtr doc, const char *rng_path, struct buf *err);
-/* Serialize as indented UTF-8 XML. */
+/* Serialize as indented UTF-8 XML, appended to out (two-space indent, one element per
+ * line, XML declaration first). */
 int canon_serialize(xmlDocPtr doc, struct buf *out);
 /* Free cached schemas (at exit). */
 void canon_cleanup(void);
@@ -39,14 +70,17 @@ void canon_cleanup(void);
 /* An ERP profile: how records of one kind become an ERP import file. */
 struct erp_profile;
 
+/* Load a profile; every problem goes to d with the file and line. Returns 0 when there
+ * were no errors (*out set), -EINVAL otherwise (*out NULL). */
 int erp_profile_load(struct erp_profile **out, const char *path, struct diag_list *d);
 void erp_profile_free(struct erp_profile *p);
 /* Record kind the profile reads ("order"), borrowed. */
 const char *erp_profile_kind(const struct erp_profile *p);
 /* File name extension of its output ("csv"), borrowed. */
 const char *erp_profile_extension(const struct erp_profile *p);
-/* Render one record. On a data problem (required field empty) returns -EINVAL with the
- * reason in err. */
+/* Render one record, appending to out (nothing is appended on an error). On a data
+ * problem (required field empty) returns -EINVAL with the reason in err. The layout of
+ * the shipped profile maps/erp/order-csv.map is in doc/edigw-map.5 ("ERP profiles"). */
 int erp_render(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, struct buf *err);
 
 #endif
