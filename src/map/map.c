@@ -1,0 +1,1634 @@
+/*
+ * map.c — map files: parse (doc/edigw-map.5), follow "extends" chains,
+ * merge overlays and compile the result for map_apply_x12.
+ *
+ *   map_load     parse every file of the chain, merge, compile; every
+ *                problem goes to the diag list with file:line
+ *   map_free     free a compiled map
+ *
+ * Ownership: struct map owns everything, including the file names the
+ * fields and diagnostics point at. Limits (map_int.h): files of at most
+ * 1 MiB with lines of 4096 bytes (canon_lex), MAP_MAX_EXTENDS hops,
+ * MAP_MAX_DEPTH nested each blocks, MAP_MAX_LOOP_DEPTH nested loops,
+ * MAP_MAX_FIELDS lines; a list is capped at MAP_MAX_LIST elements.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon/canon_lex.h"
+#include "map/map_int.h"
+
+/* One parsed file of an extends chain, before merging. */
+struct mfile {
+	const char *path;
+	char *name;
+	char *std, *type;
+	const char *source_file;
+	size_t source_line;
+	char *kind;
+	const char *target_file;
+	size_t target_line;
+	char *key;
+	const char *key_file;
+	size_t key_line;
+	char *extends;
+	size_t extends_line;
+	struct mloop *loops;
+	size_t nloops;
+	struct mtable *tables;
+	size_t ntables;
+	struct mblock root;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+/* Character code for packing: 0 none, 1..10 digits, 11..36 letters. */
+static int seg_char(char c, int first)
+{
+	if (c >= 'A' && c <= 'Z')
+		return 11 + (c - 'A');
+	if (!first && c >= '0' && c <= '9')
+		return 1 + (c - '0');
+	return -1;
+}
+
+/* Pack a segment id. */
+uint32_t map_seg_pack(const char *s, size_t n)
+{
+	if (n < 2 || n > 3)
+		return 0;
+	uint32_t v = 0;
+	for (size_t i = 0; i < 3; i++) {
+		int c = 0;
+		if (i < n && (c = seg_char(s[i], i == 0)) < 0)
+			return 0;
+		v = v * 37 + (uint32_t)c;
+	}
+	return v;
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void path_free(struct mpath *p)
+{
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct mstep *s = &p->steps[i];
+		for (size_t k = 0; k < s->nconds; k++)
+			strv_free(s->conds[k].vals, s->conds[k].nvals);
+		free(s->conds);
+		free(s->text);
+	}
+	free(p->steps);
+	free(p->text);
+}
+
+void map_block_free(struct mblock *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		map_field_free(b->v[i]);
+	free(b->v);
+	memset(b, 0, sizeof *b);
+}
+
+void map_field_free(struct mfield *f)
+{
+	if (!f)
+		return;
+	free(f->target);
+	canon_path_clear(&f->tpath);
+	for (size_t i = 0; i < f->nalts; i++)
+		path_free(&f->alts[i]);
+	free(f->alts);
+	strv_free(f->quals, f->nquals);
+	free(f->literal);
+	free(f->def);
+	free(f->table_name);
+	canon_path_clear(&f->chk);
+	if (f->block) {
+		map_block_free(f->block);
+		free(f->block);
+	}
+	free(f);
+}
+
+static void block_add(struct mblock *b, struct mfield *f)
+{
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 16;
+		b->v = xrealloc(b->v, b->cap * sizeof *b->v);
+	}
+	b->v[b->n++] = f;
+}
+
+static void loop_free(struct mloop *l)
+{
+	free(l->name);
+	strv_free(l->members, l->nmembers);
+}
+
+static void table_free(struct mtable *t)
+{
+	free(t->name);
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].code);
+		free(t->v[i].value);
+	}
+	free(t->v);
+	free(t->star);
+}
+
+static void mfile_free(struct mfile *f)
+{
+	if (!f)
+		return;
+	free(f->name);
+	free(f->std);
+	free(f->type);
+	free(f->kind);
+	free(f->key);
+	free(f->extends);
+	for (size_t i = 0; i < f->nloops; i++)
+		loop_free(&f->loops[i]);
+	free(f->loops);
+	for (size_t i = 0; i < f->ntables; i++)
+		table_free(&f->tables[i]);
+	free(f->tables);
+	map_block_free(&f->root);
+	free(f);
+}
+
+/* Free a map. */
+void map_free(struct map *m)
+{
+	if (!m)
+		return;
+	map_block_free(&m->root);
+	for (size_t i = 0; i < m->nloops; i++)
+		loop_free(&m->loops[i]);
+	free(m->loops);
+	for (size_t i = 0; i < m->ntables; i++)
+		table_free(&m->tables[i]);
+	free(m->tables);
+	free(m->name);
+	free(m->std);
+	free(m->type);
+	free(m->kind);
+	free(m->key);
+	canon_path_clear(&m->keypath);
+	free(m->intern);
+	free(m->role);
+	strv_free(m->files, m->nfiles);
+	free(m);
+}
+
+const char *map_source_standard(const struct map *m)
+{
+	return m->std;
+}
+
+const char *map_source_type(const struct map *m)
+{
+	return m->type;
+}
+
+const char *map_target_kind(const struct map *m)
+{
+	return m->kind;
+}
+
+/* ------------------------------------------------------- source paths */
+
+/* Parse an element reference "PO106" / "PO106-1" (n bytes) into id, elem, comp. */
+static const char *parse_elemref(const char *s, size_t n, char id[4], int *elem, int *comp)
+{
+	*comp = 0;
+	const char *dash = memchr(s, '-', n);
+	size_t base = dash ? (size_t)(dash - s) : n;
+	if (dash) {
+		size_t cn = n - base - 1;
+		if (cn < 1 || cn > 2)
+			return "a component is written -N after the element (PO106-1)";
+		int c = 0;
+		for (size_t i = 0; i < cn; i++) {
+			char ch = dash[1 + i];
+			if (ch < '0' || ch > '9')
+				return "a component is written -N after the element (PO106-1)";
+			c = c * 10 + (ch - '0');
+		}
+		if (c < 1)
+			return "components are numbered from 1";
+		*comp = c;
+	}
+	if (base != 4 && base != 5)
+		return "an element is a segment id and two digits (BEG03, N101, PO106)";
+	char d1 = s[base - 2], d2 = s[base - 1];
+	if (d1 < '0' || d1 > '9' || d2 < '0' || d2 > '9')
+		return "an element is a segment id and two digits (BEG03, N101, PO106)";
+	*elem = (d1 - '0') * 10 + (d2 - '0');
+	if (*elem < 1)
+		return "elements are numbered from 01";
+	if (!map_seg_pack(s, base - 2))
+		return "a segment id is 2 or 3 capital letters or digits, starting with a letter";
+	memcpy(id, s, base - 2);
+	id[base - 2] = '\0';
+	return NULL;
+}
+
+/* Parse one condition "N101=ST|BT" / "N101!=ST" of a step on segment id. */
+static const char *parse_cond(struct mcond *c, const char *s, size_t n, const char *id)
+{
+	memset(c, 0, sizeof *c);
+	size_t i = 0;
+	while (i < n && s[i] != '=' && s[i] != '!')
+		i++;
+	if (i == n)
+		return "a condition is written [N101=ST] or [N101!=ST]";
+	char cid[4];
+	const char *why = parse_elemref(s, i, cid, &c->elem, &c->comp);
+	if (why)
+		return why;
+	if (strcmp(cid, id) != 0)
+		return "a condition must test an element of its own segment ([N101=ST] on N1)";
+	if (s[i] == '!') {
+		if (i + 1 >= n || s[i + 1] != '=')
+			return "a condition is written [N101=ST] or [N101!=ST]";
+		c->neg = 1;
+		i++;
+	}
+	i++;
+	/* values separated by '|' */
+	size_t start = i;
+	for (;;) {
+		if (i == n || s[i] == '|') {
+			c->vals = xrealloc(c->vals, (c->nvals + 1) * sizeof *c->vals);
+			c->vals[c->nvals++] = span_dup((struct span){ s + start, i - start });
+			if (i == n)
+				break;
+			start = i + 1;
+		}
+		i++;
+	}
+	return NULL;
+}
+
+/* Parse a segment step "N1[N101=ST][N103=92]" (n bytes). */
+static const char *parse_step(struct mstep *st, const char *s, size_t n)
+{
+	memset(st, 0, sizeof *st);
+	st->text = span_dup((struct span){ s, n });
+	size_t i = 0;
+	while (i < n && s[i] != '[')
+		i++;
+	st->seg = map_seg_pack(s, i);
+	if (!st->seg)
+		return "a segment id is 2 or 3 capital letters or digits, starting with a letter";
+	memcpy(st->id, s, i);
+	st->id[i] = '\0';
+	while (i < n) {
+		if (s[i] != '[')
+			return "unexpected text after a condition";
+		const char *e = memchr(s + i, ']', n - i);
+		if (!e)
+			return "missing ']'";
+		if (st->nconds == MAP_MAX_CONDS)
+			return "too many conditions on one segment";
+		st->conds = xrealloc(st->conds, (st->nconds + 1) * sizeof *st->conds);
+		const char *why = parse_cond(&st->conds[st->nconds], s + i + 1,
+					     (size_t)(e - s - i - 1), st->id);
+		st->nconds++;
+		if (why)
+			return why;
+		i = (size_t)(e - s) + 1;
+	}
+	return NULL;
+}
+
+/* Split s at sep characters outside [...]; returns pieces as spans. */
+static size_t split_outside(const char *s, char sep, struct span *out, size_t max)
+{
+	size_t n = 0, depth = 0, start = 0, i = 0;
+	for (;; i++) {
+		char c = s[i];
+		if (c == '[')
+			depth++;
+		else if (c == ']' && depth)
+			depth--;
+		if (c == '\0' || (c == sep && depth == 0)) {
+			if (n == max)
+				return max + 1;
+			out[n++] = (struct span){ s + start, i - start };
+			if (c == '\0')
+				break;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
+/* Parse a path "N1[N101=ST]/N3/N301" into p. */
+static const char *parse_path(struct mpath *p, const char *s)
+{
+	memset(p, 0, sizeof *p);
+	p->text = xstrdup(s);
+	struct span part[MAP_MAX_STEPS + 2];
+	size_t n = split_outside(s, '/', part, MAP_MAX_STEPS + 1);
+	if (n > MAP_MAX_STEPS + 1)
+		return "too many steps in the path";
+	for (size_t i = 0; i < n; i++)
+		if (part[i].n == 0)
+			return "empty step in the path (two '/' or a '/' at an end)";
+	struct span last = part[n - 1];
+	if (memchr(last.p, '[', last.n))
+		return "the path must end in an element (N1[N101=ST]/N102), not a segment";
+	char id[4];
+	const char *why = parse_elemref(last.p, last.n, id, &p->elem, &p->comp);
+	if (why)
+		return why;
+	p->steps = xcalloc(n, sizeof *p->steps);
+	for (size_t i = 0; i + 1 < n; i++) {
+		why = parse_step(&p->steps[p->nsteps], part[i].p, part[i].n);
+		p->nsteps++;
+		if (why)
+			return why;
+	}
+	/* the element's segment: the last step's, or an implicit step */
+	if (p->nsteps == 0 || strcmp(p->steps[p->nsteps - 1].id, id) != 0) {
+		struct mstep *st = &p->steps[p->nsteps++];
+		memset(st, 0, sizeof *st);
+		st->seg = map_seg_pack(id, strlen(id));
+		memcpy(st->id, id, sizeof st->id);
+		st->text = xstrdup(id);
+	}
+	return NULL;
+}
+
+/* Parse alternatives "A|B" of a source into f->alts. */
+static const char *parse_alts(struct mfield *f, const char *s)
+{
+	struct span alt[MAP_MAX_ALTS + 1];
+	size_t n = split_outside(s, '|', alt, MAP_MAX_ALTS);
+	if (n > MAP_MAX_ALTS)
+		return "too many alternatives";
+	f->alts = xcalloc(n, sizeof *f->alts);
+	for (size_t i = 0; i < n; i++) {
+		char *t = span_dup(alt[i]);
+		const char *why = parse_path(&f->alts[f->nalts], t);
+		f->nalts++;
+		free(t);
+		if (why)
+			return why;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ options */
+
+static const char *const option_words[] = {
+	"required", "default", "code", "date", "time", "number", "decimal",
+	"raw", "squeeze", "check", "max", NULL,
+};
+
+static int is_option(const struct canon_tok *t)
+{
+	if (t->quoted)
+		return 0;
+	for (size_t i = 0; option_words[i]; i++)
+		if (strcmp(t->s, option_words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Table, loop and map names: letters, digits, '-', '_'. */
+static int word_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Parse "count(PATH)" / "sum(PATH)". */
+static int parse_check(struct mfield *f, const char *s, const char **why)
+{
+	size_t n = strlen(s);
+	const char *arg;
+	if (strncmp(s, "count(", 6) == 0) {
+		f->check = CHECK_COUNT;
+		arg = s + 6;
+	} else if (strncmp(s, "sum(", 4) == 0) {
+		f->check = CHECK_SUM;
+		arg = s + 4;
+	} else {
+		*why = "check is written check count(PATH) or check sum(PATH)";
+		return -1;
+	}
+	if (n < 2 || s[n - 1] != ')') {
+		*why = "missing ')' after the check's path";
+		return -1;
+	}
+	char *p = span_dup((struct span){ arg, (size_t)(s + n - 1 - arg) });
+	int rc = canon_path_parse(&f->chk, p, why);
+	free(p);
+	if (rc == 0 && f->check == CHECK_COUNT && f->chk.attr) {
+		*why = "count() counts elements, not an attribute";
+		canon_path_clear(&f->chk);
+		return -1;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
+/* Parse the options of a field from token i on; errors to d. Returns 0 when all good. */
+static int parse_options(struct mfield *f, const struct canon_line *l, size_t i, const char *file,
+			 struct diag_list *d)
+{
+	int bad = 0;
+	int nfmt = 0;
+	for (; i < l->ntok; i++) {
+		const char *o = l->tok[i].s;
+		const char *arg = i + 1 < l->ntok ? l->tok[i + 1].s : NULL;
+		if (l->tok[i].quoted) {
+			diag_error(d, file, l->lineno, "unexpected quoted text \"%s\" (options are words)", o);
+			bad = 1;
+		} else if (strcmp(o, "required") == 0) {
+			f->required = 1;
+		} else if (strcmp(o, "default") == 0) {
+			if (!arg) {
+				diag_error(d, file, l->lineno, "'default' needs a value");
+				bad = 1;
+				break;
+			}
+			i++;
+			free(f->def);
+			f->def = NULL;
+			f->def_index = 0;
+			if (!l->tok[i].quoted && strcmp(arg, "$index") == 0)
+				f->def_index = 1;
+			else
+				f->def = xstrdup(arg);
+		} else if (strcmp(o, "code") == 0) {
+			if (!arg || !word_ok(arg, 64)) {
+				diag_error(d, file, l->lineno, "'code' needs a table name");
+				bad = 1;
+				break;
+			}
+			i++;
+			free(f->table_name);
+			f->table_name = xstrdup(arg);
+		} else if (strcmp(o, "date") == 0) {
+			nfmt++;
+			f->fmt = FMT_DATE;
+			f->date_fmts = 0;
+			struct span part[4];
+			size_t n = arg ? split_outside(arg, '|', part, 3) : 0;
+			for (size_t k = 0; k < n && k < 3; k++) {
+				if (span_eq(part[k], "CCYYMMDD"))
+					f->date_fmts |= DATE_CCYYMMDD;
+				else if (span_eq(part[k], "YYMMDD"))
+					f->date_fmts |= DATE_YYMMDD;
+				else
+					f->date_fmts = 0, k = 3;
+			}
+			if (!f->date_fmts) {
+				diag_error(d, file, l->lineno,
+					   "'date' needs a format: CCYYMMDD, YYMMDD or CCYYMMDD|YYMMDD");
+				bad = 1;
+				if (!arg)
+					break;
+			}
+			i++;
+		} else if (strcmp(o, "time") == 0) {
+			nfmt++;
+			f->fmt = FMT_TIME;
+		} else if (strcmp(o, "number") == 0) {
+			nfmt++;
+			f->fmt = FMT_NUMBER;
+			f->implied = 0;
+			if (arg && arg[0] == 'N' && !l->tok[i + 1].quoted) {
+				if (arg[1] >= '0' && arg[1] <= '9' && arg[2] == '\0') {
+					f->implied = arg[1] - '0';
+					i++;
+				} else {
+					diag_error(d, file, l->lineno,
+						   "'number' takes N0..N9 (implied decimal places), not '%s'", arg);
+					bad = 1;
+					i++;
+				}
+			}
+		} else if (strcmp(o, "decimal") == 0) {
+			nfmt++;
+			f->fmt = FMT_DECIMAL;
+		} else if (strcmp(o, "raw") == 0) {
+			f->trim = TRIM_RAW;
+		} else if (strcmp(o, "squeeze") == 0) {
+			f->trim = TRIM_SQUEEZE;
+		} else if (strcmp(o, "check") == 0) {
+			const char *why = NULL;
+			if (!arg) {
+				diag_error(d, file, l->lineno, "'check' needs count(PATH) or sum(PATH)");
+				bad = 1;
+				break;
+			}
+			i++;
+			canon_path_clear(&f->chk);
+			if (parse_check(f, arg, &why) != 0) {
+				diag_error(d, file, l->lineno, "bad check '%s': %s", arg, why);
+				bad = 1;
+			}
+		} else if (strcmp(o, "max") == 0) {
+			uint64_t v;
+			if (!arg || str_to_u64(arg, &v) != 0 || v < 1 || v > MAP_MAX_LIST) {
+				diag_error(d, file, l->lineno, "'max' needs a number from 1 to %d",
+					   MAP_MAX_LIST);
+				bad = 1;
+				if (!arg)
+					break;
+			} else {
+				f->max = (size_t)v;
+			}
+			i++;
+		} else {
+			diag_error(d, file, l->lineno,
+				   "unknown option '%s' (expected required, default, code, date, time, "
+				   "number, decimal, raw, squeeze, check or max)", o);
+			bad = 1;
+		}
+	}
+	if (nfmt > 1) {
+		diag_error(d, file, l->lineno,
+			   "more than one of date, time, number, decimal: a field has one format");
+		bad = 1;
+	}
+	if (f->table_name && f->fmt != FMT_NONE) {
+		diag_error(d, file, l->lineno, "'code' and a date/time/number format exclude each other");
+		bad = 1;
+	}
+	if (f->required && (f->def || f->def_index)) {
+		diag_error(d, file, l->lineno,
+			   "'required' and 'default' exclude each other (a default is used when the "
+			   "value is missing)");
+		bad = 1;
+	}
+	if (f->check && f->fmt != FMT_NUMBER && f->fmt != FMT_DECIMAL) {
+		if (f->fmt == FMT_NONE)
+			f->fmt = FMT_DECIMAL; /* a checked total is a number */
+		else {
+			diag_error(d, file, l->lineno, "'check' needs a number or decimal field");
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* Parse a field line (target + source + options). Returns NULL on errors (reported). */
+static struct mfield *parse_field(const struct canon_line *l, const char *file, struct diag_list *d)
+{
+	struct mfield *f = xcalloc(1, sizeof *f);
+	f->file = file;
+	f->line = l->lineno;
+	f->table = -1;
+	f->loop_scope = -1;
+	const char *t = l->tok[0].s;
+	int bad = 0;
+	const char *why = NULL;
+	if (l->tok[0].quoted) {
+		diag_error(d, file, l->lineno, "a line starts with a canonical field name, not quoted text");
+		goto fail;
+	}
+	if (t[0] == '.' && t[1] == '/')
+		t += 2;
+	f->target = xstrdup(t);
+	if (canon_path_parse(&f->tpath, t, &why) != 0) {
+		diag_error(d, file, l->lineno, "bad canonical field '%s': %s", l->tok[0].s, why);
+		bad = 1;
+	}
+	if (l->ntok < 2) {
+		diag_error(d, file, l->lineno,
+			   "field %s says nowhere where its value comes from (a path, \"text\", "
+			   "each, pair, default or '-')", l->tok[0].s);
+		goto fail;
+	}
+	size_t i = 1;
+	const struct canon_tok *s = &l->tok[1];
+	if (s->quoted) {
+		f->src = SRC_LITERAL;
+		f->literal = xstrdup(s->s);
+		i = 2;
+	} else if (strcmp(s->s, "-") == 0) {
+		f->drop = 1;
+		if (l->ntok > 2) {
+			diag_error(d, file, l->lineno, "'-' (drop the field) takes nothing after it");
+			bad = 1;
+		}
+		i = l->ntok;
+	} else if (strcmp(s->s, "$index") == 0) {
+		f->src = SRC_INDEX;
+		i = 2;
+	} else if (strcmp(s->s, "each") == 0) {
+		f->src = SRC_EACH;
+		f->max = MAP_MAX_LIST;
+		if (l->ntok < 3) {
+			diag_error(d, file, l->lineno, "'each' needs a loop or segment (each PO1)");
+			goto fail;
+		}
+		f->alts = xcalloc(1, sizeof *f->alts);
+		f->nalts = 1;
+		struct mpath *p = &f->alts[0];
+		p->text = xstrdup(l->tok[2].s);
+		p->steps = xcalloc(1, sizeof *p->steps);
+		p->nsteps = 1;
+		if (strchr(l->tok[2].s, '/') || (why = parse_step(&p->steps[0], l->tok[2].s,
+								  strlen(l->tok[2].s))) != NULL) {
+			diag_error(d, file, l->lineno, "bad path '%s' after each: %s", l->tok[2].s,
+				   why ? why : "each takes one loop or segment, with conditions");
+			bad = 1;
+		}
+		f->block = xcalloc(1, sizeof *f->block);
+		i = 3;
+	} else if (strcmp(s->s, "pair") == 0) {
+		f->src = SRC_PAIR;
+		if (l->ntok < 4) {
+			diag_error(d, file, l->lineno,
+				   "'pair' needs the first qualifier element and the qualifier(s): "
+				   "pair PO106 BP");
+			goto fail;
+		}
+		f->alts = xcalloc(1, sizeof *f->alts);
+		f->nalts = 1;
+		if ((why = parse_path(&f->alts[0], l->tok[2].s)) != NULL) {
+			diag_error(d, file, l->lineno, "bad path '%s' after pair: %s", l->tok[2].s, why);
+			bad = 1;
+		} else if (f->alts[0].comp) {
+			diag_error(d, file, l->lineno, "pair reads whole elements, not components");
+			bad = 1;
+		}
+		struct span q[33];
+		size_t nq = split_outside(l->tok[3].s, '|', q, 32);
+		for (size_t k = 0; k < nq && k < 32; k++) {
+			if (q[k].n == 0) {
+				diag_error(d, file, l->lineno, "empty qualifier in '%s'", l->tok[3].s);
+				bad = 1;
+				break;
+			}
+			f->quals = xrealloc(f->quals, (f->nquals + 1) * sizeof *f->quals);
+			f->quals[f->nquals++] = span_dup(q[k]);
+		}
+		i = 4;
+	} else if (is_option(s)) {
+		f->src = SRC_NONE;
+		i = 1;
+	} else {
+		f->src = SRC_PATH;
+		if ((why = parse_alts(f, s->s)) != NULL) {
+			diag_error(d, file, l->lineno, "bad path '%s': %s", s->s, why);
+			bad = 1;
+		}
+		i = 2;
+	}
+	if (parse_options(f, l, i, file, d) != 0)
+		bad = 1;
+	if (bad)
+		goto fail;
+	if (f->drop)
+		return f;
+	if ((f->src == SRC_LITERAL || f->src == SRC_INDEX) &&
+	    (f->required || f->def || f->def_index || f->table_name || f->fmt || f->check)) {
+		diag_error(d, file, l->lineno, "a constant (\"text\" or $index) takes no options");
+		goto fail;
+	}
+	if (f->src == SRC_NONE && !f->def && !f->def_index) {
+		diag_error(d, file, l->lineno,
+			   "field %s has options but no source: give a path, \"text\" or a default",
+			   f->target);
+		goto fail;
+	}
+	if (f->src == SRC_EACH) {
+		if (f->def || f->def_index || f->table_name || f->fmt || f->check ||
+		    f->trim != TRIM_BOTH) {
+			diag_error(d, file, l->lineno, "an each line takes only 'required' and 'max N'");
+			goto fail;
+		}
+		if (f->tpath.attr || f->tpath.nsteps == 0) {
+			diag_error(d, file, l->lineno,
+				   "each makes list elements: '%s' must name an element (lines/line)",
+				   f->target);
+			goto fail;
+		}
+	} else if (f->max && !f->drop) {
+		diag_error(d, file, l->lineno, "'max' is for each lines");
+		goto fail;
+	}
+	return f;
+fail:
+	map_field_free(f);
+	return NULL;
+}
+
+/* ---------------------------------------------------------- directives */
+
+static const char *const directive_words[] = {
+	"map", "source", "target", "key", "extends", "loop", "table", NULL,
+};
+
+static int is_directive(const char *s)
+{
+	for (size_t i = 0; directive_words[i]; i++)
+		if (strcmp(s, directive_words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "loop NAME = SEG SEG ..." */
+static void parse_loop(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
+{
+	const char *file = mf->path;
+	if (l->ntok < 4 || strcmp(l->tok[2].s, "=") != 0) {
+		diag_error(d, file, l->lineno, "write 'loop NAME = FIRST-SEGMENT OTHER-SEGMENTS...'");
+		return;
+	}
+	const char *name = l->tok[1].s;
+	if (!word_ok(name, 7) || strchr(name, '.')) {
+		diag_error(d, file, l->lineno,
+			   "bad loop name '%s' (1 to 7 letters, digits, '-' or '_')", name);
+		return;
+	}
+	for (size_t i = 0; i < mf->nloops; i++)
+		if (strcmp(mf->loops[i].name, name) == 0) {
+			diag_error(d, file, l->lineno, "loop %s is defined twice (first at line %zu)",
+				   name, mf->loops[i].line);
+			return;
+		}
+	if (mf->nloops == MAP_MAX_LOOPS) {
+		diag_error(d, file, l->lineno, "too many loops (at most %d)", MAP_MAX_LOOPS);
+		return;
+	}
+	struct mloop lp = { 0 };
+	lp.name = xstrdup(name);
+	lp.file = file;
+	lp.line = l->lineno;
+	int bad = 0;
+	for (size_t i = 3; i < l->ntok; i++) {
+		const char *s = l->tok[i].s;
+		if (!word_ok(s, 7) || strchr(s, '.')) {
+			diag_error(d, file, l->lineno, "bad member '%s' of loop %s", s, name);
+			bad = 1;
+			continue;
+		}
+		for (size_t k = 0; k < lp.nmembers; k++)
+			if (strcmp(lp.members[k], s) == 0) {
+				diag_error(d, file, l->lineno, "%s is listed twice in loop %s", s, name);
+				bad = 1;
+			}
+		lp.members = xrealloc(lp.members, (lp.nmembers + 1) * sizeof *lp.members);
+		lp.members[lp.nmembers++] = xstrdup(s);
+	}
+	if (!map_seg_pack(lp.members[0], strlen(lp.members[0]))) {
+		diag_error(d, file, l->lineno,
+			   "loop %s must start with a segment id, not '%s'", name, lp.members[0]);
+		bad = 1;
+	}
+	if (bad) {
+		loop_free(&lp);
+		return;
+	}
+	mf->loops = xrealloc(mf->loops, (mf->nloops + 1) * sizeof *mf->loops);
+	mf->loops[mf->nloops++] = lp;
+}
+
+/* "table NAME CODE=VALUE ..." (several lines with the same name add up). */
+static void parse_table(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
+{
+	const char *file = mf->path;
+	if (l->ntok < 3) {
+		diag_error(d, file, l->lineno, "write 'table NAME CODE=VALUE CODE=VALUE ...'");
+		return;
+	}
+	const char *name = l->tok[1].s;
+	if (!word_ok(name, 64)) {
+		diag_error(d, file, l->lineno, "bad table name '%s'", name);
+		return;
+	}
+	struct mtable *t = NULL;
+	for (size_t i = 0; i < mf->ntables; i++)
+		if (strcmp(mf->tables[i].name, name) == 0)
+			t = &mf->tables[i];
+	if (!t) {
+		if (mf->ntables == MAP_MAX_TABLES) {
+			diag_error(d, file, l->lineno, "too many tables (at most %d)", MAP_MAX_TABLES);
+			return;
+		}
+		mf->tables = xrealloc(mf->tables, (mf->ntables + 1) * sizeof *mf->tables);
+		t = &mf->tables[mf->ntables++];
+		memset(t, 0, sizeof *t);
+		t->name = xstrdup(name);
+		t->file = file;
+		t->line = l->lineno;
+	}
+	for (size_t i = 2; i < l->ntok; i++) {
+		const char *s = l->tok[i].s;
+		const char *eq = strchr(s, '=');
+		if (!eq || eq == s || eq[1] == '\0') {
+			diag_error(d, file, l->lineno,
+				   "bad table entry '%s' (write CODE=VALUE; *=VALUE for any other code)", s);
+			continue;
+		}
+		char *code = span_dup((struct span){ s, (size_t)(eq - s) });
+		if (strcmp(code, "*") == 0) {
+			if (t->star || t->star_pass) {
+				diag_error(d, file, l->lineno, "table %s has two '*' entries", name);
+			} else if (strcmp(eq + 1, "*") == 0) {
+				t->star_pass = 1;
+				t->star_line = l->lineno;
+			} else {
+				t->star = xstrdup(eq + 1);
+				t->star_line = l->lineno;
+			}
+			free(code);
+			continue;
+		}
+		int dup = 0;
+		for (size_t k = 0; k < t->n; k++)
+			if (strcmp(t->v[k].code, code) == 0) {
+				diag_error(d, file, l->lineno, "code %s appears twice in table %s (first at line %zu)",
+					   code, name, t->v[k].line);
+				dup = 1;
+			}
+		if (dup || t->n == MAP_MAX_TABLE_ENTRIES) {
+			if (!dup)
+				diag_error(d, file, l->lineno, "table %s has too many entries (at most %d)",
+					   name, MAP_MAX_TABLE_ENTRIES);
+			free(code);
+			continue;
+		}
+		t->v = xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+		t->v[t->n].code = code;
+		t->v[t->n].value = xstrdup(eq + 1);
+		t->v[t->n].file = file;
+		t->v[t->n].line = l->lineno;
+		t->n++;
+	}
+}
+
+/* One-argument directive value into *slot (replacing). */
+static int directive_arg(const struct canon_line *l, const char *file, struct diag_list *d,
+			 size_t nargs)
+{
+	if (l->ntok != nargs + 1) {
+		diag_error(d, file, l->lineno, "'%s' takes %zu value%s", l->tok[0].s, nargs,
+			   nargs == 1 ? "" : "s");
+		return 0;
+	}
+	return 1;
+}
+
+/* Find a field with target t in block b. */
+static size_t block_find(const struct mblock *b, const char *t)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->v[i]->target, t) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Parse one file into mf. Errors go to d. */
+static void parse_file(struct mfile *mf, const struct canon_line *lines, size_t nlines,
+		       struct diag_list *d)
+{
+	const char *file = mf->path;
+	struct {
+		struct mblock *b;
+		size_t indent;
+	} stack[MAP_MAX_DEPTH + 2];
+	size_t depth = 0;
+	stack[0].b = &mf->root;
+	stack[0].indent = 0;
+	struct mfield *last = NULL; /* last field added (an each may open a block) */
+	int skip_indent = 0;        /* children of a line that failed: skipped quietly */
+	size_t skip_from = 0;
+	for (size_t li = 0; li < nlines; li++) {
+		const struct canon_line *l = &lines[li];
+		if (skip_indent) {
+			if (l->indent > skip_from)
+				continue;
+			skip_indent = 0;
+		}
+		if (l->indent == 0 && !l->tok[0].quoted && is_directive(l->tok[0].s)) {
+			depth = 0;
+			last = NULL;
+			const char *k = l->tok[0].s;
+			if (strcmp(k, "map") == 0) {
+				if (directive_arg(l, file, d, 1)) {
+					free(mf->name);
+					mf->name = xstrdup(l->tok[1].s);
+				}
+			} else if (strcmp(k, "source") == 0) {
+				if (l->ntok == 3) {
+					free(mf->std);
+					free(mf->type);
+					mf->std = xstrdup(l->tok[1].s);
+					mf->type = xstrdup(l->tok[2].s);
+					mf->source_line = l->lineno;
+					mf->source_file = file;
+				} else {
+					diag_error(d, file, l->lineno,
+						   "write 'source STANDARD DOCUMENT' (source x12 850)");
+				}
+			} else if (strcmp(k, "target") == 0) {
+				if (directive_arg(l, file, d, 1)) {
+					free(mf->kind);
+					mf->kind = xstrdup(l->tok[1].s);
+					mf->target_line = l->lineno;
+					mf->target_file = file;
+				}
+			} else if (strcmp(k, "key") == 0) {
+				if (directive_arg(l, file, d, 1)) {
+					free(mf->key);
+					mf->key = xstrdup(l->tok[1].s);
+					mf->key_line = l->lineno;
+					mf->key_file = file;
+				}
+			} else if (strcmp(k, "extends") == 0) {
+				if (mf->extends)
+					diag_error(d, file, l->lineno, "a map extends one map (first at line %zu)",
+						   mf->extends_line);
+				else if (directive_arg(l, file, d, 1)) {
+					mf->extends = xstrdup(l->tok[1].s);
+					mf->extends_line = l->lineno;
+				}
+			} else if (strcmp(k, "loop") == 0) {
+				parse_loop(mf, l, d);
+			} else if (strcmp(k, "table") == 0) {
+				parse_table(mf, l, d);
+			}
+			continue;
+		}
+		/* a field line: find its block from the indentation */
+		if (l->indent > stack[depth].indent) {
+			if (last && last->src == SRC_EACH && last->block->n == 0 &&
+			    stack[depth].b->n && stack[depth].b->v[stack[depth].b->n - 1] == last) {
+				if (depth + 1 > MAP_MAX_DEPTH) {
+					diag_error(d, file, last->line,
+						   "each blocks nested too deep (at most %d)", MAP_MAX_DEPTH);
+					/* drop the each and its block, quietly */
+					stack[depth].b->n--;
+					map_field_free(last);
+					last = NULL;
+					skip_indent = 1;
+					skip_from = stack[depth].indent;
+					continue;
+				}
+				depth++;
+				stack[depth].b = last->block;
+				stack[depth].indent = l->indent;
+			} else {
+				diag_error(d, file, l->lineno,
+					   "bad indentation: only the lines under an 'each' line are indented");
+				skip_indent = 1;
+				skip_from = stack[depth].indent;
+				continue;
+			}
+		} else if (l->indent < stack[depth].indent) {
+			while (depth > 0 && l->indent < stack[depth].indent)
+				depth--;
+			if (l->indent != stack[depth].indent) {
+				diag_error(d, file, l->lineno,
+					   "bad indentation: %zu spaces match no enclosing block (%zu expected)",
+					   l->indent, stack[depth].indent);
+				continue;
+			}
+		}
+		struct mfield *f = parse_field(l, file, d);
+		if (!f) {
+			skip_indent = 1;
+			skip_from = l->indent;
+			last = NULL;
+			continue;
+		}
+		struct mblock *b = stack[depth].b;
+		size_t dup = block_find(b, f->target);
+		if (dup != SIZE_MAX) {
+			diag_error(d, file, l->lineno, "duplicate target %s (first at line %zu)", f->target,
+				   b->v[dup]->line);
+			map_field_free(f);
+			skip_indent = 1;
+			skip_from = l->indent;
+			last = NULL;
+			continue;
+		}
+		block_add(b, f);
+		last = f;
+	}
+}
+
+/* ------------------------------------------------------------- extends */
+
+/* Parse file path (and what it extends) into the chain; chain[0] is the file given. */
+static int load_chain(struct map *m, const char *path, struct mfile **chain, size_t *nchain,
+		      char **real, struct diag_list *d, const char *from_file, size_t from_line)
+{
+	size_t k = *nchain;
+	char *rp = realpath(path, NULL);
+	if (!rp) {
+		int e = errno;
+		if (from_file)
+			diag_error(d, from_file, from_line, "cannot read the map it extends, %s: %s", path,
+				   strerror(e));
+		else
+			diag_error(d, path, 0, "cannot read: %s", strerror(e));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < k; i++)
+		if (strcmp(real[i], rp) == 0) {
+			struct buf b;
+			buf_init(&b, 0);
+			for (size_t j = i; j < k; j++)
+				buf_printf(&b, "%s -> ", chain[j]->path);
+			buf_puts(&b, path);
+			diag_error(d, from_file, from_line, "extends cycle: %s", b.data);
+			buf_free(&b);
+			free(rp);
+			return -EINVAL;
+		}
+	if (k > MAP_MAX_EXTENDS) {
+		diag_error(d, from_file, from_line,
+			   "extends chain too deep: %s would be level %zu (at most %d maps extended)",
+			   path, k, MAP_MAX_EXTENDS);
+		free(rp);
+		return -EINVAL;
+	}
+	m->files = xrealloc(m->files, (m->nfiles + 1) * sizeof *m->files);
+	m->files[m->nfiles] = xstrdup(path);
+	const char *fname = m->files[m->nfiles++];
+	struct canon_line *lines = NULL;
+	size_t nlines = 0;
+	canon_lex_file(&lines, &nlines, fname, d);
+	struct mfile *mf = xcalloc(1, sizeof *mf);
+	mf->path = fname;
+	parse_file(mf, lines, nlines, d);
+	canon_lex_free(lines, nlines);
+	chain[k] = mf;
+	real[k] = rp;
+	*nchain = k + 1;
+	if (mf->extends) {
+		char *bp = path_relative_to(fname, mf->extends);
+		int rc = load_chain(m, bp, chain, nchain, real, d, fname, mf->extends_line);
+		free(bp);
+		return rc;
+	}
+	return 0;
+}
+
+/* Drop lines of an overlay block that have nothing to drop (warned). */
+static void strip_drops(struct mblock *b, struct diag_list *d)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct mfield *f = b->v[i];
+		if (f->drop) {
+			diag_warn(d, f->file, f->line, "%s: nothing to drop (the base map has no such field)",
+				  f->target);
+			map_field_free(f);
+			continue;
+		}
+		if (f->block)
+			strip_drops(f->block, d);
+		b->v[o++] = f;
+	}
+	b->n = o;
+}
+
+/* Merge overlay block ob into base block bb (ob's fields are moved or freed). */
+static void merge_block(struct mblock *bb, struct mblock *ob, struct diag_list *d)
+{
+	for (size_t i = 0; i < ob->n; i++) {
+		struct mfield *o = ob->v[i];
+		size_t at = block_find(bb, o->target);
+		if (o->drop) {
+			if (at == SIZE_MAX) {
+				diag_warn(d, o->file, o->line,
+					  "%s: nothing to drop (the base map has no such field)", o->target);
+			} else {
+				map_field_free(bb->v[at]);
+				memmove(&bb->v[at], &bb->v[at + 1], (bb->n - at - 1) * sizeof *bb->v);
+				bb->n--;
+			}
+			map_field_free(o);
+			continue;
+		}
+		if (at == SIZE_MAX) {
+			if (o->block)
+				strip_drops(o->block, d);
+			block_add(bb, o);
+			continue;
+		}
+		struct mfield *b = bb->v[at];
+		if (o->src == SRC_EACH && b->src == SRC_EACH) {
+			/* the overlay's each line replaces the base's; the blocks merge */
+			merge_block(b->block, o->block, d);
+			struct mblock *keep = b->block;
+			b->block = o->block;
+			o->block = keep;
+		} else if (o->block) {
+			strip_drops(o->block, d);
+		}
+		map_field_free(b);
+		bb->v[at] = o;
+	}
+	ob->n = 0;
+}
+
+/* Merge overlay file o into base file b. */
+static void merge_file(struct mfile *b, struct mfile *o, struct diag_list *d)
+{
+	if (o->name) {
+		free(b->name);
+		b->name = o->name;
+		o->name = NULL;
+	}
+	if (o->std) {
+		if (!b->std) {
+			b->std = o->std;
+			b->type = o->type;
+			o->std = o->type = NULL;
+			b->source_file = o->source_file;
+			b->source_line = o->source_line;
+		} else if (strcmp(o->std, b->std) != 0 || strcmp(o->type, b->type) != 0) {
+			diag_error(d, o->path, o->source_line,
+				   "source %s %s differs from the map it extends (source %s %s)", o->std,
+				   o->type, b->std, b->type);
+		}
+	}
+	if (o->kind) {
+		if (!b->kind) {
+			b->kind = o->kind;
+			o->kind = NULL;
+			b->target_file = o->target_file;
+			b->target_line = o->target_line;
+		} else if (strcmp(o->kind, b->kind) != 0) {
+			diag_error(d, o->path, o->target_line,
+				   "target %s differs from the map it extends (target %s)", o->kind, b->kind);
+		}
+	}
+	if (o->key) {
+		free(b->key);
+		b->key = o->key;
+		o->key = NULL;
+		b->key_file = o->key_file;
+		b->key_line = o->key_line;
+	}
+	for (size_t i = 0; i < o->nloops; i++) {
+		size_t at = SIZE_MAX;
+		for (size_t k = 0; k < b->nloops; k++)
+			if (strcmp(b->loops[k].name, o->loops[i].name) == 0)
+				at = k;
+		if (at == SIZE_MAX) {
+			b->loops = xrealloc(b->loops, (b->nloops + 1) * sizeof *b->loops);
+			b->loops[b->nloops++] = o->loops[i];
+		} else {
+			loop_free(&b->loops[at]);
+			b->loops[at] = o->loops[i];
+		}
+	}
+	o->nloops = 0;
+	for (size_t i = 0; i < o->ntables; i++) {
+		struct mtable *ot = &o->tables[i];
+		struct mtable *bt = NULL;
+		for (size_t k = 0; k < b->ntables; k++)
+			if (strcmp(b->tables[k].name, ot->name) == 0)
+				bt = &b->tables[k];
+		if (!bt) {
+			b->tables = xrealloc(b->tables, (b->ntables + 1) * sizeof *b->tables);
+			b->tables[b->ntables++] = *ot;
+			memset(ot, 0, sizeof *ot);
+			continue;
+		}
+		for (size_t e = 0; e < ot->n; e++) {
+			size_t at = SIZE_MAX;
+			for (size_t k = 0; k < bt->n; k++)
+				if (strcmp(bt->v[k].code, ot->v[e].code) == 0)
+					at = k;
+			if (at == SIZE_MAX) {
+				bt->v = xrealloc(bt->v, (bt->n + 1) * sizeof *bt->v);
+				bt->v[bt->n++] = ot->v[e];
+			} else {
+				free(bt->v[at].code);
+				free(bt->v[at].value);
+				bt->v[at] = ot->v[e];
+			}
+		}
+		ot->n = 0;
+		if (ot->star || ot->star_pass) {
+			free(bt->star);
+			bt->star = ot->star;
+			bt->star_pass = ot->star_pass;
+			bt->star_line = ot->star_line;
+			ot->star = NULL;
+		}
+	}
+	merge_block(&b->root, &o->root, d);
+}
+
+/* ------------------------------------------------------------ compile */
+
+/* Intern a segment id for the loop tables. */
+static int intern_seg(struct map *m, uint32_t seg)
+{
+	if (m->intern[seg])
+		return m->intern[seg] - 1;
+	if (m->nids == MAP_MAX_SEGIDS)
+		return -1;
+	m->ids[m->nids] = seg;
+	m->intern[seg] = (uint8_t)(m->nids + 1);
+	return (int)m->nids++;
+}
+
+static int loop_by_name(const struct map *m, const char *name)
+{
+	for (size_t i = 0; i < m->nloops; i++)
+		if (strcmp(m->loops[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Depth of loop nesting below loop i (cycle → INT_MAX). */
+static int loop_depth(const struct map *m, int i, int *visiting, int level)
+{
+	if (visiting[i] || level > MAP_MAX_LOOP_DEPTH + 1)
+		return INT_MAX;
+	visiting[i] = 1;
+	int best = 1;
+	const struct mloop *l = &m->loops[i];
+	for (size_t k = 1; k < l->nmembers; k++) {
+		int e = loop_by_name(m, l->members[k]);
+		if (e < 0)
+			continue;
+		int dd = loop_depth(m, e, visiting, level + 1);
+		if (dd == INT_MAX) {
+			best = INT_MAX;
+			break;
+		}
+		if (dd + 1 > best)
+			best = dd + 1;
+	}
+	visiting[i] = 0;
+	return best;
+}
+
+/* Build the interning and role tables. */
+static int compile_loops(struct map *m, struct diag_list *d)
+{
+	int bad = 0;
+	m->intern = xcalloc(MAP_SEG_SPACE, 1);
+	for (size_t i = 0; i < m->nloops; i++) {
+		struct mloop *l = &m->loops[i];
+		l->start = map_seg_pack(l->members[0], strlen(l->members[0]));
+		for (size_t j = 0; j < i; j++)
+			if (m->loops[j].start == l->start) {
+				diag_error(d, l->file, l->line,
+					   "loops %s and %s both start with %s: a segment starts one loop",
+					   m->loops[j].name, l->name, l->members[0]);
+				bad = 1;
+			}
+		l->start_idx = intern_seg(m, l->start);
+		for (size_t k = 1; k < l->nmembers; k++) {
+			if (loop_by_name(m, l->members[k]) >= 0)
+				continue;
+			uint32_t s = map_seg_pack(l->members[k], strlen(l->members[k]));
+			if (!s) {
+				diag_error(d, l->file, l->line,
+					   "unknown loop or bad segment id '%s' in loop %s", l->members[k],
+					   l->name);
+				bad = 1;
+				continue;
+			}
+			if (intern_seg(m, s) < 0) {
+				diag_error(d, l->file, l->line, "too many different segments in loops (at most %d)",
+					   MAP_MAX_SEGIDS);
+				bad = 1;
+			}
+		}
+	}
+	if (bad)
+		return -1;
+	size_t rows = m->nloops + 1;
+	m->role = xcalloc(rows * (m->nids ? m->nids : 1), sizeof *m->role);
+	for (size_t i = 0; i < m->nloops; i++) {
+		const struct mloop *l = &m->loops[i];
+		/* the top level may start every loop */
+		m->role[m->nloops * m->nids + (size_t)l->start_idx] = (int16_t)(2 + i);
+		for (size_t k = 1; k < l->nmembers; k++) {
+			int e = loop_by_name(m, l->members[k]);
+			int idx;
+			int16_t r;
+			if (e >= 0) {
+				if (e == (int)i) {
+					diag_error(d, l->file, l->line, "loop %s contains itself", l->name);
+					bad = 1;
+					continue;
+				}
+				idx = m->loops[e].start_idx;
+				r = (int16_t)(2 + e);
+			} else {
+				idx = m->intern[map_seg_pack(l->members[k], strlen(l->members[k]))] - 1;
+				r = 1;
+				if (idx == l->start_idx) {
+					diag_error(d, l->file, l->line,
+						   "%s starts loop %s and cannot also be listed in it", l->members[k],
+						   l->name);
+					bad = 1;
+					continue;
+				}
+			}
+			int16_t *slot = &m->role[i * m->nids + (size_t)idx];
+			if (*slot && *slot != r) {
+				diag_error(d, l->file, l->line,
+					   "segment %s is both a member of loop %s and the start of a loop "
+					   "nested in it", l->members[k], l->name);
+				bad = 1;
+				continue;
+			}
+			*slot = r;
+		}
+	}
+	if (bad)
+		return -1;
+	int *visiting = xcalloc(m->nloops ? m->nloops : 1, sizeof *visiting);
+	for (size_t i = 0; i < m->nloops; i++) {
+		int dd = loop_depth(m, (int)i, visiting, 1);
+		if (dd == INT_MAX) {
+			diag_error(d, m->loops[i].file, m->loops[i].line,
+				   "loop %s contains itself (through nested loops)", m->loops[i].name);
+			bad = 1;
+		} else if (dd > MAP_MAX_LOOP_DEPTH) {
+			diag_error(d, m->loops[i].file, m->loops[i].line,
+				   "loops nested too deep below %s (%d levels; at most %d)", m->loops[i].name,
+				   dd, MAP_MAX_LOOP_DEPTH);
+			bad = 1;
+		}
+	}
+	free(visiting);
+	return bad ? -1 : 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mentry *)a)->code, ((const struct mentry *)b)->code);
+}
+
+/* Scope a source path is read in while compiling. */
+struct cscope {
+	int loop;          /* -1: top level */
+	uint32_t bound;    /* segment an each over a plain segment bound, 0 none */
+	int in_each;
+};
+
+/* Resolve a source path's steps from scope s (see map_int.h, enum step_kind). */
+static int resolve_path(const struct map *m, struct mpath *p, struct cscope s, const char *file,
+			size_t line, struct diag_list *d)
+{
+	int can_descend = 1; /* the previous step stands for a loop occurrence */
+	for (size_t i = 0; i < p->nsteps; i++) {
+		struct mstep *st = &p->steps[i];
+		const struct mstep *prev = i ? &p->steps[i - 1] : NULL;
+		if (prev && st->seg == prev->seg) {
+			st->kind = STEP_OWN;
+			continue;
+		}
+		if (prev && !can_descend) {
+			diag_error(d, file, line,
+				   "unknown loop %s in '%s': %s is not declared as a loop, so no other "
+				   "segment is read below it (declare 'loop %s = %s ...')",
+				   prev->id, p->text, prev->id, prev->id, prev->id);
+			return -1;
+		}
+		if (s.bound) {
+			if (st->seg == s.bound) {
+				st->kind = STEP_OWN;
+				can_descend = 0;
+				continue;
+			}
+			diag_error(d, file, line,
+				   "unknown loop: this each repeats a segment that is not a loop, so only "
+				   "that segment's elements can be read, not %s (declare the segment as a "
+				   "loop to read the segments that follow it)", st->id);
+			return -1;
+		}
+		if (!prev && s.loop >= 0 && st->seg == m->loops[s.loop].start) {
+			st->kind = STEP_OWN;
+			continue;
+		}
+		int k = map_intern(m, st->seg);
+		int r = k >= 0 ? map_role(m, s.loop, k) : 0;
+		if (r >= 2) {
+			st->kind = STEP_ENTER;
+			st->loop = r - 2;
+			s.loop = st->loop;
+			can_descend = 1;
+		} else if (s.loop < 0 || r == 1) {
+			st->kind = STEP_PLAIN;
+			can_descend = 0;
+		} else {
+			diag_error(d, file, line,
+				   "segment %s is not part of loop %s (list it on the loop's line, or "
+				   "start the path at the loop that holds it)", st->id,
+				   m->loops[s.loop].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int compile_block(struct map *m, struct mblock *b, struct cscope s, int depth,
+			 size_t *count, struct diag_list *d);
+
+/* Compile one field in scope s. */
+static int compile_field(struct map *m, struct mfield *f, struct cscope s, int depth,
+			 size_t *count, struct diag_list *d)
+{
+	int bad = 0;
+	if (++*count == MAP_MAX_FIELDS + 1)
+		diag_error(d, f->file, f->line, "too many fields (at most %d)", MAP_MAX_FIELDS);
+	if (!s.in_each && (f->tpath.attr || f->tpath.nsteps == 0) && f->src != SRC_EACH &&
+	    !f->tpath.absolute) {
+		diag_error(d, f->file, f->line,
+			   "'%s' names the record itself; '.' and '@attribute' are for fields inside "
+			   "an each block", f->target);
+		bad = 1;
+	}
+	if ((f->src == SRC_INDEX || f->def_index) && !s.in_each) {
+		diag_error(d, f->file, f->line, "$index is the position in a list: only inside an each block");
+		bad = 1;
+	}
+	if (f->table_name) {
+		f->table = -1;
+		for (size_t i = 0; i < m->ntables; i++)
+			if (strcmp(m->tables[i].name, f->table_name) == 0)
+				f->table = (int)i;
+		if (f->table < 0) {
+			diag_error(d, f->file, f->line, "unknown table '%s' (define it with 'table %s "
+				   "CODE=VALUE ...')", f->table_name, f->table_name);
+			bad = 1;
+		}
+	}
+	if (f->src == SRC_PATH || f->src == SRC_PAIR) {
+		for (size_t i = 0; i < f->nalts; i++)
+			if (resolve_path(m, &f->alts[i], s, f->file, f->line, d) != 0)
+				bad = 1;
+	}
+	if (f->src == SRC_EACH) {
+		struct mstep *st = &f->alts[0].steps[0];
+		struct cscope in = s;
+		if (s.bound) {
+			diag_error(d, f->file, f->line,
+				   "unknown loop: the enclosing each repeats a segment that is not a loop, "
+				   "so nothing below it can repeat (each %s)", st->id);
+			return -1;
+		}
+		if (s.loop >= 0 && st->seg == m->loops[s.loop].start) {
+			diag_error(d, f->file, f->line, "each %s inside each %s: a loop does not repeat "
+				   "inside itself", st->id, st->id);
+			return -1;
+		}
+		int k = map_intern(m, st->seg);
+		int r = k >= 0 ? map_role(m, s.loop, k) : 0;
+		if (r >= 2) {
+			st->kind = STEP_ENTER;
+			st->loop = r - 2;
+			in.loop = st->loop;
+			in.bound = 0;
+		} else if (s.loop < 0 || r == 1) {
+			st->kind = STEP_PLAIN;
+			f->bound_plain = 1;
+			in.bound = st->seg;
+		} else {
+			diag_error(d, f->file, f->line,
+				   "segment %s is not part of loop %s (list it on the loop's line)",
+				   st->id, m->loops[s.loop].name);
+			return -1;
+		}
+		f->loop_scope = in.loop;
+		in.in_each = 1;
+		if (depth + 1 > MAP_MAX_DEPTH) {
+			diag_error(d, f->file, f->line, "each blocks nested too deep (at most %d)",
+				   MAP_MAX_DEPTH);
+			return -1;
+		}
+		if (f->block->n == 0) {
+			diag_error(d, f->file, f->line,
+				   "each %s has no fields: indent the fields of each %s under it",
+				   st->id, f->target);
+			return -1;
+		}
+		if (compile_block(m, f->block, in, depth + 1, count, d) != 0)
+			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static int compile_block(struct map *m, struct mblock *b, struct cscope s, int depth,
+			 size_t *count, struct diag_list *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (compile_field(m, b->v[i], s, depth, count, d) != 0)
+			bad = 1;
+	return bad ? -1 : 0;
+}
+
+/* Compile the merged file into m. */
+static void compile(struct map *m, struct mfile *mf, const char *top, struct diag_list *d)
+{
+	m->name = mf->name ? xstrdup(mf->name) : xstrdup(top);
+	if (!mf->std) {
+		diag_error(d, top, 0, "no 'source' line (source x12 850)");
+	} else if (strcmp(mf->std, "x12") != 0) {
+		diag_error(d, mf->source_file, mf->source_line,
+			   "source standard '%s' is not supported yet (this version reads x12)", mf->std);
+	} else if (!word_ok(mf->type, 8)) {
+		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
+	}
+	if (!mf->kind) {
+		diag_error(d, top, 0, "no 'target' line: which canonical record does the map write?");
+	} else {
+		const char *why;
+		struct canon_path p;
+		if (canon_path_parse(&p, mf->kind, &why) != 0 || p.nsteps != 1 || p.absolute ||
+		    p.attr || p.steps[0].pattr)
+			diag_error(d, mf->target_file, mf->target_line, "bad record kind '%s'", mf->kind);
+		canon_path_clear(&p);
+	}
+	m->target_file = mf->target_file;
+	m->std = mf->std ? xstrdup(mf->std) : xstrdup("");
+	m->type = mf->type ? xstrdup(mf->type) : xstrdup("");
+	m->kind = mf->kind ? xstrdup(mf->kind) : xstrdup("");
+	m->target_line = mf->target_line;
+	m->loops = mf->loops;
+	m->nloops = mf->nloops;
+	mf->loops = NULL;
+	mf->nloops = 0;
+	m->tables = mf->tables;
+	m->ntables = mf->ntables;
+	mf->tables = NULL;
+	mf->ntables = 0;
+	m->root = mf->root;
+	memset(&mf->root, 0, sizeof mf->root);
+	for (size_t i = 0; i < m->ntables; i++)
+		if (m->tables[i].n > 1)
+			qsort(m->tables[i].v, m->tables[i].n, sizeof *m->tables[i].v, entry_cmp);
+	if (compile_loops(m, d) != 0)
+		return;
+	size_t count = 0;
+	struct cscope s = { -1, 0, 0 };
+	compile_block(m, &m->root, s, 0, &count, d);
+	if (mf->key) {
+		m->key = xstrdup(mf->key);
+		const char *why;
+		if (canon_path_parse(&m->keypath, mf->key, &why) != 0)
+			diag_error(d, mf->key_file, mf->key_line, "bad key '%s': %s", mf->key, why);
+		else if (block_find(&m->root, mf->key) == SIZE_MAX)
+			diag_error(d, mf->key_file, mf->key_line,
+				   "key %s is not a field of the map (name a top-level target)", mf->key);
+	}
+}
+
+/* Load, merge and compile a map. */
+int map_load(struct map **out, const char *path, struct diag_list *d)
+{
+	*out = NULL;
+	size_t before = d->nerrors;
+	struct map *m = xcalloc(1, sizeof *m);
+	struct mfile *chain[MAP_MAX_EXTENDS + 2] = { 0 };
+	char *real[MAP_MAX_EXTENDS + 2] = { 0 };
+	size_t nchain = 0;
+	int rc = load_chain(m, path, chain, &nchain, real, d, NULL, 0);
+	if (rc == 0 && nchain > 0) {
+		/* merge from the deepest base up, then compile what parsed (lines with syntax
+		 * errors are left out, so later checks still report their own problems) */
+		struct mfile *base = chain[nchain - 1];
+		for (size_t i = nchain - 1; i-- > 0;)
+			merge_file(base, chain[i], d);
+		compile(m, base, chain[0]->path, d);
+	}
+	for (size_t i = 0; i < nchain; i++) {
+		mfile_free(chain[i]);
+		free(real[i]);
+	}
+	if (d->nerrors != before) {
+		map_free(m);
+		return -EINVAL;
+	}
+	*out = m;
+	return 0;
+}

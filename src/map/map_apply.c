@@ -1,0 +1,999 @@
+/*
+ * map_apply.c — apply a compiled map to one X12 transaction set and build
+ * its canonical record (map_apply_x12).
+ *
+ * The transaction set is partner data. It is read through the bounds the
+ * envelope layer already enforced (segments per transaction, element
+ * length); this file adds: loop nesting at most MAP_MAX_LOOP_DEPTH (the
+ * map's loop definitions cannot nest deeper), at most `max` (default
+ * MAP_MAX_LIST) elements per list, values checked to be UTF-8 XML text
+ * before they enter the record, numbers with exponents of at most 30.
+ *
+ * Steps: (1) one pass over the segments builds the loop tree from the
+ * map's loop definitions (an occurrence per loop start, each segment owned
+ * by the innermost open loop that lists it; a segment no open loop lists
+ * closes them); (2) the map's fields are evaluated block by block, each
+ * path step walking only the segments or loop occurrences of its scope;
+ * (3) check count()/sum() totals are compared once the record is built.
+ * Data problems become struct x12_error entries with the X12 code and
+ * position; the record is built as far as possible either way.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon/canon.h"
+#include "map/map_int.h"
+
+struct occ {
+	int loop;          /* -1: the top level */
+	int parent;
+	size_t start;      /* index of its first segment */
+	size_t end;        /* one past its last segment, nested loops included */
+	int first_child, last_child, next_sibling;
+	long first_direct, last_direct;
+};
+
+struct pending {
+	const struct mfield *f;
+	xmlNodePtr node;
+	char *value;
+	long seg;
+	char *label;
+};
+
+struct missing {
+	char seg_id[4];
+	uint64_t pos;
+};
+
+struct actx {
+	const struct map *m;
+	const struct x12_txn *txn;
+	size_t nseg;
+	uint32_t *packed;     /* per segment */
+	long *next_direct;    /* per segment: next segment of the same occurrence */
+	int *owner;           /* per segment: its occurrence */
+	struct occ *occ;
+	size_t nocc, capocc;
+	char comp;            /* component separator, 0 when unknown */
+	struct x12_errlist *errs;
+	struct buf val;       /* converted value */
+	struct buf tmp;       /* squeezed value */
+	struct pending *pend;
+	size_t npend, cappend;
+	struct missing *miss;
+	size_t nmiss;
+	struct {
+		const struct mfield *f;
+		size_t index;
+	} lab[MAP_MAX_DEPTH + 1];
+	size_t nlab;
+	/* deepest failure of the last find() */
+	size_t fail_step;
+	int fail_occ;
+	int failed;
+};
+
+/* ------------------------------------------------------------ loop tree */
+
+static int occ_new(struct actx *a, int loop, int parent, size_t start)
+{
+	if (a->nocc == a->capocc) {
+		a->capocc = a->capocc ? a->capocc * 2 : 16;
+		a->occ = xrealloc(a->occ, a->capocc * sizeof *a->occ);
+	}
+	int o = (int)a->nocc++;
+	struct occ *c = &a->occ[o];
+	c->loop = loop;
+	c->parent = parent;
+	c->start = start;
+	c->end = a->nseg;
+	c->first_child = c->last_child = c->next_sibling = -1;
+	c->first_direct = c->last_direct = -1;
+	if (parent >= 0) {
+		struct occ *p = &a->occ[parent];
+		if (p->last_child >= 0)
+			a->occ[p->last_child].next_sibling = o;
+		else
+			p->first_child = o;
+		p->last_child = o;
+	}
+	return o;
+}
+
+static void add_direct(struct actx *a, int o, size_t s)
+{
+	struct occ *c = &a->occ[o];
+	a->next_direct[s] = -1;
+	a->owner[s] = o;
+	if (c->last_direct >= 0)
+		a->next_direct[c->last_direct] = (long)s;
+	else
+		c->first_direct = (long)s;
+	c->last_direct = (long)s;
+}
+
+/* One pass: loop occurrences and the segments each directly holds. */
+static void build_tree(struct actx *a)
+{
+	const struct map *m = a->m;
+	int stack[MAP_MAX_LOOP_DEPTH + 2];
+	size_t top = 0;
+	stack[0] = occ_new(a, -1, -1, 0);
+	for (size_t i = 0; i < a->nseg; i++) {
+		int k = map_intern(m, a->packed[i]);
+		int placed = 0;
+		for (size_t lv = top + 1; k >= 0 && lv-- > 0;) {
+			int r = map_role(m, a->occ[stack[lv]].loop, k);
+			if (r >= 2 && lv + 1 < sizeof stack / sizeof stack[0]) {
+				while (top > lv)
+					a->occ[stack[top--]].end = i;
+				int o = occ_new(a, r - 2, stack[lv], i);
+				stack[++top] = o;
+				add_direct(a, o, i);
+				placed = 1;
+				break;
+			}
+			if (r == 1 && lv > 0) {
+				while (top > lv)
+					a->occ[stack[top--]].end = i;
+				add_direct(a, stack[lv], i);
+				placed = 1;
+				break;
+			}
+		}
+		if (!placed) {
+			while (top > 0)
+				a->occ[stack[top--]].end = i;
+			add_direct(a, stack[0], i);
+		}
+	}
+	while (top > 0)
+		a->occ[stack[top--]].end = a->nseg;
+}
+
+/* --------------------------------------------------------------- values */
+
+/* Element pos (component comp) of segment s; empty span when absent. */
+static struct span elem_value(const struct actx *a, long s, int pos, int comp)
+{
+	const struct x12_tseg *g = &a->txn->segs[s];
+	if (pos < 1 || (size_t)pos > g->nelem)
+		return (struct span){ "", 0 };
+	struct span v = g->elem[pos];
+	if (!v.p)
+		return (struct span){ "", 0 };
+	if (comp == 0)
+		return v;
+	if (!a->comp)
+		return comp == 1 ? v : (struct span){ "", 0 };
+	size_t k = 1, start = 0;
+	for (size_t i = 0; i <= v.n; i++) {
+		if (i == v.n || v.p[i] == a->comp) {
+			if ((int)k == comp)
+				return (struct span){ v.p + start, i - start };
+			k++;
+			start = i + 1;
+		}
+	}
+	return (struct span){ "", 0 };
+}
+
+static int cond_ok(const struct actx *a, long s, const struct mstep *st)
+{
+	for (size_t c = 0; c < st->nconds; c++) {
+		const struct mcond *cd = &st->conds[c];
+		struct span v = span_trim(elem_value(a, s, cd->elem, cd->comp));
+		int hit = 0;
+		for (size_t k = 0; k < cd->nvals && !hit; k++)
+			hit = span_eq(v, cd->vals[k]);
+		if (hit == cd->neg)
+			return 0;
+	}
+	return 1;
+}
+
+static void note_fail(struct actx *a, size_t i, int occ)
+{
+	if (!a->failed || i > a->fail_step) {
+		a->fail_step = i;
+		a->fail_occ = occ;
+		a->failed = 1;
+	}
+}
+
+/* First segment matching steps[i..] from occurrence occ with current segment cur. */
+static long find(struct actx *a, const struct mpath *p, size_t i, int occ, long cur)
+{
+	if (i == p->nsteps)
+		return cur;
+	const struct mstep *st = &p->steps[i];
+	switch (st->kind) {
+	case STEP_OWN:
+		if (cur >= 0 && cond_ok(a, cur, st))
+			return find(a, p, i + 1, occ, cur);
+		break;
+	case STEP_PLAIN:
+		for (long s = a->occ[occ].first_direct; s >= 0; s = a->next_direct[s]) {
+			if (a->packed[s] != st->seg || !cond_ok(a, s, st))
+				continue;
+			long r = find(a, p, i + 1, occ, s);
+			if (r >= 0)
+				return r;
+		}
+		break;
+	case STEP_ENTER:
+		for (int c = a->occ[occ].first_child; c >= 0; c = a->occ[c].next_sibling) {
+			if (a->occ[c].loop != st->loop || !cond_ok(a, (long)a->occ[c].start, st))
+				continue;
+			long r = find(a, p, i + 1, c, (long)a->occ[c].start);
+			if (r >= 0)
+				return r;
+		}
+		break;
+	default:
+		break;
+	}
+	note_fail(a, i, occ);
+	return -1;
+}
+
+/* ------------------------------------------------------------- errors */
+
+/* "lines/line[3]/quantity" for the field f in the current lists. */
+static char *label(const struct actx *a, const struct mfield *f)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < a->nlab; i++)
+		buf_printf(&b, "%s[%zu]/", a->lab[i].f->target, a->lab[i].index);
+	buf_puts(&b, f->target);
+	return buf_steal(&b);
+}
+
+static void fill_seg(const struct actx *a, struct x12_error *e, long s)
+{
+	const struct x12_tseg *g = &a->txn->segs[s];
+	memcpy(e->seg_id, g->id, sizeof e->seg_id);
+	e->seg_id[sizeof e->seg_id - 1] = '\0';
+	e->seg_pos = (uint64_t)s + 1;
+	e->file_seg = g->file_seg;
+	e->line = g->line;
+	e->offset = g->offset;
+	int o = a->owner[s];
+	if (o >= 0 && a->occ[o].loop >= 0) {
+		const char *n = a->m->loops[a->occ[o].loop].name;
+		size_t k = strlen(n);
+		if (k >= sizeof e->loop_id)
+			k = sizeof e->loop_id - 1;
+		memcpy(e->loop_id, n, k);
+		e->loop_id[k] = '\0';
+	}
+}
+
+/* Add a finding whose message is "LABEL: text (map FILE:LINE)". */
+static void add_error(struct actx *a, struct x12_error *e, const struct mfield *f, const char *fmt,
+		      ...) EDIGW_PRINTF(4, 5);
+static void add_error(struct actx *a, struct x12_error *e, const struct mfield *f, const char *fmt,
+		      ...)
+{
+	if (!a->errs)
+		return;
+	struct buf b;
+	buf_init(&b, 0);
+	char *lb = label(a, f);
+	buf_printf(&b, "%s: ", lb);
+	free(lb);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	buf_printf(&b, " (map %s:%zu)", f->file, f->line);
+	e->msg = b.data;
+	x12_errlist_add(a->errs, e);
+	buf_free(&b);
+}
+
+/* An AK4 finding on element pos (comp) of segment s. */
+static void elem_error(struct actx *a, const struct mfield *f, const char *code, long s, int pos,
+		       int comp, struct span bad, const char *what)
+{
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_ELEMENT;
+	memcpy(e.code, code, strlen(code) + 1);
+	fill_seg(a, &e, s);
+	e.elem_pos = pos;
+	e.comp_pos = comp;
+	e.elem_ref = map_elem_ref(e.seg_id, pos);
+	char *bv = bad.n ? span_dup(bad) : NULL;
+	e.bad_value = bv;
+	char ref[16];
+	if (comp)
+		snprintf(ref, sizeof ref, "%s%02d-%d", e.seg_id, pos, comp);
+	else
+		snprintf(ref, sizeof ref, "%s%02d", e.seg_id, pos);
+	add_error(a, &e, f, "%s %s", ref, what);
+	free(bv);
+}
+
+/* An AK3 code 3 (mandatory segment missing) for step st not found in occurrence occ. */
+static void missing_segment(struct actx *a, const struct mfield *f, const struct mstep *st, int occ)
+{
+	const struct map *m = a->m;
+	long at = (long)a->nseg - 1;
+	if (occ >= 0 && a->occ[occ].loop >= 0 && a->occ[occ].end < a->nseg)
+		at = (long)a->occ[occ].end;
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_SEGMENT;
+	memcpy(e.code, "3", 2);
+	fill_seg(a, &e, at);
+	memcpy(e.seg_id, st->id, sizeof e.seg_id);
+	memset(e.loop_id, 0, sizeof e.loop_id);
+	const char *lname = NULL;
+	if (st->kind == STEP_ENTER)
+		lname = m->loops[st->loop].name;
+	else if (occ >= 0 && a->occ[occ].loop >= 0)
+		lname = m->loops[a->occ[occ].loop].name;
+	if (lname) {
+		size_t k = strlen(lname);
+		memcpy(e.loop_id, lname, k < sizeof e.loop_id ? k : sizeof e.loop_id - 1);
+	}
+	for (size_t i = 0; i < a->nmiss; i++)
+		if (strcmp(a->miss[i].seg_id, e.seg_id) == 0 && a->miss[i].pos == e.seg_pos)
+			return; /* one finding per missing segment */
+	a->miss = xrealloc(a->miss, (a->nmiss + 1) * sizeof *a->miss);
+	memcpy(a->miss[a->nmiss].seg_id, e.seg_id, sizeof e.seg_id);
+	a->miss[a->nmiss].pos = e.seg_pos;
+	a->nmiss++;
+	const char *where = "";
+	char wb[64];
+	if (occ >= 0 && a->occ[occ].loop >= 0) {
+		snprintf(wb, sizeof wb, " in this %s loop", m->loops[a->occ[occ].loop].name);
+		where = wb;
+	}
+	if (st->kind == STEP_ENTER)
+		add_error(a, &e, f, "required, but there is no %s loop%s", st->text, where);
+	else
+		add_error(a, &e, f, "required, but there is no %s segment%s", st->text, where);
+}
+
+/* ---------------------------------------------------------- conversion */
+
+static int is_digits(struct span v)
+{
+	if (v.n == 0)
+		return 0;
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int num2(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* ISO date from CCYYMMDD or YYMMDD; -1 when invalid. */
+static int conv_date(struct buf *out, struct span v, unsigned fmts)
+{
+	int y;
+	const char *md;
+	if (!is_digits(v))
+		return -1;
+	if (v.n == 8 && (fmts & DATE_CCYYMMDD)) {
+		y = num2(v.p) * 100 + num2(v.p + 2);
+		md = v.p + 4;
+	} else if (v.n == 6 && (fmts & DATE_YYMMDD)) {
+		int yy = num2(v.p);
+		y = yy < 50 ? 2000 + yy : 1900 + yy; /* window: 00-49 → 20xx, 50-99 → 19xx */
+		md = v.p + 2;
+	} else {
+		return -1;
+	}
+	int mo = num2(md), d = num2(md + 2);
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (mo < 1 || mo > 12 || d < 1)
+		return -1;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	int max = mdays[mo - 1] + (mo == 2 && leap);
+	if (d > max)
+		return -1;
+	buf_printf(out, "%04d-%02d-%02d", y, mo, d);
+	return 0;
+}
+
+/* HH:MM[:SS[.d[d]]] from HHMM[SS[d[d]]]; -1 when invalid. */
+static int conv_time(struct buf *out, struct span v)
+{
+	if (!is_digits(v) || (v.n != 4 && v.n != 6 && v.n != 7 && v.n != 8))
+		return -1;
+	int h = num2(v.p), mi = num2(v.p + 2);
+	if (h > 23 || mi > 59)
+		return -1;
+	buf_printf(out, "%02d:%02d", h, mi);
+	if (v.n >= 6) {
+		int s = num2(v.p + 4);
+		if (s > 59)
+			return -1;
+		buf_printf(out, ":%02d", s);
+		if (v.n > 6)
+			buf_printf(out, ".%.*s", (int)(v.n - 6), v.p + 6);
+	}
+	return 0;
+}
+
+/* Canonical decimal from sign, digits and the number of digits before the point
+ * (point may be < 0 or > ndigits). */
+static void put_decimal(struct buf *out, int neg, const char *dg, size_t nd, long point)
+{
+	struct buf ip, fp;
+	buf_init(&ip, 0);
+	buf_init(&fp, 0);
+	for (long i = 0; i < point; i++)
+		buf_putc(&ip, (size_t)i < nd ? dg[i] : '0');
+	for (long i = point; i < (long)nd; i++)
+		buf_putc(&fp, i < 0 ? '0' : dg[i]);
+	const char *ipp = ip.data ? ip.data : "";
+	while (*ipp == '0')
+		ipp++;
+	while (fp.len && fp.data[fp.len - 1] == '0')
+		fp.data[--fp.len] = '\0';
+	int zero = *ipp == '\0' && fp.len == 0;
+	if (neg && !zero)
+		buf_putc(out, '-');
+	buf_puts(out, *ipp ? ipp : "0");
+	if (fp.len) {
+		buf_putc(out, '.');
+		buf_puts(out, fp.data);
+	}
+	buf_free(&ip);
+	buf_free(&fp);
+}
+
+/* X12 R (decimal): [-]digits[.digits][E[-]digits]; -1 when invalid. */
+static int conv_decimal(struct buf *out, struct span v)
+{
+	size_t i = 0;
+	int neg = 0;
+	if (i < v.n && v.p[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	struct buf dg;
+	buf_init(&dg, 0);
+	long point = -1;
+	size_t ndig = 0;
+	int rc = -1;
+	for (; i < v.n; i++) {
+		char c = v.p[i];
+		if (c >= '0' && c <= '9') {
+			buf_putc(&dg, c);
+			ndig++;
+		} else if (c == '.' && point < 0) {
+			point = (long)ndig;
+		} else {
+			break;
+		}
+	}
+	if (ndig == 0)
+		goto out;
+	if (point < 0)
+		point = (long)ndig;
+	if (i < v.n) {
+		if (v.p[i] != 'E')
+			goto out;
+		i++;
+		int eneg = 0;
+		if (i < v.n && v.p[i] == '-') {
+			eneg = 1;
+			i++;
+		}
+		struct span ex = { v.p + i, v.n - i };
+		uint64_t e;
+		if (ex.n == 0 || ex.n > 3 || span_to_u64(ex, &e) != 0 || e > 30)
+			goto out;
+		point += eneg ? -(long)e : (long)e;
+	}
+	put_decimal(out, neg, dg.data, ndig, point);
+	rc = 0;
+out:
+	buf_free(&dg);
+	return rc;
+}
+
+/* X12 Nn: [-]digits with n implied decimal places; -1 when invalid. */
+static int conv_number(struct buf *out, struct span v, int implied)
+{
+	int neg = 0;
+	if (v.n && v.p[0] == '-') {
+		neg = 1;
+		v.p++;
+		v.n--;
+	}
+	if (!is_digits(v))
+		return -1;
+	put_decimal(out, neg, v.p, v.n, (long)v.n - implied);
+	return 0;
+}
+
+static int entry_key_cmp(const void *k, const void *e)
+{
+	const struct span *s = k;
+	const char *c = ((const struct mentry *)e)->code;
+	size_t n = strlen(c);
+	int r = memcmp(s->p, c, s->n < n ? s->n : n);
+	if (r)
+		return r;
+	return s->n < n ? -1 : s->n > n;
+}
+
+/* Translate, format and check one value into a->val. Returns 0, or -1 after an error. */
+static int convert(struct actx *a, const struct mfield *f, struct span v, long s, int pos, int comp)
+{
+	buf_reset(&a->val);
+	if (canon_text_valid(v.p, v.n) != 0) {
+		elem_error(a, f, "6", s, pos, comp, v,
+			   "holds bytes that are not text (not UTF-8, or control characters)");
+		return -1;
+	}
+	if (f->table >= 0) {
+		const struct mtable *t = &a->m->tables[f->table];
+		const struct mentry *e =
+			t->n ? bsearch(&v, t->v, t->n, sizeof *t->v, entry_key_cmp) : NULL;
+		if (e)
+			buf_puts(&a->val, e->value);
+		else if (t->star)
+			buf_puts(&a->val, t->star);
+		else if (t->star_pass)
+			buf_append(&a->val, v.p, v.n);
+		else {
+			char what[160];
+			snprintf(what, sizeof what, "holds a code that is not in table %s", t->name);
+			elem_error(a, f, "7", s, pos, comp, v, what);
+			return -1;
+		}
+		return 0;
+	}
+	switch (f->fmt) {
+	case FMT_DATE:
+		if (conv_date(&a->val, v, f->date_fmts) != 0) {
+			const char *fm = f->date_fmts == (DATE_CCYYMMDD | DATE_YYMMDD) ? "CCYYMMDD or YYMMDD"
+					 : f->date_fmts == DATE_YYMMDD ? "YYMMDD" : "CCYYMMDD";
+			char what[96];
+			snprintf(what, sizeof what, "is not a valid date (%s)", fm);
+			elem_error(a, f, "8", s, pos, comp, v, what);
+			return -1;
+		}
+		return 0;
+	case FMT_TIME:
+		if (conv_time(&a->val, v) != 0) {
+			elem_error(a, f, "9", s, pos, comp, v,
+				   "is not a valid time (HHMM, HHMMSS or HHMMSSd..)");
+			return -1;
+		}
+		return 0;
+	case FMT_NUMBER:
+		if (conv_number(&a->val, v, f->implied) != 0) {
+			char what[96];
+			snprintf(what, sizeof what,
+				 "is not a number (X12 type N%d: digits and an optional leading '-')",
+				 f->implied);
+			elem_error(a, f, "6", s, pos, comp, v, what);
+			return -1;
+		}
+		return 0;
+	case FMT_DECIMAL:
+		if (conv_decimal(&a->val, v) != 0) {
+			elem_error(a, f, "6", s, pos, comp, v,
+				   "is not a decimal number (X12 type R: digits, one '.', an optional "
+				   "leading '-')");
+			return -1;
+		}
+		return 0;
+	default:
+		buf_append(&a->val, v.p, v.n);
+		return 0;
+	}
+}
+
+/* Trim a value per the field's option (TRIM_SQUEEZE copies into a->tmp). */
+static struct span trim_value(struct actx *a, const struct mfield *f, struct span v)
+{
+	if (f->trim == TRIM_RAW)
+		return v;
+	v = span_trim(v);
+	if (f->trim != TRIM_SQUEEZE)
+		return v;
+	buf_reset(&a->tmp);
+	for (size_t i = 0; i < v.n; i++) {
+		int blank = v.p[i] == ' ' || v.p[i] == '\t';
+		if (blank && (i == 0 || v.p[i - 1] == ' ' || v.p[i - 1] == '\t'))
+			continue;
+		buf_putc(&a->tmp, blank ? ' ' : v.p[i]);
+	}
+	return (struct span){ a->tmp.data ? a->tmp.data : "", a->tmp.len };
+}
+
+/* ---------------------------------------------------------------- apply */
+
+static void apply_block(struct actx *a, const struct mblock *b, int occ, long cur,
+			xmlNodePtr node, size_t index);
+
+/* Repeat f's block for every occurrence of its loop or segment. */
+static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodePtr node)
+{
+	const struct mstep *st = &f->alts[0].steps[0];
+	size_t count = 0;
+	long over = -1;
+	if (a->nlab >= MAP_MAX_DEPTH + 1)
+		return; /* compile bounds the depth; never reached */
+	if (st->kind == STEP_ENTER) {
+		for (int c = a->occ[occ].first_child; c >= 0; c = a->occ[c].next_sibling) {
+			if (a->occ[c].loop != st->loop || !cond_ok(a, (long)a->occ[c].start, st))
+				continue;
+			if (count == f->max) {
+				over = (long)a->occ[c].start;
+				break;
+			}
+			count++;
+			xmlNodePtr el = canon_path_append(node, &f->tpath);
+			a->lab[a->nlab].f = f;
+			a->lab[a->nlab].index = count;
+			a->nlab++;
+			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
+			a->nlab--;
+		}
+	} else {
+		for (long s = a->occ[occ].first_direct; s >= 0; s = a->next_direct[s]) {
+			if (a->packed[s] != st->seg || !cond_ok(a, s, st))
+				continue;
+			if (count == f->max) {
+				over = s;
+				break;
+			}
+			count++;
+			xmlNodePtr el = canon_path_append(node, &f->tpath);
+			a->lab[a->nlab].f = f;
+			a->lab[a->nlab].index = count;
+			a->nlab++;
+			apply_block(a, f->block, occ, s, el, count);
+			a->nlab--;
+		}
+	}
+	if (over >= 0) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_SEGMENT;
+		int loop = st->kind == STEP_ENTER;
+		memcpy(e.code, loop ? "4" : "5", 2);
+		fill_seg(a, &e, over);
+		add_error(a, &e, f, "more than %zu %s %s (the map allows at most %zu)", f->max, st->text,
+			  loop ? "loops" : "segments", f->max);
+	}
+	if (count == 0 && f->required) {
+		a->failed = 0;
+		missing_segment(a, f, st, occ);
+	}
+}
+
+/* Remember a check count()/sum() for after the record is built. */
+static void add_pending(struct actx *a, const struct mfield *f, xmlNodePtr node, long seg)
+{
+	if (a->npend == a->cappend) {
+		a->cappend = a->cappend ? a->cappend * 2 : 4;
+		a->pend = xrealloc(a->pend, a->cappend * sizeof *a->pend);
+	}
+	struct pending *p = &a->pend[a->npend++];
+	p->f = f;
+	p->node = node;
+	p->value = xstrdup(a->val.data ? a->val.data : "");
+	p->seg = seg;
+	p->label = label(a, f);
+}
+
+/* Evaluate one field in occurrence occ (current segment cur) into node. */
+static void apply_field(struct actx *a, const struct mfield *f, int occ, long cur, xmlNodePtr node,
+			size_t index)
+{
+	char ibuf[24];
+	struct span v = { "", 0 };
+	long seg = -1;
+	int pos = 0, comp = 0;
+	switch (f->src) {
+	case SRC_EACH:
+		apply_each(a, f, occ, node);
+		return;
+	case SRC_LITERAL:
+		canon_path_set(node, &f->tpath, f->literal, strlen(f->literal));
+		return;
+	case SRC_INDEX:
+		snprintf(ibuf, sizeof ibuf, "%zu", index);
+		canon_path_set(node, &f->tpath, ibuf, strlen(ibuf));
+		return;
+	case SRC_PATH: {
+		long first_seg = -1;
+		size_t first_fail = 0;
+		int first_occ = occ, first_found = 0;
+		for (size_t i = 0; i < f->nalts; i++) {
+			const struct mpath *p = &f->alts[i];
+			a->failed = 0;
+			long s = find(a, p, 0, occ, cur);
+			if (i == 0) {
+				first_found = s >= 0;
+				first_seg = s;
+				first_fail = a->fail_step;
+				first_occ = a->fail_occ;
+			}
+			if (s < 0)
+				continue;
+			struct span t = trim_value(a, f, elem_value(a, s, p->elem, p->comp));
+			if (t.n) {
+				v = t;
+				seg = s;
+				pos = p->elem;
+				comp = p->comp;
+				break;
+			}
+		}
+		if (seg < 0) {
+			if (f->required) {
+				const struct mpath *p = &f->alts[0];
+				if (!first_found)
+					missing_segment(a, f, &p->steps[first_fail], first_occ);
+				else
+					elem_error(a, f, "1", first_seg, p->elem, p->comp, (struct span){ "", 0 },
+						   "is required but empty or missing");
+				return;
+			}
+		}
+		break;
+	}
+	case SRC_PAIR: {
+		const struct mpath *p = &f->alts[0];
+		a->failed = 0;
+		long s = find(a, p, 0, occ, cur);
+		if (s < 0) {
+			if (f->required)
+				missing_segment(a, f, &p->steps[a->fail_step], a->fail_occ);
+			else
+				break;
+			return;
+		}
+		size_t nel = a->txn->segs[s].nelem;
+		int qpos = 0;
+		for (size_t q = 0; q < f->nquals && !qpos; q++)
+			for (size_t e = (size_t)p->elem; e + 1 <= nel && !qpos; e += 2)
+				if (span_eq(span_trim(elem_value(a, s, (int)e, 0)), f->quals[q]))
+					qpos = (int)e;
+		if (qpos) {
+			v = trim_value(a, f, elem_value(a, s, qpos + 1, 0));
+			seg = s;
+			pos = qpos + 1;
+		}
+		if (!v.n) {
+			if (f->required) {
+				if (qpos)
+					elem_error(a, f, "1", s, qpos + 1, 0, (struct span){ "", 0 },
+						   "is required but empty (the value after the qualifier)");
+				else {
+					struct buf qb;
+					buf_init(&qb, 0);
+					for (size_t q = 0; q < f->nquals; q++)
+						buf_printf(&qb, "%s%s", q ? "|" : "", f->quals[q]);
+					char what[200];
+					snprintf(what, sizeof what,
+						 "and the elements after it hold no qualifier %s (required)",
+						 qb.data);
+					buf_free(&qb);
+					elem_error(a, f, "1", s, p->elem, 0, (struct span){ "", 0 }, what);
+				}
+				return;
+			}
+			seg = -1;
+		}
+		break;
+	}
+	case SRC_NONE:
+		break;
+	}
+	if (seg < 0) {
+		if (f->def_index) {
+			snprintf(ibuf, sizeof ibuf, "%zu", index);
+			canon_path_set(node, &f->tpath, ibuf, strlen(ibuf));
+		} else if (f->def) {
+			canon_path_set(node, &f->tpath, f->def, strlen(f->def));
+		}
+		return;
+	}
+	if (convert(a, f, v, seg, pos, comp) != 0)
+		return;
+	if (!a->val.len)
+		return; /* a table may map a code to nothing */
+	xmlNodePtr el = canon_path_set(node, &f->tpath, a->val.data, a->val.len);
+	if (el && f->check)
+		add_pending(a, f, node, seg);
+}
+
+static void apply_block(struct actx *a, const struct mblock *b, int occ, long cur,
+			xmlNodePtr node, size_t index)
+{
+	for (size_t i = 0; i < b->n; i++)
+		apply_field(a, b->v[i], occ, cur, node, index);
+}
+
+/* --------------------------------------------------------------- checks */
+
+#define SCALE 1000000LL /* sum() works in millionths */
+
+/* Parse a canonical decimal into millionths; -1 when it does not fit. */
+static int to_micro(const char *s, long long *out)
+{
+	int neg = *s == '-';
+	if (neg)
+		s++;
+	long long ip = 0, fp = 0;
+	int fd = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (ip > (INT64_MAX / SCALE - 9) / 10)
+			return -1;
+		ip = ip * 10 + (*s - '0');
+	}
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			if (fd == 6)
+				return -1;
+			fp = fp * 10 + (*s - '0');
+			fd++;
+		}
+	if (*s)
+		return -1;
+	for (; fd < 6; fd++)
+		fp *= 10;
+	*out = (ip * SCALE + fp) * (neg ? -1 : 1);
+	return 0;
+}
+
+struct sumctx {
+	const struct canon_path *p;
+	long long total;
+	int bad;
+};
+
+static int sum_one(void *ctx, xmlNodePtr n)
+{
+	struct sumctx *c = ctx;
+	xmlChar *v = c->p->attr ? xmlGetProp(n, c->p->attr) : xmlNodeGetContent(n);
+	long long x;
+	if (!v || to_micro((const char *)v, &x) != 0 ||
+	    (x > 0 && c->total > INT64_MAX - x) || (x < 0 && c->total < INT64_MIN - x))
+		c->bad = 1;
+	else
+		c->total += x;
+	xmlFree(v);
+	return 0;
+}
+
+static void fmt_micro(struct buf *b, long long v)
+{
+	char dg[32];
+	int neg = v < 0;
+	unsigned long long u = neg ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
+	snprintf(dg, sizeof dg, "%020llu", u);
+	put_decimal(b, neg, dg, strlen(dg), (long)strlen(dg) - 6);
+}
+
+/* Compare every check count()/sum() with what the record holds. */
+static void run_checks(struct actx *a)
+{
+	for (size_t i = 0; i < a->npend; i++) {
+		struct pending *p = &a->pend[i];
+		const struct mfield *f = p->f;
+		struct buf have;
+		buf_init(&have, 0);
+		int ok;
+		if (f->check == CHECK_COUNT) {
+			size_t n = canon_path_count(p->node, &f->chk);
+			buf_printf(&have, "%zu", n);
+			ok = strcmp(have.data, p->value) == 0;
+		} else {
+			struct sumctx c = { &f->chk, 0, 0 };
+			canon_path_each(p->node, &f->chk, sum_one, &c);
+			long long want;
+			if (c.bad || to_micro(p->value, &want) != 0) {
+				ok = 0;
+				buf_puts(&have, "(not computable)");
+			} else {
+				fmt_micro(&have, c.total);
+				ok = want == c.total;
+			}
+		}
+		if (!ok && a->errs) {
+			struct x12_error e = { 0 };
+			e.scope = X12_SCOPE_ELEMENT;
+			e.application = 1;
+			fill_seg(a, &e, p->seg);
+			const struct mpath *pp = f->alts ? &f->alts[0] : NULL;
+			e.elem_pos = pp ? pp->elem : 0;
+			e.comp_pos = pp ? pp->comp : 0;
+			e.elem_ref = map_elem_ref(e.seg_id, e.elem_pos);
+			e.bad_value = p->value;
+			char *m;
+			if (f->check == CHECK_COUNT)
+				m = xasprintf("%s: the document says %s but the record has %s %s "
+					      "(check count(%s), map %s:%zu)",
+					      p->label, p->value, have.data, f->chk.text, f->chk.text,
+					      f->file, f->line);
+			else
+				m = xasprintf("%s: the document says %s but the sum of %s is %s "
+					      "(check sum(%s), map %s:%zu)",
+					      p->label, p->value, f->chk.text, have.data, f->chk.text,
+					      f->file, f->line);
+			e.msg = m;
+			x12_errlist_add(a->errs, &e);
+			free(m);
+		}
+		buf_free(&have);
+	}
+}
+
+/* ---------------------------------------------------------------- entry */
+
+/* Apply an inbound X12 map to one transaction set. */
+int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out,
+		  struct x12_errlist *errs, char **business_key)
+{
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !txn || !out || txn->nseg == 0 || !txn->segs)
+		return -EINVAL;
+	if (strcmp(txn->st01, m->type) != 0) {
+		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
+		return -EINVAL;
+	}
+	struct actx a;
+	memset(&a, 0, sizeof a);
+	a.m = m;
+	a.txn = txn;
+	a.nseg = txn->nseg;
+	a.errs = errs;
+	a.comp = txn->delims ? txn->delims->comp : 0;
+	a.packed = xmalloc(a.nseg * sizeof *a.packed);
+	a.next_direct = xmalloc(a.nseg * sizeof *a.next_direct);
+	a.owner = xmalloc(a.nseg * sizeof *a.owner);
+	for (size_t i = 0; i < a.nseg; i++)
+		a.packed[i] = map_seg_pack(txn->segs[i].id, strnlen(txn->segs[i].id, 4));
+	buf_init(&a.val, 0);
+	buf_init(&a.tmp, 0);
+	build_tree(&a);
+
+	xmlDocPtr doc = canon_new(m->kind);
+	if (!doc) {
+		log_error("map %s: cannot create a %s record", m->name, m->kind);
+		abort(); /* compile checked the kind: out of memory */
+	}
+	canon_set_source(doc, NULL, txn);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	apply_block(&a, &m->root, 0, -1, root, 1);
+	run_checks(&a);
+	if (business_key && m->key)
+		*business_key = canon_path_value(root, &m->keypath);
+	*out = doc;
+
+	for (size_t i = 0; i < a.npend; i++) {
+		free(a.pend[i].value);
+		free(a.pend[i].label);
+	}
+	free(a.pend);
+	free(a.miss);
+	buf_free(&a.val);
+	buf_free(&a.tmp);
+	free(a.packed);
+	free(a.next_direct);
+	free(a.owner);
+	free(a.occ);
+	return 0;
+}

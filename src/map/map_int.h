@@ -1,0 +1,197 @@
+/*
+ * map_int.h — the map module's internal structures, shared by map.c
+ * (parse, extends, compile), map_apply.c (X12 → canonical), map_check.c
+ * (schema checks) and map_elemref.c (X12 element reference numbers).
+ * Not part of the module's public face (map.h).
+ *
+ * A map is parsed file by file into struct mfile, the extends chain is
+ * merged (overlay lines replace base lines with the same target) and the
+ * result compiled once: segment ids interned, loop roles tabulated, path
+ * steps resolved against their loop scope, tables sorted. Applying a map
+ * then does no parsing and no XPath.
+ */
+#ifndef EDIGW_MAP_INT_H
+#define EDIGW_MAP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "canon/canon_path.h"
+#include "map/map.h"
+
+#define MAP_MAX_EXTENDS 8       /* extends hops from the file given to map_load */
+#define MAP_MAX_DEPTH 8         /* nesting of each blocks */
+#define MAP_MAX_LOOP_DEPTH 8    /* nesting of loop definitions */
+#define MAP_MAX_LIST 100000     /* list elements one each makes per list */
+#define MAP_MAX_FIELDS 10000    /* field lines after merging */
+#define MAP_MAX_LOOPS 128
+#define MAP_MAX_SEGIDS 250      /* distinct segment ids named in loop definitions */
+#define MAP_MAX_TABLES 256
+#define MAP_MAX_TABLE_ENTRIES 4096
+#define MAP_MAX_ALTS 8          /* alternatives A|B in one source */
+#define MAP_MAX_STEPS 8         /* segment steps in one source path */
+#define MAP_MAX_CONDS 8         /* conditions on one step */
+
+#define MAP_SEG_SPACE (37 * 37 * 37) /* packed segment ids */
+
+/* Pack a 2- or 3-character segment id ([A-Z][A-Z0-9]{1,2}) into 1..MAP_SEG_SPACE-1;
+ * 0 when s is not a segment id. */
+uint32_t map_seg_pack(const char *s, size_t n);
+
+/* ---------------------------------------------------------- source side */
+
+/* [N101=ST|BT] or [N101!=ST]: compares the trimmed element (or component). */
+struct mcond {
+	int elem, comp;
+	int neg;
+	char **vals;
+	size_t nvals;
+};
+
+enum step_kind {
+	STEP_UNRESOLVED = 0,
+	STEP_OWN,    /* the scope's own segment (loop start, or the segment an each bound) */
+	STEP_ENTER,  /* the start of a loop occurrence below the scope */
+	STEP_PLAIN,  /* a segment directly in the scope */
+};
+
+struct mstep {
+	uint32_t seg;
+	char id[4];
+	struct mcond *conds;
+	size_t nconds;
+	char *text;          /* as written, for messages ("N1[N101=ST]") */
+	enum step_kind kind; /* resolved by compile */
+	int loop;            /* STEP_ENTER: the loop entered */
+};
+
+/* A path into the transaction set: segment steps, then an element. */
+struct mpath {
+	struct mstep *steps;
+	size_t nsteps;
+	int elem, comp;      /* element position (1-based), component (0: whole element) */
+	char *text;
+};
+
+enum msrc { SRC_NONE = 0, SRC_PATH, SRC_PAIR, SRC_LITERAL, SRC_INDEX, SRC_EACH };
+enum mfmt { FMT_NONE = 0, FMT_DATE, FMT_TIME, FMT_NUMBER, FMT_DECIMAL };
+enum mtrim { TRIM_BOTH = 0, TRIM_RAW, TRIM_SQUEEZE };
+enum mcheck { CHECK_NONE = 0, CHECK_COUNT, CHECK_SUM };
+
+#define DATE_CCYYMMDD 1u
+#define DATE_YYMMDD 2u
+
+struct mblock;
+
+/* One field line (or an each line with its block). */
+struct mfield {
+	const char *file;       /* borrowed from struct map's file list */
+	size_t line;
+	char *target;           /* as written, without a leading "./" */
+	struct canon_path tpath;
+	int drop;               /* "target  -" in an overlay */
+	enum msrc src;
+	struct mpath *alts;     /* PATH: alternatives; PAIR: the start element; EACH: one step */
+	size_t nalts;
+	char **quals;           /* PAIR qualifiers, in priority order */
+	size_t nquals;
+	char *literal;          /* LITERAL */
+	int required;
+	char *def;              /* default value */
+	int def_index;          /* default $index */
+	char *table_name;
+	int table;              /* resolved: index into map->tables, -1 none */
+	enum mfmt fmt;
+	unsigned date_fmts;
+	int implied;            /* number Nn: implied decimal places */
+	enum mtrim trim;
+	enum mcheck check;
+	struct canon_path chk;  /* check count(PATH) / sum(PATH) */
+	size_t max;             /* EACH: most elements (default MAP_MAX_LIST) */
+	struct mblock *block;   /* EACH: the fields of each element */
+	int loop_scope;         /* EACH: loop the block reads (-1: none/root) */
+	int bound_plain;        /* EACH over a plain segment */
+};
+
+struct mblock {
+	struct mfield **v;
+	size_t n, cap;
+};
+
+/* --------------------------------------------------------------- loops */
+
+struct mloop {
+	char *name;
+	const char *file;
+	size_t line;
+	char **members;         /* as written; members[0] is the start segment */
+	size_t nmembers;
+	uint32_t start;         /* packed start segment */
+	int start_idx;          /* interned start segment */
+};
+
+/* --------------------------------------------------------------- tables */
+
+struct mentry {
+	char *code;
+	char *value;
+	const char *file;
+	size_t line;
+};
+
+struct mtable {
+	char *name;
+	const char *file;
+	size_t line;
+	struct mentry *v;       /* sorted by code after compile */
+	size_t n;
+	char *star;             /* "*=VALUE": value for any other code, or NULL */
+	int star_pass;          /* "*=*": any other code passes unchanged */
+	size_t star_line;
+};
+
+/* ------------------------------------------------------------------ map */
+
+struct map {
+	char **files;           /* every file of the extends chain (owned) */
+	size_t nfiles;
+	char *name;
+	char *std, *type;       /* source standard and document type */
+	char *kind;             /* target record kind */
+	const char *target_file;
+	size_t target_line;     /* where "target" was given (for map check messages) */
+	char *key;
+	struct canon_path keypath;
+	struct mloop *loops;
+	size_t nloops;
+	struct mtable *tables;
+	size_t ntables;
+	struct mblock root;
+	/* compiled loop structure */
+	uint8_t *intern;        /* MAP_SEG_SPACE entries: interned index + 1, 0 = unknown */
+	size_t nids;
+	uint32_t ids[MAP_MAX_SEGIDS];
+	int16_t *role;          /* (nloops + 1) x nids; row nloops is the top level */
+};
+
+/* Role of interned segment k in loop L (L = nloops: the top level):
+ * 0 not a member, 1 a plain member, 2 + E the start of loop E nested here. */
+static inline int map_role(const struct map *m, int loop, int k)
+{
+	return m->role[(size_t)(loop < 0 ? (int)m->nloops : loop) * m->nids + (size_t)k];
+}
+
+/* Interned index of a packed segment id, -1 when no loop names it. */
+static inline int map_intern(const struct map *m, uint32_t seg)
+{
+	return seg && seg < MAP_SEG_SPACE ? (int)m->intern[seg] - 1 : -1;
+}
+
+/* Free a field and its block. */
+void map_field_free(struct mfield *f);
+void map_block_free(struct mblock *b);
+
+/* X12 data element reference number of element pos of segment id (0 when unknown). */
+int map_elem_ref(const char *seg_id, int pos);
+
+#endif

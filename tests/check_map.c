@@ -1,0 +1,1433 @@
+/* check_map — map files: the shipped 850 map on 004010 and 005010 orders,
+ * paths and conditions, lists, the pair idiom, code tables, formats, X12
+ * error codes and positions, totals checks, extends overlays, syntax errors
+ * with file:line, map check against the canonical schema, and limits. */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "canon/canon.h"
+#include "canon/canon_path.h"
+#include "map/map.h"
+#include "testutil.h"
+
+/* Limits of the map module (src/map/map_int.h, documented in edigw-map(5)). */
+#define MAX_EXTENDS 8
+#define MAX_LIST 100000
+#define MAX_DEPTH 8
+#define MAX_LOOP_DEPTH 8
+
+#define SET(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+static char *g_tmp;
+static char *g_rng;
+static char *g_850;
+
+static void setup(void)
+{
+	g_tmp = tu_tmpdir();
+	g_rng = tu_srcpath("doc/canonical.rng");
+	g_850 = tu_srcpath("maps/x12/850.map");
+}
+
+static void teardown(void)
+{
+	tu_rmtree(g_tmp);
+	free(g_tmp);
+	free(g_rng);
+	free(g_850);
+}
+
+/* ------------------------------------------------------- test helpers */
+
+/* A transaction set built from text: segments end at '~' (line breaks after it are
+ * ignored), elements are separated by '*'. ISA and GS fill the envelope; GE/IEA are
+ * skipped; everything from ST to SE is the transaction set. */
+struct tx {
+	struct x12_txn txn;
+	struct x12_tseg *segs;
+	size_t nseg, cap;
+	char *text;
+	struct x12_delims delims;
+	struct x12_isa isa;
+	struct x12_gs gs;
+};
+
+static void copy_el(char *dst, size_t cap, struct span v)
+{
+	while (v.n && v.p[v.n - 1] == ' ')
+		v.n--;
+	if (v.n >= cap)
+		v.n = cap - 1;
+	memcpy(dst, v.p, v.n);
+	dst[v.n] = '\0';
+}
+
+static struct tx *tx_parse(const char *s)
+{
+	struct tx *t = calloc(1, sizeof *t);
+	t->text = strdup(s);
+	t->delims = (struct x12_delims){ '*', '^', '>', '~' };
+	char *p = t->text;
+	uint64_t line = 1, fseg = 0;
+	int have_env = 0;
+	while (*p) {
+		while (*p == '\r' || *p == '\n') {
+			if (*p == '\n')
+				line++;
+			p++;
+		}
+		if (!*p)
+			break;
+		char *end = strchr(p, '~');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		/* split on '*' */
+		size_t nel = 1;
+		for (size_t i = 0; i < len; i++)
+			nel += p[i] == '*';
+		struct span *el = calloc(nel, sizeof *el);
+		size_t k = 0, start = 0;
+		for (size_t i = 0; i <= len; i++)
+			if (i == len || p[i] == '*') {
+				el[k].p = p + start;
+				el[k].n = i - start;
+				k++;
+				start = i + 1;
+			}
+		fseg++;
+		char id[4] = { 0 };
+		copy_el(id, sizeof id, el[0]);
+		if (strcmp(id, "ISA") == 0) {
+			copy_el(t->isa.sender_id, sizeof t->isa.sender_id, el[6]);
+			copy_el(t->isa.receiver_id, sizeof t->isa.receiver_id, el[8]);
+			copy_el(t->isa.version, sizeof t->isa.version, el[12]);
+			copy_el(t->isa.icn, sizeof t->isa.icn, el[13]);
+			copy_el(t->isa.usage, sizeof t->isa.usage, el[15]);
+			t->delims.comp = el[16].n ? el[16].p[0] : '>';
+			have_env = 1;
+			free(el);
+		} else if (strcmp(id, "GS") == 0) {
+			copy_el(t->gs.gcn, sizeof t->gs.gcn, el[6]);
+			copy_el(t->gs.version, sizeof t->gs.version, el[8]);
+			free(el);
+		} else if (strcmp(id, "GE") == 0 || strcmp(id, "IEA") == 0) {
+			free(el);
+		} else {
+			if (t->nseg == t->cap) {
+				t->cap = t->cap ? t->cap * 2 : 64;
+				t->segs = realloc(t->segs, t->cap * sizeof *t->segs);
+			}
+			struct x12_tseg *g = &t->segs[t->nseg++];
+			memset(g, 0, sizeof *g);
+			memcpy(g->id, id, sizeof g->id);
+			g->nelem = nel - 1;
+			g->elem = el;
+			g->file_seg = fseg;
+			g->line = line;
+			g->offset = (uint64_t)(p - t->text);
+		}
+		p += len + (end ? 1 : 0);
+	}
+	ck_assert_uint_ge(t->nseg, 1);
+	copy_el(t->txn.st01, sizeof t->txn.st01, t->segs[0].nelem >= 1 ? t->segs[0].elem[1] : SPAN_NULL);
+	copy_el(t->txn.st02, sizeof t->txn.st02, t->segs[0].nelem >= 2 ? t->segs[0].elem[2] : SPAN_NULL);
+	t->txn.nseg = t->nseg;
+	t->txn.segs = t->segs;
+	t->txn.delims = &t->delims;
+	t->txn.isa = have_env ? &t->isa : NULL;
+	t->txn.gs = have_env ? &t->gs : NULL;
+	t->txn.index = 1;
+	return t;
+}
+
+static void tx_free(struct tx *t)
+{
+	for (size_t i = 0; i < t->nseg; i++)
+		free(t->segs[i].elem);
+	free(t->segs);
+	free(t->text);
+	free(t);
+}
+
+/* Write g_tmp/name. */
+static void put_tmp(const char *name, const char *text)
+{
+	char p[4096];
+	snprintf(p, sizeof p, "%s/%s", g_tmp, name);
+	ck_assert_int_eq(tu_write(p, text, strlen(text)), 0);
+}
+
+/* g_tmp/name with text in it; allocated path. */
+static char *write_tmp(const char *name, const char *text)
+{
+	size_t n = strlen(g_tmp) + strlen(name) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", g_tmp, name);
+	ck_assert_int_eq(tu_write(p, text, strlen(text)), 0);
+	return p;
+}
+
+/* "name.map:LINE: msg" lines of the diagnostics (file base names). */
+static char *diag_text(const struct diag_list *d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
+		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
+		buf_printf(&b, "%s:%zu: %s%s\n", f, d->v[i].line, d->v[i].warning ? "warning: " : "",
+			   d->v[i].msg);
+	}
+	return b.data ? buf_steal(&b) : strdup("");
+}
+
+/* Load a map from text (file g_tmp/name); fails the test on errors. */
+static struct map *map_text(const char *name, const char *text)
+{
+	char *p = write_tmp(name, text);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, p, &d);
+	char *e = diag_text(&d);
+	ck_assert_msg(rc == 0 && m, "map %s: %s", name, e);
+	free(e);
+	diag_list_free(&d);
+	free(p);
+	return m;
+}
+
+/* Load a map from text that must fail; returns the diagnostics. */
+static char *map_errors(const char *name, const char *text)
+{
+	char *p = write_tmp(name, text);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, p, &d);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_null(m);
+	char *e = diag_text(&d);
+	diag_list_free(&d);
+	free(p);
+	return e;
+}
+
+static struct map *map_file(const char *path)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, path, &d);
+	char *e = diag_text(&d);
+	ck_assert_msg(rc == 0 && m && d.n == 0, "%s: %s", path, e);
+	free(e);
+	diag_list_free(&d);
+	return m;
+}
+
+/* Apply m to the X12 text; errors into errs (which the caller frees). */
+static xmlDocPtr apply(const struct map *m, const char *x12, struct x12_errlist *errs)
+{
+	struct tx *t = tx_parse(x12);
+	xmlDocPtr doc = NULL;
+	char *key = NULL;
+	ck_assert_int_eq(map_apply_x12(m, &t->txn, &doc, errs, &key), 0);
+	ck_assert_ptr_nonnull(doc);
+	free(key);
+	tx_free(t);
+	return doc;
+}
+
+/* Value at path in the record, "(none)" when absent (allocated). */
+static char *get(xmlDocPtr d, const char *path)
+{
+	char *v = canon_get(xmlDocGetRootElement(d), path);
+	return v ? v : strdup("(none)");
+}
+
+#define ck_get(doc, path, want)                                   \
+	do {                                                      \
+		char *v_ = get((doc), (path));                    \
+		ck_assert_msg(strcmp(v_, (want)) == 0, "%s: got '%s', want '%s'", (path), v_, \
+			      (want));                            \
+		free(v_);                                         \
+	} while (0)
+
+/* Number of elements at path in the record. */
+static size_t count(xmlDocPtr d, const char *path)
+{
+	struct canon_path p;
+	const char *why;
+	ck_assert_int_eq(canon_path_parse(&p, path, &why), 0);
+	size_t n = canon_path_count(xmlDocGetRootElement(d), &p);
+	canon_path_clear(&p);
+	return n;
+}
+
+/* All error messages, one per line, for failure output. */
+static char *errs_text(const struct x12_errlist *e)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < e->n; i++) {
+		char *s = x12_error_describe(&e->v[i]);
+		buf_printf(&b, "%s\n", s);
+		free(s);
+	}
+	return b.data ? buf_steal(&b) : strdup("(no errors)");
+}
+
+/* The error whose message contains needle, or fail. */
+static const struct x12_error *find_err(const struct x12_errlist *e, const char *needle)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strstr(e->v[i].msg, needle))
+			return &e->v[i];
+	char *all = errs_text(e);
+	ck_abort_msg("no error with '%s' among:\n%s", needle, all);
+	free(all);
+	return NULL;
+}
+
+static void no_errors(const struct x12_errlist *e)
+{
+	char *all = errs_text(e);
+	ck_assert_msg(e->n == 0, "unexpected errors:\n%s", all);
+	free(all);
+}
+
+static char *serialize(xmlDocPtr d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	ck_assert_int_eq(canon_serialize(d, &b), 0);
+	return buf_steal(&b);
+}
+
+/* ----------------------------------------------------- the shipped map */
+
+START_TEST(test_850_4010_golden)
+{
+	struct map *m = map_file(g_850);
+	ck_assert_str_eq(map_source_standard(m), "x12");
+	ck_assert_str_eq(map_source_type(m), "850");
+	ck_assert_str_eq(map_target_kind(m), "order");
+	char *p = tu_srcpath("tests/data/map/850-4010.x12");
+	char *x12 = tu_read(p, NULL);
+	ck_assert_ptr_nonnull(x12);
+	struct tx *t = tx_parse(x12);
+	xmlDocPtr doc = NULL;
+	char *key = NULL;
+	struct x12_errlist errs = { 0 };
+	ck_assert_int_eq(map_apply_x12(m, &t->txn, &doc, &errs, &key), 0);
+	no_errors(&errs);
+	ck_assert_str_eq(key, "PO-4500012345");
+	/* the record holds everything but the partner: the gateway adds it */
+	struct buf err;
+	buf_init(&err, 0);
+	ck_assert_int_eq(canon_validate(doc, g_rng, &err), -EINVAL);
+	ck_assert_msg(strstr(err.data, "partner") != NULL, "%s", err.data);
+	buf_reset(&err);
+	ck_assert_int_eq(canon_set_source(doc, "demo-retailer", &t->txn), 0);
+	ck_assert_msg(canon_validate(doc, g_rng, &err) == 0, "%s", err.data);
+	char *got = serialize(doc);
+	char *gp = tu_srcpath("tests/data/map/850-4010.xml");
+	char *want = tu_read(gp, NULL);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_str_eq(got, want);
+	free(gp);
+	free(want);
+	free(got);
+	buf_free(&err);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	free(key);
+	tx_free(t);
+	free(x12);
+	free(p);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_850_5010)
+{
+	struct map *m = map_file(g_850);
+	char *p = tu_srcpath("tests/data/map/850-5010.x12");
+	char *x12 = tu_read(p, NULL);
+	struct tx *t = tx_parse(x12);
+	xmlDocPtr doc = NULL;
+	char *key = NULL;
+	struct x12_errlist errs = { 0 };
+	ck_assert_int_eq(map_apply_x12(m, &t->txn, &doc, &errs, &key), 0);
+	no_errors(&errs);
+	ck_assert_str_eq(key, "PO-4500012400");
+	ck_get(doc, "source/version", "005010");
+	ck_get(doc, "source/test", "true");
+	ck_get(doc, "source/interchange", "000000102");
+	ck_get(doc, "purpose", "replace");
+	ck_get(doc, "type", "new-order");
+	ck_get(doc, "release-number", "2");
+	ck_get(doc, "order-date", "2026-11-22");
+	ck_get(doc, "contract-number", "CN-889");
+	ck_get(doc, "currency", "CAD");
+	ck_get(doc, "references/reference[@type=vendor-order]", "SUP-1234");
+	ck_get(doc, "dates/date[@type=requested-delivery]", "2026-12-05");
+	ck_get(doc, "dates/date[@type=ship-not-before]", "2026-12-01");
+	/* header parties only: the N1 inside the second PO1 loop is the line's */
+	ck_assert_uint_eq(count(doc, "parties/party"), 2);
+	ck_get(doc, "parties/party[@role=ship-to]/address/city", "Reno");
+	ck_get(doc, "parties/party[@role=ship-from]/id", "123456789");
+	ck_get(doc, "parties/party[@role=ship-from]/id-qualifier", "1");
+	ck_assert_uint_eq(count(doc, "lines/line"), 2);
+	ck_get(doc, "lines/line/number", "10");
+	ck_get(doc, "lines/line/quantity", "100");
+	ck_get(doc, "lines/line/unit-price", "0.89");
+	ck_get(doc, "lines/line/buyer-item", "RTL-300100");
+	ck_get(doc, "lines/line/vendor-item", "CLIP-1");
+	ck_get(doc, "lines/line/gtin", "10012345678902");
+	ck_get(doc, "lines/line/upc", "(none)");
+	/* second line: buyer's item number IN, UPC, description from the PID with PID01=F */
+	xmlNodePtr l2 = xmlDocGetRootElement(doc)->last;
+	while (l2 && !xmlStrEqual(l2->name, (const xmlChar *)"lines"))
+		l2 = l2->prev;
+	ck_assert_ptr_nonnull(l2);
+	l2 = l2->last;
+	char *v = canon_get(l2, "buyer-item");
+	ck_assert_str_eq(v, "RTL-300200");
+	free(v);
+	v = canon_get(l2, "upc");
+	ck_assert_str_eq(v, "012345678912");
+	free(v);
+	v = canon_get(l2, "description");
+	ck_assert_str_eq(v, "Copy paper A4");
+	free(v);
+	ck_get(doc, "totals/line-count", "2");
+	canon_set_source(doc, "demo-retailer", NULL);
+	struct buf err;
+	buf_init(&err, 0);
+	ck_assert_msg(canon_validate(doc, g_rng, &err) == 0, "%s", err.data);
+	buf_free(&err);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	free(key);
+	tx_free(t);
+	free(x12);
+	free(p);
+	map_free(m);
+}
+END_TEST
+
+/* The demo retailer's samples go through the shipped map and profile. */
+START_TEST(test_850_to_erp_csv)
+{
+	struct map *m = map_file(g_850);
+	char *pp = tu_srcpath("maps/erp/order-csv.map");
+	struct diag_list d;
+	diag_list_init(&d);
+	struct erp_profile *prof = NULL;
+	ck_assert_int_eq(erp_profile_load(&prof, pp, &d), 0);
+	char *p = tu_srcpath("tests/data/map/850-4010.x12");
+	char *x12 = tu_read(p, NULL);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, x12, &errs);
+	no_errors(&errs);
+	canon_set_source(doc, "demo-retailer", NULL);
+	struct buf out, err;
+	buf_init(&out, 0);
+	buf_init(&err, 0);
+	ck_assert_msg(erp_render(prof, doc, &out, &err) == 0, "%s", err.data);
+	ck_assert_str_eq(out.data,
+			 "H,PO-4500012345,original,stand-alone,2026-11-22,,USD,0001,Demo Retail Inc.,"
+			 "0007,Demo Retail DC 7,1200 Distribution Way,Dock 4,Columbus,OH,43215,US,"
+			 "2026-12-01,,2026-12-15,042,3,demo-retailer\r\n"
+			 "L,PO-4500012345,1,RTL-100234,WID-9,012345678905,,24,EA,12.5,"
+			 "\"Blue widget, large\",2026-12-03\r\n"
+			 "L,PO-4500012345,2,RTL-100777,GAD-2,,,6,CA,48,"
+			 "\"Gadget \"\"Pro\"\", 12 per case\",\r\n"
+			 "L,PO-4500012345,3,,BULK-77,,4006381333931,1.5,LB,7.25,Loose   nuts   (bulk),\r\n");
+	buf_free(&out);
+	buf_free(&err);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	free(x12);
+	free(p);
+	erp_profile_free(prof);
+	diag_list_free(&d);
+	free(pp);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_shipped_map_check)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	int rc = map_check(g_850, g_rng, &d);
+	char *e = diag_text(&d);
+	ck_assert_msg(rc == 0 && d.n == 0, "%s", e);
+	free(e);
+	diag_list_free(&d);
+}
+END_TEST
+
+/* CTT01 that does not match the PO1 loops: an application error. */
+START_TEST(test_ctt_mismatch)
+{
+	struct map *m = map_file(g_850);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~BEG*00*SA*PO-1**20261122~"
+			      "PO1*1*2*EA*1~PO1*2*3*EA*1~CTT*3*5~SE*6*0001~",
+			      &errs);
+	ck_assert_uint_eq(errs.n, 1);
+	const struct x12_error *e = &errs.v[0];
+	ck_assert_int_eq(e->application, 1);
+	ck_assert_int_eq(e->scope, X12_SCOPE_ELEMENT);
+	ck_assert_str_eq(e->seg_id, "CTT");
+	ck_assert_uint_eq(e->seg_pos, 5);
+	ck_assert_int_eq(e->elem_pos, 1);
+	ck_assert_int_eq(e->elem_ref, 354);
+	ck_assert_str_eq(e->bad_value, "3");
+	ck_assert_msg(strstr(e->msg, "totals/line-count: the document says 3 but the record has 2 "
+				     "lines/line (check count(lines/line), map ") != NULL, "%s", e->msg);
+	ck_assert_ptr_nonnull(strstr(e->msg, "850.map:"));
+	/* the 997 is still 'A': only the application rejects it */
+	struct x12_txn_result res = { 0 };
+	x12_errlist_add(&res.errors, e);
+	x12_txn_result_finish(&res);
+	ck_assert_int_eq(res.status, 'A');
+	ck_assert_int_eq(res.app_rejected, 1);
+	x12_txn_result_free(&res);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+
+	/* matching count: no error */
+	doc = apply(m, "ST*850*0001~BEG*00*SA*PO-1**20261122~PO1*1*2*EA*1~PO1*2*3*EA*1~CTT*2~SE*6*0001~",
+		    &errs);
+	no_errors(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+/* Required things missing: AK4 code 1 and AK3 code 3 with positions. */
+START_TEST(test_required_missing)
+{
+	struct map *m = map_file(g_850);
+	struct x12_errlist errs = { 0 };
+	/* BEG03 empty, BEG05 fine; second PO1 without a quantity */
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~BEG*00*SA***20261122~"
+			      "PO1*1*2*EA*1~PO1*2**EA*1~CTT*2~SE*6*0001~",
+			      &errs);
+	ck_assert_uint_eq(errs.n, 2);
+	const struct x12_error *e = find_err(&errs, "po-number");
+	ck_assert_int_eq(e->scope, X12_SCOPE_ELEMENT);
+	ck_assert_str_eq(e->code, "1");
+	ck_assert_str_eq(e->seg_id, "BEG");
+	ck_assert_uint_eq(e->seg_pos, 2);
+	ck_assert_int_eq(e->elem_pos, 3);
+	ck_assert_int_eq(e->elem_ref, 324);
+	ck_assert_int_eq(e->application, 0);
+	ck_assert_msg(strstr(e->msg, "po-number: BEG03 is required but empty or missing (map ") !=
+		      NULL, "%s", e->msg);
+	e = find_err(&errs, "lines/line[2]/quantity");
+	ck_assert_str_eq(e->code, "1");
+	ck_assert_str_eq(e->seg_id, "PO1");
+	ck_assert_uint_eq(e->seg_pos, 4);
+	ck_assert_int_eq(e->elem_pos, 2);
+	ck_assert_int_eq(e->elem_ref, 330);
+	ck_assert_str_eq(e->loop_id, "PO1");
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+
+	/* no BEG at all: one AK3 code 3 (not one per field), and no PO1 loop */
+	doc = apply(m, "ST*850*0001~CUR*BY*USD~CTT*0~SE*4*0001~", &errs);
+	char *all = errs_text(&errs);
+	ck_assert_msg(errs.n == 2, "%s", all);
+	free(all);
+	e = find_err(&errs, "no BEG segment");
+	ck_assert_int_eq(e->scope, X12_SCOPE_SEGMENT);
+	ck_assert_str_eq(e->code, "3");
+	ck_assert_str_eq(e->seg_id, "BEG");
+	ck_assert_uint_eq(e->seg_pos, 4); /* where it was expected at the latest: SE */
+	e = find_err(&errs, "no PO1 loop");
+	ck_assert_str_eq(e->code, "3");
+	ck_assert_str_eq(e->seg_id, "PO1");
+	ck_assert_str_eq(e->loop_id, "PO1");
+	ck_assert_ptr_nonnull(strstr(e->msg, "lines/line: required, but there is no PO1 loop"));
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+/* ----------------------------------------------------- paths and lists */
+
+static const char doc_parties[] =
+	"ST*850*0001~"
+	"BEG*00*SA*PO-9**20260101*C-1*A>B~"
+	"N1*BY*Buyer Co~"
+	"N1*BT*Bill Co*92*B7~"
+	"N3*1 Bill Street~"
+	"N1*ST*Ship Co*92*S1~"
+	"N3*2 Ship Road*Door 9~"
+	"N4*Dayton*OH~"
+	"SE*9*0001~";
+
+START_TEST(test_conditions)
+{
+	struct map *m = map_text("c.map",
+				 "source x12 850\n"
+				 "target order\n"
+				 "loop N1 = N1 N2 N3 N4\n"
+				 "ship-name      N1[N101=ST]/N102\n"
+				 "street         N1[N101=BY|BT]/N3/N301       # BY has no N3: BT's\n"
+				 "street2        N1[N101=ST]/N302             # implicit N3 step\n"
+				 "city           N1[N101=ST]/N4/N401\n"
+				 "not-ship-id    N1[N101!=ST][N103=92]/N104\n"
+				 "contract       N1[N101=ZZ]/N102|BEG06       # first alternative has none\n"
+				 "comp2          BEG07-2\n"
+				 "comp1          BEG07-1\n"
+				 "comp3          BEG07-3\n"
+				 "nobody         N1[N101=ZZ]/N102\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, doc_parties, &errs);
+	no_errors(&errs);
+	ck_get(doc, "ship-name", "Ship Co");
+	ck_get(doc, "street", "1 Bill Street");
+	ck_get(doc, "street2", "Door 9");
+	ck_get(doc, "city", "Dayton");
+	ck_get(doc, "not-ship-id", "B7");
+	ck_get(doc, "contract", "C-1");
+	ck_get(doc, "comp1", "A");
+	ck_get(doc, "comp2", "B");
+	ck_get(doc, "comp3", "(none)");
+	ck_get(doc, "nobody", "(none)");
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_each_lists)
+{
+	struct map *m = map_text("e.map",
+				 "source x12 850\n"
+				 "target order\n"
+				 "loop N1  = N1 N3\n"
+				 "loop PO1 = PO1 PID REF SCH\n"
+				 "loop SCH = SCH\n"
+				 "references/reference   each REF\n"
+				 "  @type                REF01\n"
+				 "  .                    REF02\n"
+				 "parties/party          each N1[N101=ST|BT]\n"
+				 "  @role                N101\n"
+				 "  address/line1        N3/N301\n"
+				 "lines/line             each PO1\n"
+				 "  number               PO101      default $index\n"
+				 "  position             $index\n"
+				 "  kind                 \"goods\"\n"
+				 "  schedules/schedule   each SCH\n"
+				 "    quantity           SCH01\n"
+				 "    pos                $index\n"
+				 "  references/reference each REF\n"
+				 "    @type              REF01\n"
+				 "    .                  REF02\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~BEG*00*SA*PO-9**20260101~REF*DP*042~REF*IA*777~"
+			      "N1*BY*Buyer~N3*Buyer street~N1*ST*Ship~N3*Ship street~"
+			      "PO1*7*1*EA~SCH*5*EA~SCH*6*EA~REF*LI*L1~"
+			      "PO1**2*EA~PID*F****x~"
+			      "SE*15*0001~",
+			      &errs);
+	no_errors(&errs);
+	char *x = serialize(doc);
+	const char *want =
+		"  <references>\n"
+		"    <reference type=\"DP\">042</reference>\n"
+		"    <reference type=\"IA\">777</reference>\n"
+		"  </references>\n"
+		"  <parties>\n"
+		"    <party role=\"ST\">\n"
+		"      <address>\n"
+		"        <line1>Ship street</line1>\n"
+		"      </address>\n"
+		"    </party>\n"
+		"  </parties>\n"
+		"  <lines>\n"
+		"    <line>\n"
+		"      <number>7</number>\n"
+		"      <position>1</position>\n"
+		"      <kind>goods</kind>\n"
+		"      <schedules>\n"
+		"        <schedule>\n"
+		"          <quantity>5</quantity>\n"
+		"          <pos>1</pos>\n"
+		"        </schedule>\n"
+		"        <schedule>\n"
+		"          <quantity>6</quantity>\n"
+		"          <pos>2</pos>\n"
+		"        </schedule>\n"
+		"      </schedules>\n"
+		"      <references>\n"
+		"        <reference type=\"LI\">L1</reference>\n"
+		"      </references>\n"
+		"    </line>\n"
+		"    <line>\n"
+		"      <number>2</number>\n"
+		"      <position>2</position>\n"
+		"      <kind>goods</kind>\n"
+		"    </line>\n"
+		"  </lines>\n"
+		"</order>\n";
+	ck_assert_msg(strstr(x, want) != NULL, "%s", x);
+	free(x);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_pair)
+{
+	struct map *m = map_text("p.map",
+				 "source x12 850\n"
+				 "target order\n"
+				 "loop PO1 = PO1\n"
+				 "lines/line   each PO1\n"
+				 "  buyer      pair PO106 BP\n"
+				 "  upc        pair PO106 UP|UK      # UP wins even when UK comes first\n"
+				 "  vendor     pair PO106 VN         required\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~"
+			      "PO1*1*1*EA*1**UK*GTIN14*BP*B1*UP*U1*VN*V1~"
+			      "PO1*2*1*EA*1**UK*GTIN14*BP*B2~"
+			      "PO1*3*1*EA*1**VN**BP*B3~"
+			      "SE*5*0001~",
+			      &errs);
+	ck_get(doc, "lines/line/buyer", "B1");
+	ck_get(doc, "lines/line/upc", "U1");
+	ck_get(doc, "lines/line/vendor", "V1");
+	ck_assert_uint_eq(errs.n, 2);
+	/* line 2: no VN qualifier at all → reported on the first qualifier element */
+	const struct x12_error *e = find_err(&errs, "lines/line[2]/vendor");
+	ck_assert_str_eq(e->code, "1");
+	ck_assert_uint_eq(e->seg_pos, 3);
+	ck_assert_int_eq(e->elem_pos, 6);
+	ck_assert_int_eq(e->elem_ref, 235);
+	ck_assert_ptr_nonnull(strstr(e->msg, "no qualifier VN"));
+	/* line 3: VN present, its value empty → the value element */
+	e = find_err(&errs, "lines/line[3]/vendor");
+	ck_assert_uint_eq(e->seg_pos, 4);
+	ck_assert_int_eq(e->elem_pos, 7);
+	ck_assert_int_eq(e->elem_ref, 234);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_code_tables)
+{
+	struct map *m = map_text("t.map",
+				 "source x12 850\n"
+				 "target order\n"
+				 "table purpose 00=original 01=cancellation\n"
+				 "table purpose 05=replace                  # tables may span lines\n"
+				 "table other   SA=stand-alone *=other\n"
+				 "table pass    SA=stand-alone *=*\n"
+				 "purpose   BEG01  code purpose\n"
+				 "type      BEG02  code other\n"
+				 "type2     BEG02  code pass\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, "ST*850*0001~BEG*05*SA*X~SE*3*0001~", &errs);
+	no_errors(&errs);
+	ck_get(doc, "purpose", "replace");
+	ck_get(doc, "type", "stand-alone");
+	ck_get(doc, "type2", "stand-alone");
+	xmlFreeDoc(doc);
+	doc = apply(m, "ST*850*0001~BEG*99*ZZ*X~SE*3*0001~", &errs);
+	ck_get(doc, "purpose", "(none)");
+	ck_get(doc, "type", "other");
+	ck_get(doc, "type2", "ZZ");
+	ck_assert_uint_eq(errs.n, 1);
+	const struct x12_error *e = &errs.v[0];
+	ck_assert_int_eq(e->scope, X12_SCOPE_ELEMENT);
+	ck_assert_str_eq(e->code, "7");
+	ck_assert_str_eq(e->seg_id, "BEG");
+	ck_assert_uint_eq(e->seg_pos, 2);
+	ck_assert_int_eq(e->elem_pos, 1);
+	ck_assert_int_eq(e->elem_ref, 353);
+	ck_assert_str_eq(e->bad_value, "99");
+	ck_assert_msg(strstr(e->msg, "purpose: BEG01 holds a code that is not in table purpose "
+				     "(map ") != NULL, "%s", e->msg);
+	ck_assert_ptr_nonnull(strstr(e->msg, "t.map:7)"));
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+static const char fmt_map[] =
+	"source x12 850\n"
+	"target order\n"
+	"d8     DTM[DTM01=001]/DTM02   date CCYYMMDD\n"
+	"d6     DTM[DTM01=002]/DTM02   date YYMMDD\n"
+	"dx     DTM[DTM01=003]/DTM02   date CCYYMMDD|YYMMDD\n"
+	"t      DTM[DTM01=001]/DTM03   time\n"
+	"n2     REF[REF01=N2]/REF02    number N2\n"
+	"n0     REF[REF01=N0]/REF02    number\n"
+	"r      REF[REF01=R]/REF02     decimal\n"
+	"trim   REF[REF01=T]/REF02\n"
+	"raw    REF[REF01=T]/REF02     raw\n"
+	"sq     REF[REF01=T]/REF02     squeeze\n";
+
+/* Apply fmt_map to a transaction set holding segs. */
+static xmlDocPtr fmt_apply(struct map *m, const char *segs, struct x12_errlist *errs)
+{
+	char x12[1024];
+	snprintf(x12, sizeof x12, "ST*850*0001~%sSE*9*0001~", segs);
+	return apply(m, x12, errs);
+}
+
+START_TEST(test_formats)
+{
+	struct map *m = map_text("f.map", fmt_map);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = fmt_apply(m,
+				  "DTM*001*20240229*123045~DTM*002*991231~DTM*003*260105~"
+				  "REF*N2*-12345~REF*N0*007~REF*R*-007.50E1~REF*T*  a   b  ~",
+				  &errs);
+	no_errors(&errs);
+	ck_get(doc, "d8", "2024-02-29");
+	ck_get(doc, "d6", "1999-12-31");
+	ck_get(doc, "dx", "2026-01-05");
+	ck_get(doc, "t", "12:30:45");
+	ck_get(doc, "n2", "-123.45");
+	ck_get(doc, "n0", "7");
+	ck_get(doc, "r", "-75");
+	ck_get(doc, "trim", "a   b");
+	ck_get(doc, "raw", "  a   b  ");
+	ck_get(doc, "sq", "a b");
+	xmlFreeDoc(doc);
+
+	static const struct {
+		const char *segs, *field, *want;
+	} ok[] = {
+		{ "DTM*002*491231~", "d6", "2049-12-31" },
+		{ "DTM*002*500101~", "d6", "1950-01-01" },
+		{ "DTM*001*20260101*0930~", "t", "09:30" },
+		{ "DTM*001*20260101*09304512~", "t", "09:30:45.12" },
+		{ "REF*R*.5~", "r", "0.5" },
+		{ "REF*R*12.~", "r", "12" },
+		{ "REF*R*-0.000~", "r", "0" },
+		{ "REF*R*1E-3~", "r", "0.001" },
+		{ "REF*R*2.5E30~", "r", "2500000000000000000000000000000" },
+		{ "REF*N2*5~", "n2", "0.05" },
+		{ "REF*N2*-100~", "n2", "-1" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		doc = fmt_apply(m, ok[i].segs, &errs);
+		no_errors(&errs);
+		ck_get(doc, ok[i].field, ok[i].want);
+		xmlFreeDoc(doc);
+	}
+
+	static const struct {
+		const char *segs, *code;
+		int elem;
+		const char *what;
+	} bad[] = {
+		{ "DTM*001*20230229~", "8", 2, "DTM02 is not a valid date (CCYYMMDD)" },
+		{ "DTM*001*20261301~", "8", 2, "not a valid date" },
+		{ "DTM*001*261122~", "8", 2, "not a valid date (CCYYMMDD)" },
+		{ "DTM*002*20261122~", "8", 2, "not a valid date (YYMMDD)" },
+		{ "DTM*003*2026011~", "8", 2, "(CCYYMMDD or YYMMDD)" },
+		{ "DTM*001*20260101*2460~", "9", 3, "DTM03 is not a valid time" },
+		{ "DTM*001*20260101*12~", "9", 3, "not a valid time" },
+		{ "REF*N2*12.5~", "6", 2, "is not a number (X12 type N2" },
+		{ "REF*N0*1a~", "6", 2, "is not a number" },
+		{ "REF*R*1.2.3~", "6", 2, "is not a decimal number" },
+		{ "REF*R*+5~", "6", 2, "is not a decimal number" },
+		{ "REF*R*-~", "6", 2, "is not a decimal number" },
+		{ "REF*R*1E31~", "6", 2, "is not a decimal number" },
+		{ "REF*N0*1\xe9~", "6", 2, "not text" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		doc = fmt_apply(m, bad[i].segs, &errs);
+		char *all = errs_text(&errs);
+		ck_assert_msg(errs.n == 1, "%s: %s", bad[i].segs, all);
+		free(all);
+		const struct x12_error *e = &errs.v[0];
+		ck_assert_int_eq(e->scope, X12_SCOPE_ELEMENT);
+		ck_assert_msg(strcmp(e->code, bad[i].code) == 0, "%s: code %s", bad[i].segs, e->code);
+		ck_assert_uint_eq(e->seg_pos, 2);
+		ck_assert_int_eq(e->elem_pos, bad[i].elem);
+		ck_assert_ptr_nonnull(e->bad_value);
+		ck_assert_msg(strstr(e->msg, bad[i].what) != NULL, "%s: %s", bad[i].segs, e->msg);
+		ck_assert_ptr_nonnull(strstr(e->msg, "(map "));
+		x12_errlist_free(&errs);
+		xmlFreeDoc(doc);
+	}
+	/* the element reference number of the date element */
+	doc = fmt_apply(m, "DTM*001*20261301~", &errs);
+	ck_assert_int_eq(errs.v[0].elem_ref, 373);
+	ck_assert_str_eq(errs.v[0].bad_value, "20261301");
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
+START_TEST(test_apply_misc)
+{
+	struct map *m = map_file(g_850);
+	/* a map for 850s refuses an 855 */
+	struct tx *t = tx_parse("ST*855*0001~BAK*00*AC*PO-1*20261122~SE*3*0001~");
+	xmlDocPtr doc = (xmlDocPtr)1;
+	ck_assert_int_eq(map_apply_x12(m, &t->txn, &doc, NULL, NULL), -EINVAL);
+	ck_assert_ptr_null(doc);
+	tx_free(t);
+	/* errs and business_key may be NULL; the record is still built */
+	t = tx_parse("ST*850*0001~BEG*00*SA*PO-7**20261399~SE*3*0001~");
+	ck_assert_int_eq(map_apply_x12(m, &t->txn, &doc, NULL, NULL), 0);
+	ck_get(doc, "po-number", "PO-7");
+	ck_get(doc, "source/document-type", "850");
+	ck_get(doc, "source/transaction", "0001");
+	xmlFreeDoc(doc);
+	tx_free(t);
+	map_free(m);
+}
+END_TEST
+
+/* ----------------------------------------------------------- extends */
+
+static const char base_map[] =
+	"map     base\n"
+	"source  x12 850\n"
+	"target  order\n"
+	"key     po-number\n"
+	"loop PO1 = PO1 PID\n"
+	"table purpose 00=original\n"
+	"po-number        BEG03        required\n"
+	"purpose          BEG01        code purpose\n"
+	"contract-number  BEG06\n"
+	"lines/line       each PO1\n"
+	"  quantity       PO102        decimal\n"
+	"  unit           PO103\n"
+	"  unit-price     PO104        decimal\n";
+
+START_TEST(test_extends_overlay)
+{
+	char *b = write_tmp("base.map", base_map);
+	struct map *m = map_text("acme.map",
+				 "extends base.map\n"
+				 "map acme-850\n"
+				 "table purpose  99=special        # a new code\n"
+				 "table uom      EA=each CA=case\n"
+				 "po-number        BEG03|BEG04     # replaced: falls back to BEG04\n"
+				 "release-number   BEG04           # added\n"
+				 "contract-number  -               # dropped\n"
+				 "lines/line       each PO1\n"
+				 "  unit           PO103   code uom\n"
+				 "  unit-price     -\n"
+				 "  description    PID05\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~BEG*99*SA**R-1**C-9~PO1*1*2*EA*3.5~PID*F****Thing~SE*5*0001~",
+			      &errs);
+	no_errors(&errs);
+	ck_get(doc, "po-number", "R-1");
+	ck_get(doc, "purpose", "special");
+	ck_get(doc, "release-number", "R-1");
+	ck_get(doc, "contract-number", "(none)");
+	ck_get(doc, "lines/line/quantity", "2");
+	ck_get(doc, "lines/line/unit", "each");
+	ck_get(doc, "lines/line/unit-price", "(none)");
+	ck_get(doc, "lines/line/description", "Thing");
+	/* order of the fields: base lines keep their place, additions come last */
+	char *x = serialize(doc);
+	const char *po = strstr(x, "<po-number>"), *pu = strstr(x, "<purpose>"),
+		   *li = strstr(x, "<lines>"), *rel = strstr(x, "<release-number>");
+	ck_assert(po && pu && li && rel && po < pu && pu < li && li < rel);
+	free(x);
+	/* the base alone still has the original lines */
+	xmlFreeDoc(doc);
+	map_free(m);
+	m = map_file(b);
+	doc = apply(m, "ST*850*0001~BEG*00*SA*P-1*R-1**C-9~PO1*1*2*EA*3.5~SE*4*0001~", &errs);
+	no_errors(&errs);
+	ck_get(doc, "contract-number", "C-9");
+	ck_get(doc, "lines/line/unit", "EA");
+	ck_get(doc, "lines/line/unit-price", "3.5");
+	xmlFreeDoc(doc);
+	map_free(m);
+
+	/* an overlay of an overlay; an each line can change only its options */
+	put_tmp("acme.map", "extends base.map\npo-number BEG04\n");
+	m = map_text("acme-east.map",
+		     "extends acme.map\n"
+		     "purpose      BEG01   code purpose2\n"
+		     "table purpose2 00=new\n"
+		     "lines/line   each PO1   max 1\n");
+	doc = apply(m, "ST*850*0001~BEG*00*SA*P-1*R-2~PO1*1*2*EA~PO1*2*3*EA~SE*5*0001~", &errs);
+	ck_get(doc, "po-number", "R-2");
+	ck_get(doc, "purpose", "new");
+	ck_get(doc, "lines/line/unit", "EA"); /* the base's children are kept */
+	ck_assert_uint_eq(count(doc, "lines/line"), 1);
+	ck_assert_uint_eq(errs.n, 1); /* the second PO1 is over the new max */
+	ck_assert_str_eq(errs.v[0].code, "4");
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+
+	/* dropping what is not there is a warning, not an error */
+	char *p = write_tmp("warn.map", "extends base.map\ncolour -\n");
+	struct diag_list d;
+	diag_list_init(&d);
+	m = NULL;
+	ck_assert_int_eq(map_load(&m, p, &d), 0);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_int_eq(d.v[0].warning, 1);
+	ck_assert_uint_eq(d.v[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(d.v[0].msg, "nothing to drop"));
+	diag_list_free(&d);
+	map_free(m);
+	free(p);
+
+	/* an overlay may not change what the map reads or writes */
+	char *e = map_errors("other.map", "extends base.map\nsource x12 855\ntarget invoice\n");
+	ck_assert_msg(strstr(e, "other.map:2: source x12 855 differs from the map it extends") != NULL,
+		      "%s", e);
+	ck_assert_msg(strstr(e, "other.map:3: target invoice differs") != NULL, "%s", e);
+	free(e);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_extends_cycle)
+{
+	put_tmp("a.map", "extends b.map\npo-number BEG03\n");
+	put_tmp("b.map", "source x12 850\ntarget order\nextends c.map\n");
+	char *e = map_errors("c.map", "# c\nextends a.map\n");
+	/* loading c: c -> a -> b -> c */
+	ck_assert_msg(strstr(e, "b.map:3: extends cycle: ") != NULL, "%s", e);
+	ck_assert_ptr_nonnull(strstr(e, "c.map -> "));
+	free(e);
+	e = map_errors("self.map", "extends self.map\n");
+	ck_assert_msg(strstr(e, "self.map:1: extends cycle") != NULL, "%s", e);
+	free(e);
+	e = map_errors("missing.map", "\n\nextends nowhere.map\n");
+	ck_assert_msg(strstr(e, "missing.map:3: cannot read the map it extends") != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
+/* A chain of n overlays over a base: one below, at and above MAX_EXTENDS. */
+START_TEST(test_extends_depth)
+{
+	for (int n = MAX_EXTENDS - 1; n <= MAX_EXTENDS + 1; n++) {
+		char name[32], text[128];
+		put_tmp("x0.map", "source x12 850\ntarget order\npo-number BEG03\n");
+		for (int i = 1; i <= n; i++) {
+			snprintf(name, sizeof name, "x%d.map", i);
+			snprintf(text, sizeof text, "extends x%d.map\nrelease-number BEG0%d\n", i - 1,
+				 i % 9 + 1);
+			put_tmp(name, text);
+		}
+		snprintf(name, sizeof name, "%s/x%d.map", g_tmp, n);
+		struct diag_list d;
+		diag_list_init(&d);
+		struct map *m = NULL;
+		int rc = map_load(&m, name, &d);
+		char *e = diag_text(&d);
+		if (n <= MAX_EXTENDS) {
+			ck_assert_msg(rc == 0, "%d: %s", n, e);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_msg(strstr(e, "x1.map:1: extends chain too deep") != NULL, "%s", e);
+		}
+		free(e);
+		diag_list_free(&d);
+		map_free(m);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------ syntax errors */
+
+START_TEST(test_syntax_errors)
+{
+	char *e = map_errors("bad.map",
+			     "source x12 850\n"                              /* 1 */
+			     "target order\n"                                /* 2 */
+			     "loop N1 = N1 N3\n"                             /* 3 */
+			     "table purpose 00=original\n"                   /* 4 */
+			     "po-number      BEG03   required\n"             /* 5 */
+			     "po-number      BEG04\n"                        /* 6 */
+			     "purpose        BEG1\n"                         /* 7 */
+			     "type           BEG02   code nosuch\n"          /* 8 */
+			     "currency       CUR02   requird\n"              /* 9 */
+			     "release-number PO1/PID05\n"                    /* 10 */
+			     "lines/line     each PO1\n"                     /* 11 */
+			     "  quantity     PO102\n"                        /* 12 */
+			     "    unit       PO103\n"                        /* 13 */
+			     "parties/party  each N1\n"                      /* 14 */
+			     "  name         N102\n"                         /* 15 */
+			     " id            N104\n"                         /* 16 */
+			     "contract       N1/N401\n"                      /* 17 */
+			     "dates/date[type=x]  DTM02\n"                   /* 18 */
+			     "note           DTM02   date YYYYMMDD\n"        /* 19 */
+			     "notes          each\n"                         /* 20 */
+			     "\tindented     BEG03\n"                        /* 21 */
+			     "table bad      00\n"                           /* 22 */
+			     "loop N1 = N1 N4\n"                             /* 23 */
+			     "x              BEG03   required default 1\n"   /* 24 */
+			     "y              BEG03   code purpose date CCYYMMDD\n" /* 25 */
+			     "z              $index\n"                       /* 26 */
+			     "w              \"lit\"   required\n"           /* 27 */
+			     "v              BEG03   max 5\n"                /* 28 */
+			     "u              PO1[PO101]/PO102\n"             /* 29 */
+			     "t              N1[N201=X]/N102\n"              /* 30 */
+			     "s\n"                                           /* 31 */
+			     "key            nosuchfield\n"                  /* 32 */
+			     "r              BEG03   check count(lines/@x)\n" /* 33 */
+	);
+	static const char *const want[] = {
+		"bad.map:6: duplicate target po-number (first at line 5)",
+		"bad.map:7: bad path 'BEG1': an element is a segment id and two digits",
+		"bad.map:8: unknown table 'nosuch'",
+		"bad.map:9: unknown option 'requird'",
+		"bad.map:10: unknown loop PO1 in 'PO1/PID05'",
+		"bad.map:13: bad indentation: only the lines under an 'each' line are indented",
+		"bad.map:16: bad indentation: 1 spaces match no enclosing block",
+		"bad.map:17: segment N4 is not part of loop N1",
+		"bad.map:18: bad canonical field 'dates/date[type=x]'",
+		"bad.map:19: 'date' needs a format",
+		"bad.map:20: 'each' needs a loop or segment",
+		"bad.map:21: bad indentation: a tab",
+		"bad.map:22: bad table entry '00'",
+		"bad.map:23: loop N1 is defined twice (first at line 3)",
+		"bad.map:24: 'required' and 'default' exclude each other",
+		"bad.map:25: 'code' and a date/time/number format exclude each other",
+		"bad.map:26: $index is the position in a list: only inside an each block",
+		"bad.map:27: a constant (\"text\" or $index) takes no options",
+		"bad.map:28: 'max' is for each lines",
+		"bad.map:29: bad path 'PO1[PO101]/PO102': a condition is written",
+		"bad.map:30: bad path 'N1[N201=X]/N102': a condition must test an element of its own",
+		"bad.map:31: field s says nowhere where its value comes from",
+		"bad.map:32: key nosuchfield is not a field of the map",
+		"bad.map:33: bad check 'count(lines/@x)'",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(e, want[i]) != NULL, "missing '%s' in:\n%s", want[i], e);
+	free(e);
+
+	/* header problems */
+	e = map_errors("h.map", "source edifact ORDERS\ntarget order\npo-number BEG03\n");
+	ck_assert_msg(strstr(e, "h.map:1: source standard 'edifact' is not supported yet") != NULL,
+		      "%s", e);
+	free(e);
+	e = map_errors("h.map", "po-number BEG03\n");
+	ck_assert_msg(strstr(e, "h.map:0: no 'source' line") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "h.map:0: no 'target' line") != NULL, "%s", e);
+	free(e);
+	e = map_errors("h.map", "source x12\ntarget a/b\npo-number BEG03\n");
+	ck_assert_msg(strstr(e, "h.map:1: write 'source STANDARD DOCUMENT'") != NULL, "%s", e);
+	free(e);
+	e = map_errors("h.map", "source x12 850\ntarget order\nlines/line each PO1\nx BEG03\n");
+	ck_assert_msg(strstr(e, "h.map:3: each PO1 has no fields") != NULL, "%s", e);
+	free(e);
+	/* loops */
+	e = map_errors("l.map", "source x12 850\ntarget order\n"
+				"loop A = N1 N2\nloop B = N1 N3\n"
+				"loop C = PO1 C\n"
+				"loop D = SLN SLN\n"
+				"loop E = SCH !!\n"
+				"loop F = REF REF1\n"
+				"po-number BEG03\n");
+	ck_assert_msg(strstr(e, "l.map:4: loops A and B both start with N1") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "l.map:6: SLN is listed twice in loop D") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "l.map:7: bad member '!!' of loop E") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "l.map:8: unknown loop or bad segment id 'REF1' in loop F") != NULL,
+		      "%s", e);
+	free(e);
+	e = map_errors("l.map", "source x12 850\ntarget order\n"
+				"loop A = N1 B\nloop B = N2 A\npo-number BEG03\n");
+	ck_assert_msg(strstr(e, "contains itself") != NULL, "%s", e);
+	free(e);
+	/* a segment inside an each over a segment that is not a loop */
+	e = map_errors("l.map", "source x12 850\ntarget order\n"
+				"refs/ref each REF\n  a REF02\n  b DTM02\n");
+	ck_assert_msg(strstr(e, "l.map:5: unknown loop: this each repeats a segment that is not a "
+				"loop") != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
+/* ------------------------------------------------------------ map check */
+
+static char *check_errors(const char *name, const char *text)
+{
+	char *p = write_tmp(name, text);
+	struct diag_list d;
+	diag_list_init(&d);
+	int rc = map_check(p, g_rng, &d);
+	ck_assert_int_eq(rc, d.nerrors ? -EINVAL : 0);
+	char *e = diag_text(&d);
+	diag_list_free(&d);
+	free(p);
+	return e;
+}
+
+START_TEST(test_map_check)
+{
+	char *e = check_errors("k.map",
+			       "source x12 850\n"
+			       "target order\n"
+			       "loop N1 = N1\n"
+			       "loop PO1 = PO1\n"
+			       "po-number           BEG03\n"
+			       "purpose             BEG01\n"
+			       "colour              BEG04\n"
+			       "dates/date[@kind=x] DTM02\n"
+			       "parties/party       each N1\n"
+			       "  name              N102\n"
+			       "  shoe-size         N103\n"
+			       "lines/line          each PO1\n"
+			       "  unit              PO103\n"
+			       "totals/line-count   CTT01   check count(lines/lines)\n");
+	static const char *const want[] = {
+		"k.map:7: unknown canonical field colour: order records have no 'colour' there",
+		"k.map:8: unknown canonical field dates/date[@kind=x]: order records have no 'kind'",
+		"k.map:11: unknown canonical field shoe-size",
+		"k.map:14: unknown canonical field lines/lines in check",
+		"k.map:2: required canonical field order-date is never set by the map",
+		"k.map:9: required canonical field parties/party/@role is never set",
+		"k.map:12: required canonical field lines/line/quantity is never set",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(e, want[i]) != NULL, "missing '%s' in:\n%s", want[i], e);
+	/* source is the gateway's: never asked of a map */
+	ck_assert_ptr_null(strstr(e, "source"));
+	free(e);
+
+	/* a complete small map passes */
+	e = check_errors("ok.map",
+			 "source x12 850\ntarget order\nloop PO1 = PO1\n"
+			 "po-number BEG03\npurpose BEG01\norder-date BEG05 date CCYYMMDD\n"
+			 "lines/line each PO1\n  quantity PO102 decimal\n");
+	ck_assert_str_eq(e, "");
+	free(e);
+
+	/* no schema, or a kind the schema does not know */
+	char *p = write_tmp("inv.map", "source x12 810\ntarget invoice\ninvoice-number BIG02\n");
+	struct diag_list d;
+	diag_list_init(&d);
+	ck_assert_int_eq(map_check(p, g_rng, &d), -EINVAL);
+	e = diag_text(&d);
+	ck_assert_msg(strstr(e, "canonical.rng:0: the canonical schema has no record kind 'invoice'") !=
+		      NULL, "%s", e);
+	free(e);
+	diag_list_free(&d);
+	diag_list_init(&d);
+	ck_assert_int_eq(map_check(p, NULL, &d), 0); /* syntax only */
+	diag_list_free(&d);
+	diag_list_init(&d);
+	ck_assert_int_eq(map_check(p, "/nonexistent.rng", &d), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(d.v[0].msg, "cannot read the canonical schema"));
+	diag_list_free(&d);
+	free(p);
+}
+END_TEST
+
+/* -------------------------------------------------------------- limits */
+
+/* ST, n PO1 loops, SE. */
+static char *many_po1(size_t n)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "ST*850*0001~BEG*00*SA*PO-1**20261122~");
+	for (size_t i = 1; i <= n; i++)
+		buf_printf(&b, "PO1*%zu*1*EA~", i);
+	buf_printf(&b, "SE*%zu*0001~", n + 3);
+	return buf_steal(&b);
+}
+
+START_TEST(test_limit_max_option)
+{
+	struct map *m = map_text("max.map",
+				 "source x12 850\ntarget order\nloop PO1 = PO1\n"
+				 "lines/line each PO1 max 3\n  number PO101\n"
+				 "refs/ref each REF max 1\n  . REF02\n");
+	for (size_t n = 2; n <= 4; n++) {
+		char *x = many_po1(n);
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr doc = apply(m, x, &errs);
+		ck_assert_uint_eq(count(doc, "lines/line"), n < 3 ? n : 3);
+		if (n <= 3) {
+			no_errors(&errs);
+		} else {
+			ck_assert_uint_eq(errs.n, 1);
+			const struct x12_error *e = &errs.v[0];
+			ck_assert_int_eq(e->scope, X12_SCOPE_SEGMENT);
+			ck_assert_str_eq(e->code, "4"); /* loop occurs over maximum times */
+			ck_assert_str_eq(e->seg_id, "PO1");
+			ck_assert_uint_eq(e->seg_pos, 6);
+			ck_assert_ptr_nonnull(strstr(e->msg, "more than 3 PO1 loops"));
+		}
+		x12_errlist_free(&errs);
+		xmlFreeDoc(doc);
+		free(x);
+	}
+	/* a repeated plain segment: AK3 code 5 */
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, "ST*850*0001~REF*A*1~REF*B*2~SE*4*0001~", &errs);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_str_eq(errs.v[0].code, "5");
+	ck_assert_uint_eq(errs.v[0].seg_pos, 3);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+	/* max itself: 1..MAX_LIST */
+	char text[256];
+	for (int v = MAX_LIST - 1; v <= MAX_LIST + 1; v++) {
+		snprintf(text, sizeof text,
+			 "source x12 850\ntarget order\nlines/line each PO1 max %d\n  n PO101\n", v);
+		if (v <= MAX_LIST) {
+			map_free(map_text("m.map", text));
+		} else {
+			char *e = map_errors("m.map", text);
+			ck_assert_ptr_nonnull(strstr(e, "m.map:3: 'max' needs a number from 1 to 100000"));
+			free(e);
+		}
+	}
+	char *e = map_errors("m.map", "source x12 850\ntarget order\nlines/line each PO1 max 0\n  n PO101\n");
+	ck_assert_ptr_nonnull(strstr(e, "'max' needs a number"));
+	free(e);
+}
+END_TEST
+
+/* The built-in cap of MAX_LIST elements per list: one below, at, one above. */
+START_TEST(test_limit_max_list)
+{
+	struct map *m = map_text("big.map",
+				 "source x12 850\ntarget order\nloop PO1 = PO1\n"
+				 "lines/line each PO1\n  quantity PO102 decimal\n");
+	for (size_t n = MAX_LIST - 1; n <= MAX_LIST + 1; n++) {
+		char *x = many_po1(n);
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr doc = apply(m, x, &errs);
+		ck_assert_uint_eq(count(doc, "lines/line"), n <= MAX_LIST ? n : MAX_LIST);
+		if (n <= MAX_LIST) {
+			no_errors(&errs);
+		} else {
+			ck_assert_uint_eq(errs.n, 1);
+			ck_assert_str_eq(errs.v[0].code, "4");
+			ck_assert_uint_eq(errs.v[0].seg_pos, MAX_LIST + 3);
+			ck_assert_ptr_nonnull(strstr(errs.v[0].msg, "more than 100000 PO1 loops"));
+		}
+		x12_errlist_free(&errs);
+		xmlFreeDoc(doc);
+		free(x);
+	}
+	map_free(m);
+}
+END_TEST
+
+/* Nested loops and nested each blocks: one below, at, one above the limits. */
+START_TEST(test_limit_depth)
+{
+	for (int n = MAX_DEPTH - 1; n <= MAX_DEPTH + 1; n++) {
+		/* loops L1 ⊃ L2 ⊃ ... ⊃ Ln started by segments A1..An; one each per level */
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "source x12 850\ntarget order\n");
+		for (int i = 1; i <= n; i++) {
+			if (i < n)
+				buf_printf(&b, "loop L%d = A%d L%d\n", i, i, i + 1);
+			else
+				buf_printf(&b, "loop L%d = A%d\n", i, i);
+		}
+		for (int i = 1; i <= n; i++)
+			buf_printf(&b, "%*sl%d each A%d\n%*sv A%d01\n", 2 * (i - 1), "", i, i, 2 * i, "", i);
+		struct buf x;
+		buf_init(&x, 0);
+		buf_puts(&x, "ST*850*0001~");
+		for (int i = 1; i <= n; i++)
+			buf_printf(&x, "A%d*v%d~", i, i);
+		buf_puts(&x, "SE*2*0001~");
+		if (n <= MAX_DEPTH) {
+			struct map *m = map_text("deep.map", b.data);
+			struct x12_errlist errs = { 0 };
+			xmlDocPtr doc = apply(m, x.data, &errs);
+			no_errors(&errs);
+			/* the innermost value sits n levels down */
+			struct buf path;
+			buf_init(&path, 0);
+			for (int i = 1; i <= n; i++)
+				buf_printf(&path, "l%d/", i);
+			buf_puts(&path, "v");
+			char want[8];
+			snprintf(want, sizeof want, "v%d", n);
+			ck_get(doc, path.data, want);
+			buf_free(&path);
+			xmlFreeDoc(doc);
+			map_free(m);
+		} else {
+			char *e = map_errors("deep.map", b.data);
+			ck_assert_msg(strstr(e, "loops nested too deep") != NULL, "%s", e);
+			ck_assert_msg(strstr(e, "each blocks nested too deep (at most 8)") != NULL, "%s", e);
+			free(e);
+		}
+		buf_free(&x);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+static Suite *map_suite(void)
+{
+	Suite *s = suite_create("map");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_850_4010_golden);
+	tcase_add_test(tc, test_850_5010);
+	tcase_add_test(tc, test_850_to_erp_csv);
+	tcase_add_test(tc, test_shipped_map_check);
+	tcase_add_test(tc, test_ctt_mismatch);
+	tcase_add_test(tc, test_required_missing);
+	tcase_add_test(tc, test_conditions);
+	tcase_add_test(tc, test_each_lists);
+	tcase_add_test(tc, test_pair);
+	tcase_add_test(tc, test_code_tables);
+	tcase_add_test(tc, test_formats);
+	tcase_add_test(tc, test_apply_misc);
+	tcase_add_test(tc, test_extends_overlay);
+	tcase_add_test(tc, test_extends_cycle);
+	tcase_add_test(tc, test_extends_depth);
+	tcase_add_test(tc, test_syntax_errors);
+	tcase_add_test(tc, test_map_check);
+	tcase_add_test(tc, test_limit_max_option);
+	tcase_add_test(tc, test_limit_max_list);
+	tcase_add_test(tc, test_limit_depth);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(map_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	canon_cleanup();
+	xmlCleanupParser();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
