@@ -1435,6 +1435,23 @@ START_TEST(test_limit_segment_len)
 			rec_free(&r);
 		}
 	}
+	/* wrapped interchange (fuzz find): a long segment with no line break in it is measured
+	 * like any other */
+	char *flat = tu_replace(doc, "~\n", "~");
+	char *wrapped = fmt("%.80s\n%s", flat, flat + 80);
+	for (int d = -1; d <= 1; d++) {
+		lim.max_segment_len = seglen + (size_t)(ssize_t)d;
+		struct rec r;
+		struct x12_error err;
+		rec_init(&r);
+		ck_assert_int_eq(parse_mem(wrapped, strlen(wrapped), &lim, 0, &r, &err, NULL), 0);
+		ck_assert_int_eq(r.nic, 1);
+		ck_assert_int_eq(r.ic[0].ta1_status, d < 0 ? 'R' : 'A');
+		ck_assert_int_eq(r.tx[0].status, d < 0 ? 'R' : 'A');
+		rec_free(&r);
+	}
+	free(wrapped);
+	free(flat);
 	free(two);
 	free(second);
 	free(doc);

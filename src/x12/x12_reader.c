@@ -529,10 +529,12 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 			note(r, NK_BOM, 1, "UTF-8 byte order mark before the ISA ignored");
 		}
 	}
-	/* whitespace; NUL and Ctrl-Z padding once an interchange has been read */
+	/* whitespace; NUL and Ctrl-Z padding once an interchange has been read (one run even
+	 * across chunks, so that the notices do not depend on where a read ended) */
+	uint64_t line0 = r->line;
+	int ws = 0, pad = 0, at_end = 0;
 	for (;;) {
 		size_t i = r->pos;
-		int pad = 0;
 		for (; i < r->len; i++) {
 			unsigned char c = (unsigned char)r->data[i];
 			if (c == '\n')
@@ -542,23 +544,28 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 			else if (!is_ws(c))
 				break;
 		}
-		if (i > r->pos) {
-			if (!r->seen_isa)
-				note(r, NK_LEADING_WS, r->line, "whitespace or blank lines before the ISA ignored");
-			else
-				note(r, NK_EOL, r->line, "line breaks after segment terminators ignored");
-			if (pad)
-				note(r, NK_TRAILING_JUNK, r->line,
-				     "NUL or Ctrl-Z padding between or after interchanges ignored");
-		}
+		ws |= i > r->pos;
 		r->pos = i;
 		if (i < r->len)
 			break;
 		if ((rc = refill(r)) < 0)
 			return rc;
-		if (rc == 0)
-			return 0; /* clean end of input */
+		if (rc == 0) {
+			at_end = 1;
+			break;
+		}
 	}
+	if (ws) {
+		if (!r->seen_isa)
+			note(r, NK_LEADING_WS, line0, "whitespace or blank lines before the ISA ignored");
+		else
+			note(r, NK_EOL, line0, "line breaks after segment terminators ignored");
+		if (pad)
+			note(r, NK_TRAILING_JUNK, line0,
+			     "NUL or Ctrl-Z padding between or after interchanges ignored");
+	}
+	if (at_end)
+		return 0; /* clean end of input */
 	uint64_t off = r->base + r->pos;
 	if ((rc = fill(r, ISA_LOOKAHEAD)) < 0)
 		return rc;
@@ -725,38 +732,45 @@ static int read_segment(struct x12_reader *r, struct x12_segment *seg)
 	int rc;
 	const size_t maxseg = r->lim.max_segment_len;
 	for (;;) {
-		/* whitespace between segments */
-		const char *b = r->data;
-		size_t i = r->pos, from = i;
+		/* whitespace between segments: one run even when it straddles chunks, so that
+		 * what is noticed does not depend on where a read ended */
 		uint64_t line0 = r->line;
-		while (i < r->len && r->skip[(unsigned char)b[i]]) {
-			if (b[i] == '\n')
-				r->line++;
-			i++;
-		}
-		if (i > from && (r->noticed & NK_SKIP_ALL) != NK_SKIP_ALL) {
-			int eol = 0, blank = 0;
-			for (size_t k = from; k < i; k++) {
-				if (b[k] == (char)r->d.seg)
-					blank = 1;
-				else if (b[k] == '\r' || b[k] == '\n')
-					eol = 1;
-				else
-					blank = 1;
+		unsigned kinds = 0;
+		int at_end = 0;
+		for (;;) {
+			const char *w = r->data;
+			size_t i = r->pos, from = i;
+			while (i < r->len && r->skip[(unsigned char)w[i]]) {
+				if (w[i] == '\n')
+					r->line++;
+				i++;
 			}
-			if (eol)
-				note(r, NK_EOL, line0, "line breaks after segment terminators ignored");
-			if (blank)
-				note(r, NK_BLANK, line0, "blank lines or spaces between segments ignored");
-		}
-		r->pos = i;
-		if (i == r->len) {
+			if (i > from && (r->noticed & NK_SKIP_ALL) != NK_SKIP_ALL) {
+				for (size_t k = from; k < i; k++) {
+					if (w[k] == r->d.seg || (w[k] != '\r' && w[k] != '\n'))
+						kinds |= NK_BLANK;
+					else
+						kinds |= NK_EOL;
+				}
+			}
+			r->pos = i;
+			if (i < r->len)
+				break;
 			if ((rc = refill(r)) < 0)
 				return rc;
-			if (rc == 0)
-				return 0;
-			continue;
+			if (rc == 0) {
+				at_end = 1;
+				break;
+			}
 		}
+		if (kinds & NK_EOL)
+			note(r, NK_EOL, line0, "line breaks after segment terminators ignored");
+		if (kinds & NK_BLANK)
+			note(r, NK_BLANK, line0, "blank lines or spaces between segments ignored");
+		if (at_end)
+			return 0;
+		const char *b = r->data;
+		size_t i = r->pos;
 		/* an ISA at a segment boundary starts a new interchange (the IEA is missing) */
 		if (b[i] == 'I') {
 			if (r->len - i < 4 && !r->eof) {
@@ -824,12 +838,13 @@ static int read_segment(struct x12_reader *r, struct x12_segment *seg)
 			p = r->scratch;
 			e = p + k;
 			scan(r, &st, p, k, 0);
-			if (k > maxseg) {
-				set_error(r, -EMSGSIZE, "024", off, line, p, 20,
-					  "segment longer than the limit of %zu bytes (max_segment_len)", maxseg);
-				r->nseg++;
-				return -EMSGSIZE;
-			}
+		}
+		if ((size_t)(e - p) > maxseg) {
+			/* wrapped lines: the raw bytes had room for line breaks, the data has not */
+			set_error(r, -EMSGSIZE, "024", off, line, p, 20,
+				  "segment longer than the limit of %zu bytes (max_segment_len)", maxseg);
+			r->nseg++;
+			return -EMSGSIZE;
 		}
 		if (e == p) {
 			note(r, NK_EMPTY_SEG, line, "empty segments ignored");
