@@ -1,3 +1,885 @@
-/* edigw main — placeholder replaced by the CLI module. */
+/*
+ * edigw — command line: one binary, git-style subcommands (doc/edigw.1).
+ *
+ *   edigw [-c FILE] [-v|-q] run [--once]
+ *   edigw ingest FILE --partner ID
+ *   edigw status [--json]
+ *   edigw track KEY
+ *   edigw release ID | replay ID
+ *   edigw map check FILE...
+ *   edigw config check
+ *   edigw inspect FILE
+ *
+ * Exit codes follow sysexits(3): 64 usage, 65 bad data, 66 no input,
+ * 69 not found, 70 internal, 74 I/O, 75 temporary (retry), 78 configuration.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "canon/canon.h"
+#include "config/config.h"
+#include "gateway/gateway.h"
+#include "ledger/ledger.h"
+#include "map/map.h"
+#include "x12/x12.h"
+#include "spool/spool.h"
 #include "util/util.h"
-int main(void) { return 0; }
+
+#define EX_OK 0
+#define EX_USAGE 64
+#define EX_DATAERR 65
+#define EX_NOINPUT 66
+#define EX_UNAVAILABLE 69
+#define EX_SOFTWARE 70
+#define EX_IOERR 74
+#define EX_TEMPFAIL 75
+#define EX_CONFIG 78
+
+static const char *g_config = NULL;
+static volatile sig_atomic_t g_stop;
+
+static const char usage_main[] =
+	"usage: edigw [-c FILE] [-v|-q] COMMAND [ARGS]\n"
+	"\n"
+	"An EDI and flat-file B2B gateway: reads partners' X12 documents from drop\n"
+	"directories, writes ERP import files and sends acknowledgments.\n"
+	"\n"
+	"commands:\n"
+	"  run [--once]             process documents (--once: what is waiting, then exit)\n"
+	"  ingest FILE --partner ID put FILE into the spool as if ID had sent it\n"
+	"  status [--json]          queues, oldest jobs, document counts, recent failures\n"
+	"  track KEY                history of a document by job id, PO number or control number\n"
+	"  release ID               process a held job (e.g. a duplicate) anyway\n"
+	"  replay ID                process a failed job again after a fix\n"
+	"  map check FILE...        lint map files\n"
+	"  config check             validate edigw.conf, partner profiles, maps and ERP profiles\n"
+	"  inspect FILE             read an X12 file through the reader and envelope checks only\n"
+	"  version                  print the version\n"
+	"\n"
+	"options:\n"
+	"  -c, --config FILE   configuration file (default: $EDIGW_CONF, else ./edigw.conf)\n"
+	"  -v, --verbose       more log output (debug)\n"
+	"  -q, --quiet         only warnings and errors in the log\n"
+	"  -h, --help          this help; 'edigw COMMAND --help' for a command\n"
+	"\n"
+	"See edigw(1), edigw.conf(5), edigw-map(5).\n";
+
+/* True when argv has -h/--help anywhere after the command. */
+static int wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+/* Load configuration and open the gateway, printing problems. */
+static struct gateway *open_gateway(int *ex)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct gateway *g = NULL;
+	int rc = gateway_open(&g, g_config, &d);
+	diag_print(&d, stderr);
+	diag_list_free(&d);
+	if (rc < 0) {
+		fprintf(stderr, "edigw: cannot start with configuration %s\n", g_config);
+		*ex = EX_CONFIG;
+		return NULL;
+	}
+	const char *lvl = gateway_config(g)->log_level;
+	if (lvl && log_get_level() == LOG_INFO) {
+		if (strcmp(lvl, "error") == 0)
+			log_set_level(LOG_ERROR);
+		else if (strcmp(lvl, "warning") == 0)
+			log_set_level(LOG_WARN);
+		else if (strcmp(lvl, "debug") == 0)
+			log_set_level(LOG_DEBUG);
+	}
+	return g;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+/* Human summary of one pass. */
+static void print_stats(const struct gateway *g, const struct gw_stats *s)
+{
+	const struct config *c = gateway_config(g);
+	printf("edigw: %llu file(s) picked up, %llu job(s) processed (%llu bytes)\n",
+	       (unsigned long long)s->picked_up, (unsigned long long)s->jobs,
+	       (unsigned long long)s->bytes);
+	printf("  interchanges %llu, groups %llu, transaction sets %llu: %llu accepted, %llu rejected\n",
+	       (unsigned long long)s->interchanges, (unsigned long long)s->groups,
+	       (unsigned long long)s->transactions, (unsigned long long)s->accepted,
+	       (unsigned long long)s->rejected);
+	printf("  ERP files written: %llu (%llu record(s)) in %s\n", (unsigned long long)s->erp_files,
+	       (unsigned long long)s->records, c->erp_dir);
+	printf("  acknowledgments queued: %llu in %s/outbound/<partner>/\n",
+	       (unsigned long long)s->acks, c->spool_root);
+	printf("  jobs archived %llu, held %llu, failed %llu%s\n", (unsigned long long)s->archived,
+	       (unsigned long long)s->held, (unsigned long long)s->failed,
+	       (s->held || s->failed) ? "  (see 'edigw status' and 'edigw track ID')" : "");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw run [--once]\n"
+		"Poll the partners' drop directories and process every waiting document.\n"
+		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
+		"finish the current document and exit cleanly.\n";
+	int once = 0;
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else {
+			fprintf(stderr, "edigw run: unknown argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (gateway_recover(g, NULL) < 0) {
+		fprintf(stderr, "edigw: spool recovery failed\n");
+		gateway_free(g);
+		return EX_IOERR;
+	}
+	struct gw_stats total = { 0 };
+	uint64_t interval = gateway_config(g)->poll_interval_s;
+	if (!once)
+		log_info("edigw running: polling every %llu s (SIGTERM to stop)", (unsigned long long)interval);
+	for (;;) {
+		struct gw_stats st = { 0 };
+		gateway_poll(g, &st);
+		int rc = gateway_run_once(g, &st, &g_stop);
+		total.picked_up += st.picked_up;
+		total.jobs += st.jobs;
+		total.bytes += st.bytes;
+		total.interchanges += st.interchanges;
+		total.groups += st.groups;
+		total.transactions += st.transactions;
+		total.accepted += st.accepted;
+		total.rejected += st.rejected;
+		total.erp_files += st.erp_files;
+		total.records += st.records;
+		total.acks += st.acks;
+		total.archived += st.archived;
+		total.held += st.held;
+		total.failed += st.failed;
+		if (rc < 0) {
+			log_error("processing stopped: %s", strerror(-rc));
+			ex = EX_TEMPFAIL;
+			break;
+		}
+		if (once || g_stop)
+			break;
+		if (st.jobs)
+			log_info("pass done: %llu job(s), %llu accepted, %llu rejected",
+				 (unsigned long long)st.jobs, (unsigned long long)st.accepted,
+				 (unsigned long long)st.rejected);
+		for (uint64_t s = 0; s < interval && !g_stop; s++)
+			sleep(1);
+		if (g_stop)
+			break;
+	}
+	if (g_stop)
+		log_info("stopping on signal");
+	print_stats(g, &total);
+	gateway_free(g);
+	return ex;
+}
+
+static int cmd_ingest(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw ingest FILE --partner ID\n"
+		"Store FILE durably in the spool's incoming/ queue as if partner ID had\n"
+		"delivered it; 'edigw run --once' then processes it. Prints the job id.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	const char *file = NULL, *partner = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			partner = argv[++i];
+		else if (strncmp(argv[i], "--partner=", 10) == 0)
+			partner = argv[i] + 10;
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else {
+			fprintf(stderr, "edigw ingest: unexpected argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	if (!file || !partner) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	char id[SPOOL_ID_MAX];
+	int rc = gateway_ingest(g, file, partner, id);
+	if (rc == -ENOENT && !config_partner(gateway_config(g), partner)) {
+		fprintf(stderr, "edigw ingest: no partner '%s' in %s\n", partner,
+			gateway_config(g)->partners_dir);
+		ex = EX_UNAVAILABLE;
+	} else if (rc == -EFBIG) {
+		fprintf(stderr, "edigw ingest: %s is larger than limit.max-file-size for %s\n", file, partner);
+		ex = EX_DATAERR;
+	} else if (rc < 0) {
+		fprintf(stderr, "edigw ingest: %s: %s\n", file, strerror(-rc));
+		ex = rc == -ENOENT ? EX_NOINPUT : EX_IOERR;
+	} else {
+		printf("%s\n", id);
+	}
+	gateway_free(g);
+	return ex;
+}
+
+/* Age in a short human form. */
+static void fmt_age(time_t then, char *out, size_t n)
+{
+	if (!then) {
+		snprintf(out, n, "-");
+		return;
+	}
+	long s = (long)(time(NULL) - then);
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(out, n, "%lds", s);
+	else if (s < 7200)
+		snprintf(out, n, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(out, n, "%ldh", s / 3600);
+	else
+		snprintf(out, n, "%ldd", s / 86400);
+}
+
+/* JSON string escaping for our own and partner-derived text. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+struct status_ctx {
+	FILE *f;
+	int json;
+	int first;
+};
+
+static int status_counts_cb(void *ctx, const char *direction, const char *state, int64_t n)
+{
+	struct status_ctx *c = ctx;
+	if (c->json) {
+		fprintf(c->f, "%s{\"direction\":", c->first ? "" : ",");
+		json_str(c->f, direction);
+		fprintf(c->f, ",\"state\":");
+		json_str(c->f, state);
+		fprintf(c->f, ",\"count\":%lld}", (long long)n);
+	} else {
+		fprintf(c->f, "  %-4s %-10s %8lld\n", direction, state, (long long)n);
+	}
+	c->first = 0;
+	return 0;
+}
+
+static int status_fail_cb(void *ctx, const struct ledger_track_row *r)
+{
+	struct status_ctx *c = ctx;
+	if (c->json) {
+		fprintf(c->f, "%s{\"time\":", c->first ? "" : ",");
+		json_str(c->f, r->event_time);
+		fprintf(c->f, ",\"job\":");
+		json_str(c->f, r->job_id);
+		fprintf(c->f, ",\"partner\":");
+		json_str(c->f, r->partner);
+		fprintf(c->f, ",\"state\":");
+		json_str(c->f, r->event_state);
+		fprintf(c->f, ",\"reason\":");
+		json_str(c->f, r->event_reason);
+		fprintf(c->f, "}");
+	} else {
+		fprintf(c->f, "  %s  %s  %s %s: %s\n", r->event_time ? r->event_time : "",
+			r->job_id ? r->job_id : "", r->partner ? r->partner : "-",
+			r->event_state ? r->event_state : "", r->event_reason ? r->event_reason : "");
+	}
+	c->first = 0;
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw status [--json]\n"
+		"Queue sizes and the age of the oldest job in each, acknowledgments waiting\n"
+		"per partner, ledger document counts by state, and recent failures.\n";
+	int json = 0;
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else {
+			fprintf(stderr, "edigw status: unknown argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	const struct config *c = gateway_config(g);
+	struct spool *sp = gateway_spool(g);
+	static const enum spool_queue qs[] = { SPOOL_INCOMING, SPOOL_ACTIVE, SPOOL_DEFERRED, SPOOL_HOLD,
+					       SPOOL_FAILED, SPOOL_ARCHIVE, SPOOL_SENT };
+	FILE *f = stdout;
+	if (json) {
+		fprintf(f, "{\"spool\":");
+		json_str(f, c->spool_root);
+		fprintf(f, ",\"queues\":{");
+	} else {
+		fprintf(f, "spool %s\n%-28s %8s %8s\n", c->spool_root, "queue", "jobs", "oldest");
+	}
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		struct spool_queue_stat qst = { 0 };
+		spool_stat(sp, qs[i], &qst);
+		char age[32];
+		fmt_age(qst.oldest, age, sizeof age);
+		if (json)
+			fprintf(f, "%s\"%s\":{\"jobs\":%zu,\"oldest_age_s\":%lld}", i ? "," : "",
+				spool_queue_name(qs[i]), qst.count,
+				qst.oldest ? (long long)(time(NULL) - qst.oldest) : -1LL);
+		else
+			fprintf(f, "%-28s %8zu %8s\n", spool_queue_name(qs[i]), qst.count, age);
+	}
+	if (json)
+		fprintf(f, "},\"outbound\":{");
+	for (size_t i = 0; i < c->npartners; i++) {
+		char *dir = NULL;
+		if (spool_outbound_dir(sp, c->partners[i].id, &dir) < 0)
+			continue;
+		int n = 0;
+		time_t oldest = 0;
+		struct stat sb;
+		DIR *d = opendir(dir);
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d))) {
+				if (e->d_name[0] == '.')
+					continue;
+				char *p = path_join(dir, e->d_name);
+				if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+					n++;
+					if (!oldest || sb.st_mtime < oldest)
+						oldest = sb.st_mtime;
+				}
+				free(p);
+			}
+			closedir(d);
+		}
+		char age[32], label[96];
+		fmt_age(oldest, age, sizeof age);
+		snprintf(label, sizeof label, "outbound/%s", c->partners[i].id);
+		if (json) {
+			fprintf(f, "%s", i ? "," : "");
+			json_str(f, c->partners[i].id);
+			fprintf(f, ":{\"files\":%d,\"oldest_age_s\":%lld}", n,
+				oldest ? (long long)(time(NULL) - oldest) : -1LL);
+		} else {
+			fprintf(f, "%-28s %8d %8s\n", label, n, age);
+		}
+		free(dir);
+	}
+	struct status_ctx sc = { f, json, 1 };
+	if (json)
+		fprintf(f, "},\"documents\":[");
+	else
+		fprintf(f, "\nledger documents\n");
+	ledger_state_counts(gateway_ledger(g), status_counts_cb, &sc);
+	if (!json && sc.first)
+		fprintf(f, "  (none yet)\n");
+	sc.first = 1;
+	if (json)
+		fprintf(f, "],\"recent_failures\":[");
+	else
+		fprintf(f, "\nrecent failures\n");
+	ledger_recent_failures(gateway_ledger(g), 10, status_fail_cb, &sc);
+	if (json)
+		fprintf(f, "]}\n");
+	else if (sc.first)
+		fprintf(f, "  (none)\n");
+	gateway_free(g);
+	return EX_OK;
+}
+
+struct track_ctx {
+	char last_doc[256];
+};
+
+static int track_cb(void *ctx, const struct ledger_track_row *r)
+{
+	struct track_ctx *t = ctx;
+	char head[256];
+	snprintf(head, sizeof head, "%s/%s", r->job_id ? r->job_id : "", r->doc_key ? r->doc_key : "-");
+	if (strcmp(head, t->last_doc) != 0) {
+		snprintf(t->last_doc, sizeof t->last_doc, "%s", head);
+		printf("\njob %s", r->job_id ? r->job_id : "?");
+		if (r->doc_key)
+			printf("  document %s", r->doc_key);
+		if (r->partner)
+			printf("  partner %s", r->partner);
+		if (r->direction)
+			printf("  %s", r->direction);
+		if (r->doc_type)
+			printf(" %s", r->doc_type);
+		if (r->business_key)
+			printf("  key %s", r->business_key);
+		if (r->icn)
+			printf("  ISA13 %s", r->icn);
+		if (r->tcn)
+			printf("  ST02 %s", r->tcn);
+		if (r->doc_state)
+			printf("  state %s", r->doc_state);
+		if (r->output)
+			printf("  output %s", r->output);
+		printf("\n");
+	}
+	printf("  %s  %-10s %s\n", r->event_time ? r->event_time : "", r->event_state ? r->event_state : "",
+	       r->event_reason ? r->event_reason : "");
+	return 0;
+}
+
+static int cmd_track(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw track KEY\n"
+		"History of documents matching KEY: a job id, a business key (PO number),\n"
+		"an interchange control number (ISA13), a group (GS06) or transaction set\n"
+		"control number (ST02). Each state change is listed with its time and reason.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	if (argc != 2) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	struct track_ctx t = { "" };
+	int n = 0;
+	int rc = ledger_track(gateway_ledger(g), argv[1], track_cb, &t, &n);
+	if (rc < 0) {
+		fprintf(stderr, "edigw track: ledger error: %s\n", strerror(-rc));
+		ex = EX_SOFTWARE;
+	} else if (n == 0) {
+		enum spool_queue q;
+		if (name_is_safe(argv[1]) && spool_locate(gateway_spool(g), argv[1], &q) == 0)
+			printf("job %s is in %s/ (no ledger history yet)\n", argv[1], spool_queue_name(q));
+		else {
+			fprintf(stderr, "edigw track: nothing known about '%s'\n", argv[1]);
+			ex = EX_UNAVAILABLE;
+		}
+	} else {
+		enum spool_queue q;
+		if (name_is_safe(argv[1]) && spool_locate(gateway_spool(g), argv[1], &q) == 0)
+			printf("\nthe job file is now in %s/%s/\n", gateway_config(g)->spool_root,
+			       spool_queue_name(q));
+	}
+	gateway_free(g);
+	return ex;
+}
+
+static int cmd_requeue(int argc, char **argv, int release)
+{
+	const char *help = release ? "usage: edigw release ID\n"
+				     "Move a held job (hold/) back to incoming/ and process it even\n"
+				     "if it is a duplicate. Run 'edigw run --once' afterwards.\n"
+				   : "usage: edigw replay ID\n"
+				     "Move a failed job (failed/) back to incoming/ for another attempt,\n"
+				     "e.g. after fixing a map or a partner profile.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	if (argc != 2) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	int rc = release ? gateway_release(g, argv[1]) : gateway_replay(g, argv[1]);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		fprintf(stderr, "edigw %s: no job '%s' in %s/\n", argv[0], argv[1], release ? "hold" : "failed");
+		ex = EX_UNAVAILABLE;
+	} else if (rc < 0) {
+		fprintf(stderr, "edigw %s: %s\n", argv[0], strerror(-rc));
+		ex = EX_IOERR;
+	} else {
+		printf("job %s moved to incoming/%s\n", argv[1], release ? " (released)" : "");
+	}
+	gateway_free(g);
+	return ex;
+}
+
+/* Canonical schema path for map checks: from the configuration when it loads. */
+static char *rng_path_for_check(void)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct config *c = NULL;
+	char *r = NULL;
+	if (access(g_config, R_OK) == 0 && config_load(&c, g_config, &d) == 0)
+		r = xstrdup(c->canonical_rng);
+	config_free(c);
+	diag_list_free(&d);
+	return r;
+}
+
+static int cmd_map(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw map check FILE...\n"
+		"Lint map files: syntax, extends chains, code tables, paths, and canonical\n"
+		"fields against the canonical schema (canonical-schema in edigw.conf).\n"
+		"Every problem is reported as FILE:LINE: message.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	if (argc < 3 || strcmp(argv[1], "check") != 0) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	char *rng = rng_path_for_check();
+	int bad = 0;
+	for (int i = 2; i < argc; i++) {
+		struct diag_list d;
+		diag_list_init(&d);
+		int rc = map_check(argv[i], rng, &d);
+		diag_print(&d, stderr);
+		if (rc < 0 || d.nerrors)
+			bad++;
+		else
+			printf("%s: OK%s\n", argv[i], d.n ? " (with warnings)" : "");
+		diag_list_free(&d);
+	}
+	free(rng);
+	return bad ? EX_DATAERR : EX_OK;
+}
+
+static int cmd_config(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw config check\n"
+		"Validate edigw.conf and every partner profile, load and lint every map\n"
+		"and ERP profile they name, and check that the directories exist.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	if (argc != 2 || strcmp(argv[1], "check") != 0) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	struct diag_list d;
+	diag_list_init(&d);
+	struct config *c = NULL;
+	int rc = config_load(&c, g_config, &d);
+	int nmaps = 0;
+	if (rc == 0) {
+		for (size_t i = 0; i < c->npartners; i++) {
+			const struct cfg_partner *p = &c->partners[i];
+			for (size_t j = 0; j < p->ndocs; j++) {
+				size_t before = d.nerrors;
+				map_check(p->docs[j].map_path, c->canonical_rng, &d);
+				if (d.nerrors > before)
+					diag_error(&d, p->file, p->docs[j].line,
+						   "document.%s: map %s has errors (above)", p->docs[j].type,
+						   p->docs[j].map_path);
+				nmaps++;
+			}
+			struct stat sb;
+			if (p->drop_dir && (stat(p->drop_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)))
+				diag_warn(&d, p->file, 0, "drop directory %s does not exist (yet)", p->drop_dir);
+		}
+		for (size_t i = 0; i < c->nerp; i++) {
+			struct erp_profile *ep = NULL;
+			if (erp_profile_load(&ep, c->erp[i].profile, &d) == 0 && ep) {
+				if (strcmp(erp_profile_kind(ep), c->erp[i].kind) != 0)
+					diag_error(&d, c->file, c->erp[i].line,
+						   "erp.%s: profile %s reads '%s' records", c->erp[i].kind,
+						   c->erp[i].profile, erp_profile_kind(ep));
+			} else {
+				diag_error(&d, c->file, c->erp[i].line, "erp.%s: profile %s has errors",
+					   c->erp[i].kind, c->erp[i].profile);
+			}
+			erp_profile_free(ep);
+		}
+		if (access(c->canonical_rng, R_OK) < 0)
+			diag_error(&d, c->file, 0, "canonical schema %s is not readable", c->canonical_rng);
+	}
+	diag_print(&d, stderr);
+	int ex = EX_OK;
+	if (rc < 0 || d.nerrors) {
+		fprintf(stderr, "edigw: configuration %s has %zu error(s)\n", g_config, d.nerrors);
+		ex = EX_CONFIG;
+	} else {
+		printf("configuration %s OK: %zu partner(s), %d map(s), %zu ERP profile(s)%s\n", g_config,
+		       c->npartners, nmaps, c->nerp, d.n ? " (with warnings)" : "");
+	}
+	diag_list_free(&d);
+	config_free(c);
+	return ex;
+}
+
+
+struct inspect_ctx {
+	int verbose;
+	uint64_t errors;
+};
+
+static void inspect_errors(struct inspect_ctx *c, const char *what, const struct x12_errlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *d = x12_error_describe(&l->v[i]);
+		printf("    %s: %s\n", what, d);
+		free(d);
+		c->errors++;
+	}
+	if (l->dropped)
+		printf("    %s: ... and %zu more\n", what, l->dropped);
+}
+
+static int ins_txn_end(void *ctx, const struct x12_txn_result *r)
+{
+	struct inspect_ctx *c = ctx;
+	if (c->verbose || r->status != 'A') {
+		printf("    transaction set %s %s: %llu segments, %c\n", r->st01, r->st02,
+		       (unsigned long long)r->seg_count, r->status);
+		inspect_errors(c, "error", &r->errors);
+	}
+	return 0;
+}
+
+static int ins_group_end(void *ctx, const struct x12_group_result *r)
+{
+	struct inspect_ctx *c = ctx;
+	if (c->verbose || r->status != 'A') {
+		printf("  group %s %s: %llu transaction set(s), %llu accepted, AK9 %c\n", r->gs.fid, r->gs.gcn,
+		       (unsigned long long)r->received, (unsigned long long)r->accepted, r->status);
+		inspect_errors(c, "group error", &r->errors);
+	}
+	return 0;
+}
+
+static int ins_ic_end(void *ctx, const struct x12_interchange_result *r)
+{
+	struct inspect_ctx *c = ctx;
+	printf("interchange %s from %s:%s to %s:%s (version %s, %s): %llu group(s), %llu transaction set(s), TA1 %c %s\n",
+	       r->isa.icn, r->isa.sender_qual, r->isa.sender_id, r->isa.receiver_qual, r->isa.receiver_id,
+	       r->isa.version, r->isa.usage[0] == 'T' ? "test" : "production",
+	       (unsigned long long)r->groups, (unsigned long long)r->transactions, r->ta1_status, r->ta1_code);
+	inspect_errors(c, "interchange error", &r->errors);
+	return 0;
+}
+
+static void ins_notice(void *ctx, uint64_t line, const char *msg)
+{
+	(void)ctx;
+	printf("  note (line %llu): %s\n", (unsigned long long)line, msg);
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw inspect [--verbose] FILE\n"
+		"Read FILE through the X12 reader and the envelope checks (ISA/IEA, GS/GE,\n"
+		"ST/SE counts and control numbers) without processing it: no spool, no\n"
+		"ledger, no outputs. Prints every interchange and each error with its\n"
+		"position; --verbose lists accepted groups and transaction sets too.\n"
+		"Exit status 0 when everything is accepted, 65 otherwise.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	struct inspect_ctx c = { 0 };
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--verbose") == 0)
+			c.verbose = 1;
+		else if (!file)
+			file = argv[i];
+		else {
+			fputs(help, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (!file) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
+		return EX_NOINPUT;
+	}
+	struct x12_limits lim;
+	x12_limits_default(&lim);
+	struct x12_reader *r = NULL;
+	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
+		close(fd);
+		return EX_SOFTWARE;
+	}
+	x12_reader_set_notice(r, ins_notice, &c);
+	struct x12_handler h = { 0 };
+	h.ctx = &c;
+	h.transaction_end = ins_txn_end;
+	h.group_end = ins_group_end;
+	h.interchange_end = ins_ic_end;
+	h.notice = ins_notice;
+	struct x12_file_summary sum = { 0 };
+	struct x12_error err = { 0 };
+	uint64_t t0 = now_ms();
+	int rc = x12_parse(r, &h, &sum, &err);
+	uint64_t ms = now_ms() - t0;
+	int ex = EX_OK;
+	if (rc < 0) {
+		char *d = x12_error_describe(&err);
+		printf("%s: not a valid X12 document: %s\n", file, d);
+		free(d);
+		ex = EX_DATAERR;
+	}
+	printf("%s: %llu bytes, %llu segment(s), %llu interchange(s) (%llu rejected), %llu group(s) (%llu rejected), "
+	       "%llu transaction set(s) (%llu rejected) in %llu ms\n",
+	       file, (unsigned long long)sum.bytes, (unsigned long long)sum.segments,
+	       (unsigned long long)sum.interchanges, (unsigned long long)sum.rejected_interchanges,
+	       (unsigned long long)sum.groups, (unsigned long long)sum.rejected_groups,
+	       (unsigned long long)sum.transactions, (unsigned long long)sum.rejected_transactions,
+	       (unsigned long long)ms);
+	if (sum.rejected_interchanges || sum.rejected_groups || sum.rejected_transactions)
+		ex = EX_DATAERR;
+	free(err.msg);
+	free(err.bad_value);
+	x12_reader_free(r);
+	close(fd);
+	return ex;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	g_config = getenv("EDIGW_CONF");
+	int c;
+	/* '+' stops at the command so its own options are left to it. */
+	while ((c = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			g_config = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_WARN);
+			break;
+		case 'h':
+			fputs(usage_main, stdout);
+			return EX_OK;
+		case 'V':
+			printf("edigw %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		default:
+			fputs(usage_main, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (!g_config || !*g_config)
+		g_config = "edigw.conf";
+	if (optind >= argc) {
+		fputs(usage_main, stderr);
+		return EX_USAGE;
+	}
+	char **av = argv + optind;
+	int ac = argc - optind;
+	const char *cmd = av[0];
+	int ex;
+	if (strcmp(cmd, "run") == 0)
+		ex = cmd_run(ac, av);
+	else if (strcmp(cmd, "ingest") == 0)
+		ex = cmd_ingest(ac, av);
+	else if (strcmp(cmd, "status") == 0)
+		ex = cmd_status(ac, av);
+	else if (strcmp(cmd, "track") == 0)
+		ex = cmd_track(ac, av);
+	else if (strcmp(cmd, "release") == 0)
+		ex = cmd_requeue(ac, av, 1);
+	else if (strcmp(cmd, "replay") == 0)
+		ex = cmd_requeue(ac, av, 0);
+	else if (strcmp(cmd, "map") == 0)
+		ex = cmd_map(ac, av);
+	else if (strcmp(cmd, "config") == 0)
+		ex = cmd_config(ac, av);
+	else if (strcmp(cmd, "inspect") == 0)
+		ex = cmd_inspect(ac, av);
+	else if (strcmp(cmd, "version") == 0) {
+		printf("edigw %s\n", PACKAGE_VERSION);
+		ex = EX_OK;
+	} else if (strcmp(cmd, "help") == 0) {
+		fputs(usage_main, stdout);
+		ex = EX_OK;
+	} else {
+		fprintf(stderr, "edigw: unknown command '%s'\n\n%s", cmd, usage_main);
+		ex = EX_USAGE;
+	}
+	canon_cleanup();
+	return ex;
+}

@@ -384,6 +384,7 @@ struct staged {
 	int fd; /* open while its group is being read; -1 after */
 	uint64_t records;
 	uint64_t group; /* group index within the interchange */
+	char *gcn;      /* the inbound GS06 of that group */
 };
 
 struct job {
@@ -396,6 +397,7 @@ struct job {
 	char *fail_reason;
 	uint64_t accepted, rejected;       /* transaction sets in the whole job */
 	uint64_t interchanges_rejected;
+	uint64_t ic_accepted, gr_accepted; /* accepted so far in the current interchange / group */
 	/* current interchange */
 	uint64_t ic;
 	int in_txn_scope;                  /* ledger transaction open */
@@ -408,6 +410,7 @@ struct job {
 	size_t nstaged;
 	/* current group */
 	uint64_t gr;
+	const char *gcn;                   /* GS06 of the current group (borrowed) */
 	int group_is_ack;                  /* GS01 = FA: never acknowledged */
 	size_t group_staged_from;          /* first staged entry of the current group */
 	/* current transaction */
@@ -462,6 +465,7 @@ static void staged_discard(struct job *j, size_t from)
 		free(s->dir);
 		free(s->name);
 		free(s->kind);
+		free(s->gcn);
 	}
 	j->nstaged = from;
 }
@@ -473,8 +477,6 @@ static struct staged *staged_for(struct job *j, const char *kind, int *err)
 		if (strcmp(j->staged[i].kind, kind) == 0)
 			return &j->staged[i];
 	struct gateway *g = j->g;
-	const struct x12_isa *isa = NULL;
-	(void)isa;
 	j->staged = xrealloc(j->staged, (j->nstaged + 1) * sizeof *j->staged);
 	struct staged *s = &j->staged[j->nstaged];
 	memset(s, 0, sizeof *s);
@@ -494,6 +496,7 @@ static struct staged *staged_for(struct job *j, const char *kind, int *err)
 	s->dir = xstrdup(j->test ? g->cfg->erp_test_dir : g->cfg->erp_dir);
 	s->kind = xstrdup(kind);
 	s->group = j->gr;
+	s->gcn = xstrdup(j->gcn ? j->gcn : "0");
 	j->nstaged++;
 	return s;
 }
@@ -506,6 +509,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	struct gateway *g = j->g;
 	j->ic = isa->index;
 	j->gr = 0;
+	j->ic_accepted = 0;
 	j->test = isa->usage[0] == 'T';
 	j->have_actl = 0;
 	j->st->interchanges++;
@@ -539,8 +543,12 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	j->partner = p;
 	if (!j->meta.release) {
 		char *first = NULL;
-		int dup = ledger_dup_find(g->ledger, isa->sender_qual, isa->sender_id, isa->icn,
-					  j->meta.id, p->dup_window_s, &first);
+		char *from = x12_party(isa->sender_qual, isa->sender_id);
+		char *to = x12_party(isa->receiver_qual, isa->receiver_id);
+		int dup = ledger_dup_find(g->ledger, from, to, isa->icn, j->meta.id, p->dup_window_s,
+					  &first);
+		free(from);
+		free(to);
 		if (dup < 0)
 			return dup;
 		if (dup == 1) {
@@ -586,6 +594,8 @@ static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12
 {
 	struct job *j = ctx;
 	j->gr = gs->index;
+	j->gcn = gs->gcn;
+	j->gr_accepted = 0;
 	j->st->groups++;
 	j->group_staged_from = j->nstaged;
 	j->group_is_ack = strcmp(gs->fid, "FA") == 0;
@@ -604,12 +614,12 @@ static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12
 }
 
 /* Add an application-level finding (not expressible in a 997) to a result. */
-static void app_error(struct x12_txn_result *res, const char *fmt, const char *detail)
+static void app_error(struct x12_txn_result *res, const char *what, const char *detail)
 {
 	struct x12_error e = { 0 };
 	e.scope = X12_SCOPE_TXN;
 	e.application = 1;
-	char *m = xasprintf(fmt, detail);
+	char *m = xasprintf("%s: %s", what, detail);
 	e.msg = m;
 	x12_errlist_add(&res->errors, &e);
 	free(m);
@@ -661,14 +671,14 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 	struct buf err;
 	buf_init(&err, 4096);
 	if (canon_validate(rec, g->cfg->canonical_rng, &err) != 0) {
-		app_error(res, "the canonical record does not match canonical.rng: %s", err.data ? err.data : "");
+		app_error(res, "the canonical record does not match canonical.rng", err.data ? err.data : "");
 		goto done;
 	}
 	const struct erp_profile *prof = erp_for(g, canon_kind(rec));
 	if (prof) {
 		buf_reset(&err);
 		if (erp_render(prof, rec, &j->erp_out, &err) < 0) {
-			app_error(res, "ERP profile: %s", err.data ? err.data : "cannot render the record");
+			app_error(res, "ERP profile", err.data ? err.data : "cannot render the record");
 			buf_reset(&j->erp_out);
 			goto done;
 		}
@@ -699,14 +709,13 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 {
 	struct job *j = ctx;
 	struct gateway *g = j->g;
-	const struct x12_isa *isa = NULL;
-	(void)isa;
 	int ok = res->status != 'R' && !res->app_rejected;
 	int rc = 0;
 	j->st->transactions++;
-	if (ok)
+	if (ok) {
 		j->accepted++, j->st->accepted++;
-	else
+		j->ic_accepted++, j->gr_accepted++;
+	} else
 		j->rejected++, j->st->rejected++;
 	if (j->ack_group_open && (rc = ack_txn(j->ack, res)) < 0)
 		return rc;
@@ -743,6 +752,15 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	return rc;
 }
 
+/* Transaction sets counted as accepted turn out rejected with their group or interchange. */
+static void unaccept(struct job *j, uint64_t n)
+{
+	j->accepted -= n;
+	j->st->accepted -= n;
+	j->rejected += n;
+	j->st->rejected += n;
+}
+
 static int cb_group_end(void *ctx, const struct x12_group_result *res)
 {
 	struct job *j = ctx;
@@ -760,6 +778,9 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 		s->fd = -1;
 	}
 	if (res->status == 'R') {
+		unaccept(j, j->gr_accepted);
+		j->ic_accepted -= j->gr_accepted;
+		j->gr_accepted = 0;
 		staged_discard(j, j->group_staged_from);
 		char prefix[48];
 		snprintf(prefix, sizeof prefix, "%llu.%llu.", (unsigned long long)j->ic,
@@ -810,8 +831,10 @@ static int write_ack(struct job *j, const struct x12_interchange_result *res)
 	}
 	if ((rc = spool_outbound_dir(g->spool, j->partner->id, &dir)) < 0)
 		goto out;
-	const char *type = ack_writer_groups(j->ack) ? (j->partner->ack == CFG_ACK_999 ? "999" : "997")
-						      : "TA1";
+	/* A rejected interchange is answered by its TA1 alone (the groups are left out). */
+	const char *type = ack_writer_groups(j->ack) && res->ta1_status != 'R'
+				   ? (j->partner->ack == CFG_ACK_999 ? "999" : "997")
+				   : "TA1";
 	char name[64];
 	snprintf(name, sizeof name, "%09llu-%s.x12", (unsigned long long)j->actl.isa13, type);
 	rc = file_commit(tmp, dir, name, 0);
@@ -865,6 +888,8 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		why = xasprintf("interchange %s rejected (TA1 code %s): %s", res->isa.icn, res->ta1_code, d);
 		free(d);
 		j->interchanges_rejected++;
+		unaccept(j, j->ic_accepted);
+		j->ic_accepted = 0;
 		staged_discard(j, 0);
 		char prefix[40];
 		snprintf(prefix, sizeof prefix, "%llu.", (unsigned long long)j->ic);
@@ -892,17 +917,19 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 	d.test = j->test;
 	if ((rc = ledger_doc_put(g->ledger, &d, NULL)) < 0)
 		goto out;
-	if ((rc = ledger_dup_record(g->ledger, res->isa.sender_qual, res->isa.sender_id, res->isa.icn,
-				    res->sha256, j->meta.id)) < 0)
+	char *from = x12_party(res->isa.sender_qual, res->isa.sender_id);
+	char *to = x12_party(res->isa.receiver_qual, res->isa.receiver_id);
+	rc = ledger_dup_record(g->ledger, from, to, res->isa.icn, res->sha256, j->meta.id);
+	free(from);
+	free(to);
+	if (rc < 0)
 		goto out;
 	/* The ERP file names, recorded with the ledger commit. */
 	for (size_t i = 0; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
 		const struct erp_profile *prof = erp_for(g, s->kind);
-		char gcn[16];
-		snprintf(gcn, sizeof gcn, "%llu", (unsigned long long)s->group);
 		free(s->name);
-		s->name = erp_name(j, &res->isa, s, gcn, erp_profile_extension(prof));
+		s->name = erp_name(j, &res->isa, s, s->gcn, erp_profile_extension(prof));
 		char ekey[48];
 		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic,
 			 (unsigned long long)s->group);

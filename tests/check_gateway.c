@@ -1,0 +1,803 @@
+/*
+ * check_gateway — end to end through the real edigw binary over a temporary
+ * spool: X12 850 in → ERP order file + 997 out, and every way that can go
+ * wrong (bad counts, broken envelopes, unknown partners, garbage,
+ * duplicates, acks of acks), plus crash safety with SIGKILL at fault points
+ * and at random times.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+/* --------------------------------------------------------------- fixture */
+
+struct env {
+	char *dir, *conf, *spool, *erp, *out, *tmp;
+};
+
+static char *pj(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static void writef(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	vfprintf(f, fmt, ap);
+	fclose(f);
+	va_end(ap);
+}
+
+/* A configuration with one partner "retailer" (ZZ RETAILER) sending 850s. */
+static struct env *env_new(const char *ack, const char *ta1)
+{
+	struct env *e = calloc(1, sizeof *e);
+	e->dir = tu_tmpdir();
+	e->conf = pj(e->dir, "edigw.conf");
+	e->spool = pj(e->dir, "spool");
+	e->erp = pj(e->dir, "erp");
+	e->out = pj(e->spool, "outbound/retailer");
+	e->tmp = pj(e->dir, "in");
+	mkdir(e->tmp, 0750);
+	char *parts = pj(e->dir, "partners");
+	mkdir(parts, 0750);
+	char *rng = tu_srcpath("doc/canonical.rng");
+	char *erpmap = tu_srcpath("maps/erp/order-csv.map");
+	char *map850 = tu_srcpath("maps/x12/850.map");
+	writef(e->conf,
+	       "spool = spool\nerp-dir = erp\npartners-dir = partners\ncanonical-schema = %s\n"
+	       "our.x12.qualifier = ZZ\nour.x12.id = ACMESUPPLY\nour.x12.gs-id = ACMESUPPLY\n"
+	       "erp.order = %s\npoll-interval = 1s\n",
+	       rng, erpmap);
+	char *pc = pj(parts, "retailer.conf");
+	writef(pc,
+	       "id = retailer\nx12.qualifier = ZZ\nx12.id = RETAILER\nx12.gs-id = RETAILER\n"
+	       "drop = ../drop\ndocument.850 = %s\nack = %s\nta1 = %s\n",
+	       map850, ack, ta1);
+	free(pc);
+	free(parts);
+	free(rng);
+	free(erpmap);
+	free(map850);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	tu_rmtree(e->dir);
+	free(e->dir);
+	free(e->conf);
+	free(e->spool);
+	free(e->erp);
+	free(e->out);
+	free(e->tmp);
+	free(e);
+}
+
+/* Run edigw -c CONF args...; returns the exit code, output in *out (may be NULL). */
+static int edigw(struct env *e, char **out, ...)
+{
+	const char *args[32];
+	int n = 0;
+	args[n++] = "-c";
+	args[n++] = e->conf;
+	va_list ap;
+	va_start(ap, out);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) && n < 31)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return tu_run(out, args);
+}
+
+/* Ingest text as a partner file; returns the job id (allocated). */
+static char *ingest(struct env *e, const char *name, const char *text)
+{
+	char *path = pj(e->tmp, name);
+	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
+	char *out = NULL;
+	int rc = edigw(e, &out, "ingest", path, "--partner", "retailer", NULL);
+	ck_assert_msg(rc == 0, "ingest failed (%d): %s", rc, out);
+	/* the id is the last line on stdout (log lines may come before it) */
+	size_t n = strlen(out);
+	while (n && out[n - 1] == '\n')
+		out[--n] = '\0';
+	char *last = strrchr(out, '\n');
+	char *id = strdup(last ? last + 1 : out);
+	free(out);
+	free(path);
+	return id;
+}
+
+static void run_once(struct env *e)
+{
+	char *out = NULL;
+	int rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0, "run --once failed (%d): %s", rc, out);
+	free(out);
+}
+
+/* Queue directory path. */
+static char *qdir(struct env *e, const char *q)
+{
+	return pj(e->spool, q);
+}
+
+static int qcount(struct env *e, const char *q)
+{
+	char *d = qdir(e, q);
+	int n = tu_count_files(d);
+	free(d);
+	return n < 0 ? 0 : n;
+}
+
+/* Contents of the only (or first) file in a directory. */
+static char *first_in(const char *dir)
+{
+	char *f = tu_first_file(dir);
+	if (!f)
+		return NULL;
+	char *p = pj(dir, f);
+	char *c = tu_read(p, NULL);
+	free(p);
+	free(f);
+	return c;
+}
+
+/* The n-th (0-based, sorted) file of a directory. */
+static char *nth_in(const char *dir, int n)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return NULL;
+	char *names[256];
+	int k = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && k < 256)
+		if (de->d_name[0] != '.')
+			names[k++] = strdup(de->d_name);
+	closedir(d);
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	char *r = NULL;
+	if (n < k) {
+		char *p = pj(dir, names[n]);
+		r = tu_read(p, NULL);
+		free(p);
+	}
+	for (int i = 0; i < k; i++)
+		free(names[i]);
+	return r;
+}
+
+/* ------------------------------------------------------------- documents */
+
+/* An ISA segment, exactly 106 bytes with its terminator. */
+static char *isa(const char *sender, unsigned icn, char ack_req, const char *version, char rep,
+		 char usage)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf,
+		 "ISA*00*          *00*          *ZZ*%-15s*ZZ*%-15s*261122*0930*%c*%s*%09u*%c*%c*>~",
+		 sender, "ACMESUPPLY", rep, version, icn, ack_req, usage);
+	ck_assert_uint_eq(strlen(buf), 106);
+	return strdup(buf);
+}
+
+static const char PO_A[] = "ST*850*0001~"
+			   "BEG*00*SA*PO-1001**20261122~"
+			   "N1*ST*Retail DC 7*92*0007~"
+			   "N3*1200 Distribution Way~"
+			   "N4*Columbus*OH*43215*US~"
+			   "PO1*1*24*EA*12.50**BP*SKU-1*VP*W-9~"
+			   "PID*F****Blue widget, large~"
+			   "CTT*1~"
+			   "SE*9*0001~";
+
+static const char PO_B[] = "ST*850*0002~"
+			   "BEG*00*SA*PO-1002**20261122~"
+			   "N1*ST*Store 12*92*0012~"
+			   "PO1*1*10*EA*3.99**BP*SKU-2~"
+			   "CTT*1~"
+			   "SE*6*0002~";
+
+/* A whole interchange from sender with the given transaction sets. */
+static char *interchange(const char *sender, unsigned icn, char ack_req, const char *gcn,
+			 int nst, const char *const *sets, const char *iea_icn)
+{
+	char *i = isa(sender, icn, ack_req, "00401", 'U', 'P');
+	size_t cap = 8192;
+	for (int k = 0; k < nst; k++)
+		cap += strlen(sets[k]);
+	char *s = malloc(cap);
+	int n = snprintf(s, cap, "%sGS*PO*%s*ACMESUPPLY*20261122*0930*%s*X*004010~", i, sender, gcn);
+	for (int k = 0; k < nst; k++)
+		n += snprintf(s + n, cap - n, "%s", sets[k]);
+	char icnbuf[16];
+	snprintf(icnbuf, sizeof icnbuf, "%09u", icn);
+	snprintf(s + n, cap - n, "GE*%d*%s~IEA*1*%s~\n", nst, gcn, iea_icn ? iea_icn : icnbuf);
+	free(i);
+	return s;
+}
+
+/* Mask ISA09/ISA10 and GS04/GS05 (the time of the run) in an ack. */
+static void mask_times(char *s)
+{
+	if (strncmp(s, "ISA", 3) == 0 && strlen(s) >= 106) {
+		memcpy(s + 70, "YYMMDD", 6);
+		memcpy(s + 77, "HHMM", 4);
+	}
+	char *gs = s;
+	while ((gs = strstr(gs, "GS*"))) {
+		char *p = gs;
+		for (int f = 0; f < 4 && p; f++)
+			p = strchr(p + 1, '*');
+		if (p && strlen(p) > 14) {
+			memcpy(p + 1, "CCYYMMDD", 8);
+			memcpy(p + 10, "HHMM", 4);
+		}
+		gs += 3;
+	}
+}
+
+/* ------------------------------------------------------------------ tests */
+
+START_TEST(test_good_850)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 1001, '0', "1001", 1, sets, NULL);
+	char *id = ingest(e, "po.x12", doc);
+	run_once(e);
+	/* the original is archived, nothing left anywhere else */
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(qcount(e, "incoming") + qcount(e, "active") + qcount(e, "failed") +
+				 qcount(e, "hold"),
+			 0);
+	/* exact ERP bytes */
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp != NULL, "no ERP file in %s", e->erp);
+	char *exp_path = tu_srcpath("tests/data/gateway/good-850.csv");
+	char *exp = tu_read(exp_path, NULL);
+	ck_assert_msg(exp != NULL, "missing %s", exp_path);
+	ck_assert_str_eq(erp, exp);
+	char *name = tu_first_file(e->erp);
+	ck_assert_str_eq(name, "order-retailer-261122-000001001-1001.csv");
+	/* exact 997 */
+	char *ack = first_in(e->out);
+	ck_assert_msg(ack != NULL, "no 997 in %s", e->out);
+	mask_times(ack);
+	ck_assert_str_eq(ack, "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       "
+			      "*YYMMDD*HHMM*U*00401*000000001*0*P*>~"
+			      "GS*FA*ACMESUPPLY*RETAILER*CCYYMMDD*HHMM*1*X*004010~"
+			      "ST*997*0001~"
+			      "AK1*PO*1001~"
+			      "AK2*850*0001~"
+			      "AK5*A~"
+			      "AK9*A*1*1*1~"
+			      "SE*6*0001~"
+			      "GE*1*1~"
+			      "IEA*1*000000001~");
+	char *ackname = tu_first_file(e->out);
+	ck_assert_str_eq(ackname, "000000001-997.x12");
+	/* a second interchange gets the next control numbers */
+	const char *sets2[] = { PO_B };
+	char *doc2 = interchange("RETAILER", 1002, '0', "1002", 1, sets2, NULL);
+	free(ingest(e, "po2.x12", doc2));
+	run_once(e);
+	char *ack2 = nth_in(e->out, 1);
+	ck_assert_ptr_nonnull(ack2);
+	ck_assert_ptr_nonnull(strstr(ack2, "*000000002*0*P*>~"));
+	ck_assert_ptr_nonnull(strstr(ack2, "GE*1*2~"));
+	ck_assert_ptr_nonnull(strstr(ack2, "ST*997*0002~"));
+	ck_assert_ptr_nonnull(strstr(ack2, "IEA*1*000000002~"));
+	/* the ledger knows the PO */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", "PO-1001", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, id));
+	ck_assert_ptr_nonnull(strstr(out, "accepted"));
+	free(out);
+	free(ack2);
+	free(doc2);
+	free(ackname);
+	free(ack);
+	free(name);
+	free(exp);
+	free(exp_path);
+	free(erp);
+	free(id);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_se01_wrong)
+{
+	struct env *e = env_new("997", "on-error");
+	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
+	const char *sets[] = { bad };
+	char *doc = interchange("RETAILER", 2001, '0', "2001", 1, sets, NULL);
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 0);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*R*4~AK9*R*1*1*0~"));
+	free(ack);
+	free(doc);
+	free(bad);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_st02_se02_mismatch)
+{
+	struct env *e = env_new("997", "on-error");
+	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*9*0009~");
+	const char *sets[] = { bad };
+	char *doc = interchange("RETAILER", 2002, '0', "2002", 1, sets, NULL);
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 0);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "AK5*R*3~"));
+	free(ack);
+	free(doc);
+	free(bad);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_partial_group)
+{
+	struct env *e = env_new("997", "on-error");
+	char *bad = tu_replace(PO_B, "SE*6*0002~", "SE*7*0002~");
+	const char *sets[] = { PO_A, bad };
+	char *doc = interchange("RETAILER", 2003, '0', "2003", 2, sets, NULL);
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*A~"));
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0002~AK5*R*4~"));
+	ck_assert_ptr_nonnull(strstr(ack, "AK9*P*2*2*1~"));
+	/* one ERP order: PO-1001 is there, PO-1002 is not */
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_ptr_nonnull(strstr(erp, "PO-1001"));
+	ck_assert_ptr_null(strstr(erp, "PO-1002"));
+	/* partly accepted → archived, with the rejection in the ledger */
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "rejected"));
+	free(out);
+	free(erp);
+	free(ack);
+	free(doc);
+	free(bad);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_iea_mismatch_ta1)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 3001, '0', "3001", 1, sets, "000003999");
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 0);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "~TA1*000003001*261122*0930*R*001~"));
+	ck_assert_ptr_null(strstr(ack, "GS*"));
+	ck_assert_ptr_nonnull(strstr(ack, "IEA*0*"));
+	char *name = tu_first_file(e->out);
+	ck_assert_str_eq(name, "000000001-TA1.x12");
+	free(name);
+	free(ack);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_ta1_requested)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 3002, '1', "3002", 1, sets, NULL);
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	/* TA1 right after the ISA, before the GS */
+	char *ta1 = strstr(ack, "TA1*000003002*261122*0930*A*000~");
+	ck_assert_ptr_nonnull(ta1);
+	ck_assert_int_eq((int)(ta1 - ack), 106);
+	ck_assert_ptr_nonnull(strstr(ack, "AK9*A*1*1*1~"));
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	free(ack);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_unknown_partner_held)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("STRANGER", 4001, '0', "4001", 1, sets, NULL);
+	/* via the drop directory, so no partner is implied by the transport either */
+	char *drop = pj(e->dir, "drop");
+	mkdir(drop, 0750);
+	char *g = pj(drop, "PO 42;$(rm -rf)\x01.x12");
+	ck_assert_int_eq(tu_write(g, doc, strlen(doc)), 0);
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(drop), 0); /* taken */
+	ck_assert_int_eq(qcount(e, "hold"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 0);
+	ck_assert_int_le(tu_count_files(e->out), 0);
+	char *held_dir = qdir(e, "hold");
+	char *held = first_in(held_dir);
+	ck_assert_ptr_nonnull(strstr(held, "Reason: "));
+	ck_assert_ptr_nonnull(strstr(held, "STRANGER"));
+	/* the partner's file name is kept only as sanitized metadata */
+	ck_assert_ptr_nonnull(strstr(held, "Original-Name: PO_42___rm_-rf__.x12"));
+	free(held);
+	free(held_dir);
+	free(g);
+	free(drop);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_garbage_failed)
+{
+	struct env *e = env_new("997", "on-error");
+	char junk[512];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)((i * 131 + 7) & 0xff);
+	junk[0] = 'Z';
+	junk[sizeof junk - 1] = '\0';
+	free(ingest(e, "junk.bin", junk));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *fd = qdir(e, "failed");
+	char *job = first_in(fd);
+	ck_assert_ptr_nonnull(strstr(job, "Reason: not a valid X12 document"));
+	ck_assert_ptr_nonnull(strstr(job, "line 1"));
+	ck_assert_int_le(tu_count_files(e->out), 0);
+	free(job);
+	free(fd);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_duplicate_held_and_release)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 5001, '0', "5001", 1, sets, NULL);
+	char *first = ingest(e, "a.x12", doc);
+	run_once(e);
+	char *second = ingest(e, "b.x12", doc);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(qcount(e, "hold"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	ck_assert_int_eq(tu_count_files(e->out), 1); /* no second 997 */
+	char *hd = qdir(e, "hold");
+	char *held = first_in(hd);
+	char want[128];
+	snprintf(want, sizeof want, "Reason: duplicate of %s", first);
+	ck_assert_msg(strstr(held, want) != NULL, "held job lacks '%s':\n%.400s", want, held);
+	/* the operator releases it: it is processed, but the ERP file is not doubled */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "release", second, NULL), 0);
+	free(out);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "hold"), 0);
+	ck_assert_int_eq(qcount(e, "archive"), 2);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	free(held);
+	free(hd);
+	free(first);
+	free(second);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_inbound_997_no_ack)
+{
+	struct env *e = env_new("997", "on-error");
+	char *i = isa("RETAILER", 6001, '0', "00401", 'U', 'P');
+	char doc[1024];
+	snprintf(doc, sizeof doc,
+		 "%sGS*FA*RETAILER*ACMESUPPLY*20261122*0930*6001*X*004010~ST*997*0001~AK1*IN*17~"
+		 "AK2*810*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*6001~IEA*1*000006001~",
+		 i);
+	free(ingest(e, "ack.x12", doc));
+	run_once(e);
+	ck_assert_int_le(tu_count_files(e->out), 0);
+	ck_assert_int_eq(tu_count_files(e->erp), 0);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	free(i);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_999_partner)
+{
+	struct env *e = env_new("999", "never");
+	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
+	const char *sets[] = { bad };
+	char *doc = interchange("RETAILER", 7001, '1', "7001", 1, sets, NULL);
+	free(ingest(e, "po.x12", doc));
+	run_once(e);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "ST*999*0001"));
+	ck_assert_ptr_nonnull(strstr(ack, "IK5*R*4~"));
+	ck_assert_ptr_null(strstr(ack, "TA1*")); /* ta1 = never */
+	free(ack);
+	free(doc);
+	free(bad);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_status_json_and_help)
+{
+	struct env *e = env_new("997", "on-error");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "status", "--json", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"queues\":{\"incoming\":{\"jobs\":0"));
+	free(out);
+	const char *cmds[] = { "run", "ingest", "status", "track", "map", "config", "release", "replay" };
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		ck_assert_int_eq(edigw(e, &out, cmds[i], "--help", NULL), 0);
+		ck_assert_ptr_nonnull(strstr(out, "usage: edigw"));
+		free(out);
+	}
+	ck_assert_int_eq(edigw(e, &out, "frobnicate", NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "OK"));
+	free(out);
+	/* a broken config names file and line */
+	writef(e->conf, "spool = spool\nbogus-key = 1\n");
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_ptr_nonnull(strstr(out, "edigw.conf:2:"));
+	free(out);
+	env_free(e);
+}
+END_TEST
+
+/* ------------------------------------------------------------- crash safety */
+
+/* Count "\nH," style header records of orders in every ERP file; -1 on a partial file. */
+static int erp_orders(struct env *e, int *files)
+{
+	DIR *d = opendir(e->erp);
+	int total = 0;
+	*files = 0;
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *p = pj(e->erp, de->d_name);
+		struct stat sb;
+		if (lstat(p, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			free(p); /* erp/test/ is the test-data directory */
+			continue;
+		}
+		size_t len = 0;
+		char *c = tu_read(p, &len);
+		free(p);
+		if (!c)
+			continue;
+		(*files)++;
+		if (len == 0 || c[len - 1] != '\n') {
+			free(c);
+			closedir(d);
+			return -1;
+		}
+		/* one header record per order: lines starting with the header tag */
+		int at_line_start = 1;
+		for (size_t i = 0; i < len; i++) {
+			if (at_line_start && c[i] == 'H' && i + 1 < len && c[i + 1] == ',')
+				total++;
+			at_line_start = c[i] == '\n';
+		}
+		free(c);
+	}
+	closedir(d);
+	return total;
+}
+
+/* Three POs per interchange, n interchanges, each as its own job. */
+static void ingest_batch(struct env *e, int n)
+{
+	for (int k = 0; k < n; k++) {
+		char a[512], b[512], c[512];
+		snprintf(a, sizeof a, "ST*850*0001~BEG*00*SA*PO-%d-1**20261122~N1*ST*DC*92*7~"
+				      "PO1*1*1*EA*1**BP*S1~CTT*1~SE*6*0001~", k);
+		snprintf(b, sizeof b, "ST*850*0002~BEG*00*SA*PO-%d-2**20261122~N1*ST*DC*92*7~"
+				      "PO1*1*2*EA*2**BP*S2~CTT*1~SE*6*0002~", k);
+		snprintf(c, sizeof c, "ST*850*0003~BEG*00*SA*PO-%d-3**20261122~N1*ST*DC*92*7~"
+				      "PO1*1*3*EA*3**BP*S3~CTT*1~SE*6*0003~", k);
+		const char *sets[] = { a, b, c };
+		char gcn[16], name[32];
+		snprintf(gcn, sizeof gcn, "%d", 100 + k);
+		snprintf(name, sizeof name, "b%03d.x12", k);
+		char *doc = interchange("RETAILER", 9000 + k, '0', gcn, 3, sets, NULL);
+		free(ingest(e, name, doc));
+		free(doc);
+	}
+}
+
+/* After the batch: every job archived once, one ERP file and one 997 per interchange. */
+static void check_batch_done(struct env *e, int n)
+{
+	ck_assert_int_eq(qcount(e, "incoming"), 0);
+	ck_assert_int_eq(qcount(e, "active"), 0);
+	ck_assert_int_eq(qcount(e, "failed"), 0);
+	ck_assert_int_eq(qcount(e, "hold"), 0);
+	ck_assert_int_eq(qcount(e, "archive"), n);
+	int files = 0;
+	int orders = erp_orders(e, &files);
+	ck_assert_int_eq(files, n);
+	ck_assert_int_eq(orders, 3 * n);
+	ck_assert_int_eq(tu_count_files(e->out), n);
+	/* every 997 has its own ISA13 1..n (files are named by it) */
+	for (int k = 1; k <= n; k++) {
+		char name[64];
+		snprintf(name, sizeof name, "%09d-997.x12", k);
+		char *p = pj(e->out, name);
+		ck_assert_msg(access(p, F_OK) == 0, "missing %s", p);
+		free(p);
+	}
+}
+
+/* Run edigw run --once with EDIGW_CRASH_AT set; returns the wait status. */
+static int run_with_crash(struct env *e, const char *point)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		setenv("EDIGW_CRASH_AT", point, 1);
+		const char *bin = getenv("EDIGW_BIN");
+		execl(bin, bin, "-c", e->conf, "run", "--once", (char *)NULL);
+		_exit(127);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+START_TEST(test_crash_fault_points)
+{
+	static const char *points[] = { "after-claim",  "before-ledger-commit", "after-ledger-commit",
+					"after-ack",    "erp-commit",           "before-archive",
+					"erp-commit:2", "after-ack:3" };
+	const char *point = points[_i];
+	struct env *e = env_new("997", "on-error");
+	ingest_batch(e, 4);
+	int st = run_with_crash(e, point);
+	ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "%s: process was not killed", point);
+	int files = 0;
+	ck_assert_int_ge(erp_orders(e, &files), 0); /* no partial ERP file visible */
+	run_once(e);                                /* restart: recovery, then the rest */
+	check_batch_done(e, 4);
+	env_free(e);
+}
+END_TEST
+
+START_TEST(test_crash_random_kills)
+{
+	struct env *e = env_new("997", "on-error");
+	const int n = 12;
+	ingest_batch(e, n);
+	unsigned seed = (unsigned)time(NULL);
+	srand(seed);
+	int finished = 0, kills = 0;
+	int round = 0;
+	for (; round < 150 && !finished; round++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			const char *bin = getenv("EDIGW_BIN");
+			execl(bin, bin, "-c", e->conf, "run", "--once", (char *)NULL);
+			_exit(127);
+		}
+		/* kill after 0..(5 + round) ms: early rounds die young, later ones get further */
+		struct timespec ts = { 0, (long)(rand() % (5000 + 1000 * round)) * 1000L };
+		nanosleep(&ts, NULL);
+		int st = 0;
+		if (waitpid(pid, &st, WNOHANG) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			kills++;
+		}
+		int files = 0;
+		ck_assert_msg(erp_orders(e, &files) >= 0, "partial ERP file visible (seed %u)", seed);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && qcount(e, "incoming") == 0 &&
+		    qcount(e, "active") == 0)
+			finished = 1;
+	}
+	run_once(e);
+	fprintf(stderr, "random kills: %d kills in %d rounds before completion (seed %u)\n", kills,
+		round, seed);
+	check_batch_done(e, n);
+	env_free(e);
+}
+END_TEST
+
+int main(void)
+{
+	if (!getenv("EDIGW_BIN")) {
+		fprintf(stderr, "EDIGW_BIN not set; run through make check\n");
+		return 77;
+	}
+	Suite *s = suite_create("gateway");
+	TCase *tc = tcase_create("end-to-end");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_good_850);
+	tcase_add_test(tc, test_se01_wrong);
+	tcase_add_test(tc, test_st02_se02_mismatch);
+	tcase_add_test(tc, test_partial_group);
+	tcase_add_test(tc, test_iea_mismatch_ta1);
+	tcase_add_test(tc, test_ta1_requested);
+	tcase_add_test(tc, test_unknown_partner_held);
+	tcase_add_test(tc, test_garbage_failed);
+	tcase_add_test(tc, test_duplicate_held_and_release);
+	tcase_add_test(tc, test_inbound_997_no_ack);
+	tcase_add_test(tc, test_999_partner);
+	tcase_add_test(tc, test_status_json_and_help);
+	suite_add_tcase(s, tc);
+	TCase *tcc = tcase_create("crash");
+	tcase_set_timeout(tcc, 600);
+	tcase_add_loop_test(tcc, test_crash_fault_points, 0, 8);
+	tcase_add_test(tcc, test_crash_random_kills);
+	suite_add_tcase(s, tcc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
