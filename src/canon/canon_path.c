@@ -154,6 +154,11 @@ static int step_match(xmlNodePtr n, const struct canon_path_step *st)
 	xmlAttrPtr a = xmlHasProp(n, st->pattr);
 	if (!a)
 		return 0;
+	xmlNodePtr t = a->children;
+	if (!t)
+		return st->pval[0] == '\0';
+	if (t->type == XML_TEXT_NODE && !t->next) /* the usual shape: no allocation */
+		return xmlStrEqual(t->content, st->pval);
 	xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
 	int ok = v && xmlStrEqual(v, st->pval);
 	xmlFree(v);
@@ -205,6 +210,34 @@ char *canon_path_value(xmlNodePtr at, const struct canon_path *p)
 	char *r = xstrdup((const char *)v);
 	xmlFree(v);
 	return r;
+}
+
+/* Append the text below n (text and CDATA, depth-first) to out. */
+static void text_into(xmlNodePtr n, struct buf *out, int depth)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+			buf_puts(out, (const char *)c->content);
+		else if (c->type == XML_ELEMENT_NODE && depth < 64)
+			text_into(c, out, depth + 1);
+	}
+}
+
+/* Value at a path appended to out; 1 when the element (or attribute) exists, else 0. */
+int canon_path_value_into(xmlNodePtr at, const struct canon_path *p, struct buf *out)
+{
+	xmlNodePtr n = canon_path_find(at, p);
+	if (!n)
+		return 0;
+	if (p->attr) {
+		xmlAttrPtr a = xmlHasProp(n, p->attr);
+		if (!a)
+			return 0;
+		text_into((xmlNodePtr)a, out, 0);
+		return 1;
+	}
+	text_into(n, out, 0);
+	return 1;
 }
 
 /* A new element for step st under parent (predicate attribute set). */
@@ -266,7 +299,23 @@ xmlNodePtr canon_path_set(xmlNodePtr at, const struct canon_path *p, const char 
 {
 	if (n > INT32_MAX || canon_text_valid(v, n) != 0)
 		return NULL;
-	xmlNodePtr e = canon_path_make(at, p);
+	return canon_path_put(at, p, v, n, 0);
+}
+
+/* Set a value known to be valid text; fresh: create every step without looking. */
+xmlNodePtr canon_path_put(xmlNodePtr at, const struct canon_path *p, const char *v, size_t n,
+			  int fresh)
+{
+	if (n > INT32_MAX)
+		return NULL;
+	xmlNodePtr e;
+	if (fresh && p->nsteps && !p->absolute) {
+		e = at;
+		for (size_t i = 0; e && i < p->nsteps; i++)
+			e = new_child(e, &p->steps[i]);
+	} else {
+		e = canon_path_make(at, p);
+	}
 	if (!e)
 		return NULL;
 	if (p->attr) {

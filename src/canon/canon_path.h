@@ -18,6 +18,8 @@
 
 #include <libxml/tree.h>
 
+#include "util/util.h"
+
 #define CANON_PATH_MAX_NAME 64
 #define CANON_PATH_MAX_STEPS 16
 
@@ -43,6 +45,9 @@ void canon_path_clear(struct canon_path *p);
 xmlNodePtr canon_path_find(xmlNodePtr at, const struct canon_path *p);
 /* Text of the element, or the attribute's value: allocated (free()), NULL when absent. */
 char *canon_path_value(xmlNodePtr at, const struct canon_path *p);
+/* Same, appended to out without allocating a copy: 1 when the element (or attribute)
+ * exists, 0 when not. */
+int canon_path_value_into(xmlNodePtr at, const struct canon_path *p, struct buf *out);
 /* Find or create the elements of the path (not the attribute); returns the last one. */
 xmlNodePtr canon_path_make(xmlNodePtr at, const struct canon_path *p);
 /* Find or create the path's parent elements, then always create a new last element. */
@@ -50,6 +55,11 @@ xmlNodePtr canon_path_append(xmlNodePtr at, const struct canon_path *p);
 /* Make the path and set its text (or attribute) to v (n bytes, valid text). Returns the
  * element, or NULL when v is not valid XML text. */
 xmlNodePtr canon_path_set(xmlNodePtr at, const struct canon_path *p, const char *v, size_t n);
+/* The same for a value the caller has checked with canon_text_valid. With fresh set the
+ * elements of the path are created without looking for existing ones (the caller knows
+ * none exists: a first step no other field of its block uses). */
+xmlNodePtr canon_path_put(xmlNodePtr at, const struct canon_path *p, const char *v, size_t n,
+			  int fresh);
 /* Number of elements matching the path (attribute step: elements having it). */
 size_t canon_path_count(xmlNodePtr at, const struct canon_path *p);
 /* Call fn for every matching element in document order; stops at a non-zero return. */

@@ -335,6 +335,7 @@ struct render {
 	struct buf *out;
 	struct buf *err;
 	size_t index; /* 1-based element number for messages */
+	struct buf val; /* the current field's value */
 };
 
 /* Write one row for context node n. */
@@ -342,35 +343,33 @@ static int render_row(void *ctx, xmlNodePtr n)
 {
 	struct render *x = ctx;
 	const struct erp_record *r = x->r;
+	struct buf *v = &x->val;
 	x->index++;
 	for (size_t i = 0; i < r->ncols; i++) {
 		const struct erp_column *c = &r->cols[i];
-		char *v = c->literal ? xstrdup(c->literal) : canon_path_value(n, &c->path);
-		if ((!v || !v[0]) && c->def) {
-			free(v);
-			v = xstrdup(c->def);
-		}
-		if (!v || !v[0]) {
-			free(v);
-			if (c->required) {
-				if (r->each)
-					buf_printf(x->err,
-						   "record %s for %s number %zu: required field %s is empty "
-						   "(ERP profile %s:%zu)",
-						   r->label, r->path.text, x->index, c->path.text,
-						   x->p->file, c->line);
-				else
-					buf_printf(x->err,
-						   "record %s: required field %s is empty (ERP profile %s:%zu)",
-						   r->label, c->path.text, x->p->file, c->line);
-				return -EINVAL;
-			}
-			v = xstrdup("");
+		buf_reset(v);
+		if (c->literal)
+			buf_puts(v, c->literal);
+		else
+			canon_path_value_into(n, &c->path, v);
+		if (!v->len && c->def)
+			buf_puts(v, c->def);
+		if (!v->len && c->required) {
+			if (r->each)
+				buf_printf(x->err,
+					   "record %s for %s number %zu: required field %s is empty "
+					   "(ERP profile %s:%zu)",
+					   r->label, r->path.text, x->index, c->path.text, x->p->file,
+					   c->line);
+			else
+				buf_printf(x->err,
+					   "record %s: required field %s is empty (ERP profile %s:%zu)",
+					   r->label, c->path.text, x->p->file, c->line);
+			return -EINVAL;
 		}
 		if (i)
 			buf_putc(x->out, x->p->delim);
-		put_field(x->out, v, x->p->delim);
-		free(v);
+		put_field(x->out, v->data ? v->data : "", x->p->delim);
 	}
 	buf_puts(x->out, x->p->crlf ? "\r\n" : "\n");
 	return 0;
@@ -393,11 +392,13 @@ int erp_render(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, stru
 	buf_init(&tmp, 0);
 	int rc = 0;
 	for (size_t i = 0; i < p->nrecs && rc == 0; i++) {
-		struct render x = { p, &p->recs[i], &tmp, err, 0 };
+		struct render x = { p, &p->recs[i], &tmp, err, 0, { 0 } };
+		buf_init(&x.val, 0);
 		if (p->recs[i].each)
 			rc = canon_path_each(root, &p->recs[i].path, render_row, &x);
 		else
 			rc = render_row(&x, root);
+		buf_free(&x.val);
 	}
 	if (rc == 0)
 		rc = buf_append(out, tmp.data ? tmp.data : "", tmp.len);

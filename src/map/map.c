@@ -1537,10 +1537,35 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 	return bad ? -1 : 0;
 }
 
+/* Mark the fields whose target's first element no other field of block b (nor the
+ * source element at the top level) creates: applying them need not look for it. */
+static void mark_fresh(struct mblock *b, int top)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		struct mfield *f = b->v[i];
+		f->fresh = 0;
+		if (f->src == SRC_EACH || f->tpath.absolute || f->tpath.nsteps == 0)
+			continue;
+		const xmlChar *first = f->tpath.steps[0].name;
+		if (top && xmlStrEqual(first, (const xmlChar *)"source"))
+			continue;
+		int shared = 0;
+		for (size_t k = 0; k < b->n && !shared; k++) {
+			const struct mfield *g = b->v[k];
+			if (k == i || g->tpath.nsteps == 0)
+				continue;
+			if (g->tpath.absolute || xmlStrEqual(g->tpath.steps[0].name, first))
+				shared = 1;
+		}
+		f->fresh = !shared;
+	}
+}
+
 static int compile_block(struct map *m, struct mblock *b, struct cscope s, int depth,
 			 size_t *count, struct diag_list *d)
 {
 	int bad = 0;
+	mark_fresh(b, depth == 0);
 	for (size_t i = 0; i < b->n; i++)
 		if (compile_field(m, b->v[i], s, depth, count, d) != 0)
 			bad = 1;

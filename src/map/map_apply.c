@@ -80,10 +80,8 @@ struct actx {
 
 static int occ_new(struct actx *a, int loop, int parent, size_t start)
 {
-	if (a->nocc == a->capocc) {
-		a->capocc = a->capocc ? a->capocc * 2 : 16;
-		a->occ = xrealloc(a->occ, a->capocc * sizeof *a->occ);
-	}
+	if (a->nocc == a->capocc) /* never: at most one occurrence per segment, plus the top */
+		abort();
 	int o = (int)a->nocc++;
 	struct occ *c = &a->occ[o];
 	c->loop = loop;
@@ -706,11 +704,11 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		apply_each(a, f, occ, node);
 		return;
 	case SRC_LITERAL:
-		canon_path_set(node, &f->tpath, f->literal, strlen(f->literal));
+		canon_path_put(node, &f->tpath, f->literal, strlen(f->literal), f->fresh);
 		return;
 	case SRC_INDEX:
 		snprintf(ibuf, sizeof ibuf, "%zu", index);
-		canon_path_set(node, &f->tpath, ibuf, strlen(ibuf));
+		canon_path_put(node, &f->tpath, ibuf, strlen(ibuf), f->fresh);
 		return;
 	case SRC_PATH: {
 		long first_seg = -1;
@@ -801,9 +799,9 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 	if (seg < 0) {
 		if (f->def_index) {
 			snprintf(ibuf, sizeof ibuf, "%zu", index);
-			canon_path_set(node, &f->tpath, ibuf, strlen(ibuf));
+			canon_path_put(node, &f->tpath, ibuf, strlen(ibuf), f->fresh);
 		} else if (f->def) {
-			canon_path_set(node, &f->tpath, f->def, strlen(f->def));
+			canon_path_put(node, &f->tpath, f->def, strlen(f->def), f->fresh);
 		}
 		return;
 	}
@@ -811,7 +809,9 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		return;
 	if (!a->val.len)
 		return; /* a table may map a code to nothing */
-	xmlNodePtr el = canon_path_set(node, &f->tpath, a->val.data, a->val.len);
+	/* a->val is valid text: partner bytes were checked in convert(), the rest comes
+	 * from the map file (checked by canon_lex) or from the conversions (ASCII) */
+	xmlNodePtr el = canon_path_put(node, &f->tpath, a->val.data, a->val.len, f->fresh);
 	if (el && f->check)
 		add_pending(a, f, node, seg);
 }
@@ -964,6 +964,8 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 	a.packed = xmalloc(a.nseg * sizeof *a.packed);
 	a.next_direct = xmalloc(a.nseg * sizeof *a.next_direct);
 	a.owner = xmalloc(a.nseg * sizeof *a.owner);
+	a.capocc = a.nseg + 1;
+	a.occ = xmalloc(a.capocc * sizeof *a.occ);
 	for (size_t i = 0; i < a.nseg; i++)
 		a.packed[i] = map_seg_pack(txn->segs[i].id, strnlen(txn->segs[i].id, 4));
 	buf_init(&a.val, 0);

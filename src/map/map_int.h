@@ -109,6 +109,7 @@ struct mfield {
 	struct canon_path chk;  /* check count(PATH) / sum(PATH) */
 	size_t max;             /* EACH: most elements (default MAP_MAX_LIST) */
 	struct mblock *block;   /* EACH: the fields of each element */
+	int fresh;              /* no other field of the block shares the first target step */
 	int loop_scope;         /* EACH: loop the block reads (-1: none/root) */
 	int bound_plain;        /* EACH over a plain segment */
 };
