@@ -602,6 +602,62 @@ START_TEST(test_status_json_and_help)
 }
 END_TEST
 
+
+/* The daemon polls the drop directory, and SIGTERM makes it finish and exit 0. */
+START_TEST(test_daemon_sigterm)
+{
+	struct env *e = env_new("997", "on-error");
+	char *drop = pj(e->dir, "drop");
+	mkdir(drop, 0750);
+	char *log = pj(e->dir, "daemon.log");
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		const char *bin = getenv("EDIGW_BIN");
+		execl(bin, bin, "-c", e->conf, "run", (char *)NULL);
+		_exit(127);
+	}
+	/* a partner writes under a .part name first: not taken until renamed */
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 8001, '0', "8001", 1, sets, NULL);
+	char *part = pj(drop, "po.x12.part"), *final = pj(drop, "po.x12");
+	ck_assert_int_eq(tu_write(part, doc, strlen(doc)), 0);
+	sleep(2);
+	ck_assert_int_eq(tu_count_files(drop), 1);
+	ck_assert_int_eq(rename(part, final), 0);
+	int done = 0;
+	for (int i = 0; i < 100 && !done; i++) {
+		usleep(100000);
+		done = qcount(e, "archive") == 1 && tu_count_files(e->erp) == 1;
+	}
+	ck_assert_msg(done, "the daemon did not process the dropped file");
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	int st = 0, exited = 0;
+	for (int i = 0; i < 100 && !exited; i++) {
+		usleep(100000);
+		exited = waitpid(pid, &st, WNOHANG) == pid;
+	}
+	if (!exited) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	ck_assert_msg(exited, "edigw run did not exit within 10 s of SIGTERM");
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	char *out = tu_read(log, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "stopping on signal"));
+	ck_assert_ptr_nonnull(strstr(out, "1 accepted"));
+	free(out);
+	free(part);
+	free(final);
+	free(doc);
+	free(log);
+	free(drop);
+	env_free(e);
+}
+END_TEST
+
 /* ------------------------------------------------------------- crash safety */
 
 /* Count "\nH," style header records of orders in every ERP file; -1 on a partial file. */
@@ -789,6 +845,7 @@ int main(void)
 	tcase_add_test(tc, test_inbound_997_no_ack);
 	tcase_add_test(tc, test_999_partner);
 	tcase_add_test(tc, test_status_json_and_help);
+	tcase_add_test(tc, test_daemon_sigterm);
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("crash");
 	tcase_set_timeout(tcc, 600);
