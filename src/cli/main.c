@@ -81,6 +81,25 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* Options of a command that takes at most one flag: --help, the flag, nothing else.
+ * Returns -1 to go on, or the exit code to return. */
+static int one_flag(int argc, char **argv, const char *flag, const char *help, int *set)
+{
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag) == 0) {
+			*set = 1;
+			continue;
+		}
+		fprintf(stderr, "edigw %s: unknown argument '%s'\n%s", argv[0], argv[i], help);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
 /* Load configuration and open the gateway, printing problems. */
 static struct gateway *open_gateway(int *ex)
 {
@@ -141,19 +160,10 @@ static int cmd_run(int argc, char **argv)
 		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
 		"finish the current document and exit cleanly.\n";
 	int once = 0;
-	if (wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return EX_OK;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--once") == 0)
-			once = 1;
-		else {
-			fprintf(stderr, "edigw run: unknown argument '%s'\n%s", argv[i], help);
-			return EX_USAGE;
-		}
-	}
-	int ex = EX_OK;
+	int ex = one_flag(argc, argv, "--once", help, &once);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
@@ -349,19 +359,10 @@ static int cmd_status(int argc, char **argv)
 		"Queue sizes and the age of the oldest job in each, acknowledgments waiting\n"
 		"per partner, ledger document counts by state, and recent failures.\n";
 	int json = 0;
-	if (wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return EX_OK;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else {
-			fprintf(stderr, "edigw status: unknown argument '%s'\n%s", argv[i], help);
-			return EX_USAGE;
-		}
-	}
-	int ex = EX_OK;
+	int ex = one_flag(argc, argv, "--json", help, &json);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;

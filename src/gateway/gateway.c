@@ -690,6 +690,22 @@ done:
 	return 0;
 }
 
+/* A ledger row of this job, with the fields every row has. */
+static struct ledger_doc job_doc(const struct job *j, const char *key, const char *direction,
+				 const char *standard, const char *type, const char *state)
+{
+	struct ledger_doc d = { 0 };
+	d.job_id = j->meta.id;
+	d.doc_key = key;
+	d.partner = j->partner ? j->partner->id : NULL;
+	d.direction = direction;
+	d.standard = standard;
+	d.doc_type = type;
+	d.state = state;
+	d.test = j->test;
+	return d;
+}
+
 /* The first syntax or application finding of a transaction as a sentence. */
 static char *txn_reason(const struct x12_txn_result *res)
 {
@@ -732,18 +748,11 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	snprintf(key, sizeof key, "%llu.%llu.%s", (unsigned long long)j->ic,
 		 (unsigned long long)j->gr, res->st02);
 	char *reason = txn_reason(res);
-	struct ledger_doc d = { 0 };
-	d.job_id = j->meta.id;
-	d.doc_key = key;
-	d.partner = j->partner->id;
-	d.direction = "in";
-	d.standard = "x12";
-	d.doc_type = res->st01;
+	struct ledger_doc d = job_doc(j, key, "in", "x12", res->st01,
+				      ok ? (s ? "accepted" : "received") : "rejected");
 	d.tcn = res->st02;
 	d.business_key = j->bkey;
-	d.state = ok ? (s ? "accepted" : "received") : "rejected";
 	d.reason = reason;
-	d.test = j->test;
 	rc = ledger_doc_put(g->ledger, &d, NULL);
 	if (!ok)
 		set_reason(&j->fail_reason, xasprintf("transaction set %s %s rejected: %s", res->st01,
@@ -844,18 +853,10 @@ static int write_ack(struct job *j, const struct x12_interchange_result *res)
 		char isa13[16], key[32];
 		snprintf(isa13, sizeof isa13, "%09llu", (unsigned long long)j->actl.isa13);
 		snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
-		struct ledger_doc d = { 0 };
-		d.job_id = j->meta.id;
-		d.doc_key = key;
-		d.partner = j->partner->id;
-		d.direction = "out";
-		d.standard = "x12";
-		d.doc_type = type;
+		struct ledger_doc d = job_doc(j, key, "out", "x12", type, "queued");
 		d.icn = isa13;
 		d.business_key = res->isa.icn;
-		d.state = "queued";
 		d.output = name;
-		d.test = j->test;
 		rc = ledger_doc_put(g->ledger, &d, NULL);
 		j->st->acks++;
 		log_info("job %s: %s %s for interchange %s queued in %s", j->meta.id, type, name,
@@ -902,19 +903,12 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		if (want && (rc = ensure_ack(j, &res->isa, 0)) < 0)
 			goto out;
 	}
-	struct ledger_doc d = { 0 };
-	d.job_id = j->meta.id;
-	d.doc_key = key;
-	d.partner = j->partner->id;
-	d.direction = "in";
-	d.standard = "x12";
-	d.doc_type = "interchange";
+	struct ledger_doc d = job_doc(j, key, "in", "x12", "interchange",
+				      rejected ? "rejected" : "accepted");
 	d.sender = res->isa.sender_id;
 	d.receiver = res->isa.receiver_id;
 	d.icn = res->isa.icn;
-	d.state = rejected ? "rejected" : "accepted";
 	d.reason = why;
-	d.test = j->test;
 	if ((rc = ledger_doc_put(g->ledger, &d, NULL)) < 0)
 		goto out;
 	char *from = x12_party(res->isa.sender_qual, res->isa.sender_id);
@@ -933,17 +927,9 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		char ekey[48];
 		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic,
 			 (unsigned long long)s->group);
-		struct ledger_doc e = { 0 };
-		e.job_id = j->meta.id;
-		e.doc_key = ekey;
-		e.partner = j->partner->id;
-		e.direction = "out";
-		e.standard = "erp";
-		e.doc_type = s->kind;
+		struct ledger_doc e = job_doc(j, ekey, "out", "erp", s->kind, "written");
 		e.icn = res->isa.icn;
-		e.state = "written";
 		e.output = s->name;
-		e.test = j->test;
 		if ((rc = ledger_doc_put(g->ledger, &e, NULL)) < 0)
 			goto out;
 	}
