@@ -717,6 +717,212 @@ START_TEST(test_lex_limits)
 }
 END_TEST
 
+
+/* ERP profile sizes: record types and columns, one below, at and one above. */
+START_TEST(test_erp_limits)
+{
+	for (int n = 32 - 1; n <= 32 + 1; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "source order\ntarget csv\n");
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "record R%d once\n  po-number\n", i);
+		char *p = write_tmp("r.map", b.data);
+		struct diag_list d;
+		diag_list_init(&d);
+		struct erp_profile *prof = NULL;
+		int rc = erp_profile_load(&prof, p, &d);
+		if (n <= 32) {
+			ck_assert_int_eq(rc, 0);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(d.v[0].msg, "too many record types (at most 32)"));
+		}
+		erp_profile_free(prof);
+		diag_list_free(&d);
+		free(p);
+		buf_free(&b);
+	}
+	for (int n = 512 - 1; n <= 512 + 1; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "source order\ntarget csv\nrecord H once\n");
+		for (int i = 0; i < n; i++)
+			buf_puts(&b, "  po-number\n");
+		char *p = write_tmp("c.map", b.data);
+		struct diag_list d;
+		diag_list_init(&d);
+		struct erp_profile *prof = NULL;
+		int rc = erp_profile_load(&prof, p, &d);
+		if (n <= 512) {
+			ck_assert_int_eq(rc, 0);
+			xmlDocPtr doc = demo_order();
+			struct buf out, err;
+			buf_init(&out, 0);
+			buf_init(&err, 0);
+			ck_assert_int_eq(erp_render(prof, doc, &out, &err), 0);
+			ck_assert_uint_eq(out.len, (size_t)n * strlen("PO-4500012345,") - 1 + 2);
+			buf_free(&out);
+			buf_free(&err);
+			xmlFreeDoc(doc);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(d.v[0].msg, "too many columns in record H (at most 512)"));
+		}
+		erp_profile_free(prof);
+		diag_list_free(&d);
+		free(p);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* Canonical paths: name length and number of steps, one below, at and one above. */
+START_TEST(test_path_limits)
+{
+	struct canon_path p;
+	const char *why;
+	for (int n = CANON_PATH_MAX_NAME - 1; n <= CANON_PATH_MAX_NAME + 1; n++) {
+		char name[128];
+		memset(name, 'a', (size_t)n);
+		name[n] = '\0';
+		int rc = canon_path_parse(&p, name, &why);
+		ck_assert_int_eq(rc, n <= CANON_PATH_MAX_NAME ? 0 : -EINVAL);
+		if (rc == 0)
+			canon_path_clear(&p);
+		else
+			ck_assert_str_eq(why, "element name too long");
+	}
+	for (int n = CANON_PATH_MAX_STEPS - 1; n <= CANON_PATH_MAX_STEPS + 1; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (int i = 0; i < n; i++)
+			buf_printf(&b, "%sa", i ? "/" : "");
+		buf_puts(&b, "/@x"); /* an attribute is not a step */
+		int rc = canon_path_parse(&p, b.data, &why);
+		ck_assert_int_eq(rc, n <= CANON_PATH_MAX_STEPS ? 0 : -EINVAL);
+		if (rc == 0)
+			canon_path_clear(&p);
+		else
+			ck_assert_str_eq(why, "too many steps in the path");
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* At most 20 validation messages, then a count of the others: one below, at, one above.
+ * With this schema libxml2 reports 3 messages for each element holding a bad number and
+ * 2 for a number element that holds an element. */
+START_TEST(test_validate_message_cap)
+{
+	char *rng = write_tmp("many.rng",
+			      "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" "
+			      "ns=\"urn:edigw:canonical:1\" "
+			      "datatypeLibrary=\"http://www.w3.org/2001/XMLSchema-datatypes\">"
+			      "<start><element name=\"order\"><interleave>"
+			      "<element name=\"a1\"><data type=\"int\"/></element>"
+			      "<element name=\"a2\"><data type=\"int\"/></element>"
+			      "<element name=\"a3\"><data type=\"int\"/></element>"
+			      "<element name=\"a4\"><data type=\"int\"/></element>"
+			      "<element name=\"a5\"><data type=\"int\"/></element>"
+			      "<element name=\"a6\"><data type=\"int\"/></element>"
+			      "<element name=\"a7\"><data type=\"int\"/></element>"
+			      "<element name=\"a8\"><data type=\"int\"/></element>"
+			      "</interleave></element></start></grammar>\n");
+	static const struct {
+		int bad_ints, child; /* elements with "x"; 1: a8 holds an element */
+		size_t messages;
+		const char *more;
+	} c[] = {
+		{ 6, 0, 18, NULL },
+		{ 6, 1, 20, NULL },
+		{ 7, 0, 20, "(1 more)" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		xmlDocPtr d = canon_new("order");
+		xmlNodePtr r = xmlDocGetRootElement(d);
+		for (int k = 1; k <= 8; k++) {
+			char name[4];
+			snprintf(name, sizeof name, "a%d", k);
+			if (k == 8 && c[i].child)
+				canon_set(r, "a8/b", "");
+			else
+				canon_set(r, name, k <= c[i].bad_ints ? "x" : "1");
+		}
+		struct buf err;
+		buf_init(&err, 0);
+		ck_assert_int_eq(canon_validate(d, rng, &err), -EINVAL);
+		size_t lines = 1, msgs;
+		for (const char *p = err.data; *p; p++)
+			lines += *p == '\n';
+		msgs = lines - (c[i].more ? 1 : 0);
+		ck_assert_msg(msgs == c[i].messages, "%zu: %s", i, err.data);
+		if (c[i].more) {
+			const char *last = strrchr(err.data, '\n');
+			ck_assert_str_eq(last + 1, c[i].more);
+		} else {
+			ck_assert_ptr_null(strstr(err.data, "more)"));
+		}
+		buf_free(&err);
+		xmlFreeDoc(d);
+	}
+	free(rng);
+}
+END_TEST
+
+
+/* canon_parse input size, one below, at and one above CANON_MAX_RECORD. */
+START_TEST(test_parse_limit)
+{
+	const char *head = "<order xmlns=\"urn:edigw:canonical:1\">";
+	const char *tail = "</order>";
+	size_t max = CANON_MAX_RECORD;
+	char *big = malloc(max + 1);
+	for (size_t len = max - 1; len <= max + 1; len++) {
+		memset(big, ' ', len);
+		memcpy(big, head, strlen(head));
+		memcpy(big + len - strlen(tail), tail, strlen(tail));
+		xmlDocPtr d = NULL;
+		struct buf err;
+		buf_init(&err, 0);
+		int rc = canon_parse(&d, big, len, &err);
+		if (len <= max) {
+			ck_assert_msg(rc == 0, "%zu: %s", len, err.data);
+			ck_assert_str_eq(canon_kind(d), "order");
+			xmlFreeDoc(d);
+		} else {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(err.data, "record too large"));
+		}
+		buf_free(&err);
+	}
+	free(big);
+}
+END_TEST
+
+/* Schemas are cached for 8 paths; more still validate (uncached). */
+START_TEST(test_schema_cache)
+{
+	char *text = tu_read(g_rng, NULL);
+	ck_assert_ptr_nonnull(text);
+	xmlDocPtr d = demo_order();
+	for (int i = 0; i < 9; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "s%d.rng", i);
+		char *p = write_tmp(name, text);
+		struct buf err;
+		buf_init(&err, 0);
+		ck_assert_msg(canon_validate(d, p, &err) == 0, "%d: %s", i, err.data);
+		ck_assert_msg(canon_validate(d, p, &err) == 0, "%d: %s", i, err.data);
+		buf_free(&err);
+		free(p);
+	}
+	canon_cleanup();
+	xmlFreeDoc(d);
+	free(text);
+}
+END_TEST
+
 static Suite *canon_suite(void)
 {
 	Suite *s = suite_create("canon");
@@ -736,6 +942,11 @@ static Suite *canon_suite(void)
 	tcase_add_test(tc, test_shipped_profile);
 	tcase_add_test(tc, test_lex);
 	tcase_add_test(tc, test_lex_limits);
+	tcase_add_test(tc, test_erp_limits);
+	tcase_add_test(tc, test_path_limits);
+	tcase_add_test(tc, test_validate_message_cap);
+	tcase_add_test(tc, test_parse_limit);
+	tcase_add_test(tc, test_schema_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }

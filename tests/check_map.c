@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "canon/canon.h"
 #include "canon/canon_path.h"
@@ -1391,6 +1392,229 @@ START_TEST(test_limit_depth)
 }
 END_TEST
 
+
+/* Map load for a generated text: 0 when it loads, else the diagnostics (allocated). */
+static char *try_map(const char *text)
+{
+	char *p = write_tmp("gen.map", text);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, p, &d);
+	char *e = rc == 0 ? NULL : diag_text(&d);
+	map_free(m);
+	diag_list_free(&d);
+	free(p);
+	return e;
+}
+
+/* Per-map counts: alternatives, path steps, conditions, pair qualifiers, loops, segment
+ * ids in loops, tables, table entries, fields: one below, at and one above. */
+START_TEST(test_limit_counts)
+{
+	static const struct {
+		const char *what;
+		int max;
+		const char *msg;
+	} lim[] = {
+		{ "alternatives", 8, "too many alternatives" },
+		{ "steps", 8, "too many steps in the path" },
+		{ "conditions", 8, "too many conditions on one segment" },
+		{ "qualifiers", 32, "too many qualifiers after pair (at most 32)" },
+		{ "loops", 128, "too many loops (at most 128)" },
+		{ "segids", 250, "too many different segments in loops (at most 250)" },
+		{ "tables", 256, "too many tables (at most 256)" },
+		{ "entries", 4096, "too many entries (at most 4096)" },
+		{ "fields", 10000, "too many fields (at most 10000)" },
+	};
+	for (size_t li = 0; li < sizeof lim / sizeof lim[0]; li++) {
+		for (int n = lim[li].max - 1; n <= lim[li].max + 1; n++) {
+			struct buf b;
+			buf_init(&b, 0);
+			buf_puts(&b, "source x12 850\ntarget order\n");
+			const char *w = lim[li].what;
+			if (strcmp(w, "alternatives") == 0) {
+				buf_puts(&b, "x ");
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "%sBEG%02d", i ? "|" : "", i % 9 + 1);
+				buf_puts(&b, "\n");
+			} else if (strcmp(w, "steps") == 0) {
+				buf_puts(&b, "x ");
+				for (int i = 0; i < n; i++)
+					buf_puts(&b, "BEG/");
+				buf_puts(&b, "BEG03\n");
+			} else if (strcmp(w, "conditions") == 0) {
+				buf_puts(&b, "x BEG");
+				for (int i = 0; i < n; i++)
+					buf_puts(&b, "[BEG01=00]");
+				buf_puts(&b, "/BEG03\n");
+			} else if (strcmp(w, "qualifiers") == 0) {
+				buf_puts(&b, "x pair PO106 ");
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "%sQ%d", i ? "|" : "", i);
+				buf_puts(&b, "\n");
+			} else if (strcmp(w, "loops") == 0) {
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "loop L%d = %c%c%c\n", i, 'A' + i / 26 % 26, 'A' + i % 26, 'Z');
+				buf_puts(&b, "x BEG03\n");
+			} else if (strcmp(w, "segids") == 0) {
+				/* five loops; the ids are their starts and members */
+				int id = 0;
+				for (int l = 0; id < n; l++) {
+					buf_printf(&b, "loop L%d =", l);
+					for (int k = 0; k < 60 && id < n; k++, id++)
+						buf_printf(&b, " %c%c%c", 'A' + id / 26 % 26, 'A' + id % 26, 'Y');
+					buf_puts(&b, "\n");
+				}
+				buf_puts(&b, "x BEG03\n");
+			} else if (strcmp(w, "tables") == 0) {
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "table t%d A=a\n", i);
+				buf_puts(&b, "x BEG03\n");
+			} else if (strcmp(w, "entries") == 0) {
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "%sC%d=v", i % 50 == 0 ? (i ? "\ntable t " : "table t ") : " ", i);
+				buf_puts(&b, "\nx BEG03 code t\n");
+			} else {
+				for (int i = 0; i < n; i++)
+					buf_printf(&b, "f%d BEG03\n", i);
+			}
+			char *e = try_map(b.data);
+			if (n <= lim[li].max)
+				ck_assert_msg(e == NULL, "%s %d: %s", w, n, e ? e : "");
+			else
+				ck_assert_msg(e && strstr(e, lim[li].msg), "%s %d: %s", w, n, e ? e : "(loaded)");
+			free(e);
+			buf_free(&b);
+		}
+	}
+}
+END_TEST
+
+/* The canonical schema's size as map check reads it: names and nested refs. */
+START_TEST(test_limit_schema)
+{
+	char *m = write_tmp("big.map", "source x12 850\ntarget big\ndeep BEG03\n");
+	for (int n = 20000 - 1; n <= 20000 + 1; n++) {
+		/* the record element plus n - 1 optional fields: n names */
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" "
+			     "ns=\"urn:edigw:canonical:1\"><start><element name=\"big\"><interleave>"
+			     "<optional><element name=\"deep\"><text/></element></optional>");
+		for (int i = 0; i < n - 2; i++)
+			buf_printf(&b, "<optional><element name=\"f%d\"><text/></element></optional>", i);
+		buf_puts(&b, "</interleave></element></start></grammar>\n");
+		char *rng = write_tmp("big.rng", b.data);
+		struct diag_list d;
+		diag_list_init(&d);
+		int rc = map_check(m, rng, &d);
+		char *e = diag_text(&d);
+		if (n <= 20000)
+			ck_assert_msg(rc == 0, "%d: %s", n, e);
+		else
+			ck_assert_msg(rc == -EINVAL && strstr(e, "too large to check (more than 20000 names)"),
+				      "%d: %s", n, e);
+		free(e);
+		diag_list_free(&d);
+		free(rng);
+		buf_free(&b);
+	}
+	for (int n = 256 - 1; n <= 256 + 1; n++) {
+		/* a chain of n defines d0 -> d1 -> ... ; the last holds the element */
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\" "
+			     "ns=\"urn:edigw:canonical:1\"><start><element name=\"big\">"
+			     "<ref name=\"d0\"/></element></start>");
+		for (int i = 0; i < n - 1; i++)
+			buf_printf(&b, "<define name=\"d%d\"><ref name=\"d%d\"/></define>", i, i + 1);
+		buf_printf(&b, "<define name=\"d%d\"><element name=\"deep\"><text/></element>"
+			       "</define></grammar>\n", n - 1);
+		char *rng = write_tmp("chain.rng", b.data);
+		struct diag_list d;
+		diag_list_init(&d);
+		int rc = map_check(m, rng, &d);
+		char *e = diag_text(&d);
+		if (n <= 256)
+			ck_assert_msg(rc == 0, "%d: %s", n, e);
+		else
+			ck_assert_msg(rc == -EINVAL && strstr(e, "unknown canonical field deep"), "%d: %s", n, e);
+		free(e);
+		diag_list_free(&d);
+		free(rng);
+		buf_free(&b);
+	}
+	free(m);
+}
+END_TEST
+
+
+/* Read a man page and undo the roff escapes the examples use. */
+static char *man_text(void)
+{
+	char *p = tu_srcpath("doc/edigw-map.5");
+	char *raw = tu_read(p, NULL);
+	ck_assert_ptr_nonnull(raw);
+	char *t = tu_replace(raw, "\\-", "-");
+	free(raw);
+	free(p);
+	return t;
+}
+
+/* doc/edigw-map.5 shows the shipped map as it is and its example messages are the ones
+ * the code writes. */
+START_TEST(test_man_page_examples)
+{
+	char *man = man_text();
+	char *map = tu_read(g_850, NULL);
+	char *save = map, *line;
+	size_t shown = 0;
+	while ((line = strsep(&save, "\n")) != NULL) {
+		if (!line[0] || line[0] == '#')
+			continue;
+		ck_assert_msg(strstr(man, line) != NULL, "850.map line not in edigw-map.5: %s", line);
+		shown++;
+	}
+	ck_assert_uint_gt(shown, 60);
+	free(map);
+
+	/* the messages, with the map named as the man page names it (from the source tree) */
+	char *top = tu_srcpath(".");
+	ck_assert_int_eq(chdir(top), 0);
+	free(top);
+	struct map *m = map_file("maps/x12/850.map");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m,
+			      "ST*850*0001~BEG*00*SA*PO-1**20261122~"
+			      "PO1*1*2*EA*1~PO1*2**EA*1~CTT*3~SE*6*0001~",
+			      &errs);
+	ck_assert_uint_eq(errs.n, 2);
+	for (size_t i = 0; i < errs.n; i++)
+		ck_assert_msg(strstr(man, errs.v[i].msg) != NULL, "message not in edigw-map.5: %s",
+			      errs.v[i].msg);
+	x12_errlist_free(&errs);
+	canon_set_source(doc, "demo-retailer", NULL);
+	/* line 2 has no quantity: the shipped profile refuses the record */
+	struct diag_list d;
+	diag_list_init(&d);
+	struct erp_profile *prof = NULL;
+	ck_assert_int_eq(erp_profile_load(&prof, "maps/erp/order-csv.map", &d), 0);
+	struct buf out, err;
+	buf_init(&out, 0);
+	buf_init(&err, 0);
+	ck_assert_int_eq(erp_render(prof, doc, &out, &err), -EINVAL);
+	ck_assert_msg(strstr(man, err.data) != NULL, "message not in edigw-map.5: %s", err.data);
+	buf_free(&out);
+	buf_free(&err);
+	erp_profile_free(prof);
+	diag_list_free(&d);
+	xmlFreeDoc(doc);
+	map_free(m);
+	free(man);
+}
+END_TEST
+
 static Suite *map_suite(void)
 {
 	Suite *s = suite_create("map");
@@ -1417,6 +1641,9 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_limit_max_option);
 	tcase_add_test(tc, test_limit_max_list);
 	tcase_add_test(tc, test_limit_depth);
+	tcase_add_test(tc, test_limit_counts);
+	tcase_add_test(tc, test_limit_schema);
+	tcase_add_test(tc, test_man_page_examples);
 	suite_add_tcase(s, tc);
 	return s;
 }

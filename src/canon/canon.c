@@ -27,7 +27,6 @@
 
 #define MAX_SCHEMAS 8      /* cached schema paths */
 #define MAX_VALID_ERRORS 20 /* validation messages reported per record */
-#define MAX_RECORD_BYTES (256u * 1024 * 1024) /* canon_parse input */
 
 /* ------------------------------------------------------------ records */
 
@@ -248,7 +247,7 @@ static xmlParserCtxtPtr quiet_ctxt(struct first_err *f)
 int canon_parse(xmlDocPtr *out, const void *data, size_t len, struct buf *err)
 {
 	*out = NULL;
-	if (len > MAX_RECORD_BYTES) {
+	if (len > CANON_MAX_RECORD) {
 		buf_printf(err, "record too large (%zu bytes)", len);
 		return -EINVAL;
 	}

@@ -51,8 +51,9 @@ char *canon_get(xmlNodePtr at, const char *path);
 int canon_set_source(xmlDocPtr doc, const char *partner, const struct x12_txn *txn);
 
 /* Parse a serialized record (XML_PARSE_NONET, no entities, no DTD, ignorable blanks
- * dropped). The root must be in CANON_NS. On failure returns -EINVAL with the reason
- * and line in err. */
+ * dropped) of at most CANON_MAX_RECORD bytes. The root must be in CANON_NS. On failure
+ * returns -EINVAL with the reason and line in err. */
+#define CANON_MAX_RECORD (64u * 1024 * 1024)
 int canon_parse(xmlDocPtr *out, const void *data, size_t len, struct buf *err);
 
 /* Validate against the RELAX NG schema at rng_path (schema cached per path). Errors go

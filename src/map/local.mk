@@ -7,3 +7,5 @@ edigwmapsx12dir = $(pkgdatadir)/maps/x12
 dist_edigwmapsx12_DATA = maps/x12/850.map
 edigwmapserpdir = $(pkgdatadir)/maps/erp
 dist_edigwmapserp_DATA = maps/erp/order-csv.map
+EXTRA_DIST += maps/README.md
+dist_man_MANS += doc/edigw-map.5

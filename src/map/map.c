@@ -676,7 +676,12 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 		}
 		struct span q[33];
 		size_t nq = split_outside(l->tok[3].s, '|', q, 32);
-		for (size_t k = 0; k < nq && k < 32; k++) {
+		if (nq > 32) {
+			diag_error(d, file, l->lineno, "too many qualifiers after pair (at most 32)");
+			bad = 1;
+			nq = 0;
+		}
+		for (size_t k = 0; k < nq; k++) {
 			if (q[k].n == 0) {
 				diag_error(d, file, l->lineno, "empty qualifier in '%s'", l->tok[3].s);
 				bad = 1;

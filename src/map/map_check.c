@@ -7,8 +7,10 @@
  * The schema (doc/canonical.rng) is read as plain XML (XML_PARSE_NONET)
  * and walked from its start pattern: element and attribute patterns make
  * a tree of names; anything under optional, zeroOrMore or choice is not
- * required; refs are followed through their defines (at most
- * SCHEMA_MAX_DEPTH elements deep, SCHEMA_MAX_NODES names in all).
+ * required; refs are followed through their defines. The walk goes as deep
+ * as a canonical path can reach (CANON_PATH_MAX_STEPS elements below the
+ * record), expands at most SCHEMA_MAX_REFS nested refs and knows at most
+ * SCHEMA_MAX_NODES names in all.
  * Elements marked a:set-by="gateway" (urn:edigw:schema-annotations:1) are
  * filled by the gateway, not by maps, and never reported as unset.
  */
@@ -23,8 +25,9 @@
 
 #define RNG_NS "http://relaxng.org/ns/structure/1.0"
 #define ANN_NS "urn:edigw:schema-annotations:1"
-#define SCHEMA_MAX_DEPTH 32
+#define SCHEMA_MAX_DEPTH (CANON_PATH_MAX_STEPS + 1) /* + 1: attributes of the deepest */
 #define SCHEMA_MAX_NODES 20000
+#define SCHEMA_MAX_REFS 256
 
 struct snode {
 	char *name;             /* element name, or "@name" for an attribute */
@@ -41,7 +44,7 @@ struct swalk {
 	xmlNodePtr grammar;
 	size_t nodes;
 	int overflow;
-	const xmlChar *expanding[SCHEMA_MAX_DEPTH * 4];
+	const xmlChar *expanding[SCHEMA_MAX_REFS];
 	size_t nexp;
 };
 
