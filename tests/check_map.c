@@ -1225,6 +1225,30 @@ START_TEST(test_map_check)
 	ck_assert_str_eq(e, "");
 	free(e);
 
+	/* an ERP profile is checked as one: the shipped one is clean, typos are found */
+	char *pp = tu_srcpath("maps/erp/order-csv.map");
+	struct diag_list dp;
+	diag_list_init(&dp);
+	ck_assert_int_eq(map_check(pp, g_rng, &dp), 0);
+	ck_assert_uint_eq(dp.n, 0);
+	diag_list_free(&dp);
+	free(pp);
+	e = check_errors("p.map",
+			 "source order\ntarget csv\n"
+			 "record H once\n  po-number\n  parties/party[@role=buyer]/colour\n"
+			 "record L each lines/lin\n  quantity\n"
+			 "record M each lines/line\n  quantity\n  /po-numbr\n  dates/date/@kind\n");
+	static const char *const pwant[] = {
+		"p.map:5: unknown canonical field parties/party[@role=buyer]/colour",
+		"p.map:6: unknown canonical field lines/lin: order records have no 'lin'",
+		"p.map:10: unknown canonical field /po-numbr",
+		"p.map:11: unknown canonical field dates/date/@kind",
+	};
+	for (size_t i = 0; i < sizeof pwant / sizeof pwant[0]; i++)
+		ck_assert_msg(strstr(e, pwant[i]) != NULL, "missing '%s' in:\n%s", pwant[i], e);
+	ck_assert_ptr_null(strstr(e, "p.map:7")); /* columns of an unknown each: reported once */
+	free(e);
+
 	/* no schema, or a kind the schema does not know */
 	char *p = write_tmp("inv.map", "source x12 810\ntarget invoice\ninvoice-number BIG02\n");
 	struct diag_list d;

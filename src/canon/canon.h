@@ -79,6 +79,11 @@ void erp_profile_free(struct erp_profile *p);
 const char *erp_profile_kind(const struct erp_profile *p);
 /* File name extension of its output ("csv"), borrowed. */
 const char *erp_profile_extension(const struct erp_profile *p);
+/* For map check: call fn for every canonical path the profile reads, with the path of
+ * the record type's element (NULL for "once" records, whose columns start at the root),
+ * the column's path (NULL for the record type's own line) and the profile line. */
+typedef void (*erp_path_fn)(void *ctx, const char *base, const char *path, size_t line);
+void erp_profile_paths(const struct erp_profile *p, erp_path_fn fn, void *ctx);
 /* Render one record, appending to out (nothing is appended on an error). On a data
  * problem (required field empty) returns -EINVAL with the reason in err. The layout of
  * the shipped profile maps/erp/order-csv.map is in doc/edigw-map.5 ("ERP profiles"). */

@@ -83,6 +83,20 @@ const char *erp_profile_extension(const struct erp_profile *p)
 	return p->format;
 }
 
+/* Every canonical path the profile reads. */
+void erp_profile_paths(const struct erp_profile *p, erp_path_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < p->nrecs; i++) {
+		const struct erp_record *r = &p->recs[i];
+		const char *base = r->each ? r->path.text : NULL;
+		if (base)
+			fn(ctx, base, NULL, r->line);
+		for (size_t k = 0; k < r->ncols; k++)
+			if (!r->cols[k].literal)
+				fn(ctx, base, r->cols[k].path.text, r->cols[k].line);
+	}
+}
+
 /* A header directive with exactly one argument. */
 static int one_arg(const struct canon_line *l, const char *file, struct diag_list *d)
 {

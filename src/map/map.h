@@ -22,7 +22,9 @@ struct map;
 int map_load(struct map **out, const char *path, struct diag_list *d);
 void map_free(struct map *m);
 /* Lint a map: syntax plus checks that need a schema (canonical fields known to the
- * RELAX NG schema at rng_path when non-NULL, required fields set). */
+ * RELAX NG schema at rng_path when non-NULL, required fields set). An ERP profile
+ * (whose source line names a canonical record kind) is checked as one: its syntax and
+ * the canonical paths its columns read. Returns 0 when there were no errors. */
 int map_check(const char *path, const char *rng_path, struct diag_list *d);
 
 /* What the map reads and writes, borrowed: source standard ("x12"), document type

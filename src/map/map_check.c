@@ -13,6 +13,10 @@
  * SCHEMA_MAX_NODES names in all.
  * Elements marked a:set-by="gateway" (urn:edigw:schema-annotations:1) are
  * filled by the gateway, not by maps, and never reported as unset.
+ *
+ * An ERP profile given to map_check (its source line names a record kind)
+ * is loaded as one, and the canonical paths its columns read are checked
+ * the same way.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +25,8 @@
 
 #include <libxml/parser.h>
 
+#include "canon/canon.h"
+#include "canon/canon_lex.h"
 #include "map/map_int.h"
 
 #define RNG_NS "http://relaxng.org/ns/structure/1.0"
@@ -324,11 +330,90 @@ static void check_required(const struct map *m, const struct snode *n, const cha
 	}
 }
 
-/* Lint a map file, with the canonical schema when given. */
+/* An ERP profile rather than a map: its source line names a record kind only. */
+static int is_profile(const char *path)
+{
+	struct diag_list tmp;
+	diag_list_init(&tmp);
+	struct canon_line *v = NULL;
+	size_t n = 0;
+	canon_lex_file(&v, &n, path, &tmp);
+	int yes = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].indent == 0 && !v[i].tok[0].quoted && strcmp(v[i].tok[0].s, "source") == 0) {
+			yes = v[i].ntok == 2;
+			break;
+		}
+	canon_lex_free(v, n);
+	diag_list_free(&tmp);
+	return yes;
+}
+
+struct colctx {
+	struct snode *rec;
+	const char *file, *rng, *kind;
+	struct diag_list *d;
+};
+
+/* Check one path an ERP profile reads. */
+static void check_column(void *ctx, const char *base, const char *path, size_t line)
+{
+	struct colctx *c = ctx;
+	struct canon_path bp, cp;
+	const char *why, *bad = NULL;
+	struct snode *at = c->rec;
+	int have_bp = 0;
+	if (base) {
+		if (canon_path_parse(&bp, base, &why) != 0)
+			return; /* reported by erp_profile_load */
+		have_bp = 1;
+		at = follow(c->rec, c->rec, &bp, NULL, 0, &bad);
+		if (!at) {
+			if (!path)
+				diag_error(c->d, c->file, line,
+					   "unknown canonical field %s: %s records have no '%s' there (%s)",
+					   base, c->kind, bad, c->rng);
+			goto out;
+		}
+	}
+	if (path && canon_path_parse(&cp, path, &why) == 0) {
+		if (!follow(c->rec, at, &cp, NULL, 0, &bad))
+			diag_error(c->d, c->file, line,
+				   "unknown canonical field %s: %s records have no '%s' there (%s)", path,
+				   c->kind, bad, c->rng);
+		canon_path_clear(&cp);
+	}
+out:
+	if (have_bp)
+		canon_path_clear(&bp);
+}
+
+/* Check an ERP profile: syntax, then the canonical paths it reads. */
+static int check_profile(const char *path, const char *rng_path, struct diag_list *d)
+{
+	size_t before = d->nerrors;
+	struct erp_profile *p = NULL;
+	if (erp_profile_load(&p, path, d) != 0 || !p)
+		return -EINVAL;
+	if (rng_path) {
+		struct snode *rec = load_schema(rng_path, erp_profile_kind(p), d);
+		if (rec) {
+			struct colctx c = { rec, path, rng_path, erp_profile_kind(p), d };
+			erp_profile_paths(p, check_column, &c);
+			snode_free(rec);
+		}
+	}
+	erp_profile_free(p);
+	return d->nerrors != before ? -EINVAL : 0;
+}
+
+/* Lint a map file (or an ERP profile), with the canonical schema when given. */
 int map_check(const char *path, const char *rng_path, struct diag_list *d)
 {
 	size_t before = d->nerrors;
 	struct map *m = NULL;
+	if (is_profile(path))
+		return check_profile(path, rng_path, d);
 	if (map_load(&m, path, d) != 0 || !m)
 		return -EINVAL;
 	if (rng_path) {
