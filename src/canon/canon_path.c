@@ -31,6 +31,7 @@ static size_t name_len(const char *s)
 	return n;
 }
 
+/* Copy n bytes as an xmlChar string. */
 static xmlChar *dup_n(const char *s, size_t n)
 {
 	return (xmlChar *)span_dup((struct span){ s, n });
@@ -354,6 +355,7 @@ int canon_path_each(xmlNodePtr at, const struct canon_path *p, canon_path_fn fn,
 	return n ? each_from(n, p, 0, fn, ctx) : 0;
 }
 
+/* Count one match. */
 static int count_one(void *ctx, xmlNodePtr n)
 {
 	(void)n;

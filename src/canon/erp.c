@@ -73,11 +73,13 @@ void erp_profile_free(struct erp_profile *p)
 	free(p);
 }
 
+/* Record kind the profile reads. */
 const char *erp_profile_kind(const struct erp_profile *p)
 {
 	return p->kind;
 }
 
+/* Output file name extension. */
 const char *erp_profile_extension(const struct erp_profile *p)
 {
 	return p->format;

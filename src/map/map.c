@@ -69,6 +69,7 @@ uint32_t map_seg_pack(const char *s, size_t n)
 	return v;
 }
 
+/* Free an array of strings. */
 static void strv_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -76,6 +77,7 @@ static void strv_free(char **v, size_t n)
 	free(v);
 }
 
+/* Free a source path's steps and conditions. */
 static void path_free(struct mpath *p)
 {
 	for (size_t i = 0; i < p->nsteps; i++) {
@@ -89,6 +91,7 @@ static void path_free(struct mpath *p)
 	free(p->text);
 }
 
+/* Free a block's fields. */
 void map_block_free(struct mblock *b)
 {
 	for (size_t i = 0; i < b->n; i++)
@@ -97,6 +100,7 @@ void map_block_free(struct mblock *b)
 	memset(b, 0, sizeof *b);
 }
 
+/* Free a field and everything it owns. */
 void map_field_free(struct mfield *f)
 {
 	if (!f)
@@ -118,6 +122,7 @@ void map_field_free(struct mfield *f)
 	free(f);
 }
 
+/* Append a field to a block. */
 static void block_add(struct mblock *b, struct mfield *f)
 {
 	if (b->n == b->cap) {
@@ -127,12 +132,14 @@ static void block_add(struct mblock *b, struct mfield *f)
 	b->v[b->n++] = f;
 }
 
+/* Free a loop definition. */
 static void loop_free(struct mloop *l)
 {
 	free(l->name);
 	strv_free(l->members, l->nmembers);
 }
 
+/* Free a code table. */
 static void table_free(struct mtable *t)
 {
 	free(t->name);
@@ -144,6 +151,7 @@ static void table_free(struct mtable *t)
 	free(t->star);
 }
 
+/* Free one parsed file of a chain. */
 static void mfile_free(struct mfile *f)
 {
 	if (!f)
@@ -188,16 +196,19 @@ void map_free(struct map *m)
 	free(m);
 }
 
+/* Source standard ("x12"). */
 const char *map_source_standard(const struct map *m)
 {
 	return m->std;
 }
 
+/* Source document type ("850"). */
 const char *map_source_type(const struct map *m)
 {
 	return m->type;
 }
 
+/* Target record kind ("order"). */
 const char *map_target_kind(const struct map *m)
 {
 	return m->kind;
@@ -395,6 +406,7 @@ static const char *const option_words[] = {
 	"raw", "squeeze", "check", "max", NULL,
 };
 
+/* The word is an option keyword. */
 static int is_option(const struct canon_tok *t)
 {
 	if (t->quoted)
@@ -747,6 +759,7 @@ static const char *const directive_words[] = {
 	"map", "source", "target", "key", "extends", "loop", "table", NULL,
 };
 
+/* The word is a header keyword. */
 static int is_directive(const char *s)
 {
 	for (size_t i = 0; directive_words[i]; i++)
@@ -1259,6 +1272,7 @@ static int intern_seg(struct map *m, uint32_t seg)
 	return (int)m->nids++;
 }
 
+/* Index of the loop named name, -1 if none. */
 static int loop_by_name(const struct map *m, const char *name)
 {
 	for (size_t i = 0; i < m->nloops; i++)
@@ -1387,6 +1401,7 @@ static int compile_loops(struct map *m, struct diag_list *d)
 	return bad ? -1 : 0;
 }
 
+/* Order table entries by code. */
 static int entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct mentry *)a)->code, ((const struct mentry *)b)->code);
@@ -1566,6 +1581,7 @@ static void mark_fresh(struct mblock *b, int top)
 	}
 }
 
+/* Compile every field of a block. */
 static int compile_block(struct map *m, struct mblock *b, struct cscope s, int depth,
 			 size_t *count, struct diag_list *d)
 {

@@ -78,6 +78,7 @@ struct actx {
 
 /* ------------------------------------------------------------ loop tree */
 
+/* A new loop occurrence (the top level when loop < 0), linked under parent. */
 static int occ_new(struct actx *a, int loop, int parent, size_t start)
 {
 	if (a->nocc == a->capocc) /* never: at most one occurrence per segment, plus the top */
@@ -101,6 +102,7 @@ static int occ_new(struct actx *a, int loop, int parent, size_t start)
 	return o;
 }
 
+/* Segment s belongs directly to occurrence o. */
 static void add_direct(struct actx *a, int o, size_t s)
 {
 	struct occ *c = &a->occ[o];
@@ -179,6 +181,7 @@ static struct span elem_value(const struct actx *a, long s, int pos, int comp)
 	return (struct span){ "", 0 };
 }
 
+/* Segment s satisfies every condition of step st. */
 static int cond_ok(const struct actx *a, long s, const struct mstep *st)
 {
 	for (size_t c = 0; c < st->nconds; c++) {
@@ -193,6 +196,7 @@ static int cond_ok(const struct actx *a, long s, const struct mstep *st)
 	return 1;
 }
 
+/* Remember the deepest step that found nothing (for the missing-segment report). */
 static void note_fail(struct actx *a, size_t i, int occ)
 {
 	if (!a->failed || i > a->fail_step) {
@@ -251,6 +255,7 @@ static char *label(const struct actx *a, const struct mfield *f)
 	return buf_steal(&b);
 }
 
+/* Position fields of a finding about segment s. */
 static void fill_seg(const struct actx *a, struct x12_error *e, long s)
 {
 	const struct x12_tseg *g = &a->txn->segs[s];
@@ -359,6 +364,7 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 
 /* ---------------------------------------------------------- conversion */
 
+/* Only digits, at least one. */
 static int is_digits(struct span v)
 {
 	if (v.n == 0)
@@ -369,6 +375,7 @@ static int is_digits(struct span v)
 	return 1;
 }
 
+/* Two digits as a number. */
 static int num2(const char *p)
 {
 	return (p[0] - '0') * 10 + (p[1] - '0');
@@ -517,6 +524,7 @@ static int conv_number(struct buf *out, struct span v, int implied)
 	return 0;
 }
 
+/* Compare a value (span) with a table entry's code. */
 static int entry_key_cmp(const void *k, const void *e)
 {
 	const struct span *s = k;
@@ -816,6 +824,7 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		add_pending(a, f, node, seg);
 }
 
+/* Evaluate every field of a block. */
 static void apply_block(struct actx *a, const struct mblock *b, int occ, long cur,
 			xmlNodePtr node, size_t index)
 {
@@ -861,6 +870,7 @@ struct sumctx {
 	int bad;
 };
 
+/* Add one element's (or attribute's) value to a sum(). */
 static int sum_one(void *ctx, xmlNodePtr n)
 {
 	struct sumctx *c = ctx;
@@ -875,6 +885,7 @@ static int sum_one(void *ctx, xmlNodePtr n)
 	return 0;
 }
 
+/* A millionths amount as a canonical decimal. */
 static void fmt_micro(struct buf *b, long long v)
 {
 	char dg[32];

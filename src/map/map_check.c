@@ -54,6 +54,7 @@ struct swalk {
 	size_t nexp;
 };
 
+/* Free a schema name tree. */
 static void snode_free(struct snode *n)
 {
 	if (!n)
@@ -65,6 +66,7 @@ static void snode_free(struct snode *n)
 	free(n);
 }
 
+/* The child named name, or NULL. */
 static struct snode *snode_kid(const struct snode *n, const char *name)
 {
 	for (size_t i = 0; i < n->nkids; i++)
@@ -93,6 +95,7 @@ static struct snode *snode_add(struct swalk *w, struct snode *p, const char *nam
 	return k;
 }
 
+/* n is the RELAX NG pattern element name. */
 static int is_rng(xmlNodePtr n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->ns->href, (const xmlChar *)RNG_NS) &&
@@ -168,6 +171,7 @@ static void walk(struct swalk *w, xmlNodePtr pat, struct snode *p, int required,
 	}
 }
 
+/* Walk every child pattern of pat. */
 static void walk_children(struct swalk *w, xmlNodePtr pat, struct snode *p, int required, int depth)
 {
 	for (xmlNodePtr c = pat->children; c; c = c->next)
@@ -235,6 +239,7 @@ out:
 	return rec;
 }
 
+/* The map sets n (first at f's line). */
 static void mark(struct snode *n, const struct mfield *f)
 {
 	if (!n->set) {
