@@ -6,11 +6,8 @@
  * The returned lines own their token strings.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "canon/canon_lex.h"
 #include "canon/canon_path.h"
@@ -148,44 +145,6 @@ int canon_lex(struct canon_line **out, size_t *nout, const char *text, size_t le
 	return bad ? -EINVAL : 0;
 }
 
-/* Read a regular file of at most max bytes (symlinks allowed: these are operator files). */
-static int read_file(const char *path, size_t max, struct buf *b)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	char tmp[16384];
-	for (;;) {
-		ssize_t r = read(fd, tmp, sizeof tmp);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if ((size_t)r > max - b->len) {
-			rc = -EFBIG;
-			goto out;
-		}
-		buf_append(b, tmp, (size_t)r);
-	}
-out:
-	close(fd);
-	return rc;
-}
-
 /* Read and tokenize a file. */
 int canon_lex_file(struct canon_line **out, size_t *nout, const char *file, struct diag_list *d)
 {
@@ -193,7 +152,7 @@ int canon_lex_file(struct canon_line **out, size_t *nout, const char *file, stru
 	buf_init(&b, 0);
 	*out = NULL;
 	*nout = 0;
-	int rc = read_file(file, CANON_LEX_MAX_FILE, &b);
+	int rc = file_read_all(file, CANON_LEX_MAX_FILE, &b);
 	if (rc == -EINVAL) {
 		diag_error(d, file, 0, "not a regular file");
 		goto out;
