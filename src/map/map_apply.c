@@ -816,7 +816,7 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 	if (convert(a, f, v, seg, pos, comp) != 0)
 		return;
 	if (!a->val.len)
-		return; /* a table may map a code to nothing */
+		return; /* never: values, table entries and conversions are not empty */
 	/* a->val is valid text: partner bytes were checked in convert(), the rest comes
 	 * from the map file (checked by canon_lex) or from the conversions (ASCII) */
 	xmlNodePtr el = canon_path_put(node, &f->tpath, a->val.data, a->val.len, f->fresh);
