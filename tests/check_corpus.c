@@ -77,6 +77,7 @@ static void first_error(struct tally *t, const struct x12_errlist *l)
 	free(d);
 }
 
+/* Count a transaction set and its AK5 codes. */
 static int c_txn_end(void *ctx, const struct x12_txn_result *r)
 {
 	struct tally *t = ctx;
@@ -90,6 +91,7 @@ static int c_txn_end(void *ctx, const struct x12_txn_result *r)
 	return 0;
 }
 
+/* Count a group and its AK9 codes. */
 static int c_group_end(void *ctx, const struct x12_group_result *r)
 {
 	struct tally *t = ctx;
@@ -103,6 +105,7 @@ static int c_group_end(void *ctx, const struct x12_group_result *r)
 	return 0;
 }
 
+/* Count an interchange and its TA1 codes. */
 static int c_ich_end(void *ctx, const struct x12_interchange_result *r)
 {
 	struct tally *t = ctx;
@@ -190,6 +193,7 @@ static void load_golden(void)
 	fclose(f);
 }
 
+/* The recorded verdict of path, or NULL. */
 static const char *golden_for(const char *path)
 {
 	for (int i = 0; i < ngolden; i++)
@@ -217,6 +221,7 @@ static int differs(const char *path, const char *seen)
 	return 0;
 }
 
+/* code is in the comma-separated set. */
 static int has(const char *set, const char *code)
 {
 	char want[8], have[80];
@@ -310,6 +315,7 @@ START_TEST(test_corpus_file)
 }
 END_TEST
 
+/* Load the manifest and the verdicts, run one forked iteration per file, print the totals. */
 int main(void)
 {
 	corpus = tu_corpus();
@@ -350,9 +356,19 @@ int main(void)
 	long ia = 0, ir = 0, ta = 0, tr = 0, fatal = 0, valid_rej = 0, files = 0;
 	FILE *f = fopen(results_path, "r");
 	if (f) {
-		long a, b, c, d, e, g;
-		while (fscanf(f, "%ld %ld %ld %ld %ld %ld", &a, &b, &c, &d, &e, &g) == 6) {
-			files++, ia += a, ir += b, ta += c, tr += d, fatal += e, valid_rej += g;
+		char line[128];
+		while (fgets(line, sizeof line, f)) {
+			long v[6];
+			char *p = line, *end;
+			int k;
+			for (k = 0; k < 6; k++, p = end) {
+				v[k] = strtol(p, &end, 10);
+				if (end == p)
+					break;
+			}
+			if (k < 6)
+				continue;
+			files++, ia += v[0], ir += v[1], ta += v[2], tr += v[3], fatal += v[4], valid_rej += v[5];
 		}
 		fclose(f);
 	}

@@ -1710,6 +1710,41 @@ START_TEST(test_chunk_straddle)
 }
 END_TEST
 
+/* The verdict on a broken ISA does not depend on how much a read returned (fuzz find). */
+START_TEST(test_isa_sniff_chunks)
+{
+	static const char *const heads[] = { "ISA*00*          *00*", "ISA*00*          *00*\n*", "ISA\x1d" "01\x1f" };
+	for (size_t h = 0; h < 3; h++) {
+		for (size_t pad = 480; pad <= 540; pad += 30) {
+			char *x = malloc(pad + 1);
+			memset(x, 'X', pad);
+			x[pad] = '\0';
+			char *doc = fmt("%s%s*ZZ*%s", heads[h], x, x);
+			char *ref = NULL;
+			for (size_t chunk = 0; chunk <= 13; chunk++) {
+				struct rec r;
+				struct x12_error err;
+				rec_init(&r);
+				ck_assert_int_eq(parse_mem(doc, strlen(doc), NULL, chunk, &r, &err, NULL), -EINVAL);
+				char *d = x12_error_describe(&err);
+				if (!ref)
+					ref = d;
+				else {
+					ck_assert_str_eq(d, ref);
+					free(d);
+				}
+				x12_error_free(&err);
+				rec_free(&r);
+			}
+			ck_assert_ptr_null(strstr(ref, "truncated")); /* the input goes on: not truncated */
+			free(ref);
+			free(doc);
+			free(x);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_big_interchange_fd)
 {
 	/* many sets through the fd reader with its real buffer: memory stays bounded, counts right */
@@ -1835,6 +1870,7 @@ int main(void)
 	tc = tcase_create("chunks");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_chunk_straddle);
+	tcase_add_test(tc, test_isa_sniff_chunks);
 	tcase_add_test(tc, test_big_interchange_fd);
 	tcase_add_test(tc, test_hash_off);
 	suite_add_tcase(s, tc);

@@ -282,7 +282,10 @@ struct x12_file_summary {
  * a recoverable place); *err then says what and where (err->msg and err->bad_value are
  * allocated: the caller frees them). When a handler callback returned <0, x12_parse
  * returns that code and leaves err->msg NULL. Interchanges completed before the error
- * have had their callbacks. */
+ * have had their callbacks; one cut short by a final error gets its group_end and
+ * interchange_end with that error (TA1 R). h->notice, when set, also receives the
+ * reader's notices. x12_error_free(err) frees the strings. doc/x12-reader.md lists
+ * the tolerances, limits and codes. */
 int x12_parse(struct x12_reader *r, const struct x12_handler *h, struct x12_file_summary *sum,
 	      struct x12_error *err);
 

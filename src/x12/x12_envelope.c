@@ -105,11 +105,13 @@ struct span x12_tseg_elem(const struct x12_tseg *s, size_t n)
 	return s->elem[n];
 }
 
+/* A letter or a digit. */
 static int is_alnum(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* The position of segment s for a finding (seg_pos: place in the set, 0 outside). */
 static struct where where_of(const struct x12_segment *s, uint64_t seg_pos)
 {
 	/* an id longer than 3 would be cut to another segment's name: leave it out */
@@ -184,6 +186,7 @@ static void notice(struct pctx *c, uint64_t line, const char *fmt, ...)
 	buf_free(&b);
 }
 
+/* A non-empty run of digits. */
 static int all_digits(struct span s)
 {
 	if (s.n == 0)
@@ -220,6 +223,7 @@ static int ctl_equal(struct span a, struct span b)
 	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
 }
 
+/* Two digits as a number. */
 static int num2(const char *p)
 {
 	return (p[0] - '0') * 10 + (p[1] - '0');
@@ -264,6 +268,7 @@ static int time_span_ok(struct span s, int max)
 
 /* ------------------------------------------------------------- ST02 set */
 
+/* ST02 packed 7 bits per character: exact for up to 9 ASCII characters. */
 static uint64_t st02_key(struct span s)
 {
 	uint64_t k = 0;
@@ -272,6 +277,7 @@ static uint64_t st02_key(struct span s)
 	return k;
 }
 
+/* Empty the set for a new group (a big table is given back). */
 static void set_reset(struct st02set *s)
 {
 	if (s->cap > 4096) {
@@ -285,6 +291,7 @@ static void set_reset(struct st02set *s)
 	s->full = 0;
 }
 
+/* Home slot of key k in a table of cap (a power of two) slots. */
 static size_t set_slot(uint64_t k, size_t cap)
 {
 	k ^= k >> 29;
@@ -337,6 +344,7 @@ static int cb_rc(struct pctx *c, int rc)
 
 /* -------------------------------------------------------- transaction sets */
 
+/* Forget the last set, keep the buffers. */
 static void txn_reset(struct txn_build *t)
 {
 	t->nseg = t->nspan = t->alen = t->held = 0;
@@ -345,6 +353,7 @@ static void txn_reset(struct txn_build *t)
 	memset(&t->res, 0, sizeof t->res);
 }
 
+/* Free the collection buffers. */
 static void txn_free(struct txn_build *t)
 {
 	x12_txn_result_free(&t->res);
@@ -356,6 +365,7 @@ static void txn_free(struct txn_build *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* Grow an array of size-byte items to hold need items (doubling). */
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)

@@ -189,11 +189,13 @@ static int term_ok(unsigned char c)
 	return c == '\r' || c == '\n' || delim_ok(c);
 }
 
+/* An upper-case letter or a digit. */
 static int is_upalnum(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
 }
 
+/* Whitespace the reader may skip between segments. */
 static int is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -570,7 +572,12 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 	if ((rc = fill(r, ISA_LOOKAHEAD)) < 0)
 		return rc;
 	const char *p = r->data + r->pos;
+	/* exactly ISA_LOOKAHEAD bytes (fewer only at the end of the input): what is decided
+	 * must not depend on how much a read happened to return */
 	size_t avail = r->len - r->pos;
+	int short_input = avail < ISA_LOOKAHEAD;
+	if (avail > ISA_LOOKAHEAD)
+		avail = ISA_LOOKAHEAD;
 	const char *isa = NULL;  /* the ISA bytes: raw, or a copy without line breaks */
 	size_t consumed = 0;     /* raw bytes of the ISA including its terminator */
 	uint64_t lines = 0;
@@ -625,7 +632,7 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 		}
 		if (k < 16 || i + 1 >= avail) {
 			int broken = i < avail && (p[i] == '\r' || p[i] == '\n');
-			int truncated = !broken && i + 1 >= avail && r->eof;
+			int truncated = !broken && i + 1 >= avail && short_input;
 			const char *what = broken ? "ISA segment broken by a line break"
 				: truncated ? "truncated ISA segment" : "malformed ISA segment";
 			return FATAL(r, -EINVAL, truncated ? "023" : "026", off, r->line, p, i < 99 ? i : 99,
@@ -919,6 +926,7 @@ int x12_reader_new_mem(struct x12_reader **out, const void *data, size_t len,
 	return 0;
 }
 
+/* Free the reader (the fd stays open); NULL is a no-op. */
 void x12_reader_free(struct x12_reader *r)
 {
 	if (!r)
@@ -935,6 +943,7 @@ void x12_reader_free(struct x12_reader *r)
 	free(r);
 }
 
+/* Where tolerances are reported (once per kind per reader). */
 void x12_reader_set_notice(struct x12_reader *r, x12_notice_fn fn, void *ctx)
 {
 	r->notice = fn;
@@ -1001,11 +1010,13 @@ int x12_reader_next(struct x12_reader *r, struct x12_segment *seg)
 	return read_segment(r, seg);
 }
 
+/* The error behind the last negative return. */
 const struct x12_error *x12_reader_error(const struct x12_reader *r)
 {
 	return &r->err;
 }
 
+/* Delimiters of the current interchange. */
 const struct x12_delims *x12_reader_delims(const struct x12_reader *r)
 {
 	return &r->d;
@@ -1017,6 +1028,7 @@ uint64_t x12_reader_offset(const struct x12_reader *r)
 	return r->base + r->pos;
 }
 
+/* The limits in force. */
 const struct x12_limits *x12_reader_limits(const struct x12_reader *r)
 {
 	return &r->lim;

@@ -22,6 +22,7 @@
 
 #include "x12/x12.h"
 
+/* libFuzzer entry: default and tight limits, whole and chunked, must agree. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* FNV-1a over everything the parse reported. */
@@ -30,6 +31,7 @@ struct trace {
 	uint64_t n;
 };
 
+/* Fold n bytes into the trace. */
 static void mix(struct trace *t, const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -40,11 +42,13 @@ static void mix(struct trace *t, const void *p, size_t n)
 	t->n++;
 }
 
+/* Fold a number into the trace. */
 static void mix_u64(struct trace *t, uint64_t v)
 {
 	mix(t, &v, sizeof v);
 }
 
+/* Fold every finding (code, position, value, text) into the trace. */
 static void mix_errors(struct trace *t, const struct x12_errlist *l)
 {
 	mix_u64(t, l->n);
@@ -66,6 +70,7 @@ static void mix_errors(struct trace *t, const struct x12_errlist *l)
 	}
 }
 
+/* Interchange start: trace the ISA; skip every third one. */
 static int f_ich_begin(void *ctx, const struct x12_isa *isa)
 {
 	struct trace *t = ctx;
@@ -75,6 +80,7 @@ static int f_ich_begin(void *ctx, const struct x12_isa *isa)
 	return isa->index % 3 == 0 ? X12_SKIP : 0;
 }
 
+/* Group start: trace GS06 and GS08. */
 static int f_grp_begin(void *ctx, const struct x12_isa *isa, const struct x12_gs *gs)
 {
 	struct trace *t = ctx;
@@ -84,6 +90,7 @@ static int f_grp_begin(void *ctx, const struct x12_isa *isa, const struct x12_gs
 	return 0;
 }
 
+/* A set: read every element, repetition and component. */
 static int f_txn(void *ctx, const struct x12_txn *x, struct x12_txn_result *res)
 {
 	struct trace *t = ctx;
@@ -112,6 +119,7 @@ static int f_txn(void *ctx, const struct x12_txn *x, struct x12_txn_result *res)
 	return 0;
 }
 
+/* A set's verdict. */
 static int f_txn_end(void *ctx, const struct x12_txn_result *r)
 {
 	struct trace *t = ctx;
@@ -123,6 +131,7 @@ static int f_txn_end(void *ctx, const struct x12_txn_result *r)
 	return 0;
 }
 
+/* A group's verdict. */
 static int f_grp_end(void *ctx, const struct x12_group_result *r)
 {
 	struct trace *t = ctx;
@@ -134,6 +143,7 @@ static int f_grp_end(void *ctx, const struct x12_group_result *r)
 	return 0;
 }
 
+/* An interchange's verdict and hash. */
 static int f_ich_end(void *ctx, const struct x12_interchange_result *r)
 {
 	struct trace *t = ctx;
@@ -147,6 +157,7 @@ static int f_ich_end(void *ctx, const struct x12_interchange_result *r)
 	return 0;
 }
 
+/* A tolerance notice. */
 static void f_notice(void *ctx, uint64_t line, const char *msg)
 {
 	struct trace *t = ctx;

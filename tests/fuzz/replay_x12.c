@@ -60,6 +60,7 @@ static int replay_dir(const char *dir)
 	return n;
 }
 
+/* Replay the seed corpus, or the files and directories given. */
 int main(int argc, char **argv)
 {
 	int total = 0;
