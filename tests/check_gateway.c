@@ -852,9 +852,5 @@ int main(void)
 	tcase_add_loop_test(tcc, test_crash_fault_points, 0, 8);
 	tcase_add_test(tcc, test_crash_random_kills);
 	suite_add_tcase(s, tcc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(s);
 }

@@ -1674,11 +1674,8 @@ static Suite *map_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(map_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = tu_run_suite(map_suite());
 	canon_cleanup();
 	xmlCleanupParser();
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -837,9 +837,5 @@ int main(void)
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_list_stat);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(s);
 }

@@ -207,3 +207,12 @@ char *tu_replace(const char *s, const char *from, const char *to)
 	memcpy(w, p, strlen(p) + 1);
 	return r;
 }
+
+int tu_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -5,6 +5,7 @@
 #ifndef EDIGW_TESTUTIL_H
 #define EDIGW_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 
 /* A fresh temporary directory (removed by tu_rmtree); allocated path. */
@@ -26,6 +27,8 @@ char *tu_first_file(const char *dir);
 /* Run $EDIGW_BIN with argv (NULL-terminated, argv[0] excluded); capture stdout+stderr
  * into *out (allocated, may be NULL). Returns the exit status, or -1 on signal. */
 int tu_run(char **out, const char *const *args);
+/* Run a suite with Check's normal output; returns the exit status for main(). Frees s. */
+int tu_run_suite(Suite *s);
 /* Replace every occurrence of `from` with `to` in s. Allocated. */
 char *tu_replace(const char *s, const char *from, const char *to);
 
