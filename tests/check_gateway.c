@@ -334,6 +334,29 @@ START_TEST(test_good_850)
 }
 END_TEST
 
+/* ISA15 = T: same checks and map, but the ERP file goes to the test directory. */
+START_TEST(test_test_data_apart)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	char *prod = interchange("RETAILER", 1101, '0', "1101", 1, sets, NULL);
+	char *doc = tu_replace(prod, "*0*P*>~", "*0*T*>~");
+	free(ingest(e, "test.x12", doc));
+	run_once(e);
+	char *testdir = pj(e->erp, "test");
+	ck_assert_int_eq(tu_count_files(e->erp), 0);  /* nothing in production */
+	ck_assert_int_eq(tu_count_files(testdir), 1); /* the order is in erp/test */
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(ack);
+	ck_assert_ptr_nonnull(strstr(ack, "*0*T*>~")); /* our 997 is test data too */
+	free(ack);
+	free(testdir);
+	free(doc);
+	free(prod);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_se01_wrong)
 {
 	struct env *e = env_new("997", "on-error");
@@ -834,6 +857,7 @@ int main(void)
 	TCase *tc = tcase_create("end-to-end");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_good_850);
+	tcase_add_test(tc, test_test_data_apart);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
 	tcase_add_test(tc, test_partial_group);
