@@ -357,6 +357,42 @@ START_TEST(test_test_data_apart)
 }
 END_TEST
 
+/* The partner's limit.max-file-size applies when a file is spooled: one below, at, above. */
+START_TEST(test_file_size_limit)
+{
+	struct env *e = env_new("997", "on-error");
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	FILE *f = fopen(pc, "a");
+	fputs("limit.max-file-size = 1k\n", f);
+	fclose(f);
+	static const size_t sizes[] = { 1023, 1024, 1025 };
+	for (int i = 0; i < 3; i++) {
+		char *body = malloc(sizes[i] + 1);
+		memset(body, 'x', sizes[i]);
+		body[sizes[i]] = '\0';
+		char *path = pj(e->tmp, "f.bin");
+		ck_assert_int_eq(tu_write(path, body, sizes[i]), 0);
+		char *out = NULL;
+		int rc = edigw(e, &out, "ingest", path, "--partner", "retailer", NULL);
+		if (sizes[i] <= 1024)
+			ck_assert_msg(rc == 0, "%zu bytes refused: %s", sizes[i], out);
+		else {
+			ck_assert_int_eq(rc, 65);
+			ck_assert_ptr_nonnull(strstr(out, "larger than limit.max-file-size"));
+		}
+		free(out);
+		free(path);
+		free(body);
+	}
+	ck_assert_int_eq(qcount(e, "incoming"), 2);
+	char *tmpq = qdir(e, "tmp");
+	ck_assert_int_eq(tu_count_files(tmpq), 0); /* nothing half-written left behind */
+	free(tmpq);
+	free(pc);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_se01_wrong)
 {
 	struct env *e = env_new("997", "on-error");
@@ -858,6 +894,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_good_850);
 	tcase_add_test(tc, test_test_data_apart);
+	tcase_add_test(tc, test_file_size_limit);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
 	tcase_add_test(tc, test_partial_group);
