@@ -393,6 +393,39 @@ START_TEST(test_file_size_limit)
 }
 END_TEST
 
+/* Two interchanges in one file, the first broken: the second is still processed. */
+START_TEST(test_bad_then_good_interchange)
+{
+	struct env *e = env_new("997", "on-error");
+	const char *sets[] = { PO_A };
+	const char *sets2[] = { PO_B };
+	char *bad = interchange("RETAILER", 1201, '0', "1201", 1, sets, "000009999");
+	char *good = interchange("RETAILER", 1202, '0', "1202", 1, sets2, NULL);
+	size_t n = strlen(bad) + strlen(good) + 1;
+	char *both = malloc(n);
+	snprintf(both, n, "%s%s", bad, good);
+	free(ingest(e, "two.x12", both));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_ptr_nonnull(strstr(erp, "PO-1002"));
+	ck_assert_ptr_null(strstr(erp, "PO-1001"));
+	ck_assert_int_eq(tu_count_files(e->out), 2);
+	char *ta1 = first_in(e->out); /* 000000001-TA1.x12 sorts first */
+	ck_assert_ptr_nonnull(strstr(ta1, "TA1*000001201*261122*0930*R*001~"));
+	char *ack = nth_in(e->out, 1);
+	ck_assert_ptr_nonnull(strstr(ack, "AK1*PO*1202~"));
+	free(ack);
+	free(ta1);
+	free(erp);
+	free(both);
+	free(good);
+	free(bad);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_se01_wrong)
 {
 	struct env *e = env_new("997", "on-error");
@@ -895,6 +928,7 @@ int main(void)
 	tcase_add_test(tc, test_good_850);
 	tcase_add_test(tc, test_test_data_apart);
 	tcase_add_test(tc, test_file_size_limit);
+	tcase_add_test(tc, test_bad_then_good_interchange);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
 	tcase_add_test(tc, test_partial_group);
