@@ -3,8 +3,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +43,6 @@ static char *delims(const char *s, char e, char c, char r, char t)
 			*p = t;
 	}
 	return o;
-}
-
-/* printf into a new string. */
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	char *s = NULL;
-	ck_assert_int_ge(vasprintf(&s, f, ap), 0);
-	va_end(ap);
-	return s;
 }
 
 /* Change one ISA field (1-based) of a fixed-width ISA template to v (same width). */
@@ -304,42 +291,21 @@ static const struct x12_error *find(const struct x12_errlist *l, const char *cod
 	return NULL;
 }
 
-/* Tokenize a document fully; returns the number of segments and the ids joined by ','. */
-static size_t tokenize(const char *data, size_t len, size_t chunk, int fd_mode, char *ids, size_t idcap)
+/* Tokenize a document fully from memory; the number of segments, their ids joined by ','. */
+static size_t tokenize(const char *data, size_t len, char *ids, size_t idcap)
 {
 	struct x12_reader *rd;
-	char *path = NULL, *dir = NULL;
-	int fd = -1;
-	if (fd_mode) {
-		dir = tu_tmpdir();
-		path = fmt("%s/in.x12", dir);
-		ck_assert_int_eq(tu_write(path, data, len), 0);
-		fd = open(path, O_RDONLY);
-		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(x12_reader_new_fd(&rd, fd, NULL), 0);
-	} else {
-		ck_assert_int_eq(x12_reader_new_mem(&rd, data, len, NULL), 0);
-	}
-	if (chunk)
-		x12_reader_set_chunk_size(rd, chunk);
+	ck_assert_int_eq(x12_reader_new_mem(&rd, data, len, NULL), 0);
 	struct x12_segment s;
 	size_t n = 0;
 	int rc;
-	if (ids)
-		ids[0] = '\0';
+	ids[0] = '\0';
 	while ((rc = x12_reader_next(rd, &s)) == 1) {
 		n++;
-		if (ids)
-			snprintf(ids + strlen(ids), idcap - strlen(ids), "%s%s", n > 1 ? "," : "", s.id);
+		snprintf(ids + strlen(ids), idcap - strlen(ids), "%s%s", n > 1 ? "," : "", s.id);
 	}
 	ck_assert_int_eq(rc, 0);
 	x12_reader_free(rd);
-	if (fd >= 0)
-		close(fd);
-	if (dir)
-		tu_rmtree(dir);
-	free(path);
-	free(dir);
 	return n;
 }
 
@@ -460,7 +426,7 @@ END_TEST
 
 START_TEST(test_bom_and_leading_whitespace)
 {
-	char *doc = fmt("\xef\xbb\xbf\r\n \t\n%s", GOOD);
+	char *doc = xasprintf("\xef\xbb\xbf\r\n \t\n%s", GOOD);
 	struct rec r;
 	parse_ok(doc, &r);
 	ck_assert_int_eq(r.nic, 1);
@@ -487,7 +453,7 @@ START_TEST(test_bom_and_leading_whitespace)
 	free(bad);
 	free(doc);
 	/* a BOM anywhere but at the very start is not tolerated */
-	doc = fmt("\n\xef\xbb\xbf%s", GOOD);
+	doc = xasprintf("\n\xef\xbb\xbf%s", GOOD);
 	rec_init(&r);
 	ck_assert_int_eq(parse_mem(doc, strlen(doc), NULL, 0, &r, &err, NULL), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err.msg, "expected ISA, found '\\xef\\xbb\\xbf"));
@@ -557,7 +523,7 @@ START_TEST(test_newline_terminator)
 	free(d2);
 	/* CR before the LF terminator is not data; blank lines are skipped */
 	d2 = tu_replace(doc, "\n", "\r\n");
-	char *d3 = fmt("%.*s%s", 106, doc, d2 + 107); /* the ISA itself ends in LF only */
+	char *d3 = xasprintf("%.*s%s", 106, doc, d2 + 107); /* the ISA itself ends in LF only */
 	char *d4 = tu_replace(d3, "SE*4*0001\r\n", "SE*4*0001\r\n\r\n\n");
 	parse_ok(d4, &r);
 	ck_assert_int_eq(r.ic[0].d.seg, '\n');
@@ -601,11 +567,11 @@ START_TEST(test_wrapped_80)
 {
 	/* the same document as one line and wrapped at 80 columns reads the same */
 	char *flat = tu_replace(GOOD, "~\n", "~");
-	char *two = fmt("%s%s", flat, flat); /* two interchanges */
+	char *two = xasprintf("%s%s", flat, flat); /* two interchanges */
 	char *w = wrap(two, 80, "\n");
 	char flat_ids[512], w_ids[512];
-	size_t n1 = tokenize(two, strlen(two), 0, 0, flat_ids, sizeof flat_ids);
-	size_t n2 = tokenize(w, strlen(w), 0, 0, w_ids, sizeof w_ids);
+	size_t n1 = tokenize(two, strlen(two), flat_ids, sizeof flat_ids);
+	size_t n2 = tokenize(w, strlen(w), w_ids, sizeof w_ids);
 	ck_assert_uint_eq(n1, 16);
 	ck_assert_uint_eq(n2, n1);
 	ck_assert_str_eq(w_ids, flat_ids);
@@ -697,7 +663,7 @@ END_TEST
 /* A document whose ISA (106 bytes) is replaced by isa; the rest of GOOD follows. */
 static char *with_isa(const char *isa)
 {
-	return fmt("%s\n%s", isa, GOOD + 107);
+	return xasprintf("%s\n%s", isa, GOOD + 107);
 }
 
 START_TEST(test_separators_invalid)
@@ -803,7 +769,7 @@ START_TEST(test_not_x12)
 		rec_free(&r);
 	}
 	/* garbage after a good interchange: that one is processed, then the error says where */
-	char *doc = fmt("%s\r\nthis is not EDI", GOOD);
+	char *doc = xasprintf("%s\r\nthis is not EDI", GOOD);
 	rec_init(&r);
 	ck_assert_int_eq(parse_mem(doc, strlen(doc), NULL, 0, &r, &err, NULL), -EINVAL);
 	ck_assert_int_eq(r.nic, 1);
@@ -819,7 +785,7 @@ START_TEST(test_not_x12)
 	rec_free(&r);
 	free(doc);
 	/* a GS after the IEA is not resynchronised on */
-	doc = fmt("%sGS*PO*A*B*20240101*1200*2*X*005010~\n", GOOD);
+	doc = xasprintf("%sGS*PO*A*B*20240101*1200*2*X*005010~\n", GOOD);
 	rec_init(&r);
 	ck_assert_int_eq(parse_mem(doc, strlen(doc), NULL, 0, &r, &err, NULL), -EINVAL);
 	ck_assert_int_eq(r.nic, 1);
@@ -828,7 +794,7 @@ START_TEST(test_not_x12)
 	rec_free(&r);
 	free(doc);
 	/* "ISA" inside data is never searched for */
-	doc = fmt("junk ISA*%s", GOOD + 4);
+	doc = xasprintf("junk ISA*%s", GOOD + 4);
 	rec_init(&r);
 	ck_assert_int_eq(parse_mem(doc, strlen(doc), NULL, 0, &r, &err, NULL), -EINVAL);
 	ck_assert_int_eq(r.nic, 0);
@@ -1057,7 +1023,7 @@ START_TEST(test_interchange_errors)
 	ck_assert_str_eq(find(&r.ic[0].errors, "024")->seg_id, "ISB");
 	rec_free(&r);
 	/* a TA1-only interchange */
-	char *doc = fmt("%.107sTA1*000000007*240101*1200*A*000~\nIEA*0*000000001~\n", GOOD);
+	char *doc = xasprintf("%.107sTA1*000000007*240101*1200*A*000~\nIEA*0*000000001~\n", GOOD);
 	parse_ok(doc, &r);
 	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
 	ck_assert_uint_eq(r.ic[0].ta1_segments, 1);
@@ -1228,7 +1194,7 @@ START_TEST(test_two_interchanges_first_broken)
 	};
 	for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
 		char *first = tu_replace(GOOD, broken[i].from, broken[i].to);
-		char *doc = fmt("%s%s", first, second);
+		char *doc = xasprintf("%s%s", first, second);
 		struct rec r;
 		parse_ok(doc, &r);
 		ck_assert_int_eq(r.nic, 2);
@@ -1258,7 +1224,7 @@ START_TEST(test_two_interchanges_first_broken)
 	}
 	/* SE and GE missing when the next ISA comes: closed with their codes, where the ISA is */
 	char *first = tu_replace(GOOD, "SE*4*0001~\nGE*1*1~\nIEA*1*000000001~\n", "");
-	char *doc = fmt("%s%s", first, second);
+	char *doc = xasprintf("%s%s", first, second);
 	struct rec r;
 	parse_ok(doc, &r);
 	ck_assert_str_eq(r.tx[0].codes[0], "2");
@@ -1274,7 +1240,7 @@ START_TEST(test_two_interchanges_first_broken)
 	free(doc);
 	/* the next interchange may use other delimiters: they are sniffed again at the boundary */
 	char *other = delims(second, '|', '>', '^', '\n');
-	doc = fmt("%s%s", first, other);
+	doc = xasprintf("%s%s", first, other);
 	parse_ok(doc, &r);
 	ck_assert_int_eq(r.nic, 2);
 	ck_assert_int_eq(r.ic[1].d.elem, '|');
@@ -1292,7 +1258,7 @@ END_TEST
 START_TEST(test_skip_interchange)
 {
 	char *second = tu_replace(GOOD, "000000001", "000000002");
-	char *doc = fmt("%s%s", GOOD, second);
+	char *doc = xasprintf("%s%s", GOOD, second);
 	struct rec r;
 	rec_init(&r);
 	r.skip_index = 1;
@@ -1340,7 +1306,7 @@ END_TEST
 /* GOOD with an extra segment in the set: "REF*" + n bytes, element count adjusted in SE01. */
 static char *with_ref(const char *ref)
 {
-	char *seg = fmt("PO1*1*2*EA*9.99**VN*ABC:DEF^GHI:JKL~\n%s~\n", ref);
+	char *seg = xasprintf("PO1*1*2*EA*9.99**VN*ABC:DEF^GHI:JKL~\n%s~\n", ref);
 	char *a = tu_replace(GOOD, "PO1*1*2*EA*9.99**VN*ABC:DEF^GHI:JKL~\n", seg);
 	char *b = tu_replace(a, "SE*4*0001", "SE*5*0001");
 	free(a);
@@ -1361,7 +1327,7 @@ START_TEST(test_limit_file_size)
 			rec_init(&r);
 			int rc;
 			if (fdm) {
-				char *dir = tu_tmpdir(), *p = fmt("%s/f", dir);
+				char *dir = tu_tmpdir(), *p = xasprintf("%s/f", dir);
 				ck_assert_int_eq(tu_write(p, GOOD, n), 0);
 				int fd = open(p, O_RDONLY);
 				struct x12_reader *rd;
@@ -1401,11 +1367,11 @@ START_TEST(test_limit_segment_len)
 	char *val = malloc(300);
 	memset(val, 'X', 299);
 	val[299] = '\0';
-	char *ref = fmt("REF*ZZ*%s", val);
+	char *ref = xasprintf("REF*ZZ*%s", val);
 	size_t seglen = strlen(ref);
 	char *doc = with_ref(ref);
 	char *second = tu_replace(GOOD, "000000001", "000000002");
-	char *two = fmt("%s%s", doc, second);
+	char *two = xasprintf("%s%s", doc, second);
 	struct x12_limits lim;
 	x12_limits_default(&lim);
 	for (int d = -1; d <= 1; d++) {
@@ -1438,7 +1404,7 @@ START_TEST(test_limit_segment_len)
 	/* wrapped interchange (fuzz find): a long segment with no line break in it is measured
 	 * like any other */
 	char *flat = tu_replace(doc, "~\n", "~");
-	char *wrapped = fmt("%.80s\n%s", flat, flat + 80);
+	char *wrapped = xasprintf("%.80s\n%s", flat, flat + 80);
 	for (int d = -1; d <= 1; d++) {
 		lim.max_segment_len = seglen + (size_t)(ssize_t)d;
 		struct rec r;
@@ -1611,7 +1577,7 @@ static char *trace(const char *data, size_t len, size_t chunk, int how)
 		ck_assert_int_eq(x12_reader_new_mem(&rd, data, len, NULL), 0);
 	} else if (how == 1) {
 		dir = tu_tmpdir();
-		path = fmt("%s/in", dir);
+		path = xasprintf("%s/in", dir);
 		ck_assert_int_eq(tu_write(path, data, len), 0);
 		fd = open(path, O_RDONLY);
 		ck_assert_int_eq(x12_reader_new_fd(&rd, fd, NULL), 0);
@@ -1670,7 +1636,7 @@ START_TEST(test_chunk_straddle)
 	char *nl = tu_replace(GOOD, "~\n", "\n");
 	char *flat = tu_replace(GOOD, "~\n", "~");
 	char *w = wrap(flat, 80, "\n");
-	char *doc = fmt("\xef\xbb\xbf\n%s%s%s\n%s", crlf, nl, w, GOOD);
+	char *doc = xasprintf("\xef\xbb\xbf\n%s%s%s\n%s", crlf, nl, w, GOOD);
 	char *ref = trace(doc, strlen(doc), 0, 0);
 	ck_assert_ptr_nonnull(strstr(ref, "rc 0"));
 	ck_assert_ptr_nonnull(strstr(ref, "ISA#25@"));
@@ -1719,7 +1685,7 @@ START_TEST(test_isa_sniff_chunks)
 			char *x = malloc(pad + 1);
 			memset(x, 'X', pad);
 			x[pad] = '\0';
-			char *doc = fmt("%s%s*ZZ*%s", heads[h], x, x);
+			char *doc = xasprintf("%s%s*ZZ*%s", heads[h], x, x);
 			char *ref = NULL;
 			for (size_t chunk = 0; chunk <= 13; chunk++) {
 				struct rec r;
@@ -1759,7 +1725,7 @@ START_TEST(test_big_interchange_fd)
 	}
 	buf_puts(&b, "GE*3000*1~\nIEA*1*000000001~\n");
 	ck_assert_uint_gt(b.len, 1024 * 1024);
-	char *dir = tu_tmpdir(), *p = fmt("%s/big", dir);
+	char *dir = tu_tmpdir(), *p = xasprintf("%s/big", dir);
 	ck_assert_int_eq(tu_write(p, b.data, b.len), 0);
 	int fd = open(p, O_RDONLY);
 	struct x12_reader *rd;
@@ -1811,7 +1777,7 @@ END_TEST
 START_TEST(test_regressions)
 {
 	char *dir = tu_srcpath("tests/data/x12");
-	char *p = fmt("%s/variable-isa.x12", dir);
+	char *p = xasprintf("%s/variable-isa.x12", dir);
 	size_t n;
 	char *data = tu_read(p, &n);
 	ck_assert_ptr_nonnull(data);

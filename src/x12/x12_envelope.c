@@ -759,7 +759,7 @@ static void isa_checks(struct pctx *c, const struct x12_segment *s)
 		IERR(c, "020", &w, 15, E(15), "ISA15 usage indicator must be P (production) or T (test)");
 	if (!bad[16]) {
 		unsigned char cs = (unsigned char)d->comp;
-		if (cs == 0 || cs >= 0x80 || cs == ' ' || cs == '\r' || cs == '\n' || is_alnum(cs))
+		if (!x12_delim_ok(cs))
 			IERR(c, "027", &w, 16, E(16), "ISA16 component separator cannot be a letter, digit, "
 			     "space, line break or non-ASCII byte");
 		else if (cs == (unsigned char)d->elem || cs == (unsigned char)d->seg)

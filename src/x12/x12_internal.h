@@ -7,6 +7,10 @@
 
 #include "x12/x12.h"
 
+/* A byte that may serve as a data delimiter: not a letter, digit, space, CR, LF, NUL or
+ * non-ASCII byte. */
+int x12_delim_ok(unsigned char c);
+
 /* Turn interchange hashing on unless x12_reader_set_hash(r, 0) turned it off. */
 void x12_reader_hash_auto(struct x12_reader *r);
 

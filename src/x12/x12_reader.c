@@ -99,8 +99,7 @@ struct x12_reader {
 	uint64_t line;       /* line of data[pos] */
 	uint64_t nseg;       /* segments handed out */
 	struct span *ev;     /* max_elements + 1 spans */
-	char *scratch;       /* wrapped segments without their line breaks */
-	size_t scratch_cap;
+	char *scratch;       /* wrapped segments without their line breaks (2 * max_segment_len + 2) */
 	char isa_copy[ISA_LEN];
 	struct x12_error err;
 	int err_rc;
@@ -174,7 +173,7 @@ struct span x12_repetition(struct span el, char rep, size_t n)
 /* ------------------------------------------------------------- internals */
 
 /* A byte that may serve as a data delimiter: not a letter, digit, space, CR, LF, NUL or non-ASCII. */
-static int delim_ok(unsigned char c)
+int x12_delim_ok(unsigned char c)
 {
 	if (c == 0 || c >= 0x80 || c == ' ' || c == '\r' || c == '\n')
 		return 0;
@@ -186,7 +185,7 @@ static int delim_ok(unsigned char c)
 /* A byte that may terminate segments: like delim_ok, but CR and LF are allowed. */
 static int term_ok(unsigned char c)
 {
-	return c == '\r' || c == '\n' || delim_ok(c);
+	return c == '\r' || c == '\n' || x12_delim_ok(c);
 }
 
 /* An upper-case letter or a digit. */
@@ -509,7 +508,7 @@ static int isa_unwrap(struct x12_reader *r, const char *p, size_t avail, size_t 
 		r->isa_copy[k++] = p[i];
 	}
 	if (k < ISA_LEN || breaks == 0 || memcmp(r->isa_copy, "ISA", 3) != 0 ||
-	    !delim_ok((unsigned char)r->isa_copy[3]) || !isa_fixed(r->isa_copy))
+	    !x12_delim_ok((unsigned char)r->isa_copy[3]) || !isa_fixed(r->isa_copy))
 		return 0;
 	unsigned char t = (unsigned char)r->isa_copy[105];
 	if (t == '\r' || t == '\n')
@@ -584,7 +583,7 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 	int wrapped = 0;
 	size_t starts[17], lens[17];
 	int raw_isa = avail >= 4 && memcmp(p, "ISA", 3) == 0;
-	if (raw_isa && avail >= ISA_LEN && delim_ok((unsigned char)p[3]) && isa_fixed(p)) {
+	if (raw_isa && avail >= ISA_LEN && x12_delim_ok((unsigned char)p[3]) && isa_fixed(p)) {
 		isa = p;
 		consumed = ISA_LEN;
 	} else if ((raw_isa || r->prev_wrapped) && isa_unwrap(r, p, avail, &consumed, &lines)) {
@@ -600,7 +599,7 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 		return rc;
 	}
 	unsigned char es = (unsigned char)(isa ? isa[3] : p[3]);
-	if (!delim_ok(es)) {
+	if (!x12_delim_ok(es)) {
 		char *e = escape_bytes(p + 3, 1, 1);
 		rc = FATAL(r, -EINVAL, "026", off, r->line, p + 3, 1,
 			   "invalid element separator '%s' (ISA byte 4): a separator cannot be a letter, "
@@ -670,7 +669,7 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 	r->d.rep = 0;
 	unsigned char rep = (unsigned char)isa[starts[11]];
 	long ver = isa_version((struct span){ isa + starts[12], lens[12] });
-	if (ver >= 402 && lens[11] == 1 && delim_ok(rep) && rep != es && rep != term &&
+	if (ver >= 402 && lens[11] == 1 && x12_delim_ok(rep) && rep != es && rep != term &&
 	    rep != (unsigned char)r->d.comp)
 		r->d.rep = (char)rep;
 	r->wrapped = wrapped;
@@ -786,7 +785,7 @@ static int read_segment(struct x12_reader *r, struct x12_segment *seg)
 				continue;
 			}
 			if (r->len - i >= 4 && b[i + 1] == 'S' && b[i + 2] == 'A' &&
-			    delim_ok((unsigned char)b[i + 3]) && b[i + 3] != r->d.seg) {
+			    x12_delim_ok((unsigned char)b[i + 3]) && b[i + 3] != r->d.seg) {
 				r->state = R_EXPECT_ISA;
 				r->wrapped = 0;
 				return sniff_isa(r, seg);
@@ -886,8 +885,7 @@ static struct x12_reader *reader_new(const struct x12_limits *lim)
 	r->line = 1;
 	r->hash_on = -1;
 	r->ev = xcalloc(r->lim.max_elements + 1, sizeof *r->ev);
-	r->scratch_cap = r->lim.max_segment_len * 2 + 2;
-	r->scratch = xmalloc(r->scratch_cap);
+	r->scratch = xmalloc(r->lim.max_segment_len * 2 + 2);
 	return r;
 }
 
