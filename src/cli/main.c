@@ -774,6 +774,7 @@ static int cmd_inspect(int argc, char **argv)
 		return EX_SOFTWARE;
 	}
 	x12_reader_set_notice(r, ins_notice, &c);
+	x12_reader_set_hash(r, 0); /* the duplicate registry's hash is not needed here */
 	struct x12_handler h = { 0 };
 	h.ctx = &c;
 	h.transaction_end = ins_txn_end;
