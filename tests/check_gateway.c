@@ -426,6 +426,28 @@ START_TEST(test_bad_then_good_interchange)
 }
 END_TEST
 
+/* A map that reads another document type is a configuration error, found before any data. */
+START_TEST(test_map_type_mismatch)
+{
+	struct env *e = env_new("997", "on-error");
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	char *conf = tu_read(pc, NULL);
+	char *bad = tu_replace(conf, "document.850", "document.855");
+	ck_assert_int_eq(tu_write(pc, bad, strlen(bad)), 0);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_ptr_nonnull(strstr(out, "retailer.conf:6: error: document.855"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "run", "--once", NULL), 78);
+	ck_assert_ptr_nonnull(strstr(out, "reads 850 documents"));
+	free(out);
+	free(bad);
+	free(conf);
+	free(pc);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_se01_wrong)
 {
 	struct env *e = env_new("997", "on-error");
@@ -929,6 +951,7 @@ int main(void)
 	tcase_add_test(tc, test_test_data_apart);
 	tcase_add_test(tc, test_file_size_limit);
 	tcase_add_test(tc, test_bad_then_good_interchange);
+	tcase_add_test(tc, test_map_type_mismatch);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
 	tcase_add_test(tc, test_partial_group);

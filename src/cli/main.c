@@ -635,10 +635,20 @@ static int cmd_config(int argc, char **argv)
 			for (size_t j = 0; j < p->ndocs; j++) {
 				size_t before = d.nerrors;
 				map_check(p->docs[j].map_path, c->canonical_rng, &d);
-				if (d.nerrors > before)
+				if (d.nerrors > before) {
 					diag_error(&d, p->file, p->docs[j].line,
 						   "document.%s: map %s has errors (above)", p->docs[j].type,
 						   p->docs[j].map_path);
+				} else {
+					struct map *m = NULL;
+					if (map_load(&m, p->docs[j].map_path, &d) == 0 && m &&
+					    strcmp(map_source_type(m), p->docs[j].type) != 0)
+						diag_error(&d, p->file, p->docs[j].line,
+							   "document.%s: map %s reads %s documents",
+							   p->docs[j].type, p->docs[j].map_path,
+							   map_source_type(m));
+					map_free(m);
+				}
 				nmaps++;
 			}
 			struct stat sb;

@@ -147,16 +147,23 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 				rc = -EINVAL;
 				continue;
 			}
-			if (strcmp(map_source_type(m), p->docs[j].type) != 0)
-				diag_warn(d, p->file, p->docs[j].line,
-					  "document.%s uses map %s, which reads %s documents",
-					  p->docs[j].type, p->docs[j].map_path, map_source_type(m));
+			if (strcmp(map_source_type(m), p->docs[j].type) != 0) {
+				diag_error(d, p->file, p->docs[j].line,
+					   "document.%s uses map %s, which reads %s documents",
+					   p->docs[j].type, p->docs[j].map_path, map_source_type(m));
+				rc = -EINVAL;
+			}
 			if (!erp_for(g, map_target_kind(m)))
 				diag_warn(d, p->file, p->docs[j].line,
 					  "no ERP profile for '%s' records (erp.%s in %s): "
 					  "documents will be acknowledged but no ERP file written",
 					  map_target_kind(m), map_target_kind(m), c->file);
 		}
+	}
+	if (access(c->canonical_rng, R_OK) < 0) {
+		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",
+			   c->canonical_rng, strerror(errno));
+		rc = -EINVAL;
 	}
 	if (rc < 0)
 		goto out;
@@ -661,10 +668,14 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		return -EINVAL; /* checked at start-up; a vanished map is an environment failure */
 	xmlDocPtr rec = NULL;
 	int rc = map_apply_x12(m, txn, &rec, &res->errors, &j->bkey);
-	if (rc < 0) {
+	if (rc < 0 || !rec) {
+		/* The map could not run on this document: the document is not accepted, the
+		 * gateway goes on with the next one. */
 		if (rec)
 			xmlFreeDoc(rec);
-		return rc;
+		app_error(res, "map", rc == -EINVAL ? "the map does not read this transaction set"
+						    : strerror(-rc));
+		return 0;
 	}
 	j->txn_mapped = 1;
 	canon_set_source(rec, j->partner->id, txn);
