@@ -535,6 +535,14 @@ START_TEST(test_iea_mismatch_ta1)
 	ck_assert_ptr_nonnull(strstr(ack, "IEA*0*"));
 	char *name = tu_first_file(e->out);
 	ck_assert_str_eq(name, "000000001-TA1.x12");
+	/* the partner fixes the trailer and resends under the same ISA13: not a duplicate */
+	char *fixed = interchange("RETAILER", 3001, '0', "3001", 1, sets, NULL);
+	free(ingest(e, "fixed.x12", fixed));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "hold"), 0);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	free(fixed);
 	free(name);
 	free(ack);
 	free(doc);

@@ -922,13 +922,17 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 	d.reason = why;
 	if ((rc = ledger_doc_put(g->ledger, &d, NULL)) < 0)
 		goto out;
-	char *from = x12_party(res->isa.sender_qual, res->isa.sender_id);
-	char *to = x12_party(res->isa.receiver_qual, res->isa.receiver_id);
-	rc = ledger_dup_record(g->ledger, from, to, res->isa.icn, res->sha256, j->meta.id);
-	free(from);
-	free(to);
-	if (rc < 0)
-		goto out;
+	/* Only an interchange we accepted counts as received: after a TA1 rejection the
+	 * partner resends the corrected one, often under the same ISA13. */
+	if (!rejected) {
+		char *from = x12_party(res->isa.sender_qual, res->isa.sender_id);
+		char *to = x12_party(res->isa.receiver_qual, res->isa.receiver_id);
+		rc = ledger_dup_record(g->ledger, from, to, res->isa.icn, res->sha256, j->meta.id);
+		free(from);
+		free(to);
+		if (rc < 0)
+			goto out;
+	}
 	/* The ERP file names, recorded with the ledger commit. */
 	for (size_t i = 0; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
