@@ -1025,7 +1025,7 @@ static const char *sniff(int fd)
 static int finish_job(struct job *j, enum spool_queue to, const char *reason)
 {
 	struct gateway *g = j->g;
-	int rc = spool_move(g->spool, j->meta.id, SPOOL_ACTIVE, to, reason, reason ? -1 : -1);
+	int rc = spool_move(g->spool, j->meta.id, SPOOL_ACTIVE, to, reason, -1);
 	if (rc < 0) {
 		log_error("job %s: cannot move to %s/: %s", j->meta.id, spool_queue_name(to), strerror(-rc));
 		return rc;
