@@ -100,6 +100,21 @@ static int one_flag(int argc, char **argv, const char *flag, const char *help, i
 	return -1;
 }
 
+/* Options of a command that takes exactly one argument: --help or the argument.
+ * Returns -1 to go on, or the exit code to return. */
+static int one_arg(int argc, char **argv, const char *help)
+{
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	if (argc != 2) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
 /* Load configuration and open the gateway, printing problems. */
 static struct gateway *open_gateway(int *ex)
 {
@@ -494,15 +509,10 @@ static int cmd_track(int argc, char **argv)
 		"History of documents matching KEY: a job id, a business key (PO number),\n"
 		"an interchange control number (ISA13), a group (GS06) or transaction set\n"
 		"control number (ST02). Each state change is listed with its time and reason.\n";
-	if (wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return EX_OK;
-	}
-	if (argc != 2) {
-		fputs(help, stderr);
-		return EX_USAGE;
-	}
-	int ex = EX_OK;
+	int ex = one_arg(argc, argv, help);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
@@ -538,15 +548,10 @@ static int cmd_requeue(int argc, char **argv, int release)
 				   : "usage: edigw replay ID\n"
 				     "Move a failed job (failed/) back to incoming/ for another attempt,\n"
 				     "e.g. after fixing a map or a partner profile.\n";
-	if (wants_help(argc, argv)) {
-		fputs(help, stdout);
-		return EX_OK;
-	}
-	if (argc != 2) {
-		fputs(help, stderr);
-		return EX_USAGE;
-	}
-	int ex = EX_OK;
+	int ex = one_arg(argc, argv, help);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
