@@ -320,6 +320,15 @@ START_TEST(test_good_850)
 	ck_assert_ptr_nonnull(strstr(out, id));
 	ck_assert_ptr_nonnull(strstr(out, "accepted"));
 	free(out);
+	/* and by job id: every state change of the job, and where its file is now */
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "received"));
+	ck_assert_ptr_nonnull(strstr(out, "archived"));
+	ck_assert_ptr_nonnull(strstr(out, "key PO-1001"));
+	ck_assert_ptr_nonnull(strstr(out, "archive/"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "NO-SUCH-PO", NULL), 69);
+	free(out);
 	free(ack2);
 	free(doc2);
 	free(ackname);
