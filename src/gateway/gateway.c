@@ -418,6 +418,7 @@ struct job {
 	/* current group */
 	uint64_t gr;
 	const char *gcn;                   /* GS06 of the current group (borrowed) */
+	const char *icn;                   /* ISA13 of the current interchange (borrowed) */
 	int group_is_ack;                  /* GS01 = FA: never acknowledged */
 	size_t group_staged_from;          /* first staged entry of the current group */
 	/* current transaction */
@@ -515,6 +516,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	struct job *j = ctx;
 	struct gateway *g = j->g;
 	j->ic = isa->index;
+	j->icn = isa->icn;
 	j->gr = 0;
 	j->ic_accepted = 0;
 	j->test = isa->usage[0] == 'T';
@@ -761,6 +763,8 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	char *reason = txn_reason(res);
 	struct ledger_doc d = job_doc(j, key, "in", "x12", res->st01,
 				      ok ? (s ? "accepted" : "received") : "rejected");
+	d.icn = j->icn;
+	d.gcn = j->gcn;
 	d.tcn = res->st02;
 	d.business_key = j->bkey;
 	d.reason = reason;
