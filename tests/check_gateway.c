@@ -457,22 +457,33 @@ START_TEST(test_map_type_mismatch)
 }
 END_TEST
 
-START_TEST(test_se01_wrong)
+/* Send PO_A with one edit (from → to) alone in an interchange; the first ack queued.
+ * A rejected purchase order never reaches the ERP directory. */
+static char *ack_for_edited_po(struct env *e, const char *from, const char *to, unsigned icn,
+			       char ack_req)
 {
-	struct env *e = env_new("997", "on-error");
-	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
+	char *bad = tu_replace(PO_A, from, to);
 	const char *sets[] = { bad };
-	char *doc = interchange("RETAILER", 2001, '0', "2001", 1, sets, NULL);
+	char gcn[16];
+	snprintf(gcn, sizeof gcn, "%u", icn);
+	char *doc = interchange("RETAILER", icn, ack_req, gcn, 1, sets, NULL);
 	free(ingest(e, "po.x12", doc));
 	run_once(e);
 	ck_assert_int_eq(tu_count_files(e->erp), 0);
-	ck_assert_int_eq(qcount(e, "failed"), 1);
 	char *ack = first_in(e->out);
 	ck_assert_ptr_nonnull(ack);
-	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*R*4~AK9*R*1*1*0~"));
-	free(ack);
 	free(doc);
 	free(bad);
+	return ack;
+}
+
+START_TEST(test_se01_wrong)
+{
+	struct env *e = env_new("997", "on-error");
+	char *ack = ack_for_edited_po(e, "SE*9*0001~", "SE*8*0001~", 2001, '0');
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*R*4~AK9*R*1*1*0~"));
+	free(ack);
 	env_free(e);
 }
 END_TEST
@@ -480,18 +491,9 @@ END_TEST
 START_TEST(test_st02_se02_mismatch)
 {
 	struct env *e = env_new("997", "on-error");
-	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*9*0009~");
-	const char *sets[] = { bad };
-	char *doc = interchange("RETAILER", 2002, '0', "2002", 1, sets, NULL);
-	free(ingest(e, "po.x12", doc));
-	run_once(e);
-	ck_assert_int_eq(tu_count_files(e->erp), 0);
-	char *ack = first_in(e->out);
-	ck_assert_ptr_nonnull(ack);
+	char *ack = ack_for_edited_po(e, "SE*9*0001~", "SE*9*0009~", 2002, '0');
 	ck_assert_ptr_nonnull(strstr(ack, "AK5*R*3~"));
 	free(ack);
-	free(doc);
-	free(bad);
 	env_free(e);
 }
 END_TEST
@@ -689,19 +691,11 @@ END_TEST
 START_TEST(test_999_partner)
 {
 	struct env *e = env_new("999", "never");
-	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
-	const char *sets[] = { bad };
-	char *doc = interchange("RETAILER", 7001, '1', "7001", 1, sets, NULL);
-	free(ingest(e, "po.x12", doc));
-	run_once(e);
-	char *ack = first_in(e->out);
-	ck_assert_ptr_nonnull(ack);
+	char *ack = ack_for_edited_po(e, "SE*9*0001~", "SE*8*0001~", 7001, '1');
 	ck_assert_ptr_nonnull(strstr(ack, "ST*999*0001"));
 	ck_assert_ptr_nonnull(strstr(ack, "IK5*R*4~"));
 	ck_assert_ptr_null(strstr(ack, "TA1*")); /* ta1 = never */
 	free(ack);
-	free(doc);
-	free(bad);
 	env_free(e);
 }
 END_TEST
