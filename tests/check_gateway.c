@@ -889,6 +889,34 @@ static int run_with_crash(struct env *e, const char *point)
 	return st;
 }
 
+/* Two workers on one spool: every job is claimed by exactly one of them. */
+START_TEST(test_two_workers)
+{
+	struct env *e = env_new("997", "on-error");
+	const int n = 16;
+	ingest_batch(e, n);
+	pid_t pids[2];
+	for (int w = 0; w < 2; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0) {
+			int fd = open("/dev/null", O_WRONLY);
+			dup2(fd, 1);
+			dup2(fd, 2);
+			const char *bin = getenv("EDIGW_BIN");
+			execl(bin, bin, "-c", e->conf, "run", "--once", (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int w = 0; w < 2; w++) {
+		int st = 0;
+		waitpid(pids[w], &st, 0);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker %d failed", w);
+	}
+	check_batch_done(e, n);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_crash_fault_points)
 {
 	static const char *points[] = { "after-claim",  "before-ledger-commit", "after-ledger-commit",
@@ -980,6 +1008,7 @@ int main(void)
 	tcase_set_timeout(tcc, 600);
 	tcase_add_loop_test(tcc, test_crash_fault_points, 0, 8);
 	tcase_add_test(tcc, test_crash_random_kills);
+	tcase_add_test(tcc, test_two_workers);
 	suite_add_tcase(s, tcc);
 	return tu_run_suite(s);
 }
