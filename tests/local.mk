@@ -17,6 +17,7 @@ include tests/x12.mk
 include tests/canon.mk
 include tests/map.mk
 include tests/ack.mk
+include tests/schema.mk
 include tests/gateway.mk
 
 TESTS += $(check_PROGRAMS)

@@ -1,0 +1,1 @@
+# tests for the X12 schema validator (check_schema)
