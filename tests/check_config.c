@@ -164,6 +164,9 @@ START_TEST(test_good_fixture)
 	p = under(dir, "schema/canonical.rng");
 	ck_assert_str_eq(c->canonical_rng, p);
 	free(p);
+	p = under(dir, "schema/x12");
+	ck_assert_str_eq(c->schema_dir, p);
+	free(p);
 	ck_assert_uint_eq(c->poll_interval_s, 120);
 	ck_assert_str_eq(c->log_level, "debug");
 	ck_assert_str_eq(c->us.qualifier, "ZZ");
@@ -296,6 +299,9 @@ START_TEST(test_defaults)
 	free(p);
 	p = under(f.dir, "doc/canonical.rng");
 	ck_assert_str_eq(c->canonical_rng, p);
+	free(p);
+	p = under(f.dir, "maps/schemas");
+	ck_assert_str_eq(c->schema_dir, p); /* default, relative to edigw.conf */
 	free(p);
 	ck_assert_uint_eq(c->poll_interval_s, 30);
 	ck_assert_str_eq(c->log_level, "info");
@@ -1127,7 +1133,7 @@ START_TEST(test_man_page)
 {
 	static const char *const keys[] = {
 		".BR spool ", ".BR ledger ", ".BR erp-dir ", ".BR erp-test-dir ",
-		".BR partners-dir ", ".BR canonical-schema ", ".BR poll-interval ",
+		".BR partners-dir ", ".BR canonical-schema ", ".BR schema-dir ", ".BR poll-interval ",
 		".BR log-level ", ".BR our.x12.qualifier ", ".BR our.x12.id ",
 		".BR our.x12.gs-id ", ".BR duplicate-window ", ".BR limit.max-file-size ",
 		".BR limit.max-segment-length ", ".BR limit.max-element-length ",

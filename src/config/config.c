@@ -64,6 +64,7 @@ enum slot {
 	S_ERP_TEST_DIR,
 	S_PARTNERS_DIR,
 	S_CANONICAL,
+	S_SCHEMA_DIR,
 	S_POLL,
 	S_LOG_LEVEL,
 	S_OUR_Q,
@@ -109,6 +110,7 @@ static const struct keydef keydefs[] = {
 	{ "erp-test-dir", S_ERP_TEST_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "partners-dir", S_PARTNERS_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "canonical-schema", S_CANONICAL, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "schema-dir", S_SCHEMA_DIR, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "poll-interval", S_POLL, V_DURATION, W_MAIN, 1, DAY, "1s", "1d", NULL },
 	{ "log-level", S_LOG_LEVEL, V_ENUM, W_MAIN, 0, 0, NULL, NULL, log_levels },
 	{ "our.x12.qualifier", S_OUR_Q, V_X12Q, W_MAIN, 0, 0, NULL, NULL, NULL },
@@ -690,6 +692,7 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_ERP_TEST_DIR: str = &c->erp_test_dir; break;
 	case S_PARTNERS_DIR: str = &c->partners_dir; break;
 	case S_CANONICAL: str = &c->canonical_rng; break;
+	case S_SCHEMA_DIR: str = &c->schema_dir; break;
 	case S_POLL: c->poll_interval_s = v->u; break;
 	case S_LOG_LEVEL: c->log_level = xstrdup(v->s); break;
 	case S_OUR_Q: copy_checked(c->us.qualifier, sizeof c->us.qualifier, v->s); break;
@@ -753,6 +756,8 @@ static void main_defaults(struct config *c, const struct main_state *st, int was
 		c->partners_dir = path_relative_to(c->file, "partners");
 	if (!c->canonical_rng)
 		c->canonical_rng = path_relative_to(c->file, "doc/canonical.rng");
+	if (!c->schema_dir)
+		c->schema_dir = path_relative_to(c->file, "maps/schemas");
 	if (!c->log_level)
 		c->log_level = xstrdup("info");
 }
@@ -1046,6 +1051,7 @@ void config_free(struct config *c)
 	free(c->erp_test_dir);
 	free(c->partners_dir);
 	free(c->canonical_rng);
+	free(c->schema_dir);
 	free(c->log_level);
 	for (size_t i = 0; i < c->nerp; i++)
 		free(c->erp[i].profile);

@@ -75,6 +75,7 @@ struct config {
 	char *erp_test_dir;   /* erp-test-dir, default <erp-dir>/test */
 	char *partners_dir;   /* partners-dir, default "partners" */
 	char *canonical_rng;  /* canonical-schema, default <dir of edigw.conf>/doc/canonical.rng */
+	char *schema_dir;     /* schema-dir: X12 transaction set definitions, default <dir of edigw.conf>/maps/schemas */
 	uint64_t poll_interval_s; /* poll-interval, default 30s */
 	char *log_level;      /* log-level: error, warning, info, debug */
 	struct cfg_x12_id us; /* our.x12.qualifier / our.x12.id / our.x12.gs-id */
