@@ -392,7 +392,20 @@ struct staged {
 	uint64_t records;
 	uint64_t group; /* group index within the interchange */
 	char *gcn;      /* the inbound GS06 of that group */
+	struct buf pending; /* records not yet written to fd */
 };
+
+#define STAGE_FLUSH_AT (64 * 1024)
+
+/* Write a staged file's pending records. */
+static int staged_flush(struct staged *s)
+{
+	if (!s->pending.len || s->fd < 0)
+		return 0;
+	int rc = write_all(s->fd, s->pending.data, s->pending.len);
+	buf_reset(&s->pending);
+	return rc;
+}
 
 struct job {
 	struct gateway *g;
@@ -474,6 +487,7 @@ static void staged_discard(struct job *j, size_t from)
 		free(s->name);
 		free(s->kind);
 		free(s->gcn);
+		buf_free(&s->pending);
 	}
 	j->nstaged = from;
 }
@@ -505,6 +519,7 @@ static struct staged *staged_for(struct job *j, const char *kind, int *err)
 	s->kind = xstrdup(kind);
 	s->group = j->gr;
 	s->gcn = xstrdup(j->gcn ? j->gcn : "0");
+	buf_init(&s->pending, 0);
 	j->nstaged++;
 	return s;
 }
@@ -753,7 +768,9 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 		s = staged_for(j, j->erp_kind, &rc);
 		if (!s)
 			return rc;
-		if ((rc = write_all(s->fd, j->erp_out.data, j->erp_out.len)) < 0)
+		if ((rc = buf_append(&s->pending, j->erp_out.data, j->erp_out.len)) < 0)
+			return rc;
+		if (s->pending.len >= STAGE_FLUSH_AT && (rc = staged_flush(s)) < 0)
 			return rc;
 		s->records++;
 	}
@@ -795,6 +812,9 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 	}
 	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
+		int frc = staged_flush(s);
+		if (frc < 0 && rc == 0)
+			rc = frc;
 		if (s->fd >= 0 && fsync(s->fd) < 0 && rc == 0)
 			rc = -errno;
 		if (s->fd >= 0 && close(s->fd) < 0 && rc == 0)
