@@ -1,0 +1,901 @@
+/*
+ * x12_schema — loader of the X12 definition files (maps/schemas/x12/<version>/
+ * elements.def, segments.def, <ST01>.def) into compiled tables: element and
+ * segment dictionaries with pointers resolved, a segment-id hash, and per
+ * transaction set a flat entry array with loop ranges, so the validator
+ * (x12_validate.c) compares integers only.
+ *
+ * Functions: x12_schema_load, x12_schema_free, x12_schema_find,
+ * x12_schema_seg_index, x12_txn_def_version, x12_txn_def_id.
+ *
+ * Ownership: the schema owns everything it points to.
+ * Limits: files at most X12_SCHEMA_MAX_FILE bytes, lines at most
+ * X12_SCHEMA_MAX_LINE, counts bounded by the X12_SCHEMA_MAX_* constants;
+ * every violation is a diagnostic with file:line.
+ */
+#define X12_SCHEMA_INTERNAL
+#include "x12/x12_schema.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOK 128
+
+/* One file being read, line by line. */
+struct rd {
+	const char *path;
+	struct diag_list *d;
+	char *data;
+	size_t len, off;
+	size_t line;
+	struct span tok[MAX_TOK];
+	size_t ntok;
+	int bad;
+};
+
+/* Open a definition file; -errno with a diagnostic when unreadable or too big. */
+static int rd_open(struct rd *r, const char *path, struct diag_list *d)
+{
+	struct buf b;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->path = path;
+	r->d = d;
+	buf_init(&b, 0);
+	rc = file_read_all(path, X12_SCHEMA_MAX_FILE, &b);
+	if (rc == -EFBIG)
+		diag_error(d, path, 0, "file larger than %d bytes", X12_SCHEMA_MAX_FILE);
+	else if (rc < 0)
+		diag_error(d, path, 0, "cannot read: %s", strerror(-rc));
+	if (rc < 0) {
+		buf_free(&b);
+		return rc;
+	}
+	r->len = b.len;
+	r->data = buf_steal(&b);
+	buf_free(&b);
+	return 0;
+}
+
+/* Next non-empty line split into tokens (comments after '#' removed); 0 at end. */
+static int rd_next(struct rd *r)
+{
+	while (r->off < r->len) {
+		const char *p = r->data + r->off;
+		const char *nl = memchr(p, '\n', r->len - r->off);
+		size_t n = nl ? (size_t)(nl - p) : r->len - r->off;
+		r->off += n + (nl ? 1 : 0);
+		r->line++;
+		if (n > X12_SCHEMA_MAX_LINE) {
+			diag_error(r->d, r->path, r->line, "line longer than %d bytes", X12_SCHEMA_MAX_LINE);
+			r->bad = 1;
+			continue;
+		}
+		r->ntok = 0;
+		size_t i = 0;
+		while (i < n && p[i] != '#') {
+			if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r') {
+				i++;
+				continue;
+			}
+			size_t s = i;
+			while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '#')
+				i++;
+			if (r->ntok == MAX_TOK) {
+				diag_error(r->d, r->path, r->line, "more than %d words on a line", MAX_TOK);
+				r->bad = 1;
+				r->ntok = 0;
+				break;
+			}
+			r->tok[r->ntok++] = (struct span){ p + s, i - s };
+		}
+		if (r->ntok)
+			return 1;
+	}
+	return 0;
+}
+
+/* Report an error at the current line. */
+static void rd_err(struct rd *r, const char *fmt, ...) EDIGW_PRINTF(2, 3);
+static void rd_err(struct rd *r, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b;
+
+	buf_init(&b, 4096);
+	va_start(ap, fmt);
+	(void)buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	diag_error(r->d, r->path, r->line, "%s", b.data ? b.data : "");
+	buf_free(&b);
+	r->bad = 1;
+}
+
+/* Token i as a NUL-terminated copy in a small buffer (truncated). */
+static const char *tokc(const struct rd *r, size_t i, char *out, size_t cap)
+{
+	size_t n = r->tok[i].n < cap - 1 ? r->tok[i].n : cap - 1;
+	memcpy(out, r->tok[i].p, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* Unsigned number token within [lo, hi]; -1 otherwise. */
+static long tok_num(const struct rd *r, size_t i, long lo, long hi)
+{
+	uint64_t v;
+	if (span_to_u64(r->tok[i], &v) < 0 || v < (uint64_t)lo || v > (uint64_t)hi)
+		return -1;
+	return (long)v;
+}
+
+/* A max use / repeat token: a number >= 1 or ">1" (unbounded). */
+static int tok_max(const struct rd *r, size_t i, uint32_t *out)
+{
+	if (span_eq(r->tok[i], ">1")) {
+		*out = UINT32_MAX;
+		return 0;
+	}
+	long v = tok_num(r, i, 1, 99999999);
+	if (v < 0)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* ------------------------------------------------------------ elements */
+
+static int cmp_code(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static struct xs_elem *elem_find(struct xs_ver *v, int ref)
+{
+	for (size_t i = 0; i < v->nelems; i++)
+		if (v->elems[i].ref == ref)
+			return &v->elems[i];
+	return NULL;
+}
+
+/* Parse a type word: AN ID R DT TM B N Nn. */
+static int parse_type(struct span t, enum xs_type *ty, int *dec)
+{
+	*dec = 0;
+	if (span_eq(t, "AN"))
+		*ty = XS_AN;
+	else if (span_eq(t, "ID"))
+		*ty = XS_ID;
+	else if (span_eq(t, "R"))
+		*ty = XS_R;
+	else if (span_eq(t, "DT"))
+		*ty = XS_DT;
+	else if (span_eq(t, "TM"))
+		*ty = XS_TM;
+	else if (span_eq(t, "B"))
+		*ty = XS_B;
+	else if (t.n >= 1 && t.n <= 2 && t.p[0] == 'N') {
+		*ty = XS_N;
+		if (t.n == 2) {
+			if (t.p[1] < '0' || t.p[1] > '9')
+				return -1;
+			*dec = t.p[1] - '0';
+		}
+	} else
+		return -1;
+	return 0;
+}
+
+/* elements.def: "element REF TYPE MIN MAX" and "codes REF full|partial CODE...". */
+static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d)
+{
+	struct rd r;
+	char tmp[64];
+	size_t cap = 0;
+	int rc = rd_open(&r, path, d);
+	if (rc < 0)
+		return rc;
+	while (rd_next(&r)) {
+		if (span_eq(r.tok[0], "element")) {
+			if (r.ntok < 5) {
+				rd_err(&r, "expected 'element REF TYPE MIN MAX [NAME...]'");
+				continue;
+			}
+			long ref = tok_num(&r, 1, 1, 99999);
+			struct xs_elem e = { 0 };
+			if (ref < 0) {
+				rd_err(&r, "element reference '%s' is not a number from 1 to 99999",
+				       tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			if (parse_type(r.tok[2], &e.type, &e.decimals) < 0) {
+				rd_err(&r, "unknown element type '%s' (AN ID Nn R DT TM B)",
+				       tokc(&r, 2, tmp, sizeof tmp));
+				continue;
+			}
+			long mn = tok_num(&r, 3, 0, 99999), mx = tok_num(&r, 4, 1, 99999);
+			if (mn < 0 || mx < 0 || mn > mx) {
+				rd_err(&r, "bad length %s..%s (need 0 <= MIN <= MAX, MAX >= 1)",
+				       tokc(&r, 3, tmp, 32), tokc(&r, 4, tmp + 32, 32));
+				continue;
+			}
+			if (elem_find(v, (int)ref)) {
+				rd_err(&r, "element %ld defined twice", ref);
+				continue;
+			}
+			if (v->nelems == X12_SCHEMA_MAX_ELEMS) {
+				rd_err(&r, "more than %d elements", X12_SCHEMA_MAX_ELEMS);
+				continue;
+			}
+			if (v->nelems == cap) {
+				cap = cap ? cap * 2 : 64;
+				v->elems = xrealloc(v->elems, cap * sizeof *v->elems);
+			}
+			e.ref = (int)ref;
+			e.minlen = (unsigned)mn;
+			e.maxlen = (unsigned)mx;
+			if (r.ntok > 5) {
+				const char *a = r.tok[5].p;
+				const char *z = r.tok[r.ntok - 1].p + r.tok[r.ntok - 1].n;
+				e.name = span_dup((struct span){ a, (size_t)(z - a) });
+			}
+			v->elems[v->nelems++] = e;
+		} else if (span_eq(r.tok[0], "codes")) {
+			if (r.ntok < 4) {
+				rd_err(&r, "expected 'codes REF full|partial CODE...'");
+				continue;
+			}
+			long ref = tok_num(&r, 1, 1, 99999);
+			struct xs_elem *e = ref < 0 ? NULL : elem_find(v, (int)ref);
+			if (!e) {
+				rd_err(&r, "codes for undefined element '%s' (define it with 'element' first)",
+				       tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			int partial;
+			if (span_eq(r.tok[2], "full"))
+				partial = 0;
+			else if (span_eq(r.tok[2], "partial"))
+				partial = 1;
+			else {
+				rd_err(&r, "expected 'full' or 'partial', not '%s'", tokc(&r, 2, tmp, sizeof tmp));
+				continue;
+			}
+			if (e->has_codes && e->partial != partial) {
+				rd_err(&r, "element %ld: code list is both full and partial", ref);
+				continue;
+			}
+			if (e->ncodes + (r.ntok - 3) > X12_SCHEMA_MAX_CODES) {
+				rd_err(&r, "element %ld: more than %d codes", ref, X12_SCHEMA_MAX_CODES);
+				continue;
+			}
+			e->has_codes = 1;
+			e->partial = partial;
+			e->codes = xrealloc(e->codes, (e->ncodes + r.ntok - 3) * sizeof *e->codes);
+			for (size_t i = 3; i < r.ntok; i++) {
+				if (r.tok[i].n > e->maxlen || r.tok[i].n < e->minlen)
+					rd_err(&r, "code '%s' does not fit element %ld's length %u..%u",
+					       tokc(&r, i, tmp, sizeof tmp), ref, e->minlen, e->maxlen);
+				e->codes[e->ncodes++] = span_dup(r.tok[i]);
+			}
+		} else
+			rd_err(&r, "unknown keyword '%s' (element, codes)", tokc(&r, 0, tmp, sizeof tmp));
+	}
+	for (size_t i = 0; i < v->nelems; i++)
+		if (v->elems[i].ncodes)
+			qsort(v->elems[i].codes, v->elems[i].ncodes, sizeof(char *), cmp_code);
+	rc = r.bad ? -EINVAL : 0;
+	free(r.data);
+	return rc;
+}
+
+/* ------------------------------------------------------------ segments */
+
+static uint32_t seg_key(const char *id, size_t n)
+{
+	uint32_t k = 0;
+	for (size_t i = 0; i < n && i < 3; i++)
+		k = (k << 8) | (unsigned char)id[i];
+	return k;
+}
+
+/* Dictionary index of a segment id, -1 when unknown. */
+int x12_schema_seg_index(const struct xs_ver *v, const char *id, size_t n)
+{
+	if (n < 2 || n > 3 || !v->hashcap)
+		return -1;
+	uint32_t k = seg_key(id, n);
+	size_t h = (k * 2654435761u) & (v->hashcap - 1);
+	for (;;) {
+		int32_t i = v->hash[h];
+		if (i < 0)
+			return -1;
+		if (seg_key(v->segs[i].id, strlen(v->segs[i].id)) == k)
+			return i;
+		h = (h + 1) & (v->hashcap - 1);
+	}
+}
+
+static void build_hash(struct xs_ver *v)
+{
+	v->hashcap = 16;
+	while (v->hashcap < v->nsegs * 4)
+		v->hashcap *= 2;
+	v->hash = xmalloc(v->hashcap * sizeof *v->hash);
+	for (size_t i = 0; i < v->hashcap; i++)
+		v->hash[i] = -1;
+	for (size_t i = 0; i < v->nsegs; i++) {
+		uint32_t k = seg_key(v->segs[i].id, strlen(v->segs[i].id));
+		size_t h = (k * 2654435761u) & (v->hashcap - 1);
+		while (v->hash[h] >= 0)
+			h = (h + 1) & (v->hashcap - 1);
+		v->hash[h] = (int32_t)i;
+	}
+}
+
+/* A relational condition like P0102 or L020304 over n items. */
+static int parse_rule(struct span t, size_t nitems, struct xs_rule *out)
+{
+	memset(out, 0, sizeof *out);
+	if (t.n < 5 || t.n % 2 == 0 || t.n >= sizeof out->text || !strchr("PRCEL", t.p[0]))
+		return -1;
+	out->kind = t.p[0];
+	for (size_t i = 1; i < t.n; i += 2) {
+		if (t.p[i] < '0' || t.p[i] > '9' || t.p[i + 1] < '0' || t.p[i + 1] > '9')
+			return -1;
+		int pos = (t.p[i] - '0') * 10 + (t.p[i + 1] - '0');
+		if (pos < 1 || (size_t)pos > nitems)
+			return -1;
+		out->pos[out->n++] = (unsigned char)pos;
+	}
+	if ((out->kind == 'L' && out->n < 3) || out->n < 2)
+		return -1;
+	memcpy(out->text, t.p, t.n);
+	return 0;
+}
+
+static int valid_seg_id(struct span t)
+{
+	if (t.n < 2 || t.n > 3)
+		return 0;
+	for (size_t i = 0; i < t.n; i++)
+		if (!((t.p[i] >= 'A' && t.p[i] <= 'Z') || (t.p[i] >= '0' && t.p[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* segments.def: "composite Cnnn" / "segment ID" blocks of "REF|Cnnn M|O|X [REPEAT]"
+ * and "rule Pnnnn" lines, each block closed by "end". */
+static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d)
+{
+	struct rd r;
+	char tmp[64];
+	size_t segcap = 0, compcap = 0;
+	struct xs_item *items = NULL;
+	struct xs_rule *rules = NULL;
+	size_t nitems = 0, nrules = 0;
+	int open = 0; /* 1 segment, 2 composite */
+	size_t open_line = 0;
+	char open_id[8] = "";
+	int rc = rd_open(&r, path, d);
+	if (rc < 0)
+		return rc;
+	/* composites are referenced by pointer: reserve the maximum once */
+	v->comps = xcalloc(X12_SCHEMA_MAX_SEGS, sizeof *v->comps);
+	compcap = X12_SCHEMA_MAX_SEGS;
+	items = xcalloc(X12_SCHEMA_MAX_SEG_ITEMS, sizeof *items);
+	rules = xcalloc(X12_SCHEMA_MAX_RULES, sizeof *rules);
+	while (rd_next(&r)) {
+		struct span k = r.tok[0];
+		if (span_eq(k, "segment") || span_eq(k, "composite")) {
+			int is_seg = k.p[0] == 's';
+			if (open) {
+				rd_err(&r, "'%s' inside block %s (missing 'end')", is_seg ? "segment" : "composite", open_id);
+				continue;
+			}
+			if (r.ntok != 2) {
+				rd_err(&r, "expected '%s ID'", is_seg ? "segment" : "composite");
+				continue;
+			}
+			if (is_seg && !valid_seg_id(r.tok[1])) {
+				rd_err(&r, "segment id '%s' must be 2-3 capital letters or digits", tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			if (!is_seg && (r.tok[1].n < 2 || r.tok[1].n > 6 || r.tok[1].p[0] != 'C')) {
+				rd_err(&r, "composite id '%s' must look like C001", tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			open = is_seg ? 1 : 2;
+			open_line = r.line;
+			tokc(&r, 1, open_id, sizeof open_id);
+			nitems = nrules = 0;
+			int dup = 0;
+			if (is_seg) {
+				for (size_t i = 0; i < v->nsegs; i++)
+					dup |= strcmp(v->segs[i].id, open_id) == 0;
+			} else {
+				for (size_t i = 0; i < v->ncomps; i++)
+					dup |= strcmp(v->comps[i].id, open_id) == 0;
+			}
+			if (dup)
+				rd_err(&r, "%s %s defined twice", is_seg ? "segment" : "composite", open_id);
+		} else if (span_eq(k, "end")) {
+			if (!open) {
+				rd_err(&r, "'end' without 'segment' or 'composite'");
+				continue;
+			}
+			if (nitems == 0)
+				rd_err(&r, "%s has no elements", open_id);
+			if (open == 1 && v->nsegs >= X12_SCHEMA_MAX_SEGS)
+				rd_err(&r, "more than %d segments", X12_SCHEMA_MAX_SEGS);
+			else if (open == 2 && v->ncomps >= compcap)
+				rd_err(&r, "more than %d composites", X12_SCHEMA_MAX_SEGS);
+			else if (open == 1) {
+				if (v->nsegs == segcap) {
+					segcap = segcap ? segcap * 2 : 64;
+					v->segs = xrealloc(v->segs, segcap * sizeof *v->segs);
+				}
+				struct xs_seg *s = &v->segs[v->nsegs];
+				memset(s, 0, sizeof *s);
+				memcpy(s->id, open_id, sizeof s->id - 1);
+				s->index = (int)v->nsegs++;
+				s->n = nitems;
+				s->items = xmalloc(nitems * sizeof *items + 1);
+				memcpy(s->items, items, nitems * sizeof *items);
+				s->nrules = nrules;
+				s->rules = xmalloc(nrules * sizeof *rules + 1);
+				memcpy(s->rules, rules, nrules * sizeof *rules);
+			} else {
+				struct xs_comp *c = &v->comps[v->ncomps++];
+				memcpy(c->id, open_id, sizeof c->id);
+				c->n = nitems;
+				c->items = xmalloc(nitems * sizeof *items + 1);
+				memcpy(c->items, items, nitems * sizeof *items);
+				c->nrules = nrules;
+				c->rules = xmalloc(nrules * sizeof *rules + 1);
+				memcpy(c->rules, rules, nrules * sizeof *rules);
+			}
+			open = 0;
+		} else if (span_eq(k, "rule")) {
+			if (!open) {
+				rd_err(&r, "'rule' outside a segment or composite");
+				continue;
+			}
+			if (r.ntok != 2) {
+				rd_err(&r, "expected 'rule CONDITION', e.g. 'rule P0102'");
+				continue;
+			}
+			if (nrules == X12_SCHEMA_MAX_RULES) {
+				rd_err(&r, "more than %d rules", X12_SCHEMA_MAX_RULES);
+				continue;
+			}
+			if (parse_rule(r.tok[1], nitems, &rules[nrules]) < 0) {
+				rd_err(&r, "bad condition '%s': P, R, C, E or L followed by two-digit positions of "
+					   "elements listed above it (at least two; L at least three)",
+				       tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			nrules++;
+		} else if (open) {
+			if (r.ntok < 2 || r.ntok > 3) {
+				rd_err(&r, "expected 'REF USAGE [REPEAT]', e.g. '353 M' or 'C001 X'");
+				continue;
+			}
+			struct xs_item it = { 0 };
+			if (r.tok[0].p[0] == 'C') {
+				if (open == 2) {
+					rd_err(&r, "a composite cannot contain composite %s", tokc(&r, 0, tmp, sizeof tmp));
+					continue;
+				}
+				for (size_t i = 0; i < v->ncomps; i++)
+					if (span_eq(r.tok[0], v->comps[i].id))
+						it.c = &v->comps[i];
+				if (!it.c) {
+					rd_err(&r, "composite %s is not defined above", tokc(&r, 0, tmp, sizeof tmp));
+					continue;
+				}
+			} else {
+				long ref = tok_num(&r, 0, 1, 99999);
+				it.e = ref < 0 ? NULL : elem_find(v, (int)ref);
+				if (!it.e) {
+					rd_err(&r, "element '%s' is not in elements.def", tokc(&r, 0, tmp, sizeof tmp));
+					continue;
+				}
+			}
+			if (r.tok[1].n != 1 || !strchr("MOX", r.tok[1].p[0])) {
+				rd_err(&r, "usage '%s' must be M, O or X", tokc(&r, 1, tmp, sizeof tmp));
+				continue;
+			}
+			it.usage = r.tok[1].p[0];
+			it.maxrep = 1;
+			if (r.ntok == 3) {
+				long rep = tok_num(&r, 2, 1, 99999);
+				if (rep < 0 || open == 2) {
+					rd_err(&r, "repeat '%s' must be a number from 1 to 99999 (segment elements only)",
+					       tokc(&r, 2, tmp, sizeof tmp));
+					continue;
+				}
+				it.maxrep = (unsigned)rep;
+			}
+			if (nitems == X12_SCHEMA_MAX_SEG_ITEMS) {
+				rd_err(&r, "more than %d elements in %s", X12_SCHEMA_MAX_SEG_ITEMS, open_id);
+				continue;
+			}
+			items[nitems++] = it;
+		} else
+			rd_err(&r, "unknown keyword '%s' (segment, composite, rule, end)", tokc(&r, 0, tmp, sizeof tmp));
+	}
+	if (open)
+		diag_error(d, path, open_line, "%s %s is not closed with 'end'", open == 1 ? "segment" : "composite",
+			   open_id), r.bad = 1;
+	rc = r.bad ? -EINVAL : 0;
+	free(items);
+	free(rules);
+	free(r.data);
+	return rc;
+}
+
+/* ---------------------------------------------------- transaction sets */
+
+/* <ID>.def: "transaction ID FG", area words, "SEG USAGE MAX", "loop ID USAGE MAX" ... "end",
+ * "hl CODE top|PARENT...". */
+static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, const char *id,
+		    struct diag_list *d)
+{
+	struct rd r;
+	char tmp[64];
+	int stack[X12_SCHEMA_MAX_NEST + 1];
+	int depth = 0, need_trigger = 0, have_header = 0;
+	size_t ecap = 0;
+	int rc = rd_open(&r, path, d);
+	if (rc < 0)
+		return rc;
+	memcpy(t->version, v->name, sizeof t->version);
+	t->hl_seg = -1;
+	t->loops = xcalloc(X12_SCHEMA_MAX_LOOPS, sizeof *t->loops);
+	while (rd_next(&r)) {
+		struct span k = r.tok[0];
+		if (!have_header) {
+			if (!span_eq(k, "transaction") || r.ntok != 3 || !span_eq(r.tok[1], id) || r.tok[2].n != 2) {
+				rd_err(&r, "the file must start with 'transaction %s FG' (FG: the GS01 code)", id);
+				break;
+			}
+			memcpy(t->id, id, strlen(id) + 1);
+			memcpy(t->fg, r.tok[2].p, 2);
+			have_header = 1;
+			continue;
+		}
+		if (span_eq(k, "heading") || span_eq(k, "detail") || span_eq(k, "summary")) {
+			if (depth)
+				rd_err(&r, "area '%s' inside a loop", tokc(&r, 0, tmp, sizeof tmp));
+			continue;
+		}
+		if (span_eq(k, "loop")) {
+			if (need_trigger) {
+				rd_err(&r, "a loop must start with a segment (its trigger), not with a loop");
+				continue;
+			}
+			uint32_t mx;
+			if (r.ntok != 4 || r.tok[1].n < 1 || r.tok[1].n > 6 || r.tok[2].n != 1 ||
+			    !strchr("MO", r.tok[2].p[0]) || tok_max(&r, 3, &mx) < 0) {
+				rd_err(&r, "expected 'loop ID M|O MAX' (ID up to 6 characters, MAX a number or >1)");
+				continue;
+			}
+			if (depth == X12_SCHEMA_MAX_NEST) {
+				rd_err(&r, "loops nested deeper than %d", X12_SCHEMA_MAX_NEST);
+				continue;
+			}
+			if (t->nloops == X12_SCHEMA_MAX_LOOPS) {
+				rd_err(&r, "more than %d loops", X12_SCHEMA_MAX_LOOPS);
+				continue;
+			}
+			struct xs_loop *l = &t->loops[t->nloops];
+			memcpy(l->id, r.tok[1].p, r.tok[1].n);
+			l->usage = r.tok[2].p[0];
+			l->maxrep = mx;
+			l->parent = depth ? stack[depth - 1] : -1;
+			l->start = t->nentries;
+			l->depth = depth + 1;
+			stack[depth++] = (int)t->nloops++;
+			need_trigger = 1;
+			continue;
+		}
+		if (span_eq(k, "end")) {
+			if (!depth) {
+				rd_err(&r, "'end' without 'loop'");
+				continue;
+			}
+			if (need_trigger)
+				rd_err(&r, "loop %s has no segments", t->loops[stack[depth - 1]].id);
+			need_trigger = 0;
+			t->loops[stack[--depth]].end = t->nentries;
+			continue;
+		}
+		if (span_eq(k, "hl")) {
+			if (r.ntok < 3) {
+				rd_err(&r, "expected 'hl LEVEL top|PARENT-LEVEL...', e.g. 'hl O S'");
+				continue;
+			}
+			if (t->nhl == XS_MAX_HL || r.tok[1].n < 1 || r.tok[1].n > 2) {
+				rd_err(&r, "bad hierarchy level '%s' (1-2 characters, at most %d levels)",
+				       tokc(&r, 1, tmp, sizeof tmp), XS_MAX_HL);
+				continue;
+			}
+			size_t me = t->nhl;
+			for (size_t i = 0; i < t->nhl; i++)
+				if (span_eq(r.tok[1], t->hl_code[i]))
+					me = i;
+			if (me != t->nhl) {
+				rd_err(&r, "hierarchy level %s declared twice", t->hl_code[me]);
+				continue;
+			}
+			memcpy(t->hl_code[me], r.tok[1].p, r.tok[1].n);
+			t->hl_code[me][r.tok[1].n] = '\0';
+			t->nhl++;
+			for (size_t i = 2; i < r.ntok; i++) {
+				if (span_eq(r.tok[i], "top")) {
+					t->hl_top[me] = 1;
+					continue;
+				}
+				size_t p = t->nhl;
+				for (size_t j = 0; j < t->nhl; j++)
+					if (span_eq(r.tok[i], t->hl_code[j]))
+						p = j;
+				if (p == t->nhl) {
+					rd_err(&r, "parent level '%s' is not declared above", tokc(&r, i, tmp, sizeof tmp));
+					continue;
+				}
+				t->hl_parents[me] |= 1u << p;
+			}
+			continue;
+		}
+		/* a segment line */
+		uint32_t mx;
+		if (r.ntok != 3 || r.tok[1].n != 1 || !strchr("MO", r.tok[1].p[0]) || tok_max(&r, 2, &mx) < 0) {
+			rd_err(&r, "expected 'SEGMENT M|O MAX' (MAX a number or >1), 'loop', 'end', 'hl' or an area");
+			continue;
+		}
+		int si = x12_schema_seg_index(v, r.tok[0].p, r.tok[0].n);
+		if (si < 0) {
+			rd_err(&r, "segment '%s' is not in segments.def", tokc(&r, 0, tmp, sizeof tmp));
+			continue;
+		}
+		if (t->nentries == X12_SCHEMA_MAX_ENTRIES) {
+			rd_err(&r, "more than %d segment lines", X12_SCHEMA_MAX_ENTRIES);
+			continue;
+		}
+		if (t->nentries == ecap) {
+			ecap = ecap ? ecap * 2 : 64;
+			t->entries = xrealloc(t->entries, ecap * sizeof *t->entries);
+		}
+		struct xs_entry *e = &t->entries[t->nentries++];
+		e->seg = si;
+		e->usage = r.tok[1].p[0];
+		e->maxuse = mx;
+		e->loop = depth ? stack[depth - 1] : -1;
+		e->trigger = need_trigger;
+		e->line = (unsigned)r.line;
+		need_trigger = 0;
+	}
+	if (!have_header && !r.bad)
+		rd_err(&r, "empty file: expected 'transaction %s FG'", id);
+	if (depth)
+		rd_err(&r, "loop %s is not closed with 'end'", t->loops[stack[depth - 1]].id);
+	if (!r.bad && (t->nentries < 2 || strcmp(v->segs[t->entries[0].seg].id, "ST") != 0 ||
+		       strcmp(v->segs[t->entries[t->nentries - 1].seg].id, "SE") != 0 ||
+		       t->entries[t->nentries - 1].loop != -1))
+		rd_err(&r, "the table must start with ST and end with SE (outside loops)");
+	if (t->nhl) {
+		t->hl_seg = x12_schema_seg_index(v, "HL", 2);
+		if (t->hl_seg < 0)
+			rd_err(&r, "hierarchy declared but segment HL is not in segments.def");
+	}
+	t->first_entry = xmalloc((v->nsegs + 1) * sizeof *t->first_entry);
+	for (size_t i = 0; i < v->nsegs; i++)
+		t->first_entry[i] = -1;
+	for (size_t i = t->nentries; i-- > 0;)
+		t->first_entry[t->entries[i].seg] = (int)i;
+	t->ver = v;
+	rc = r.bad ? -EINVAL : 0;
+	free(r.data);
+	return rc;
+}
+
+static void free_ver(struct xs_ver *v)
+{
+	for (size_t i = 0; i < v->nelems; i++) {
+		for (size_t j = 0; j < v->elems[i].ncodes; j++)
+			free(v->elems[i].codes[j]);
+		free(v->elems[i].codes);
+		free(v->elems[i].name);
+	}
+	free(v->elems);
+	for (size_t i = 0; i < v->ncomps; i++) {
+		free(v->comps[i].items);
+		free(v->comps[i].rules);
+	}
+	free(v->comps);
+	for (size_t i = 0; i < v->nsegs; i++) {
+		free(v->segs[i].items);
+		free(v->segs[i].rules);
+	}
+	free(v->segs);
+	free(v->hash);
+	for (size_t i = 0; i < v->ntxns; i++) {
+		free(v->txns[i].entries);
+		free(v->txns[i].loops);
+		free(v->txns[i].first_entry);
+	}
+	free(v->txns);
+}
+
+/* Free a schema; NULL is a no-op. */
+void x12_schema_free(struct x12_schema *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nvers; i++)
+		free_ver(&s->vers[i]);
+	free(s->vers);
+	free(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of a directory matching pred (bounded by max); -errno. */
+static int list_dir(const char *dir, int (*pred)(const char *), size_t max, char ***out, size_t *n,
+		    struct diag_list *d)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	*out = NULL;
+	*n = 0;
+	if (!dh) {
+		int e = errno;
+		diag_error(d, dir, 0, "cannot open directory: %s", strerror(e));
+		return -e;
+	}
+	while ((de = readdir(dh))) {
+		if (!pred(de->d_name))
+			continue;
+		if (*n == max) {
+			diag_error(d, dir, 0, "more than %zu entries", max);
+			break;
+		}
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = xstrdup(de->d_name);
+	}
+	closedir(dh);
+	if (*n)
+		qsort(*out, *n, sizeof **out, cmp_str);
+	return 0;
+}
+
+static int is_version_dir(const char *s)
+{
+	if (strlen(s) != 6)
+		return 0;
+	for (int i = 0; i < 6; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int is_txn_file(const char *s)
+{
+	return strlen(s) == 7 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+	       s[2] <= '9' && strcmp(s + 3, ".def") == 0;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Load one version directory. */
+static int load_ver(struct xs_ver *v, const char *dir, const char *name, struct diag_list *d)
+{
+	char *p;
+	char **files = NULL;
+	size_t nfiles = 0;
+	int rc, bad = 0;
+	memcpy(v->name, name, 7);
+	p = path_join(dir, "elements.def");
+	rc = load_elements(v, p, d);
+	free(p);
+	if (rc < 0)
+		return rc;
+	p = path_join(dir, "segments.def");
+	rc = load_segments(v, p, d);
+	free(p);
+	build_hash(v);
+	if (rc < 0)
+		return rc;
+	rc = list_dir(dir, is_txn_file, X12_SCHEMA_MAX_TXNS, &files, &nfiles, d);
+	if (rc < 0)
+		return rc;
+	v->txns = xcalloc(nfiles + 1, sizeof *v->txns);
+	for (size_t i = 0; i < nfiles; i++) {
+		char id[4];
+		memcpy(id, files[i], 3);
+		id[3] = '\0';
+		p = path_join(dir, files[i]);
+		rc = load_txn(v, &v->txns[v->ntxns++], p, id, d);
+		free(p);
+		if (rc < 0)
+			bad = 1;
+	}
+	free_names(files, nfiles);
+	return bad ? -EINVAL : 0;
+}
+
+/* Load every version directory under root/x12. */
+int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list *d)
+{
+	struct x12_schema *s = xcalloc(1, sizeof *s);
+	char **names = NULL;
+	size_t n = 0;
+	char *x12dir = path_join(root, "x12");
+	int rc = list_dir(x12dir, is_version_dir, X12_SCHEMA_MAX_VERSIONS, &names, &n, d);
+	*out = NULL;
+	if (rc < 0)
+		goto out;
+	if (n == 0) {
+		diag_error(d, x12dir, 0, "no version directories (e.g. 004010)");
+		rc = -ENOENT;
+		goto out;
+	}
+	s->vers = xcalloc(n, sizeof *s->vers);
+	for (size_t i = 0; i < n; i++) {
+		char *vd = path_join(x12dir, names[i]);
+		int r = load_ver(&s->vers[s->nvers++], vd, names[i], d);
+		free(vd);
+		if (r < 0)
+			rc = -EINVAL;
+	}
+out:
+	free_names(names, n);
+	free(x12dir);
+	if (rc < 0)
+		x12_schema_free(s);
+	else
+		*out = s;
+	return rc;
+}
+
+/* Definition for a GS08 version (first 6 characters) and ST01; NULL when none. */
+const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
+					  const char *st01)
+{
+	if (!s || !gs08 || !st01 || strlen(gs08) < 6)
+		return NULL;
+	for (size_t i = 0; i < s->nvers; i++) {
+		const struct xs_ver *v = &s->vers[i];
+		if (memcmp(v->name, gs08, 6) != 0)
+			continue;
+		for (size_t j = 0; j < v->ntxns; j++)
+			if (strcmp(v->txns[j].id, st01) == 0)
+				return &v->txns[j];
+	}
+	return NULL;
+}
+
+/* The version of a definition ("004010"). */
+const char *x12_txn_def_version(const struct x12_txn_def *def)
+{
+	return def->version;
+}
+
+/* The transaction set id of a definition ("850"). */
+const char *x12_txn_def_id(const struct x12_txn_def *def)
+{
+	return def->id;
+}

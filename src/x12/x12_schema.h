@@ -1,0 +1,186 @@
+/*
+ * x12_schema — X12 transaction-set definitions loaded from data files
+ * (maps/schemas/x12/<version>/: elements.def, segments.def, <ST01>.def; the
+ * format is in doc/x12-schemas.md) and a validator that checks one
+ * transaction set against them: segment order, usage, max use, loops, HL
+ * hierarchy, element usage/type/length/codes/repetitions/components and the
+ * relational conditions P R C E L.
+ *
+ * Findings are struct x12_error with the 997/999 codes: scope SEGMENT
+ * (AK304 1..8) and ELEMENT (AK403 1..13). Element problems are reported as
+ * ELEMENT errors only; the ack writer adds the AK3 code 8 for them.
+ *
+ * Ownership: x12_schema_load returns an object the caller frees with
+ * x12_schema_free; definitions found with x12_schema_find are borrowed from
+ * it. The schema is read-only after loading and may be shared by threads.
+ *
+ * Limits: definition files are analyst data, still bounded (file size, line
+ * length, counts, loop nesting: see X12_SCHEMA_* below). Validation does not
+ * allocate per segment (one state allocation per transaction set).
+ */
+#ifndef EDIGW_X12_SCHEMA_H
+#define EDIGW_X12_SCHEMA_H
+
+#include <stddef.h>
+
+#include "util/util.h"
+#include "x12/x12.h"
+
+#define X12_SCHEMA_MAX_FILE (1024 * 1024) /* bytes of one definition file */
+#define X12_SCHEMA_MAX_LINE 1024          /* bytes of one line */
+#define X12_SCHEMA_MAX_ELEMS 4096         /* elements in one version's dictionary */
+#define X12_SCHEMA_MAX_CODES 4096         /* codes of one element */
+#define X12_SCHEMA_MAX_SEGS 2048          /* segments (and composites) in one dictionary */
+#define X12_SCHEMA_MAX_SEG_ITEMS 99       /* elements of one segment / components of a composite */
+#define X12_SCHEMA_MAX_RULES 32           /* relational conditions of one segment / composite */
+#define X12_SCHEMA_MAX_ENTRIES 1024       /* segment lines of one transaction set table */
+#define X12_SCHEMA_MAX_LOOPS 256          /* loops of one transaction set */
+#define X12_SCHEMA_MAX_NEST 32            /* loop nesting in a definition */
+#define X12_SCHEMA_MAX_VERSIONS 64        /* version directories */
+#define X12_SCHEMA_MAX_TXNS 256           /* transaction sets per version */
+
+struct x12_schema;
+struct x12_txn_def;
+
+/* Load every version directory under root/x12 (e.g. root = "maps/schemas").
+ * Syntax errors are added to d with file:line; then -EINVAL and *out = NULL.
+ * Warnings (d->v[i].warning) do not fail the load. */
+int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list *d);
+/* Free a schema; NULL is a no-op. */
+void x12_schema_free(struct x12_schema *s);
+
+/* The definition for a GS08 version (first 6 characters: "004010VICS" → 004010)
+ * and ST01; NULL when there is none. */
+const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
+					  const char *st01);
+
+/* The version ("004010") and transaction set id ("850") of a definition. */
+const char *x12_txn_def_version(const struct x12_txn_def *def);
+const char *x12_txn_def_id(const struct x12_txn_def *def);
+
+/* Validate one transaction set (segs[0] is ST). Adds SEGMENT and ELEMENT errors
+ * to errs. Returns the number of findings added (>= 0; the list may have
+ * dropped some past X12_MAX_ERRORS). max_loop_depth bounds loop nesting and the
+ * HL hierarchy depth (0: X12_SCHEMA_MAX_NEST). */
+int x12_schema_validate(const struct x12_txn_def *def, const struct x12_txn *txn,
+			size_t max_loop_depth, struct x12_errlist *errs);
+/* As x12_schema_validate, and warnings (a code missing from a list marked
+ * "partial" in elements.def) go to warns when it is not NULL. Warnings do not
+ * reject the document: they must not be put into a result's error list. */
+int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn *txn,
+			     size_t max_loop_depth, struct x12_errlist *errs,
+			     struct x12_errlist *warns);
+
+/* ------------------------------------------------------------------------
+ * Compiled form, shared by x12_schema.c (loader) and x12_validate.c only.
+ * Not part of the public face: other modules use the functions above.
+ */
+#ifdef X12_SCHEMA_INTERNAL
+
+#include <stdint.h>
+
+enum xs_type { XS_AN, XS_ID, XS_N, XS_R, XS_DT, XS_TM, XS_B };
+
+struct xs_elem {
+	int ref;
+	char *name;    /* analyst name from elements.def ("unit of measure"), may be NULL */
+	enum xs_type type;
+	int decimals;  /* Nn: n */
+	unsigned minlen, maxlen;
+	int has_codes, partial;
+	char **codes;  /* sorted */
+	size_t ncodes;
+};
+
+struct xs_rule {
+	char kind;             /* P R C E L */
+	unsigned char n;
+	unsigned char pos[X12_SCHEMA_MAX_SEG_ITEMS]; /* 1-based positions */
+	char text[24];         /* as written, e.g. "P0102" */
+};
+
+struct xs_item {
+	char usage;            /* M O X */
+	unsigned maxrep;       /* repetitions, >= 1 */
+	const struct xs_elem *e;      /* simple element, or */
+	const struct xs_comp *c;      /* composite */
+};
+
+struct xs_comp {
+	char id[8];
+	struct xs_item *items;
+	size_t n;
+	struct xs_rule *rules;
+	size_t nrules;
+};
+
+struct xs_seg {
+	char id[4];
+	int index;
+	struct xs_item *items;
+	size_t n;
+	struct xs_rule *rules;
+	size_t nrules;
+};
+
+struct xs_entry {
+	int seg;               /* index into the version's segment dictionary */
+	char usage;            /* M O */
+	uint32_t maxuse;       /* UINT32_MAX: >1 */
+	int loop;              /* innermost loop holding the entry, -1 top */
+	int trigger;           /* first segment of its loop */
+	unsigned line;
+};
+
+struct xs_loop {
+	char id[8];
+	char usage;
+	uint32_t maxrep;
+	int parent;
+	size_t start, end;     /* entries [start, end) */
+	int depth;             /* 1 = a top-level loop */
+};
+
+#define XS_MAX_HL 16
+struct x12_txn_def {
+	char version[7];
+	char id[4];
+	char fg[3];
+	const struct xs_ver *ver;
+	struct xs_entry *entries;
+	size_t nentries;
+	struct xs_loop *loops;
+	size_t nloops;
+	int *first_entry;      /* per dictionary segment: first entry index, -1 none */
+	int hl_seg;            /* dictionary index of HL when a hierarchy is declared, else -1 */
+	size_t nhl;
+	char hl_code[XS_MAX_HL][4];
+	int hl_top[XS_MAX_HL];               /* may have no parent */
+	uint32_t hl_parents[XS_MAX_HL];      /* bit j: level j may be the parent */
+};
+
+struct xs_ver {
+	char name[7];
+	struct xs_elem *elems;
+	size_t nelems;
+	struct xs_comp *comps;
+	size_t ncomps;
+	struct xs_seg *segs;
+	size_t nsegs;
+	int32_t *hash;         /* open addressing over segs, size hashcap */
+	size_t hashcap;
+	struct x12_txn_def *txns;
+	size_t ntxns;
+};
+
+struct x12_schema {
+	struct xs_ver *vers;
+	size_t nvers;
+};
+
+/* Dictionary index of a segment id (1-3 bytes), -1 when unknown. */
+int x12_schema_seg_index(const struct xs_ver *v, const char *id, size_t n);
+
+#endif /* X12_SCHEMA_INTERNAL */
+
+#endif

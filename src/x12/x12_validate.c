@@ -1,0 +1,766 @@
+/*
+ * x12_validate — checks one X12 transaction set against its compiled
+ * definition (x12_schema.c): the segment table as a state machine over
+ * entry indexes and a loop stack (order, usage, max use, loop repeats,
+ * nesting), the HL hierarchy, and every element (usage, type, length,
+ * codes, repetitions, components, relational conditions P R C E L).
+ *
+ * Functions: x12_schema_validate, x12_schema_validate_warn.
+ *
+ * Partner bytes are hostile: values are read through spans and never
+ * copied into fixed arrays beyond the 99 bytes of an AK404 copy; loop
+ * nesting and HL depth are bounded by max_loop_depth. State is allocated
+ * once per transaction set; the hot path compares integers.
+ *
+ * Recovery: a segment that does not fit the table is reported and skipped
+ * without moving the position, so one stray segment gives one error.
+ */
+#define X12_SCHEMA_INTERNAL
+#include "x12/x12_schema.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hlnode {
+	uint64_t id;
+	int level;
+	size_t depth;
+};
+
+struct vst {
+	const struct x12_txn_def *def;
+	const struct xs_ver *ver;
+	const struct x12_txn *txn;
+	struct x12_errlist *errs, *warns;
+	int nfound;
+	uint32_t *count;
+	int stack[X12_SCHEMA_MAX_NEST + 1]; /* stack[1..depth]: open loops */
+	size_t pos[X12_SCHEMA_MAX_NEST + 1];
+	int depth;
+	size_t maxdepth;
+	struct hlnode *hl;
+	size_t nhl, hlcap;
+	char comp, rep;
+};
+
+/* Add a SEGMENT finding. */
+static void seg_err(struct vst *st, const char *code, const char *seg_id, uint64_t seg_pos,
+		    const char *loop_id, const char *fmt, ...) EDIGW_PRINTF(6, 7);
+static void seg_err(struct vst *st, const char *code, const char *seg_id, uint64_t seg_pos,
+		    const char *loop_id, const char *fmt, ...)
+{
+	struct x12_error e;
+	char msg[320];
+	va_list ap;
+
+	memset(&e, 0, sizeof e);
+	e.scope = X12_SCOPE_SEGMENT;
+	memcpy(e.code, code, strlen(code) + 1);
+	memcpy(e.seg_id, seg_id, strnlen(seg_id, 3));
+	e.seg_pos = seg_pos;
+	if (loop_id)
+		memcpy(e.loop_id, loop_id, strnlen(loop_id, sizeof e.loop_id - 1));
+	if (seg_pos >= 1 && seg_pos <= st->txn->nseg) {
+		const struct x12_tseg *s = &st->txn->segs[seg_pos - 1];
+		e.file_seg = s->file_seg;
+		e.line = s->line;
+		e.offset = s->offset;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e.msg = msg;
+	x12_errlist_add(st->errs, &e);
+	st->nfound++;
+}
+
+/* Where an element finding points. */
+struct epos {
+	const struct x12_tseg *seg;
+	uint64_t seg_pos;
+	int elem, comp, rep;
+	char name[48]; /* "PO103", "MEA04-1" */
+};
+
+/* Add an ELEMENT finding (to warns when warn is set). */
+static void elem_err(struct vst *st, int warn, const char *code, const struct epos *p, int ref,
+		     struct span bad, const char *fmt, ...) EDIGW_PRINTF(7, 8);
+static void elem_err(struct vst *st, int warn, const char *code, const struct epos *p, int ref,
+		     struct span bad, const char *fmt, ...)
+{
+	struct x12_error e;
+	char msg[320], val[100];
+	va_list ap;
+
+	if (warn && !st->warns)
+		return;
+	memset(&e, 0, sizeof e);
+	e.scope = X12_SCOPE_ELEMENT;
+	memcpy(e.code, code, strlen(code) + 1);
+	memcpy(e.seg_id, p->seg->id, strnlen(p->seg->id, 3));
+	e.seg_pos = p->seg_pos;
+	e.elem_pos = p->elem;
+	e.comp_pos = p->comp;
+	e.rep_pos = p->rep;
+	e.elem_ref = ref;
+	if (bad.p && bad.n) {
+		size_t n = bad.n > 99 ? 99 : bad.n;
+		memcpy(val, bad.p, n);
+		val[n] = '\0';
+		e.bad_value = val;
+	}
+	e.file_seg = p->seg->file_seg;
+	e.line = p->seg->line;
+	e.offset = p->seg->offset;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	e.msg = msg;
+	x12_errlist_add(warn ? st->warns : st->errs, &e);
+	if (!warn)
+		st->nfound++;
+}
+
+/* Printable form of a bad value for a message (escaped, truncated). */
+#define SHOW(v, buf) show((v), (buf), sizeof(buf))
+static const char *show(struct span v, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < v.n && o + 5 < cap; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c < 0x20 || c >= 0x7f)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int is_digits(struct span v)
+{
+	if (!v.n)
+		return 0;
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return 0;
+	return 1;
+}
+
+static unsigned num2(const char *p)
+{
+	return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+}
+
+/* CCYYMMDD or YYMMDD is a real calendar date. */
+static int valid_date(struct span v)
+{
+	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, dd;
+	if (!is_digits(v) || (v.n != 6 && v.n != 8))
+		return 0;
+	const char *p = v.p + (v.n == 8 ? 2 : 0);
+	y = num2(p) + (v.n == 8 ? num2(v.p) * 100 : 2000);
+	m = num2(p + 2);
+	dd = num2(p + 4);
+	if (m < 1 || m > 12 || dd < 1 || dd > mdays[m - 1])
+		return 0;
+	if (m == 2 && dd == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 0;
+	return 1;
+}
+
+/* HHMM[SS[d..]] is a real time of day. */
+static int valid_time(struct span v)
+{
+	if (!is_digits(v) || v.n < 4 || v.n == 5)
+		return 0;
+	if (num2(v.p) > 23 || num2(v.p + 2) > 59)
+		return 0;
+	if (v.n >= 6 && num2(v.p + 4) > 59)
+		return 0;
+	return 1;
+}
+
+static int code_known(const struct xs_elem *e, struct span v)
+{
+	size_t lo = 0, hi = e->ncodes;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *c = e->codes[mid];
+		size_t cn = strlen(c);
+		int r = memcmp(v.p, c, v.n < cn ? v.n : cn);
+		if (r == 0)
+			r = v.n < cn ? -1 : v.n > cn ? 1 : 0;
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+static const char *type_name(const struct xs_elem *e)
+{
+	switch (e->type) {
+	case XS_AN: return "text";
+	case XS_ID: return "code";
+	case XS_N: return "whole number";
+	case XS_R: return "decimal number";
+	case XS_DT: return "date";
+	case XS_TM: return "time";
+	default: return "binary";
+	}
+}
+
+/* Check one non-empty simple value against its element definition. */
+static void check_value(struct vst *st, const struct xs_elem *e, struct span v, const struct epos *p)
+{
+	char sh[128], lab[160];
+	size_t len = v.n;
+	snprintf(lab, sizeof lab, "%.40s%s%.100s", p->name, e->name ? " " : "", e->name ? e->name : "");
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (c < 0x20 || c >= 0x7f || (char)c == st->comp) {
+			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' contains a character that is not allowed",
+				 lab, SHOW(v, sh));
+			return;
+		}
+	}
+	if (e->type == XS_N || e->type == XS_R) {
+		struct span d = v;
+		int dots = 0;
+		if (d.n && d.p[0] == '-')
+			d.p++, d.n--;
+		len = 0;
+		int ok = d.n > 0;
+		for (size_t i = 0; i < d.n; i++) {
+			if (d.p[i] == '.' && e->type == XS_R && !dots)
+				dots = 1;
+			else if (d.p[i] >= '0' && d.p[i] <= '9')
+				len++;
+			else
+				ok = 0;
+		}
+		if (!ok || !len) {
+			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' is not a %s", lab, SHOW(v, sh),
+				 type_name(e));
+			return;
+		}
+	}
+	if (len < e->minlen) {
+		elem_err(st, 0, "4", p, e->ref, v, "%s '%s' is too short: %zu characters, at least %u needed",
+			 lab, SHOW(v, sh), len, e->minlen);
+		return;
+	}
+	if (len > e->maxlen) {
+		elem_err(st, 0, "5", p, e->ref, v, "%s '%.40s' is too long: %zu characters, at most %u allowed",
+			 lab, SHOW(v, sh), len, e->maxlen);
+		return;
+	}
+	if (e->type == XS_DT && !valid_date(v))
+		elem_err(st, 0, "8", p, e->ref, v, "%s '%s' is not a valid date (%s)", lab, SHOW(v, sh),
+			 v.n == 6 ? "YYMMDD" : "CCYYMMDD");
+	else if (e->type == XS_TM && !valid_time(v))
+		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", lab,
+			 SHOW(v, sh));
+	else if (e->has_codes && !code_known(e, v)) {
+		if (e->partial)
+			elem_err(st, 1, "7", p, e->ref, v,
+				 "%s code '%s' is not in our list for element %d (the list is partial: it may be valid)",
+				 lab, SHOW(v, sh), e->ref);
+		else
+			elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not a known code for element %d",
+				 lab, SHOW(v, sh), e->ref);
+	}
+}
+
+/* The relational conditions of a segment or composite; present[] is 1-based. */
+static void check_rules(struct vst *st, const struct xs_rule *rules, size_t nrules,
+			const unsigned char *present, const struct xs_item *items, struct epos *p,
+			const struct span *vals, int comp)
+{
+	char base[48];
+	memcpy(base, p->name, sizeof base);
+	for (size_t r = 0; r < nrules; r++) {
+		const struct xs_rule *ru = &rules[r];
+		size_t npres = 0;
+		for (size_t i = 0; i < ru->n; i++)
+			npres += present[ru->pos[i]];
+		int first = present[ru->pos[0]];
+		for (size_t i = 0; i < ru->n; i++) {
+			int pos = ru->pos[i];
+			const char *code = NULL;
+			const char *why = NULL;
+			switch (ru->kind) {
+			case 'P':
+				if (npres && !present[pos])
+					code = "2", why = "these elements go together: when one is present all are required";
+				break;
+			case 'R':
+				if (!npres && i == 0)
+					code = "2", why = "at least one of these elements is required";
+				break;
+			case 'C':
+				if (first && i > 0 && !present[pos])
+					code = "2", why = "when the first element is present the others are required";
+				break;
+			case 'L': {
+				size_t rest = npres - (size_t)first;
+				if (first && !rest && i == 1)
+					code = "2",
+					why = "when the first element is present at least one of the others is required";
+				break;
+			}
+			case 'E':
+				if (present[pos]) {
+					size_t before = 0;
+					for (size_t j = 0; j < i; j++)
+						before += present[ru->pos[j]];
+					if (before)
+						code = "10", why = "only one of these elements may be present";
+				}
+				break;
+			}
+			if (!code)
+				continue;
+			if (comp) {
+				p->comp = pos;
+				snprintf(p->name, sizeof p->name, "%.20s-%d", base, pos);
+			} else {
+				p->elem = pos;
+				snprintf(p->name, sizeof p->name, "%.3s%02d", p->seg->id, pos);
+			}
+			const struct xs_item *it = &items[pos - 1];
+			elem_err(st, 0, code, p, it->e ? it->e->ref : 0, code[0] == '1' ? vals[pos] : SPAN_NULL,
+				 "%s violates condition %s: %s", p->name, ru->text, why);
+		}
+	}
+	memcpy(p->name, base, sizeof base);
+	if (comp)
+		p->comp = 0;
+}
+
+/* One repetition of an item (simple or composite). */
+static void check_one(struct vst *st, const struct xs_item *it, struct span v, struct epos *p)
+{
+	char sh[128];
+	if (it->e) {
+		check_value(st, it->e, v, p);
+		return;
+	}
+	const struct xs_comp *c = it->c;
+	struct span vals[X12_SCHEMA_MAX_SEG_ITEMS + 2];
+	unsigned char present[X12_SCHEMA_MAX_SEG_ITEMS + 2];
+	char base[48];
+	size_t n = 0;
+	const char *q = v.p, *end = v.p + v.n;
+	memset(present, 0, sizeof present);
+	memcpy(base, p->name, sizeof base);
+	for (;;) {
+		const char *s = q;
+		while (q < end && *q != st->comp)
+			q++;
+		n++;
+		if (n <= c->n) {
+			vals[n] = (struct span){ s, (size_t)(q - s) };
+			present[n] = q > s;
+		} else if (q > s) {
+			p->comp = (int)n;
+			snprintf(p->name, sizeof p->name, "%.20s-%zu", base, n);
+			struct span x = { s, (size_t)(q - s) };
+			elem_err(st, 0, "13", p, 0, x, "%s has too many components: '%s' is component %zu, at most %zu allowed",
+				 base, SHOW(x, sh), n, c->n);
+			break;
+		}
+		if (q >= end)
+			break;
+		q++;
+	}
+	for (size_t i = n + 1; i <= c->n; i++)
+		vals[i] = SPAN_NULL;
+	for (size_t i = 1; i <= c->n; i++) {
+		p->comp = (int)i;
+		snprintf(p->name, sizeof p->name, "%.20s-%zu", base, i);
+		const struct xs_item *ci = &c->items[i - 1];
+		if (!present[i]) {
+			if (ci->usage == 'M')
+				elem_err(st, 0, "1", p, ci->e->ref, SPAN_NULL,
+					 "%s (element %d) is mandatory in composite %s but missing", p->name, ci->e->ref,
+					 c->id);
+			continue;
+		}
+		check_value(st, ci->e, vals[i], p);
+	}
+	p->comp = 0;
+	memcpy(p->name, base, sizeof base);
+	check_rules(st, c->rules, c->nrules, present, c->items, p, vals, 1);
+}
+
+/* Elements of a segment that matched the table. */
+static void check_segment(struct vst *st, const struct xs_seg *sd, const struct x12_tseg *s, uint64_t segpos)
+{
+	struct epos p = { .seg = s, .seg_pos = segpos };
+	unsigned char present[X12_SCHEMA_MAX_SEG_ITEMS + 2];
+	struct span vals[X12_SCHEMA_MAX_SEG_ITEMS + 2];
+	char sh[128];
+	memset(present, 0, sizeof present);
+	for (size_t i = 1; i <= sd->n; i++) {
+		const struct xs_item *it = &sd->items[i - 1];
+		struct span v = i <= s->nelem ? s->elem[i] : SPAN_NULL;
+		vals[i] = v;
+		present[i] = v.n > 0;
+		p.elem = (int)i;
+		p.rep = 0;
+		p.comp = 0;
+		snprintf(p.name, sizeof p.name, "%.3s%02zu", s->id, i);
+		int ref = it->e ? it->e->ref : 0;
+		if (!v.n) {
+			if (it->usage == 'M')
+				elem_err(st, 0, "1", &p, ref, SPAN_NULL, "%s is mandatory but missing", p.name);
+			continue;
+		}
+		if (st->rep && (it->maxrep > 1 || memchr(v.p, st->rep, v.n))) {
+			const char *q = v.p, *end = v.p + v.n;
+			unsigned nrep = 0;
+			for (;;) {
+				const char *a = q;
+				while (q < end && *q != st->rep)
+					q++;
+				nrep++;
+				struct span r = { a, (size_t)(q - a) };
+				p.rep = it->maxrep > 1 ? (int)nrep : 0;
+				if (nrep > it->maxrep) {
+					p.rep = (int)nrep;
+					elem_err(st, 0, "12", &p, ref, r,
+						 "%s repeats %u or more times, at most %u allowed", p.name, nrep,
+						 it->maxrep);
+					break;
+				}
+				if (r.n)
+					check_one(st, it, r, &p);
+				if (q >= end)
+					break;
+				q++;
+			}
+			continue;
+		}
+		check_one(st, it, v, &p);
+	}
+	for (size_t i = sd->n + 1; i <= s->nelem; i++) {
+		if (!s->elem[i].n)
+			continue;
+		p.elem = (int)i;
+		p.comp = p.rep = 0;
+		snprintf(p.name, sizeof p.name, "%.3s%02zu", s->id, i);
+		elem_err(st, 0, "3", &p, 0, s->elem[i],
+			 "%s has too many elements: '%s' is element %zu, at most %zu defined", s->id,
+			 SHOW(s->elem[i], sh), i, sd->n);
+		break;
+	}
+	p.rep = 0;
+	check_rules(st, sd->rules, sd->nrules, present, sd->items, &p, vals, 0);
+}
+
+/* ------------------------------------------------------------ table */
+
+static const char *loop_name(const struct vst *st, int l)
+{
+	return l < 0 ? "" : st->def->loops[l].id;
+}
+
+static const char *seg_name(const struct vst *st, size_t entry)
+{
+	return st->ver->segs[st->def->entries[entry].seg].id;
+}
+
+static size_t level_end(const struct vst *st, int level)
+{
+	return level ? st->def->loops[st->stack[level]].end : st->def->nentries;
+}
+
+/* Report mandatory entries of one level in [a, b) that did not occur. */
+static void check_missing(struct vst *st, int level, size_t a, size_t b, uint64_t segpos)
+{
+	const struct x12_txn_def *d = st->def;
+	int L = level ? st->stack[level] : -1;
+	for (size_t j = a; j < b;) {
+		const struct xs_entry *e = &d->entries[j];
+		if (e->loop != L && !(level && j == d->loops[L].start)) {
+			const struct xs_loop *K = &d->loops[e->loop];
+			if (K->usage == 'M' && !st->count[j])
+				seg_err(st, "3", seg_name(st, j), segpos, K->id,
+					"mandatory loop %s (starting with segment %s) is missing", K->id,
+					seg_name(st, j));
+			j = K->end;
+			continue;
+		}
+		if (e->usage == 'M' && !st->count[j] && strcmp(seg_name(st, j), "SE") != 0) {
+			if (L >= 0)
+				seg_err(st, "3", seg_name(st, j), segpos, loop_name(st, L),
+					"mandatory segment %s is missing in loop %s", seg_name(st, j),
+					loop_name(st, L));
+			else
+				seg_err(st, "3", seg_name(st, j), segpos, "", "mandatory segment %s is missing",
+					seg_name(st, j));
+		}
+		j++;
+	}
+}
+
+/* Close open loops down to level h. */
+static void pop_to(struct vst *st, int h, uint64_t segpos)
+{
+	while (st->depth > h) {
+		check_missing(st, st->depth, st->pos[st->depth], level_end(st, st->depth), segpos);
+		st->depth--;
+	}
+}
+
+enum { HIT_NONE, HIT_PLAIN, HIT_ENTER, HIT_AGAIN };
+
+/* Where segment si fits from the current state, without changing it. */
+static int find(const struct vst *st, int si, int *level_out, size_t *j_out)
+{
+	const struct x12_txn_def *d = st->def;
+	int level = st->depth;
+	size_t from = st->pos[level];
+	for (;;) {
+		int L = level ? st->stack[level] : -1;
+		size_t end = level_end(st, level);
+		if (L >= 0 && from == d->loops[L].start)
+			from++;
+		for (size_t j = from; j < end;) {
+			const struct xs_entry *e = &d->entries[j];
+			if (e->loop != L) {
+				const struct xs_loop *K = &d->loops[e->loop];
+				if (e->seg == si) {
+					*level_out = level;
+					*j_out = j;
+					return HIT_ENTER;
+				}
+				j = K->end;
+				continue;
+			}
+			if (e->seg == si) {
+				*level_out = level;
+				*j_out = j;
+				return HIT_PLAIN;
+			}
+			j++;
+		}
+		if (!level)
+			return HIT_NONE;
+		if (d->entries[d->loops[L].start].seg == si) {
+			*level_out = level;
+			*j_out = d->loops[L].start;
+			return HIT_AGAIN;
+		}
+		from = d->loops[L].end;
+		level--;
+	}
+}
+
+/* HL01/HL02/HL03 against the declared hierarchy. */
+static void check_hl(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
+{
+	const struct x12_txn_def *d = st->def;
+	struct epos p = { .seg = s, .seg_pos = segpos };
+	struct span id = x12_tseg_elem(s, 1), par = x12_tseg_elem(s, 2), lv = x12_tseg_elem(s, 3);
+	uint64_t idn = 0, parn = 0;
+	char sh[128], levels[XS_MAX_HL * 3 + 1];
+	int level = -1, id_ok = 0;
+	size_t depth = 1;
+
+	p.elem = 1;
+	memcpy(p.name, "HL01", 5);
+	if (id.n && span_to_u64(id, &idn) < 0)
+		elem_err(st, 0, "6", &p, 628, id, "HL01 '%s' must be a number to be checked as a hierarchy id",
+			 SHOW(id, sh));
+	else if (id.n && st->nhl && idn <= st->hl[st->nhl - 1].id)
+		elem_err(st, 0, "7", &p, 628, id, "HL01 '%s' %s: HL ids must be unique and increasing", SHOW(id, sh),
+			 idn == st->hl[st->nhl - 1].id ? "repeats the previous HL01" :
+			 "is not greater than the previous HL01");
+	else if (id.n)
+		id_ok = 1;
+	if (!lv.n)
+		return; /* HL03 missing: reported by the element check */
+	for (size_t i = 0; i < d->nhl; i++)
+		if (span_eq(lv, d->hl_code[i]))
+			level = (int)i;
+	p.elem = 3;
+	memcpy(p.name, "HL03", 5);
+	if (level < 0) {
+		size_t o = 0;
+		for (size_t i = 0; i < d->nhl; i++)
+			o += (size_t)snprintf(levels + o, sizeof levels - o, "%s%s", i ? " " : "", d->hl_code[i]);
+		elem_err(st, 0, "7", &p, 735, lv, "HL03 level '%s' is not a level of transaction set %s (%s)",
+			 SHOW(lv, sh), d->id, levels);
+		return;
+	}
+	if (!par.n) {
+		if (!d->hl_top[level]) {
+			p.elem = 2;
+			memcpy(p.name, "HL02", 5);
+			elem_err(st, 0, "2", &p, 734, SPAN_NULL, "HL level %s needs a parent: HL02 is missing",
+				 d->hl_code[level]);
+		}
+	} else {
+		p.elem = 2;
+		memcpy(p.name, "HL02", 5);
+		const struct hlnode *pn = NULL;
+		if (span_to_u64(par, &parn) == 0) {
+			size_t lo = 0, hi = st->nhl;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (st->hl[mid].id == parn) {
+					pn = &st->hl[mid];
+					break;
+				}
+				if (st->hl[mid].id < parn)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+		}
+		if (!pn) {
+			elem_err(st, 0, "7", &p, 734, par, "HL02 '%s' names no earlier HL01", SHOW(par, sh));
+		} else if (!(d->hl_parents[level] & (1u << pn->level))) {
+			p.elem = 3;
+			memcpy(p.name, "HL03", 5);
+			elem_err(st, 0, "7", &p, 735, lv, "HL level %s is not allowed under level %s (HL %s)",
+				 d->hl_code[level], d->hl_code[pn->level], SHOW(par, sh));
+		} else {
+			depth = pn->depth + 1;
+			if (depth > st->maxdepth) {
+				elem_err(st, 0, "7", &p, 734, par, "HL hierarchy is deeper than %zu levels", st->maxdepth);
+				return;
+			}
+		}
+	}
+	if (!id_ok)
+		return;
+	if (st->nhl == st->hlcap) {
+		st->hlcap = st->hlcap ? st->hlcap * 2 : 64;
+		st->hl = xrealloc(st->hl, st->hlcap * sizeof *st->hl);
+	}
+	st->hl[st->nhl++] = (struct hlnode){ idn, level, depth };
+}
+
+/* Place one segment in the table, report what does not fit, then check its elements. */
+static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
+{
+	const struct x12_txn_def *d = st->def;
+	int si = x12_schema_seg_index(st->ver, s->id, strnlen(s->id, 4));
+	int level = 0;
+	size_t j = 0;
+	int hit;
+	char sh[16];
+
+	if (si < 0) {
+		seg_err(st, "1", s->id, segpos, "", "segment id '%s' is not a known X12 segment",
+			SHOW(span_cstr(s->id), sh));
+		return;
+	}
+	if (d->first_entry[si] < 0) {
+		seg_err(st, "6", s->id, segpos, "", "segment %s is not part of transaction set %s", s->id, d->id);
+		return;
+	}
+	hit = find(st, si, &level, &j);
+	if (hit == HIT_NONE) {
+		int L = st->depth ? st->stack[st->depth] : -1;
+		if ((size_t)d->first_entry[si] < st->pos[st->depth])
+			seg_err(st, "7", s->id, segpos, loop_name(st, L),
+				"segment %s is out of order: it belongs before the segments already read", s->id);
+		else {
+			const struct xs_entry *e = &d->entries[d->first_entry[si]];
+			if (e->loop >= 0 && !e->trigger)
+				seg_err(st, "2", s->id, segpos, loop_name(st, L),
+					"segment %s is unexpected here: it belongs inside loop %s, which is not open",
+					s->id, d->loops[e->loop].id);
+			else
+				seg_err(st, "2", s->id, segpos, loop_name(st, L), "segment %s is unexpected here",
+					s->id);
+		}
+		return;
+	}
+	if (hit == HIT_ENTER && (size_t)level + 1 > st->maxdepth) {
+		seg_err(st, "2", s->id, segpos, d->loops[d->entries[j].loop].id,
+			"loop %s would be nested %d deep, at most %zu allowed", d->loops[d->entries[j].loop].id,
+			level + 1, st->maxdepth);
+		return;
+	}
+	pop_to(st, level, segpos);
+	if (hit == HIT_PLAIN) {
+		check_missing(st, level, st->pos[level], j, segpos);
+		st->pos[level] = j;
+		if (++st->count[j] > d->entries[j].maxuse)
+			seg_err(st, "5", s->id, segpos, loop_name(st, d->entries[j].loop),
+				"segment %s occurs %u times, at most %u allowed%s%s", s->id, st->count[j],
+				d->entries[j].maxuse, d->entries[j].loop >= 0 ? " in loop " : "",
+				loop_name(st, d->entries[j].loop));
+	} else if (hit == HIT_ENTER) {
+		int K = d->entries[j].loop;
+		check_missing(st, level, st->pos[level], j, segpos);
+		st->pos[level] = j;
+		st->depth = level + 1;
+		st->stack[st->depth] = K;
+		st->pos[st->depth] = j;
+		st->count[j] = 1;
+		for (size_t k = j + 1; k < d->loops[K].end; k++)
+			st->count[k] = 0;
+	} else {
+		int L = st->stack[level];
+		const struct xs_loop *lp = &d->loops[L];
+		check_missing(st, level, st->pos[level], lp->end, segpos);
+		st->pos[level] = j;
+		if (++st->count[j] > lp->maxrep)
+			seg_err(st, "4", s->id, segpos, lp->id, "%s loop occurs %u times, at most %u allowed", lp->id,
+				st->count[j], lp->maxrep);
+		for (size_t k = j + 1; k < lp->end; k++)
+			st->count[k] = 0;
+	}
+	check_segment(st, &st->ver->segs[si], s, segpos);
+	if (si == d->hl_seg)
+		check_hl(st, s, segpos);
+}
+
+/* Validate one transaction set; warnings (partial code lists) go to warns when not NULL. */
+int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn *txn,
+			     size_t max_loop_depth, struct x12_errlist *errs,
+			     struct x12_errlist *warns)
+{
+	struct vst st;
+	if (!def || !txn || !errs || txn->nseg == 0)
+		return -EINVAL;
+	memset(&st, 0, sizeof st);
+	st.def = def;
+	st.ver = def->ver;
+	st.txn = txn;
+	st.errs = errs;
+	st.warns = warns;
+	st.maxdepth = max_loop_depth && max_loop_depth < X12_SCHEMA_MAX_NEST ? max_loop_depth : X12_SCHEMA_MAX_NEST;
+	st.comp = txn->delims ? txn->delims->comp : 0;
+	st.rep = txn->delims ? txn->delims->rep : 0;
+	st.count = xcalloc(def->nentries, sizeof *st.count);
+	/* segs[0] is ST, entries[0] is ST */
+	st.count[0] = 1;
+	check_segment(&st, &st.ver->segs[def->entries[0].seg], &txn->segs[0], 1);
+	for (size_t i = 1; i < txn->nseg; i++)
+		step(&st, &txn->segs[i], i + 1);
+	pop_to(&st, 0, txn->nseg);
+	check_missing(&st, 0, st.pos[0], def->nentries, txn->nseg);
+	free(st.count);
+	free(st.hl);
+	return st.nfound;
+}
+
+/* Validate one transaction set against its definition. */
+int x12_schema_validate(const struct x12_txn_def *def, const struct x12_txn *txn,
+			size_t max_loop_depth, struct x12_errlist *errs)
+{
+	return x12_schema_validate_warn(def, txn, max_loop_depth, errs, NULL);
+}

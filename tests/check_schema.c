@@ -1,0 +1,973 @@
+/* check_schema — X12 transaction-set definitions (maps/schemas) and the
+ * validator: the shipped 850/856 on valid documents (demo samples, gateway
+ * test orders), every AK304 and AK403 code with exact positions, the
+ * relational conditions, HL hierarchy, loop and max-use limits, definition
+ * syntax errors with file:line, and a timing over a generated 850 file. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "x12/x12.h"
+#include "x12/x12_schema.h"
+
+static struct x12_schema *g_schema;
+
+/* ------------------------------------------------------- test helpers */
+
+/* A transaction set built from text: segments end at '~' (line breaks after
+ * it ignored), elements split on '*'. */
+struct tx {
+	struct x12_txn txn;
+	struct x12_tseg *segs;
+	size_t nseg, cap;
+	char *text;
+	struct x12_delims delims;
+};
+
+static struct tx *tx_parse(const char *s, char comp, char rep)
+{
+	struct tx *t = calloc(1, sizeof *t);
+	t->text = strdup(s);
+	t->delims = (struct x12_delims){ '*', rep, comp, '~' };
+	char *p = t->text;
+	uint64_t fseg = 0;
+	while (*p) {
+		while (*p == '\r' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		char *end = strchr(p, '~');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		size_t nel = 1;
+		for (size_t i = 0; i < len; i++)
+			nel += p[i] == '*';
+		struct span *el = calloc(nel, sizeof *el);
+		size_t k = 0, start = 0;
+		for (size_t i = 0; i <= len; i++)
+			if (i == len || p[i] == '*') {
+				el[k].p = p + start;
+				el[k].n = i - start;
+				k++;
+				start = i + 1;
+			}
+		if (t->nseg == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 64;
+			t->segs = realloc(t->segs, t->cap * sizeof *t->segs);
+		}
+		struct x12_tseg *g = &t->segs[t->nseg++];
+		memset(g, 0, sizeof *g);
+		memcpy(g->id, el[0].p, el[0].n < 3 ? el[0].n : 3);
+		g->nelem = nel - 1;
+		g->elem = el;
+		g->file_seg = ++fseg;
+		p += len + (end ? 1 : 0);
+	}
+	ck_assert_uint_ge(t->nseg, 1);
+	t->txn.nseg = t->nseg;
+	t->txn.segs = t->segs;
+	t->txn.delims = &t->delims;
+	t->txn.index = 1;
+	return t;
+}
+
+static void tx_free(struct tx *t)
+{
+	for (size_t i = 0; i < t->nseg; i++)
+		free(t->segs[i].elem);
+	free(t->segs);
+	free(t->text);
+	free(t);
+}
+
+/* Validate text as a transaction set of the given version and set id. */
+static void run(struct x12_errlist *errs, struct x12_errlist *warns, const char *version,
+		const char *st01, const char *text, size_t depth)
+{
+	const struct x12_txn_def *def = x12_schema_find(g_schema, version, st01);
+	ck_assert_ptr_nonnull(def);
+	struct tx *t = tx_parse(text, version[1] == '0' && version[2] == '5' ? ':' : '>',
+				version[2] == '5' ? '^' : 0);
+	memset(errs, 0, sizeof *errs);
+	if (warns)
+		memset(warns, 0, sizeof *warns);
+	int n = x12_schema_validate_warn(def, &t->txn, depth, errs, warns);
+	ck_assert_int_ge(n, 0);
+	ck_assert_uint_eq((size_t)n, errs->n);
+	tx_free(t);
+}
+
+/* All findings as lines for failure messages. */
+static char *dump(const struct x12_errlist *l)
+{
+	static char out[16384];
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < l->n && o < sizeof out - 400; i++) {
+		const struct x12_error *e = &l->v[i];
+		o += (size_t)snprintf(out + o, sizeof out - o, "[%s %s %s pos %llu loop '%s' el %d:%d:%d ref %d bad '%s': %s]\n",
+				      e->scope == X12_SCOPE_SEGMENT ? "SEG" : "ELEM", e->code, e->seg_id,
+				      (unsigned long long)e->seg_pos, e->loop_id, e->elem_pos, e->comp_pos,
+				      e->rep_pos, e->elem_ref, e->bad_value ? e->bad_value : "", e->msg);
+	}
+	return out;
+}
+
+#define CLEAN(l) ck_assert_msg((l)->n == 0, "expected no findings, got:\n%s", dump(l))
+
+/* Exactly one finding, with these fields. */
+static const struct x12_error *one(const struct x12_errlist *l, enum x12_scope scope, const char *code,
+				   const char *seg_id, uint64_t seg_pos)
+{
+	ck_assert_msg(l->n == 1, "expected 1 finding, got %zu:\n%s", l->n, dump(l));
+	const struct x12_error *e = &l->v[0];
+	ck_assert_msg(e->scope == scope && strcmp(e->code, code) == 0 && strcmp(e->seg_id, seg_id) == 0 &&
+			      e->seg_pos == seg_pos,
+		      "want %s %s@%llu, got:\n%s", code, seg_id, (unsigned long long)seg_pos, dump(l));
+	return e;
+}
+
+static void elem_is(const struct x12_error *e, int elem, int comp, int rep, int ref, const char *bad)
+{
+	ck_assert_int_eq(e->elem_pos, elem);
+	ck_assert_int_eq(e->comp_pos, comp);
+	ck_assert_int_eq(e->rep_pos, rep);
+	ck_assert_int_eq(e->elem_ref, ref);
+	if (bad)
+		ck_assert_str_eq(e->bad_value ? e->bad_value : "(null)", bad);
+	else
+		ck_assert_ptr_null(e->bad_value);
+}
+
+/* A valid 850 with one edit (from → to); the findings in *errs. */
+#define PO_A "ST*850*0001~BEG*00*SA*PO-1001**20261122~N1*ST*Retail DC 7*92*0007~N3*1200 Distribution Way~" \
+	     "N4*Columbus*OH*43215*US~PO1*1*24*EA*12.50**BP*SKU-1*VP*W-9~PID*F****Blue widget, large~CTT*1~SE*9*0001~"
+#define PO_B "ST*850*0002~BEG*00*SA*PO-1002**20261122~N1*ST*Store 12*92*0012~PO1*1*10*EA*3.99**BP*SKU-2~CTT*1~SE*6*0002~"
+
+static void edited(struct x12_errlist *errs, const char *version, const char *from, const char *to)
+{
+	char *s = tu_replace(PO_A, from, to);
+	ck_assert_msg(strcmp(s, PO_A) != 0, "edit %s not applied", from);
+	run(errs, NULL, version, "850", s, 32);
+	free(s);
+}
+
+static void setup(void)
+{
+	struct diag_list d;
+	char *root = tu_srcpath("maps/schemas");
+	diag_list_init(&d);
+	int rc = x12_schema_load(&g_schema, root, &d);
+	if (rc < 0)
+		diag_print(&d, stderr);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(d.nerrors, 0);
+	diag_list_free(&d);
+	free(root);
+}
+
+static void teardown(void)
+{
+	x12_schema_free(g_schema);
+	g_schema = NULL;
+}
+
+/* ------------------------------------------------------- valid documents */
+
+START_TEST(test_find)
+{
+	ck_assert_ptr_nonnull(x12_schema_find(g_schema, "004010", "850"));
+	ck_assert_ptr_nonnull(x12_schema_find(g_schema, "004010VICS", "850"));
+	ck_assert_ptr_nonnull(x12_schema_find(g_schema, "005010", "856"));
+	const struct x12_txn_def *d = x12_schema_find(g_schema, "005010X222A1", "850");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_str_eq(x12_txn_def_version(d), "005010");
+	ck_assert_str_eq(x12_txn_def_id(d), "850");
+	ck_assert_ptr_null(x12_schema_find(g_schema, "004010", "837"));
+	ck_assert_ptr_null(x12_schema_find(g_schema, "003040", "850"));
+	ck_assert_ptr_null(x12_schema_find(g_schema, "00401", "850"));
+}
+END_TEST
+
+START_TEST(test_gateway_orders_valid)
+{
+	struct x12_errlist e;
+	run(&e, NULL, "004010", "850", PO_A, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	run(&e, NULL, "004010", "850", PO_B, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	run(&e, NULL, "005010", "850", PO_A, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* Handler validating every transaction set of a real file. */
+struct samp {
+	size_t ntxn, nerr, nwarn;
+	struct x12_errlist all;
+};
+
+static int samp_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct samp *s = ctx;
+	struct x12_errlist e = { 0 }, w = { 0 };
+	(void)res;
+	const struct x12_txn_def *def = x12_schema_find(g_schema, txn->gs->version, txn->st01);
+	ck_assert_ptr_nonnull(def);
+	x12_schema_validate_warn(def, txn, 32, &e, &w);
+	s->ntxn++;
+	s->nerr += e.n;
+	s->nwarn += w.n;
+	for (size_t i = 0; i < e.n; i++)
+		x12_errlist_add(&s->all, &e.v[i]);
+	x12_errlist_free(&e);
+	x12_errlist_free(&w);
+	return 0;
+}
+
+static void validate_file(const char *rel, size_t want_txn)
+{
+	char *path = tu_srcpath(rel);
+	size_t len;
+	char *data = tu_read(path, &len);
+	ck_assert_ptr_nonnull(data);
+	struct x12_reader *r;
+	ck_assert_int_eq(x12_reader_new_mem(&r, data, len, NULL), 0);
+	struct samp s = { 0 };
+	struct x12_handler h = { .ctx = &s, .transaction = samp_txn };
+	struct x12_file_summary sum;
+	struct x12_error err = { 0 };
+	ck_assert_int_eq(x12_parse(r, &h, &sum, &err), 0);
+	ck_assert_uint_eq(s.ntxn, want_txn);
+	ck_assert_msg(s.nerr == 0, "%s:\n%s", rel, dump(&s.all));
+	ck_assert_uint_eq(s.nwarn, 0);
+	x12_errlist_free(&s.all);
+	x12_error_free(&err);
+	x12_reader_free(r);
+	free(data);
+	free(path);
+}
+
+START_TEST(test_demo_samples_valid)
+{
+	validate_file("partners/demo-retailer/samples/01-po-004010-two-orders.x12", 2);
+	validate_file("partners/demo-retailer/samples/02-po-005010-ta1-requested.x12", 1);
+}
+END_TEST
+
+#define ASN "ST*856*0001~BSN*00*SHP-1*20261122*0930*0001~DTM*011*20261122~" \
+	    "HL*1**S~TD1*CTN25*2~TD5*B*2*UPSN*M~REF*BM*BOL-77~N1*ST*Retail DC 7*92*0007~N4*Columbus*OH*43215*US~" \
+	    "HL*2*1*O~PRF*PO-1001~" \
+	    "HL*3*2*P~MAN*GM*00000123450000000018~" \
+	    "HL*4*3*I~LIN**UP*012345678905*VP*W-9~SN1**24*EA~" \
+	    "HL*5*2*P~MAN*GM*00000123450000000025~" \
+	    "HL*6*5*I~LIN**UP*012345678912~SN1**6*CA~" \
+	    "CTT*6~SE*21*0001~"
+
+START_TEST(test_856_valid)
+{
+	struct x12_errlist e;
+	run(&e, NULL, "004010", "856", ASN, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	run(&e, NULL, "005010", "856", ASN, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------- segment codes */
+
+START_TEST(test_seg_unrecognized)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "N3*1200", "ZZZ*1~N3*1200");
+	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "1", "ZZZ", 4);
+	ck_assert_str_eq(x->loop_id, "");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_seg_not_in_set)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "N3*1200", "BSN*00*X*20261122*1200~N3*1200");
+	one(&e, X12_SCOPE_SEGMENT, "6", "BSN", 4);
+	ck_assert_ptr_nonnull(strstr(e.v[0].msg, "not part of transaction set 850"));
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_seg_out_of_order)
+{
+	struct x12_errlist e;
+	/* CUR belongs in the heading before N1: after PO1 it is in the detail (PO1 loop has CUR)
+	 * so use FOB, which the PO1 loop lacks */
+	edited(&e, "004010", "PID*F", "FOB*PP~PID*F");
+	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "7", "FOB", 7);
+	ck_assert_str_eq(x->loop_id, "PO1");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_seg_unexpected)
+{
+	struct x12_errlist e;
+	/* N3 without an N1 loop open: it belongs inside loop N1 */
+	edited(&e, "004010", "N1*ST*Retail DC 7*92*0007~", "");
+	ck_assert_msg(e.n == 2, "%s", dump(&e));
+	ck_assert_str_eq(e.v[0].code, "2");
+	ck_assert_str_eq(e.v[0].seg_id, "N3");
+	ck_assert_uint_eq(e.v[0].seg_pos, 3);
+	ck_assert_str_eq(e.v[1].code, "2");
+	ck_assert_str_eq(e.v[1].seg_id, "N4");
+	ck_assert_uint_eq(e.v[1].seg_pos, 4);
+	ck_assert_ptr_nonnull(strstr(e.v[0].msg, "loop N1"));
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_seg_mandatory_missing)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "BEG*00*SA*PO-1001**20261122~", "");
+	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "3", "BEG", 2);
+	ck_assert_str_eq(x->loop_id, "");
+	x12_errlist_free(&e);
+	/* the mandatory PO1 loop */
+	edited(&e, "004010", "PO1*1*24*EA*12.50**BP*SKU-1*VP*W-9~PID*F****Blue widget, large~", "");
+	x = one(&e, X12_SCOPE_SEGMENT, "3", "PO1", 6);
+	ck_assert_str_eq(x->loop_id, "PO1");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_seg_recovery)
+{
+	struct x12_errlist e;
+	/* one stray segment early does not make the rest of the set wrong */
+	edited(&e, "004010", "BEG*00*SA*PO-1001**20261122~", "BEG*00*SA*PO-1001**20261122~XX*1~");
+	one(&e, X12_SCOPE_SEGMENT, "1", "XX", 3);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* An 850 with n N1 loops. */
+static char *po_with_n1(int n)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "ST*850*0001~BEG*00*SA*PO-1**20261122~");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "N1*ST*Store %d*92*%04d~", i, i);
+	buf_puts(&b, "PO1*1*1*EA*1**BP*X~CTT*1~SE*1*0001~");
+	return buf_steal(&b);
+}
+
+START_TEST(test_loop_max)
+{
+	struct x12_errlist e;
+	for (int n = 199; n <= 201; n++) {
+		char *s = po_with_n1(n);
+		run(&e, NULL, "004010", "850", s, 32);
+		if (n <= 200)
+			CLEAN(&e);
+		else {
+			const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "4", "N1", 3 + 200);
+			ck_assert_str_eq(x->loop_id, "N1");
+			ck_assert_str_eq(x->msg, "N1 loop occurs 201 times, at most 200 allowed");
+		}
+		x12_errlist_free(&e);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_max_use)
+{
+	struct x12_errlist e;
+	/* N2 max 2 in the N1 loop: one below, at, above */
+	edited(&e, "004010", "N3*1200", "N2*A~N3*1200");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	edited(&e, "004010", "N3*1200", "N2*A~N2*B~N3*1200");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	edited(&e, "004010", "N3*1200", "N2*A~N2*B~N2*C~N3*1200");
+	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "5", "N2", 6);
+	ck_assert_str_eq(x->loop_id, "N1");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_loop_depth)
+{
+	struct x12_errlist e;
+	/* PID loop inside PO1 loop: depth 2; with max depth 1 it is refused */
+	run(&e, NULL, "004010", "850", PO_A, 2);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	run(&e, NULL, "004010", "850", PO_A, 1);
+	one(&e, X12_SCOPE_SEGMENT, "2", "PID", 7);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------- element codes */
+
+START_TEST(test_elem_mandatory)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "BEG*00*SA*PO-1001**", "BEG*00*SA***");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "1", "BEG", 2), 3, 0, 0, 324, NULL);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_elem_too_many)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "N3*1200 Distribution Way", "N3*1200 Distribution Way*B*C");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "3", "N3", 4), 3, 0, 0, 0, "C");
+	x12_errlist_free(&e);
+	/* trailing empty elements are tolerated */
+	edited(&e, "004010", "N3*1200 Distribution Way", "N3*1200 Distribution Way**");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_elem_length)
+{
+	struct x12_errlist e;
+	/* N102 is AN 1..60 (one below, at, above) */
+	char v[80];
+	memset(v, 'A', sizeof v);
+	for (int n = 59; n <= 61; n++) {
+		char seg[128];
+		snprintf(seg, sizeof seg, "N1*ST*%.*s*92", n, v);
+		edited(&e, "004010", "N1*ST*Retail DC 7*92", seg);
+		if (n <= 60)
+			CLEAN(&e);
+		else
+		{
+			char want[62];
+			memcpy(want, v, 61);
+			want[61] = '\0';
+			elem_is(one(&e, X12_SCOPE_ELEMENT, "5", "N1", 3), 2, 0, 0, 93, want);
+		}
+		x12_errlist_free(&e);
+	}
+	edited(&e, "004010", "N4*Columbus*OH*43215", "N4*Columbus*OH*43");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "4", "N4", 5), 3, 0, 0, 116, "43");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_elem_invalid_char)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "PO1*1*24*", "PO1*1*2X*");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "6", "PO1", 6), 2, 0, 0, 330, "2X");
+	x12_errlist_free(&e);
+	edited(&e, "004010", "N3*1200 Distribution Way", "N3*1200 Distribution\x01Way");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "6", "N3", 4), 1, 0, 0, 166, "1200 Distribution\x01Way");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_elem_code)
+{
+	struct x12_errlist e, w;
+	/* PID01 349 has a full list: error */
+	char *s = tu_replace(PO_A, "PID*F", "PID*Z");
+	run(&e, &w, "004010", "850", s, 32);
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "7", "PID", 7), 1, 0, 0, 349, "Z");
+	ck_assert_uint_eq(w.n, 0);
+	x12_errlist_free(&e);
+	x12_errlist_free(&w);
+	free(s);
+	/* PO103 355 has a partial list: a warning only */
+	s = tu_replace(PO_A, "*EA*", "*QQ*");
+	run(&e, &w, "004010", "850", s, 32);
+	CLEAN(&e);
+	ck_assert_uint_eq(w.n, 1);
+	elem_is(&w.v[0], 3, 0, 0, 355, "QQ");
+	ck_assert_str_eq(w.v[0].code, "7");
+	ck_assert_ptr_nonnull(strstr(w.v[0].msg, "PO103 unit of measure code 'QQ'"));
+	x12_errlist_free(&e);
+	x12_errlist_free(&w);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_elem_date_time)
+{
+	struct x12_errlist e;
+	edited(&e, "004010", "**20261122~", "**20260230~");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "8", "BEG", 2), 5, 0, 0, 373, "20260230");
+	x12_errlist_free(&e);
+	edited(&e, "004010", "**20261122~", "**20240229~");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	edited(&e, "004010", "**20261122~", "**20250229~");
+	one(&e, X12_SCOPE_ELEMENT, "8", "BEG", 2);
+	x12_errlist_free(&e);
+	edited(&e, "004010", "N3*1200", "DTM*002*20261201*2460~N3*1200");
+	one(&e, X12_SCOPE_SEGMENT, "7", "DTM", 4); /* DTM in the N1 loop is out of order */
+	x12_errlist_free(&e);
+	char *s = tu_replace(PO_A, "N1*ST", "DTM*002*20261201*2460~N1*ST");
+	run(&e, NULL, "004010", "850", s, 32);
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "9", "DTM", 3), 3, 0, 0, 337, "2460");
+	x12_errlist_free(&e);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_elem_repetitions_components)
+{
+	struct x12_errlist e;
+	/* 005010 REF04 C040: components; too many components */
+	edited(&e, "005010", "PO1*1", "REF*DP*1*X*PO:1:VN:2:ZZ:3~PO1*1");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	edited(&e, "005010", "PO1*1", "REF*DP*1*X*PO:1:VN:2:ZZ:3:9~PO1*1");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "13", "REF", 6), 4, 7, 0, 0, "9");
+	x12_errlist_free(&e);
+	/* a component missing inside the composite, and a relational condition inside it */
+	edited(&e, "005010", "PO1*1", "REF*DP*1*X*PO~PO1*1");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "1", "REF", 6), 4, 2, 0, 127, NULL);
+	x12_errlist_free(&e);
+	edited(&e, "005010", "PO1*1", "REF*DP*1*X*PO:1:VN~PO1*1");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "2", "REF", 6), 4, 4, 0, 127, NULL);
+	x12_errlist_free(&e);
+	/* a repetition separator in an element that does not repeat */
+	edited(&e, "005010", "N3*1200 Distribution Way", "N3*1200 Distribution^Way");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "12", "N3", 4), 1, 0, 2, 166, "Way");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------- relational conditions */
+
+START_TEST(test_rule_p)
+{
+	struct x12_errlist e;
+	/* N1 P0304: N103 without N104 */
+	edited(&e, "004010", "N1*ST*Retail DC 7*92*0007", "N1*ST*Retail DC 7*92");
+	const struct x12_error *x = one(&e, X12_SCOPE_ELEMENT, "2", "N1", 3);
+	elem_is(x, 4, 0, 0, 67, NULL);
+	ck_assert_ptr_nonnull(strstr(x->msg, "P0304"));
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_rule_r)
+{
+	struct x12_errlist e;
+	/* N1 R0203: neither N102 nor N103 */
+	edited(&e, "004010", "N1*ST*Retail DC 7*92*0007", "N1*ST");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "2", "N1", 3), 2, 0, 0, 93, NULL);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_rule_c)
+{
+	struct x12_errlist e;
+	/* PO1 C0504: PO105 basis of price needs PO104 */
+	edited(&e, "004010", "PO1*1*24*EA*12.50**", "PO1*1*24*EA**PE*");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "2", "PO1", 6), 4, 0, 0, 212, NULL);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_rule_e)
+{
+	struct x12_errlist e;
+	/* 005010 N4 E0207: N402 state and N407 country subdivision exclude each other */
+	edited(&e, "005010", "N4*Columbus*OH*43215*US", "N4*Columbus*OH*43215*US***ABC");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "10", "N4", 5), 7, 0, 0, 1715, "ABC");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_rule_l)
+{
+	struct x12_errlist e;
+	/* MEA L07030506: MEA07 needs one of MEA03, MEA05, MEA06 */
+	edited(&e, "004010", "PID*F****Blue widget, large~", "PID*F****Blue widget, large~MEA*PD*WT*****01*AA~");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "2", "MEA", 8), 3, 0, 0, 739, NULL);
+	x12_errlist_free(&e);
+	edited(&e, "004010", "PID*F****Blue widget, large~", "PID*F****Blue widget, large~MEA*PD*WT*12*LB***01~");
+	CLEAN(&e);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------- HL */
+
+static void asn_edit(struct x12_errlist *e, const char *from, const char *to)
+{
+	char *s = tu_replace(ASN, from, to);
+	ck_assert_msg(strcmp(s, ASN) != 0, "edit %s not applied", from);
+	run(e, NULL, "004010", "856", s, 32);
+	free(s);
+}
+
+START_TEST(test_hl_unknown_parent)
+{
+	struct x12_errlist e;
+	asn_edit(&e, "HL*4*3*I", "HL*4*9*I");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "7", "HL", 14), 2, 0, 0, 734, "9");
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_hl_level_not_allowed)
+{
+	struct x12_errlist e;
+	/* an item directly under the shipment */
+	asn_edit(&e, "HL*4*3*I", "HL*4*1*I");
+	const struct x12_error *x = one(&e, X12_SCOPE_ELEMENT, "7", "HL", 14);
+	elem_is(x, 3, 0, 0, 735, "I");
+	ck_assert_ptr_nonnull(strstr(x->msg, "not allowed under level S"));
+	x12_errlist_free(&e);
+	/* an unknown level code */
+	asn_edit(&e, "HL*4*3*I", "HL*4*3*X");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "7", "HL", 14), 3, 0, 0, 735, "X");
+	x12_errlist_free(&e);
+	/* an order with no parent */
+	asn_edit(&e, "HL*2*1*O", "HL*2**O");
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "2", "HL", 10), 2, 0, 0, 734, NULL);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_hl_duplicate)
+{
+	struct x12_errlist e;
+	asn_edit(&e, "HL*5*2*P", "HL*4*2*P");
+	/* the duplicate, and then HL 6 names parent 5, which never existed */
+	ck_assert_msg(e.n == 2, "%s", dump(&e));
+	elem_is(&e.v[0], 1, 0, 0, 628, "4");
+	ck_assert_str_eq(e.v[0].code, "7");
+	ck_assert_uint_eq(e.v[0].seg_pos, 17);
+	x12_errlist_free(&e);
+}
+END_TEST
+
+START_TEST(test_hl_depth)
+{
+	struct x12_errlist e;
+	/* S > O > P > I is 4 deep */
+	run(&e, NULL, "004010", "856", ASN, 4);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	run(&e, NULL, "004010", "856", ASN, 3);
+	/* both items are 4 deep */
+	ck_assert_msg(e.n == 2, "%s", dump(&e));
+	elem_is(&e.v[0], 2, 0, 0, 734, "3");
+	ck_assert_uint_eq(e.v[0].seg_pos, 14);
+	elem_is(&e.v[1], 2, 0, 0, 734, "5");
+	ck_assert_uint_eq(e.v[1].seg_pos, 19);
+	ck_assert_ptr_nonnull(strstr(e.v[0].msg, "deeper than 3 levels"));
+	x12_errlist_free(&e);
+}
+END_TEST
+
+/* ------------------------------------------------------- definition files */
+
+static char *g_tmp;
+
+/* A schema tree under g_tmp with the shipped 004010 element and segment files and
+ * the given files replaced; returns the load's diagnostics as "base:line: msg" text. */
+static char *load_with(const char *file, const char *text, int *rc)
+{
+	static char out[8192];
+	char *src = tu_srcpath("maps/schemas/x12/004010");
+	char dir[4096];
+	g_tmp = tu_tmpdir();
+	snprintf(dir, sizeof dir, "%s/x12/004010", g_tmp);
+	ck_assert_int_eq(mkdir_p(dir, 0755), 0);
+	const char *names[] = { "elements.def", "segments.def", "850.def" };
+	for (size_t i = 0; i < 3; i++) {
+		char p[4096], q[8300];
+		snprintf(p, sizeof p, "%s/%s", src, names[i]);
+		snprintf(q, sizeof q, "%s/%s", dir, names[i]);
+		size_t len;
+		char *data = tu_read(p, &len);
+		ck_assert_ptr_nonnull(data);
+		if (strcmp(names[i], file) == 0) {
+			free(data);
+			data = strdup(text);
+			len = strlen(text);
+		}
+		ck_assert_int_eq(tu_write(q, data, len), 0);
+		free(data);
+	}
+	if (strcmp(file, "elements.def") && strcmp(file, "segments.def") && strcmp(file, "850.def")) {
+		char q[8300];
+		snprintf(q, sizeof q, "%s/%s", dir, file);
+		ck_assert_int_eq(tu_write(q, text, strlen(text)), 0);
+	}
+	struct diag_list d;
+	struct x12_schema *s = NULL;
+	diag_list_init(&d);
+	*rc = x12_schema_load(&s, g_tmp, &d);
+	out[0] = '\0';
+	size_t o = 0;
+	for (size_t i = 0; i < d.n && o < sizeof out - 512; i++) {
+		const char *f = d.v[i].file ? d.v[i].file : "(none)";
+		const char *b = strrchr(f, '/');
+		o += (size_t)snprintf(out + o, sizeof out - o, "%s:%zu: %s\n", b ? b + 1 : f, d.v[i].line,
+				      d.v[i].msg);
+	}
+	if (*rc == 0)
+		ck_assert_ptr_nonnull(s);
+	else
+		ck_assert_ptr_null(s);
+	x12_schema_free(s);
+	diag_list_free(&d);
+	tu_rmtree(g_tmp);
+	free(g_tmp);
+	free(src);
+	return out;
+}
+
+#define EXPECT_DIAG(file, text, want)                                                 \
+	do {                                                                          \
+		int rc_;                                                              \
+		const char *o_ = load_with(file, text, &rc_);                         \
+		ck_assert_int_eq(rc_, -EINVAL);                                       \
+		ck_assert_msg(strstr(o_, want) != NULL, "want '%s' in:\n%s", want, o_); \
+	} while (0)
+
+START_TEST(test_def_ok_copy)
+{
+	int rc;
+	const char *o = load_with("999.def", "transaction 999 FA\nST M 1\nAK1 M 1\nSE M 1\n", &rc);
+	/* AK1 is not in the shipped dictionary */
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(o, "999.def:3: segment 'AK1' is not in segments.def"));
+	o = load_with("997.def", "# minimal\ntransaction 997 FA\nST M 1\nloop N1 O 1\n N1 M 1\nend\nSE M 1\n", &rc);
+	ck_assert_msg(rc == 0, "%s", o);
+}
+END_TEST
+
+START_TEST(test_def_element_errors)
+{
+	EXPECT_DIAG("elements.def", "element 1 ID 2 2\nelement 2 XX 1 2\n", "elements.def:2: unknown element type 'XX'");
+	EXPECT_DIAG("elements.def", "element 1 ID 3 2\n", "elements.def:1: bad length 3..2");
+	EXPECT_DIAG("elements.def", "element x ID 1 2\n", "elements.def:1: element reference 'x'");
+	EXPECT_DIAG("elements.def", "element 1 ID 1 2\nelement 1 AN 1 2\n", "elements.def:2: element 1 defined twice");
+	EXPECT_DIAG("elements.def", "element 1 ID\n", "elements.def:1: expected 'element REF TYPE MIN MAX");
+	EXPECT_DIAG("elements.def", "codes 9 full A\n", "elements.def:1: codes for undefined element '9'");
+	EXPECT_DIAG("elements.def", "element 1 ID 1 2\ncodes 1 some A\n", "elements.def:2: expected 'full' or 'partial'");
+	EXPECT_DIAG("elements.def", "element 1 ID 1 2\ncodes 1 full A\ncodes 1 partial B\n",
+		    "elements.def:3: element 1: code list is both full and partial");
+	EXPECT_DIAG("elements.def", "element 1 ID 1 2\ncodes 1 full ABC\n", "elements.def:2: code 'ABC' does not fit");
+	EXPECT_DIAG("elements.def", "\n\nfoo 1\n", "elements.def:3: unknown keyword 'foo'");
+}
+END_TEST
+
+START_TEST(test_def_segment_errors)
+{
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n  329 Q\nend\n", "segments.def:3: usage 'Q' must be M, O or X");
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n  99999 M\nend\n", "segments.def:3: element '99999' is not in elements.def");
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n  C999 M\nend\n", "segments.def:3: composite C999 is not defined above");
+	EXPECT_DIAG("segments.def", "segment st\n", "segments.def:1: segment id 'st' must be 2-3 capital letters");
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n  rule P0109\nend\n", "segments.def:3: bad condition 'P0109'");
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n  329 M\n  rule L0102\nend\n", "segments.def:4: bad condition 'L0102'");
+	EXPECT_DIAG("segments.def", "rule P0102\n", "segments.def:1: 'rule' outside a segment");
+	EXPECT_DIAG("segments.def", "end\n", "segments.def:1: 'end' without");
+	EXPECT_DIAG("segments.def", "segment ST\n  143 M\n", "segments.def:1: segment ST is not closed");
+	EXPECT_DIAG("segments.def", "segment ST\nsegment SE\n", "segments.def:2: 'segment' inside block ST");
+	EXPECT_DIAG("segments.def", "segment ST\nend\n", "segments.def:2: ST has no elements");
+	EXPECT_DIAG("segments.def", "segment ST\n 143 M\nend\nsegment ST\n 143 M\nend\n", "segments.def:4: segment ST defined twice");
+	EXPECT_DIAG("segments.def", "segment ST\n 143 M 0\nend\n", "segments.def:2: repeat '0'");
+	EXPECT_DIAG("segments.def", "composite X001\n 143 M\nend\n", "segments.def:1: composite id 'X001' must look like C001");
+	EXPECT_DIAG("segments.def", "foo\n", "segments.def:1: unknown keyword 'foo'");
+}
+END_TEST
+
+START_TEST(test_def_txn_errors)
+{
+	EXPECT_DIAG("850.def", "ST M 1\n", "850.def:1: the file must start with 'transaction 850 FG'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nXYZ M 1\nSE M 1\n", "850.def:3: segment 'XYZ' is not in segments.def");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST Q 1\nSE M 1\n", "850.def:2: expected 'SEGMENT M|O MAX'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 0\nSE M 1\n", "850.def:2: expected 'SEGMENT M|O MAX'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop N1 O\nSE M 1\n", "850.def:3: expected 'loop ID M|O MAX'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop N1 O 2\nN1 O 1\nSE M 1\n", "850.def:5: loop N1 is not closed");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nend\nSE M 1\n", "850.def:3: 'end' without 'loop'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop A O 1\nend\nSE M 1\n", "850.def:4: loop A has no segments");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop A O 1\nloop B O 1\n", "850.def:4: a loop must start with a segment");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nBEG M 1\nSE M 1\n", "850.def:3: the table must start with ST and end with SE");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nSE M 1\nhl S top\nhl O X\n", "850.def:5: parent level 'X' is not declared above");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nSE M 1\nhl S top\nhl S top\n", "850.def:5: hierarchy level S declared twice");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop N1 O 2\nN1 O 1\nheading\nend\nSE M 1\n", "850.def:5: area 'heading' inside a loop");
+	EXPECT_DIAG("850.def", "", "850.def:0: empty file");
+}
+END_TEST
+
+START_TEST(test_def_limits)
+{
+	char *big = malloc(X12_SCHEMA_MAX_LINE + 64);
+	/* a line of MAX_LINE bytes is fine, one more is not */
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t n = X12_SCHEMA_MAX_LINE + (size_t)extra;
+		memset(big, ' ', n);
+		memcpy(big, "#", 1);
+		memcpy(big + n, "\nelement 1 ID 1 2 x\n", 21);
+		int rc;
+		const char *o = load_with("elements.def", big, &rc);
+		if (extra) {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(o, "elements.def:1: line longer than 1024 bytes"));
+		} else
+			ck_assert_int_eq(rc, -EINVAL); /* the segments need the full dictionary */
+		ck_assert_ptr_null(strstr(o, "elements.def:1:") && !extra ? strstr(o, "elements.def:1:") : NULL);
+	}
+	free(big);
+	/* a file over X12_SCHEMA_MAX_FILE */
+	size_t n = X12_SCHEMA_MAX_FILE + 1;
+	char *f = malloc(n + 1);
+	memset(f, '#', n);
+	f[n] = '\0';
+	int rc;
+	const char *o = load_with("856.def", f, &rc);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(o, "856.def:0: file larger than"));
+	free(f);
+	/* loop nesting: X12_SCHEMA_MAX_NEST loops deep is fine, one more is not */
+	for (int extra = 0; extra <= 1; extra++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "transaction 855 PR\nST M 1\n");
+		int n2 = X12_SCHEMA_MAX_NEST + extra;
+		for (int i = 0; i < n2; i++)
+			buf_printf(&b, "loop L%d O 1\nN1 O 1\n", i);
+		for (int i = 0; i < n2; i++)
+			buf_puts(&b, "end\n");
+		buf_puts(&b, "SE M 1\n");
+		o = load_with("855.def", b.data, &rc);
+		if (extra) {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(o, "loops nested deeper than 32"));
+		} else
+			ck_assert_msg(rc == 0, "%s", o);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* ------------------------------------------------------- timing */
+
+static uint64_t g_segs;
+static int time_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct x12_errlist e = { 0 };
+	(void)res;
+	const struct x12_txn_def *def = ctx;
+	x12_schema_validate(def, txn, 32, &e);
+	ck_assert_msg(e.n == 0, "%s", dump(&e));
+	g_segs += txn->nseg;
+	x12_errlist_free(&e);
+	return 0;
+}
+
+static int null_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	(void)ctx;
+	(void)res;
+	g_segs += txn->nseg;
+	return 0;
+}
+
+/* Time validation over bench/gen850 output when EDIGW_GEN850 names such a file. */
+START_TEST(test_timing)
+{
+	const char *path = getenv("EDIGW_GEN850");
+	if (!path)
+		return;
+	size_t len;
+	char *data = tu_read(path, &len);
+	ck_assert_ptr_nonnull(data);
+	const struct x12_txn_def *def = x12_schema_find(g_schema, "004010", "850");
+	uint64_t t[2];
+	uint64_t segs = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		struct x12_reader *r;
+		ck_assert_int_eq(x12_reader_new_mem(&r, data, len, NULL), 0);
+		struct x12_handler h = { .ctx = (void *)def, .transaction = pass ? time_txn : null_txn };
+		struct x12_file_summary sum;
+		struct x12_error err = { 0 };
+		g_segs = 0;
+		uint64_t t0 = now_ms();
+		ck_assert_int_eq(x12_parse(r, &h, &sum, &err), 0);
+		t[pass] = now_ms() - t0;
+		segs = g_segs;
+		x12_reader_free(r);
+	}
+	fprintf(stderr, "timing: %llu segments; parse %llu ms, parse+validate %llu ms: %.1f ns/segment for validation\n",
+		(unsigned long long)segs, (unsigned long long)t[0], (unsigned long long)t[1],
+		segs ? (double)(t[1] - t[0]) * 1e6 / (double)segs : 0.0);
+	free(data);
+}
+END_TEST
+
+static Suite *schema_suite(void)
+{
+	Suite *s = suite_create("schema");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_gateway_orders_valid);
+	tcase_add_test(tc, test_demo_samples_valid);
+	tcase_add_test(tc, test_856_valid);
+	tcase_add_test(tc, test_seg_unrecognized);
+	tcase_add_test(tc, test_seg_not_in_set);
+	tcase_add_test(tc, test_seg_out_of_order);
+	tcase_add_test(tc, test_seg_unexpected);
+	tcase_add_test(tc, test_seg_mandatory_missing);
+	tcase_add_test(tc, test_seg_recovery);
+	tcase_add_test(tc, test_loop_max);
+	tcase_add_test(tc, test_max_use);
+	tcase_add_test(tc, test_loop_depth);
+	tcase_add_test(tc, test_elem_mandatory);
+	tcase_add_test(tc, test_elem_too_many);
+	tcase_add_test(tc, test_elem_length);
+	tcase_add_test(tc, test_elem_invalid_char);
+	tcase_add_test(tc, test_elem_code);
+	tcase_add_test(tc, test_elem_date_time);
+	tcase_add_test(tc, test_elem_repetitions_components);
+	tcase_add_test(tc, test_rule_p);
+	tcase_add_test(tc, test_rule_r);
+	tcase_add_test(tc, test_rule_c);
+	tcase_add_test(tc, test_rule_e);
+	tcase_add_test(tc, test_rule_l);
+	tcase_add_test(tc, test_hl_unknown_parent);
+	tcase_add_test(tc, test_hl_level_not_allowed);
+	tcase_add_test(tc, test_hl_duplicate);
+	tcase_add_test(tc, test_hl_depth);
+	tcase_add_test(tc, test_def_ok_copy);
+	tcase_add_test(tc, test_def_element_errors);
+	tcase_add_test(tc, test_def_segment_errors);
+	tcase_add_test(tc, test_def_txn_errors);
+	tcase_add_test(tc, test_def_limits);
+	tcase_add_test(tc, test_timing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_run_suite(schema_suite());
+}
