@@ -80,8 +80,18 @@ struct epos {
 	const struct x12_tseg *seg;
 	uint64_t seg_pos;
 	int elem, comp, rep;
-	char name[48]; /* "PO103", "MEA04-1" */
 };
+
+/* The analyst's name of a position: "PO103", "MEA04-1" (built only for messages). */
+#define PNAME(p, buf) pname((p), (buf), sizeof(buf))
+static const char *pname(const struct epos *p, char *out, size_t cap)
+{
+	if (p->comp)
+		snprintf(out, cap, "%.3s%02d-%d", p->seg->id, p->elem, p->comp);
+	else
+		snprintf(out, cap, "%.3s%02d", p->seg->id, p->elem);
+	return out;
+}
 
 /* Add an ELEMENT finding (to warns when warn is set). */
 static void elem_err(struct vst *st, int warn, const char *code, const struct epos *p, int ref,
@@ -216,17 +226,24 @@ static const char *type_name(const struct xs_elem *e)
 	}
 }
 
+/* "PO103 unit of measure": position and the element's name for messages. */
+static const char *label(const struct epos *p, const struct xs_elem *e, char *out, size_t cap)
+{
+	char nm[48];
+	snprintf(out, cap, "%s%s%.100s", PNAME(p, nm), e->name ? " " : "", e->name ? e->name : "");
+	return out;
+}
+
 /* Check one non-empty simple value against its element definition. */
 static void check_value(struct vst *st, const struct xs_elem *e, struct span v, const struct epos *p)
 {
 	char sh[128], lab[160];
 	size_t len = v.n;
-	snprintf(lab, sizeof lab, "%.40s%s%.100s", p->name, e->name ? " " : "", e->name ? e->name : "");
 	for (size_t i = 0; i < v.n; i++) {
 		unsigned char c = (unsigned char)v.p[i];
 		if (c < 0x20 || c >= 0x7f || (char)c == st->comp) {
 			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' contains a character that is not allowed",
-				 lab, SHOW(v, sh));
+				 label(p, e, lab, sizeof lab), SHOW(v, sh));
 			return;
 		}
 	}
@@ -246,35 +263,35 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 				ok = 0;
 		}
 		if (!ok || !len) {
-			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' is not a %s", lab, SHOW(v, sh),
+			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' is not a %s", label(p, e, lab, sizeof lab), SHOW(v, sh),
 				 type_name(e));
 			return;
 		}
 	}
 	if (len < e->minlen) {
 		elem_err(st, 0, "4", p, e->ref, v, "%s '%s' is too short: %zu characters, at least %u needed",
-			 lab, SHOW(v, sh), len, e->minlen);
+			 label(p, e, lab, sizeof lab), SHOW(v, sh), len, e->minlen);
 		return;
 	}
 	if (len > e->maxlen) {
 		elem_err(st, 0, "5", p, e->ref, v, "%s '%.40s' is too long: %zu characters, at most %u allowed",
-			 lab, SHOW(v, sh), len, e->maxlen);
+			 label(p, e, lab, sizeof lab), SHOW(v, sh), len, e->maxlen);
 		return;
 	}
 	if (e->type == XS_DT && !valid_date(v))
-		elem_err(st, 0, "8", p, e->ref, v, "%s '%s' is not a valid date (%s)", lab, SHOW(v, sh),
+		elem_err(st, 0, "8", p, e->ref, v, "%s '%s' is not a valid date (%s)", label(p, e, lab, sizeof lab), SHOW(v, sh),
 			 v.n == 6 ? "YYMMDD" : "CCYYMMDD");
 	else if (e->type == XS_TM && !valid_time(v))
-		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", lab,
+		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", label(p, e, lab, sizeof lab),
 			 SHOW(v, sh));
 	else if (e->has_codes && !code_known(e, v)) {
 		if (e->partial)
 			elem_err(st, 1, "7", p, e->ref, v,
 				 "%s code '%s' is not in our list for element %d (the list is partial: it may be valid)",
-				 lab, SHOW(v, sh), e->ref);
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref);
 		else
 			elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not a known code for element %d",
-				 lab, SHOW(v, sh), e->ref);
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref);
 	}
 }
 
@@ -283,8 +300,7 @@ static void check_rules(struct vst *st, const struct xs_rule *rules, size_t nrul
 			const unsigned char *present, const struct xs_item *items, struct epos *p,
 			const struct span *vals, int comp)
 {
-	char base[48];
-	memcpy(base, p->name, sizeof base);
+	char nm[48];
 	for (size_t r = 0; r < nrules; r++) {
 		const struct xs_rule *ru = &rules[r];
 		size_t npres = 0;
@@ -327,19 +343,15 @@ static void check_rules(struct vst *st, const struct xs_rule *rules, size_t nrul
 			}
 			if (!code)
 				continue;
-			if (comp) {
+			if (comp)
 				p->comp = pos;
-				snprintf(p->name, sizeof p->name, "%.20s-%d", base, pos);
-			} else {
+			else
 				p->elem = pos;
-				snprintf(p->name, sizeof p->name, "%.3s%02d", p->seg->id, pos);
-			}
 			const struct xs_item *it = &items[pos - 1];
 			elem_err(st, 0, code, p, it->e ? it->e->ref : 0, code[0] == '1' ? vals[pos] : SPAN_NULL,
-				 "%s violates condition %s: %s", p->name, ru->text, why);
+				 "%s violates condition %s: %s", PNAME(p, nm), ru->text, why);
 		}
 	}
-	memcpy(p->name, base, sizeof base);
 	if (comp)
 		p->comp = 0;
 }
@@ -355,11 +367,10 @@ static void check_one(struct vst *st, const struct xs_item *it, struct span v, s
 	const struct xs_comp *c = it->c;
 	struct span vals[X12_SCHEMA_MAX_SEG_ITEMS + 2];
 	unsigned char present[X12_SCHEMA_MAX_SEG_ITEMS + 2];
-	char base[48];
+	char base[48], nm[48];
 	size_t n = 0;
 	const char *q = v.p, *end = v.p + v.n;
 	memset(present, 0, sizeof present);
-	memcpy(base, p->name, sizeof base);
 	for (;;) {
 		const char *s = q;
 		while (q < end && *q != st->comp)
@@ -369,8 +380,9 @@ static void check_one(struct vst *st, const struct xs_item *it, struct span v, s
 			vals[n] = (struct span){ s, (size_t)(q - s) };
 			present[n] = q > s;
 		} else if (q > s) {
+			p->comp = 0;
+			PNAME(p, base);
 			p->comp = (int)n;
-			snprintf(p->name, sizeof p->name, "%.20s-%zu", base, n);
 			struct span x = { s, (size_t)(q - s) };
 			elem_err(st, 0, "13", p, 0, x, "%s has too many components: '%s' is component %zu, at most %zu allowed",
 				 base, SHOW(x, sh), n, c->n);
@@ -384,19 +396,17 @@ static void check_one(struct vst *st, const struct xs_item *it, struct span v, s
 		vals[i] = SPAN_NULL;
 	for (size_t i = 1; i <= c->n; i++) {
 		p->comp = (int)i;
-		snprintf(p->name, sizeof p->name, "%.20s-%zu", base, i);
 		const struct xs_item *ci = &c->items[i - 1];
 		if (!present[i]) {
 			if (ci->usage == 'M')
 				elem_err(st, 0, "1", p, ci->e->ref, SPAN_NULL,
-					 "%s (element %d) is mandatory in composite %s but missing", p->name, ci->e->ref,
+					 "%s (element %d) is mandatory in composite %s but missing", PNAME(p, nm), ci->e->ref,
 					 c->id);
 			continue;
 		}
 		check_value(st, ci->e, vals[i], p);
 	}
 	p->comp = 0;
-	memcpy(p->name, base, sizeof base);
 	check_rules(st, c->rules, c->nrules, present, c->items, p, vals, 1);
 }
 
@@ -406,8 +416,7 @@ static void check_segment(struct vst *st, const struct xs_seg *sd, const struct 
 	struct epos p = { .seg = s, .seg_pos = segpos };
 	unsigned char present[X12_SCHEMA_MAX_SEG_ITEMS + 2];
 	struct span vals[X12_SCHEMA_MAX_SEG_ITEMS + 2];
-	char sh[128];
-	memset(present, 0, sizeof present);
+	char sh[128], nm[48];
 	for (size_t i = 1; i <= sd->n; i++) {
 		const struct xs_item *it = &sd->items[i - 1];
 		struct span v = i <= s->nelem ? s->elem[i] : SPAN_NULL;
@@ -416,11 +425,10 @@ static void check_segment(struct vst *st, const struct xs_seg *sd, const struct 
 		p.elem = (int)i;
 		p.rep = 0;
 		p.comp = 0;
-		snprintf(p.name, sizeof p.name, "%.3s%02zu", s->id, i);
 		int ref = it->e ? it->e->ref : 0;
 		if (!v.n) {
 			if (it->usage == 'M')
-				elem_err(st, 0, "1", &p, ref, SPAN_NULL, "%s is mandatory but missing", p.name);
+				elem_err(st, 0, "1", &p, ref, SPAN_NULL, "%s is mandatory but missing", PNAME(&p, nm));
 			continue;
 		}
 		if (st->rep && (it->maxrep > 1 || memchr(v.p, st->rep, v.n))) {
@@ -436,7 +444,7 @@ static void check_segment(struct vst *st, const struct xs_seg *sd, const struct 
 				if (nrep > it->maxrep) {
 					p.rep = (int)nrep;
 					elem_err(st, 0, "12", &p, ref, r,
-						 "%s repeats %u or more times, at most %u allowed", p.name, nrep,
+						 "%s repeats %u or more times, at most %u allowed", PNAME(&p, nm), nrep,
 						 it->maxrep);
 					break;
 				}
@@ -455,7 +463,6 @@ static void check_segment(struct vst *st, const struct xs_seg *sd, const struct 
 			continue;
 		p.elem = (int)i;
 		p.comp = p.rep = 0;
-		snprintf(p.name, sizeof p.name, "%.3s%02zu", s->id, i);
 		elem_err(st, 0, "3", &p, 0, s->elem[i],
 			 "%s has too many elements: '%s' is element %zu, at most %zu defined", s->id,
 			 SHOW(s->elem[i], sh), i, sd->n);
@@ -576,7 +583,6 @@ static void check_hl(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 	size_t depth = 1;
 
 	p.elem = 1;
-	memcpy(p.name, "HL01", 5);
 	if (id.n && span_to_u64(id, &idn) < 0)
 		elem_err(st, 0, "6", &p, 628, id, "HL01 '%s' must be a number to be checked as a hierarchy id",
 			 SHOW(id, sh));
@@ -592,7 +598,6 @@ static void check_hl(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 		if (span_eq(lv, d->hl_code[i]))
 			level = (int)i;
 	p.elem = 3;
-	memcpy(p.name, "HL03", 5);
 	if (level < 0) {
 		size_t o = 0;
 		for (size_t i = 0; i < d->nhl; i++)
@@ -604,13 +609,11 @@ static void check_hl(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 	if (!par.n) {
 		if (!d->hl_top[level]) {
 			p.elem = 2;
-			memcpy(p.name, "HL02", 5);
 			elem_err(st, 0, "2", &p, 734, SPAN_NULL, "HL level %s needs a parent: HL02 is missing",
 				 d->hl_code[level]);
 		}
 	} else {
 		p.elem = 2;
-		memcpy(p.name, "HL02", 5);
 		const struct hlnode *pn = NULL;
 		if (span_to_u64(par, &parn) == 0) {
 			size_t lo = 0, hi = st->nhl;
@@ -630,7 +633,6 @@ static void check_hl(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 			elem_err(st, 0, "7", &p, 734, par, "HL02 '%s' names no earlier HL01", SHOW(par, sh));
 		} else if (!(d->hl_parents[level] & (1u << pn->level))) {
 			p.elem = 3;
-			memcpy(p.name, "HL03", 5);
 			elem_err(st, 0, "7", &p, 735, lv, "HL level %s is not allowed under level %s (HL %s)",
 				 d->hl_code[level], d->hl_code[pn->level], SHOW(par, sh));
 		} else {
