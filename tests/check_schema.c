@@ -100,6 +100,16 @@ static void run(struct x12_errlist *errs, struct x12_errlist *warns, const char 
 	tx_free(t);
 }
 
+/* Validate without the count check (for lists that drop findings). */
+static void run_raw(struct x12_errlist *errs, const char *version, const char *text)
+{
+	const struct x12_txn_def *def = x12_schema_find(g_schema, version, "850");
+	struct tx *t = tx_parse(text, '>', 0);
+	memset(errs, 0, sizeof *errs);
+	ck_assert_int_ge(x12_schema_validate(def, &t->txn, 32, errs), 100);
+	tx_free(t);
+}
+
 /* All findings as lines for failure messages. */
 static char *dump(const struct x12_errlist *l)
 {
@@ -688,6 +698,10 @@ static char *g_tmp;
 
 /* A schema tree under g_tmp with the shipped 004010 element and segment files and
  * the given files replaced; returns the load's diagnostics as "base:line: msg" text. */
+static struct x12_schema *g_kept; /* the loaded schema when g_keep is set */
+static int g_keep;
+static const char *g_extra_name, *g_extra_text; /* one more file to write */
+
 static char *load_with(const char *file, const char *text, int *rc)
 {
 	static char out[8192];
@@ -704,7 +718,13 @@ static char *load_with(const char *file, const char *text, int *rc)
 		size_t len;
 		char *data = tu_read(p, &len);
 		ck_assert_ptr_nonnull(data);
-		if (strcmp(names[i], file) == 0) {
+		if (strcmp(names[i], file) == 0 && text[0] == '+') {
+			/* "+text": the shipped file with text appended */
+			size_t tl = strlen(text + 1);
+			data = realloc(data, len + tl + 1);
+			memcpy(data + len, text + 1, tl + 1);
+			len += tl;
+		} else if (strcmp(names[i], file) == 0) {
 			free(data);
 			data = strdup(text);
 			len = strlen(text);
@@ -716,6 +736,11 @@ static char *load_with(const char *file, const char *text, int *rc)
 		char q[8300];
 		snprintf(q, sizeof q, "%s/%s", dir, file);
 		ck_assert_int_eq(tu_write(q, text, strlen(text)), 0);
+	}
+	if (g_extra_name) {
+		char q[8300];
+		snprintf(q, sizeof q, "%s/%s", dir, g_extra_name);
+		ck_assert_int_eq(tu_write(q, g_extra_text, strlen(g_extra_text)), 0);
 	}
 	struct diag_list d;
 	struct x12_schema *s = NULL;
@@ -733,7 +758,10 @@ static char *load_with(const char *file, const char *text, int *rc)
 		ck_assert_ptr_nonnull(s);
 	else
 		ck_assert_ptr_null(s);
-	x12_schema_free(s);
+	if (g_keep)
+		g_kept = s;
+	else
+		x12_schema_free(s);
 	diag_list_free(&d);
 	tu_rmtree(g_tmp);
 	free(g_tmp);
@@ -819,20 +847,20 @@ END_TEST
 START_TEST(test_def_limits)
 {
 	char *big = malloc(X12_SCHEMA_MAX_LINE + 64);
-	/* a line of MAX_LINE bytes is fine, one more is not */
-	for (int extra = 0; extra <= 1; extra++) {
-		size_t n = X12_SCHEMA_MAX_LINE + (size_t)extra;
-		memset(big, ' ', n);
-		memcpy(big, "#", 1);
-		memcpy(big + n, "\nelement 1 ID 1 2 x\n", 21);
+	/* a line of MAX_LINE - 1 and MAX_LINE bytes is fine, one more is not */
+	for (int extra = -1; extra <= 1; extra++) {
+		size_t n = (size_t)((int)X12_SCHEMA_MAX_LINE + extra);
+		big[0] = '+';
+		memset(big + 1, ' ', n);
+		big[1] = '#';
+		memcpy(big + 1 + n, "\n", 2);
 		int rc;
 		const char *o = load_with("elements.def", big, &rc);
-		if (extra) {
+		if (extra > 0) {
 			ck_assert_int_eq(rc, -EINVAL);
-			ck_assert_ptr_nonnull(strstr(o, "elements.def:1: line longer than 1024 bytes"));
+			ck_assert_ptr_nonnull(strstr(o, "line longer than 1024 bytes"));
 		} else
-			ck_assert_int_eq(rc, -EINVAL); /* the segments need the full dictionary */
-		ck_assert_ptr_null(strstr(o, "elements.def:1:") && !extra ? strstr(o, "elements.def:1:") : NULL);
+			ck_assert_msg(rc == 0, "%s", o);
 	}
 	free(big);
 	/* a file over X12_SCHEMA_MAX_FILE */
@@ -864,6 +892,107 @@ START_TEST(test_def_limits)
 			ck_assert_msg(rc == 0, "%s", o);
 		buf_free(&b);
 	}
+}
+END_TEST
+
+START_TEST(test_def_count_limits)
+{
+	/* 99 elements in a segment (one below, at, above) */
+	for (int n = 98; n <= 100; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "+\nsegment ZZ\n");
+		for (int i = 0; i < n; i++)
+			buf_puts(&b, "  352 O\n");
+		buf_puts(&b, "end\n");
+		int rc;
+		const char *o = load_with("segments.def", b.data, &rc);
+		if (n <= X12_SCHEMA_MAX_SEG_ITEMS)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "more than 99 elements in ZZ"));
+		buf_free(&b);
+	}
+	/* 32 rules in a segment */
+	for (int n = 31; n <= 33; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "+\nsegment ZZ\n  352 O\n  352 O\n");
+		for (int i = 0; i < n; i++)
+			buf_puts(&b, "  rule P0102\n");
+		buf_puts(&b, "end\n");
+		int rc;
+		const char *o = load_with("segments.def", b.data, &rc);
+		if (n <= X12_SCHEMA_MAX_RULES)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "more than 32 rules"));
+		buf_free(&b);
+	}
+	/* a file of exactly X12_SCHEMA_MAX_FILE bytes loads */
+	char *f = malloc(X12_SCHEMA_MAX_FILE + 1);
+	memset(f, '#', X12_SCHEMA_MAX_FILE);
+	f[X12_SCHEMA_MAX_FILE] = '\0';
+	for (size_t i = 1000; i < X12_SCHEMA_MAX_FILE; i += 1000)
+		f[i] = '\n';
+	int rc;
+	const char *o = load_with("855.def", f, &rc);
+	ck_assert_ptr_null(strstr(o, "larger than"));
+	ck_assert_ptr_nonnull(strstr(o, "855.def:0: empty file"));
+	free(f);
+}
+END_TEST
+
+START_TEST(test_elem_repeat_limit)
+{
+	/* a segment ZZ whose first element repeats at most twice, used by a test set 855 */
+	int rc;
+	g_keep = 1;
+	g_extra_name = "855.def";
+	g_extra_text = "transaction 855 PR\nST M 1\nZZ M 1\nSE M 1\n";
+	const char *o = load_with("segments.def", "+\nsegment ZZ\n  352 O 2\n  352 O\nend\n", &rc);
+	g_keep = 0;
+	g_extra_name = NULL;
+	ck_assert_msg(rc == 0, "%s", o);
+	const struct x12_txn_def *def = x12_schema_find(g_kept, "004010", "855");
+	ck_assert_ptr_nonnull(def);
+	const char *docs[] = { "ST*855*0001~ZZ*A~SE*3*0001~", "ST*855*0001~ZZ*A^B~SE*3*0001~",
+			       "ST*855*0001~ZZ*A^B^C~SE*3*0001~", "ST*855*0001~ZZ*A*B^C~SE*3*0001~" };
+	for (size_t i = 0; i < 4; i++) {
+		struct tx *t = tx_parse(docs[i], ':', '^');
+		struct x12_errlist e = { 0 };
+		x12_schema_validate(def, &t->txn, 32, &e);
+		if (i < 2)
+			CLEAN(&e);
+		else if (i == 2)
+			elem_is(one(&e, X12_SCOPE_ELEMENT, "12", "ZZ", 2), 1, 0, 3, 352, "C");
+		else /* ZZ02 does not repeat */
+			elem_is(one(&e, X12_SCOPE_ELEMENT, "12", "ZZ", 2), 2, 0, 2, 352, "C");
+		x12_errlist_free(&e);
+		tx_free(t);
+	}
+	x12_schema_free(g_kept);
+	g_kept = NULL;
+}
+END_TEST
+
+START_TEST(test_error_cap)
+{
+	/* 150 unknown segments: the list keeps X12_MAX_ERRORS and counts the rest */
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "ST*850*0001~BEG*00*SA*PO-1**20261122~");
+	for (int i = 0; i < 150; i++)
+		buf_puts(&b, "QQ*1~");
+	buf_puts(&b, "PO1*1*1*EA*1**BP*X~SE*1*0001~");
+	struct x12_errlist e;
+	run_raw(&e, "004010", b.data);
+	ck_assert_uint_eq(e.n, X12_MAX_ERRORS);
+	ck_assert_uint_eq(e.dropped, 50);
+	ck_assert_str_eq(e.v[0].code, "1");
+	ck_assert_uint_eq(e.v[0].seg_pos, 3);
+	x12_errlist_free(&e);
+	buf_free(&b);
 }
 END_TEST
 
@@ -962,6 +1091,9 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_def_segment_errors);
 	tcase_add_test(tc, test_def_txn_errors);
 	tcase_add_test(tc, test_def_limits);
+	tcase_add_test(tc, test_def_count_limits);
+	tcase_add_test(tc, test_elem_repeat_limit);
+	tcase_add_test(tc, test_error_cap);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;

@@ -680,8 +680,10 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		e->line = (unsigned)r.line;
 		need_trigger = 0;
 	}
-	if (!have_header && !r.bad)
-		rd_err(&r, "empty file: expected 'transaction %s FG'", id);
+	if (!have_header && !r.bad) {
+		diag_error(d, path, 0, "empty file: expected 'transaction %s FG'", id);
+		r.bad = 1;
+	}
 	if (depth)
 		rd_err(&r, "loop %s is not closed with 'end'", t->loops[stack[depth - 1]].id);
 	if (!r.bad && (t->nentries < 2 || strcmp(v->segs[t->entries[0].seg].id, "ST") != 0 ||
