@@ -313,7 +313,7 @@ int x12_schema_seg_index(const struct xs_ver *v, const char *id, size_t n)
 		int32_t i = v->hash[h];
 		if (i < 0)
 			return -1;
-		if (seg_key(v->segs[i].id, strlen(v->segs[i].id)) == k)
+		if (v->segs[i].key == k)
 			return i;
 		h = (h + 1) & (v->hashcap - 1);
 	}
@@ -328,7 +328,7 @@ static void build_hash(struct xs_ver *v)
 	for (size_t i = 0; i < v->hashcap; i++)
 		v->hash[i] = -1;
 	for (size_t i = 0; i < v->nsegs; i++) {
-		uint32_t k = seg_key(v->segs[i].id, strlen(v->segs[i].id));
+		uint32_t k = v->segs[i].key = seg_key(v->segs[i].id, strlen(v->segs[i].id));
 		size_t h = (k * 2654435761u) & (v->hashcap - 1);
 		while (v->hash[h] >= 0)
 			h = (h + 1) & (v->hashcap - 1);

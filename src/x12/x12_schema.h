@@ -116,6 +116,7 @@ struct xs_comp {
 
 struct xs_seg {
 	char id[4];
+	uint32_t key;          /* the id's bytes packed, for the hash */
 	int index;
 	struct xs_item *items;
 	size_t n;
