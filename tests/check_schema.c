@@ -943,6 +943,108 @@ START_TEST(test_def_count_limits)
 }
 END_TEST
 
+START_TEST(test_def_more_errors)
+{
+	EXPECT_DIAG("segments.def", "composite C1\n 143 M 2\nend\n", "segments.def:2: repeat '2' must be a number");
+	EXPECT_DIAG("segments.def", "composite C1\n 143 M\nend\ncomposite C2\n C1 M\nend\n",
+		    "segments.def:5: a composite cannot contain composite C1");
+	EXPECT_DIAG("segments.def", "segment ST\n 143 M\n rule\nend\n", "segments.def:3: expected 'rule CONDITION'");
+	EXPECT_DIAG("segments.def", "segment ST\n 143 M\n 329\nend\n", "segments.def:3: expected 'REF USAGE [REPEAT]'");
+	EXPECT_DIAG("segments.def", "segment ST\ncomposite C1\n", "segments.def:2: 'composite' inside block ST");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nloop TOOLONG O 1\nSE M 1\n", "850.def:3: expected 'loop ID M|O MAX'");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nSE M 1\nhl S\n", "850.def:4: expected 'hl LEVEL");
+	EXPECT_DIAG("850.def", "transaction 850 PO\nST M 1\nSE M 1\nhl SSS top\n", "850.def:4: bad hierarchy level 'SSS'");
+	EXPECT_DIAG("850.def", "transaction 855 PO\n", "850.def:1: the file must start with 'transaction 850 FG'");
+	/* 128 words on a line are fine, 129 are not */
+	for (int n = 127; n <= 129; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "+\nelement 99998 ID 1 1\ncodes 99998 partial");
+		for (int i = 3; i < n; i++)
+			buf_puts(&b, " A");
+		buf_puts(&b, "\n");
+		int rc;
+		const char *o = load_with("elements.def", b.data, &rc);
+		if (n <= 128)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "more than 128 words on a line"));
+		buf_free(&b);
+	}
+	/* 4096 codes for one element are fine, 4097 are not */
+	for (int n = 4095; n <= 4097; n++) {
+		struct buf c;
+		buf_init(&c, 0);
+		buf_puts(&c, "+\nelement 99998 ID 4 4\n");
+		for (int i = 0; i < n; i++)
+			buf_printf(&c, "codes 99998 full %04d\n", i);
+		int rc;
+		const char *o = load_with("elements.def", c.data, &rc);
+		if (n <= X12_SCHEMA_MAX_CODES)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "element 99998: more than 4096 codes"));
+		buf_free(&c);
+	}
+	/* 1024 segment lines in a set are fine, 1025 are not */
+	for (int n = 1023; n <= 1025; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "transaction 855 PR\nST M 1\n");
+		for (int i = 0; i < n - 2; i++)
+			buf_puts(&b, "N1 O 1\n");
+		buf_puts(&b, "SE M 1\n");
+		int rc;
+		const char *o = load_with("855.def", b.data, &rc);
+		if (n <= X12_SCHEMA_MAX_ENTRIES)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "more than 1024 segment lines"));
+		buf_free(&b);
+	}
+	/* 256 loops are fine, 257 are not */
+	for (int n = 255; n <= 257; n++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "transaction 855 PR\nST M 1\n");
+		for (int i = 0; i < n; i++)
+			buf_puts(&b, "loop N1 O 1\nN1 O 1\nend\n");
+		buf_puts(&b, "SE M 1\n");
+		int rc;
+		const char *o = load_with("855.def", b.data, &rc);
+		if (n <= X12_SCHEMA_MAX_LOOPS)
+			ck_assert_msg(rc == 0, "%s", o);
+		else
+			ck_assert_ptr_nonnull(strstr(o, "more than 256 loops"));
+		buf_free(&b);
+	}
+	/* no version directory; a missing segments.def */
+	struct diag_list d;
+	struct x12_schema *sc = NULL;
+	char *tmp = tu_tmpdir();
+	char x[4096];
+	snprintf(x, sizeof x, "%s/x12", tmp);
+	ck_assert_int_eq(mkdir_p(x, 0755), 0);
+	diag_list_init(&d);
+	ck_assert_int_eq(x12_schema_load(&sc, tmp, &d), -ENOENT);
+	ck_assert_ptr_null(sc);
+	ck_assert_ptr_nonnull(strstr(d.v[0].msg, "no version directories"));
+	diag_list_free(&d);
+	snprintf(x, sizeof x, "%s/x12/004010", tmp);
+	ck_assert_int_eq(mkdir_p(x, 0755), 0);
+	snprintf(x, sizeof x, "%s/x12/004010/elements.def", tmp);
+	ck_assert_int_eq(tu_write(x, "element 1 AN 1 2\n", 17), 0);
+	diag_list_init(&d);
+	ck_assert_int_lt(x12_schema_load(&sc, tmp, &d), 0);
+	ck_assert_ptr_null(sc);
+	ck_assert_ptr_nonnull(strstr(d.v[0].file, "segments.def"));
+	ck_assert_ptr_nonnull(strstr(d.v[0].msg, "cannot read"));
+	diag_list_free(&d);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 START_TEST(test_elem_repeat_limit)
 {
 	/* a segment ZZ whose first element repeats at most twice, used by a test set 855 */
@@ -1092,6 +1194,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_def_txn_errors);
 	tcase_add_test(tc, test_def_limits);
 	tcase_add_test(tc, test_def_count_limits);
+	tcase_add_test(tc, test_def_more_errors);
 	tcase_add_test(tc, test_elem_repeat_limit);
 	tcase_add_test(tc, test_error_cap);
 	tcase_add_test(tc, test_timing);
