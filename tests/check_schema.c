@@ -292,6 +292,63 @@ START_TEST(test_856_valid)
 }
 END_TEST
 
+START_TEST(test_856_tare_and_st03)
+{
+	struct x12_errlist e;
+	/* shipment > tare > pack > item, and order > item */
+	run(&e, NULL, "004010", "856",
+	    "ST*856*0001~BSN*00*SHP-2*20261122*0930~HL*1**S~HL*2*1*T~HL*3*2*P~HL*4*3*I~LIN**UP*1~SN1**1*EA~"
+	    "HL*5*1*O~HL*6*5*I~SN1**2*EA~SE*12*0001~",
+	    32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	/* a pack may not sit under an item */
+	run(&e, NULL, "004010", "856", "ST*856*0001~BSN*00*SHP-2*20261122*0930~HL*1**S~HL*2*1*O~HL*3*2*I~HL*4*3*P~SE*7*0001~",
+	    32);
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "7", "HL", 6), 3, 0, 0, 735, "P");
+	x12_errlist_free(&e);
+	/* ST03 is an element from 005010 on */
+	char *st03 = tu_replace(PO_B, "ST*850*0002", "ST*850*0002*005010VICS");
+	run(&e, NULL, "005010", "850", st03, 32);
+	CLEAN(&e);
+	x12_errlist_free(&e);
+	/* ... and too many elements in 004010 */
+	run(&e, NULL, "004010", "850", st03, 32);
+	elem_is(one(&e, X12_SCOPE_ELEMENT, "3", "ST", 1), 3, 0, 0, 0, "005010VICS");
+	x12_errlist_free(&e);
+	free(st03);
+}
+END_TEST
+
+/* Every single-byte edit of a valid order validates without a crash and within the cap. */
+START_TEST(test_mutations)
+{
+	static const char subst[] = { '*', '~', ':', '^', '>', 'X', '9', ' ', '\x01' };
+	const char *versions[] = { "004010", "005010" };
+	size_t n = strlen(PO_A);
+	for (size_t v = 0; v < 2; v++)
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < sizeof subst; k++) {
+				char *s = strdup(PO_A);
+				s[i] = subst[k];
+				if (s[0] == '~' || strncmp(s, "ST*", 3) != 0) {
+					free(s);
+					continue;
+				}
+				struct x12_errlist e;
+				const struct x12_txn_def *def = x12_schema_find(g_schema, versions[v], "850");
+				struct tx *t = tx_parse(s, v ? ':' : '>', v ? '^' : 0);
+				memset(&e, 0, sizeof e);
+				int r = x12_schema_validate(def, &t->txn, 32, &e);
+				ck_assert_int_ge(r, 0);
+				ck_assert_uint_le(e.n, X12_MAX_ERRORS);
+				x12_errlist_free(&e);
+				tx_free(t);
+				free(s);
+			}
+}
+END_TEST
+
 /* ------------------------------------------------------- segment codes */
 
 START_TEST(test_seg_unrecognized)
@@ -1163,6 +1220,8 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_gateway_orders_valid);
 	tcase_add_test(tc, test_demo_samples_valid);
 	tcase_add_test(tc, test_856_valid);
+	tcase_add_test(tc, test_856_tare_and_st03);
+	tcase_add_test(tc, test_mutations);
 	tcase_add_test(tc, test_seg_unrecognized);
 	tcase_add_test(tc, test_seg_not_in_set);
 	tcase_add_test(tc, test_seg_out_of_order);
