@@ -43,8 +43,9 @@ struct x12_schema;
 struct x12_txn_def;
 
 /* Load every version directory under root/x12 (e.g. root = "maps/schemas").
- * Syntax errors are added to d with file:line; then -EINVAL and *out = NULL.
- * Warnings (d->v[i].warning) do not fail the load. */
+ * Errors are added to d (not NULL) with file:line; then a negative code
+ * (-EINVAL syntax, -ENOENT no version directory, -errno unreadable) and
+ * *out = NULL. */
 int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list *d);
 /* Free a schema; NULL is a no-op. */
 void x12_schema_free(struct x12_schema *s);
