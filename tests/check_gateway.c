@@ -62,11 +62,14 @@ static struct env *env_new(const char *ack, const char *ta1)
 	char *rng = tu_srcpath("doc/canonical.rng");
 	char *erpmap = tu_srcpath("maps/erp/order-csv.map");
 	char *map850 = tu_srcpath("maps/x12/850.map");
+	char *schemas = tu_srcpath("maps/schemas");
 	writef(e->conf,
 	       "spool = spool\nerp-dir = erp\npartners-dir = partners\ncanonical-schema = %s\n"
+	       "schema-dir = %s\n"
 	       "our.x12.qualifier = ZZ\nour.x12.id = ACMESUPPLY\nour.x12.gs-id = ACMESUPPLY\n"
 	       "erp.order = %s\npoll-interval = 1s\n",
-	       rng, erpmap);
+	       rng, schemas, erpmap);
+	free(schemas);
 	char *pc = pj(parts, "retailer.conf");
 	writef(pc,
 	       "id = retailer\nx12.qualifier = ZZ\nx12.id = RETAILER\nx12.gs-id = RETAILER\n"
@@ -484,6 +487,40 @@ START_TEST(test_se01_wrong)
 	ck_assert_int_eq(qcount(e, "failed"), 1);
 	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*R*4~AK9*R*1*1*0~"));
 	free(ack);
+	env_free(e);
+}
+END_TEST
+
+/* The transaction set definition rejects a bad date with its exact AK3/AK4, and an
+ * unknown code of a partial list is only a warning in the ledger. */
+START_TEST(test_schema_findings)
+{
+	struct env *e = env_new("997", "on-error");
+	/* BEG03 is AN 1/22: only the definition knows that (the map does not check lengths) */
+	char *ack = ack_for_edited_po(e, "BEG*00*SA*PO-1001**20261122~",
+				      "BEG*00*SA*PO-1001-0123456789ABCDEFGH**20261122~", 2101, '0');
+	ck_assert_msg(strstr(ack, "AK2*850*0001~AK3*BEG*2**8~AK4*3*324*5*PO-1001-0123456789ABCDEFGH~"
+				  "AK5*R*5~") != NULL,
+		      "997 lacks the BEG03 length error:\n%s", ack);
+	free(ack);
+	/* the rejected order can still be tracked by its PO number */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", "PO-1001-0123456789ABCDEFGH", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "rejected"));
+	free(out);
+	/* PO103 "XX" is not in the (partial) unit list: accepted, with a warning */
+	char *odd = tu_replace(PO_A, "PO1*1*24*EA*", "PO1*1*24*XX*");
+	const char *sets[] = { odd };
+	char *doc = interchange("RETAILER", 2102, '0', "2102", 1, sets, NULL);
+	char *id = ingest(e, "odd.x12", doc);
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "warning") && strstr(out, "'XX'"), "no warning in:\n%s", out);
+	free(out);
+	free(id);
+	free(doc);
+	free(odd);
 	env_free(e);
 }
 END_TEST
@@ -993,6 +1030,7 @@ int main(void)
 	tcase_add_test(tc, test_map_type_mismatch);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
+	tcase_add_test(tc, test_schema_findings);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
 	tcase_add_test(tc, test_ta1_requested);

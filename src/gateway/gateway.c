@@ -36,6 +36,7 @@
 #include "canon/canon.h"
 #include "map/map.h"
 #include "x12/x12.h"
+#include "x12/x12_schema.h"
 
 struct map_slot {
 	char *path;
@@ -57,6 +58,7 @@ struct gateway {
 	size_t nerps;
 	char *erp_tmp;      /* <erp-dir>/.edigw-tmp */
 	char *erp_test_tmp; /* <erp-test-dir>/.edigw-tmp */
+	struct x12_schema *schemas; /* transaction set definitions, or NULL */
 };
 
 /* ------------------------------------------------------------ fault points */
@@ -160,6 +162,15 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 					  map_target_kind(m), map_target_kind(m), c->file);
 		}
 	}
+	char *xdir = path_join(c->schema_dir, "x12");
+	if (access(xdir, R_OK | X_OK) == 0) {
+		if (x12_schema_load(&g->schemas, c->schema_dir, d) < 0)
+			rc = -EINVAL;
+	} else {
+		diag_warn(d, c->file, 0, "no X12 transaction set definitions in %s (schema-dir): "
+			  "transaction sets are checked for their envelopes only", xdir);
+	}
+	free(xdir);
 	if (access(c->canonical_rng, R_OK) < 0) {
 		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",
 			   c->canonical_rng, strerror(errno));
@@ -207,6 +218,7 @@ void gateway_free(struct gateway *g)
 	free(g->erps);
 	free(g->erp_tmp);
 	free(g->erp_test_tmp);
+	x12_schema_free(g->schemas);
 	ledger_free(g->ledger);
 	spool_free(g->spool);
 	config_free(g->cfg);
@@ -417,6 +429,8 @@ struct job {
 	char *fail_reason;
 	uint64_t accepted, rejected;       /* transaction sets in the whole job */
 	uint64_t interchanges_rejected;
+	size_t max_loop_depth;             /* from the partner's limits */
+	uint64_t warnings;                 /* definition warnings (partial code lists) */
 	uint64_t ic_accepted, gr_accepted; /* accepted so far in the current interchange / group */
 	/* current interchange */
 	uint64_t ic;
@@ -649,6 +663,37 @@ static void app_error(struct x12_txn_result *res, const char *what, const char *
 	free(m);
 }
 
+/* True when a result already holds a finding that rejects the set in the 997. */
+static int has_syntax_errors(const struct x12_txn_result *res)
+{
+	if (res->errors.dropped)
+		return 1;
+	for (size_t i = 0; i < res->errors.n; i++)
+		if (!res->errors.v[i].application)
+			return 1;
+	return 0;
+}
+
+#define MAX_WARNING_EVENTS 20 /* per job; the rest are counted */
+
+/* Check a transaction set against its definition; warnings become ledger events. */
+static void validate_txn(struct job *j, const struct x12_txn_def *def, const struct x12_txn *txn,
+			 struct x12_txn_result *res)
+{
+	struct x12_errlist warns = { 0 };
+	x12_schema_validate_warn(def, txn, j->max_loop_depth, &res->errors, &warns);
+	for (size_t i = 0; i < warns.n; i++, j->warnings++) {
+		if (j->warnings >= MAX_WARNING_EVENTS)
+			continue;
+		char *d = x12_error_describe(&warns.v[i]);
+		char *m = xasprintf("transaction set %s %s: %s (accepted)", txn->st01, txn->st02, d);
+		ledger_event(j->g->ledger, j->meta.id, NULL, "warning", m);
+		free(m);
+		free(d);
+	}
+	x12_errlist_free(&warns);
+}
+
 static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
 {
 	struct job *j = ctx;
@@ -677,14 +722,26 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		free(m);
 		return 0;
 	}
+	const struct x12_txn_def *def =
+		g->schemas ? x12_schema_find(g->schemas, txn->gs->version, txn->st01) : NULL;
+	if (def)
+		validate_txn(j, def, txn, res);
 	struct diag_list dl;
 	diag_list_init(&dl);
 	struct map *m = map_for(g, doc->map_path, &dl);
 	diag_list_free(&dl);
 	if (!m)
 		return -EINVAL; /* checked at start-up; a vanished map is an environment failure */
+	/* A set already rejected for its syntax is still mapped, for its business key (so
+	 * 'edigw track PO' finds it), but the map's findings would only repeat the syntax
+	 * errors in the 997: they are dropped. */
+	int rejected = has_syntax_errors(res);
 	xmlDocPtr rec = NULL;
-	int rc = map_apply_x12(m, txn, &rec, &res->errors, &j->bkey);
+	int rc = map_apply_x12(m, txn, &rec, rejected ? NULL : &res->errors, &j->bkey);
+	if (rc == 0 && rejected) {
+		xmlFreeDoc(rec);
+		return 0;
+	}
 	if (rc < 0 || !rec) {
 		/* The map could not run on this document: the document is not accepted, the
 		 * gateway goes on with the next one. */
@@ -1133,6 +1190,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		goto out;
 	}
 	struct x12_limits lim = limits_of(j.bound ? &j.bound->limits : &g->cfg->limits);
+	j.max_loop_depth = lim.max_loop_depth;
 	if ((rc = x12_reader_new_fd(&r, fd, &lim)) < 0)
 		goto out;
 	struct x12_handler h = {
@@ -1168,6 +1226,12 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		rc = finish_job(&j, SPOOL_FAILED, why);
 		free(why);
 		goto out;
+	}
+	if (j.warnings > MAX_WARNING_EVENTS) {
+		char *m = xasprintf("%llu more warning(s) like the above",
+				    (unsigned long long)(j.warnings - MAX_WARNING_EVENTS));
+		ledger_event(g->ledger, id, NULL, "warning", m);
+		free(m);
 	}
 	fault_point("before-archive");
 	if (j.hold_reason)
