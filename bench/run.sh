@@ -5,11 +5,14 @@
 #
 #   bench/run.sh [BUILD_DIR] [RUNS] [POS]
 #
-# Measures two things, RUNS times each, and prints medians:
-#   scan  edigw inspect FILE       tokenize + envelope validation only
-#   flow  edigw run --once         the full flow: spool, envelopes, map to the
-#                                  canonical order, RELAX NG validation, ERP
-#                                  file, 997, ledger rows — on a fresh spool
+# Measures three things, RUNS times each, and prints medians:
+#   scan      edigw inspect --envelope-only FILE   tokenize + envelope validation only
+#   validate  edigw inspect FILE                   the same plus every transaction set
+#                                                  against its definition (maps/schemas)
+#   flow      edigw run --once                     the full flow: spool, envelopes,
+#                                                  definitions, map to the canonical order,
+#                                                  RELAX NG validation, ERP file, 997,
+#                                                  ledger rows — on a fresh spool
 # Peak RSS comes from /usr/bin/time (GNU time, Debian package "time").
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +36,7 @@ spool = spool
 erp-dir = erp
 partners-dir = partners
 canonical-schema = $TOP/doc/canonical.rng
+schema-dir = $TOP/maps/schemas
 our.x12.qualifier = ZZ
 our.x12.id = ACMESUPPLY
 our.x12.gs-id = ACMESUPPLY
@@ -49,18 +53,23 @@ ack = 997
 CONF
 }
 
-printf '%-8s %-6s %10s %10s %12s %12s\n' variant stage "MB" "MB/s" "POs/s" "peakRSS_MiB"
+printf '%-8s %-8s %10s %10s %12s %12s\n' variant stage "MB" "MB/s" "POs/s" "peakRSS_MiB"
 for nl in 0 1; do
 	f="$W/po-nl$nl.x12"
 	"$B/bench/gen850" --pos "$POS" --newlines "$nl" >"$f"
 	bytes=$(stat -c %s "$f")
 	mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
-	for stage in scan flow; do
+	for stage in scan validate flow; do
 		: >"$W/secs"
 		: >"$W/rss"
 		for i in $(seq 1 "$RUNS"); do
 			if [ "$stage" = scan ]; then
-				$TIME -f "%e %M" -o "$W/t" "$B/edigw" inspect "$f" >/dev/null || true
+				$TIME -f "%e %M" -o "$W/t" "$B/edigw" -c "$TOP/edigw.conf" inspect --envelope-only "$f" >/dev/null || true
+			elif [ "$stage" = validate ]; then
+				$TIME -f "%e %M" -o "$W/t" "$B/edigw" -c "$TOP/edigw.conf" inspect "$f" >"$W/out" || {
+					tail -5 "$W/out" >&2
+					exit 1
+				}
 			else
 				d="$W/run$i"
 				rm -rf "$d"
@@ -80,7 +89,7 @@ for nl in 0 1; do
 		r=$(median <"$W/rss")
 		awk -v v="nl=$nl" -v st="$stage" -v mb="$mb" -v s="$s" -v r="$r" -v p="$POS" 'BEGIN {
 			if (s < 0.001) s = 0.001;
-			printf "%-8s %-6s %10s %10.1f %12.0f %12.1f\n", v, st, mb, mb/s, p/s, r/1024 }'
+			printf "%-8s %-8s %10s %10.1f %12.0f %12.1f\n", v, st, mb, mb/s, p/s, r/1024 }'
 	done
 done
 echo "(medians of $RUNS runs; $POS POs; build $B)"

@@ -30,6 +30,7 @@
 #include "ledger/ledger.h"
 #include "map/map.h"
 #include "x12/x12.h"
+#include "x12/x12_schema.h"
 #include "spool/spool.h"
 #include "util/util.h"
 
@@ -675,6 +676,11 @@ static int cmd_config(int argc, char **argv)
 		}
 		if (access(c->canonical_rng, R_OK) < 0)
 			diag_error(&d, c->file, 0, "canonical schema %s is not readable", c->canonical_rng);
+		struct x12_schema *xs = NULL;
+		if (x12_schema_load(&xs, c->schema_dir, &d) == -ENOENT)
+			diag_warn(&d, c->file, 0, "no X12 transaction set definitions in %s (schema-dir)",
+				  c->schema_dir);
+		x12_schema_free(xs);
 	}
 	diag_print(&d, stderr);
 	int ex = EX_OK;
@@ -694,7 +700,25 @@ static int cmd_config(int argc, char **argv)
 struct inspect_ctx {
 	int verbose;
 	uint64_t errors;
+	const struct x12_schema *schemas; /* NULL: envelopes only */
+	uint64_t validated, undefined;
 };
+
+/* Check a transaction set against its definition when there is one. */
+static int ins_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct inspect_ctx *c = ctx;
+	const struct x12_txn_def *def = c->schemas ? x12_schema_find(c->schemas, txn->gs->version,
+								    txn->st01)
+						   : NULL;
+	if (def) {
+		x12_schema_validate(def, txn, 0, &res->errors);
+		c->validated++;
+	} else {
+		c->undefined++;
+	}
+	return 0;
+}
 
 static void inspect_errors(struct inspect_ctx *c, const char *what, const struct x12_errlist *l)
 {
@@ -747,14 +771,33 @@ static void ins_notice(void *ctx, uint64_t line, const char *msg)
 	printf("  note (line %llu): %s\n", (unsigned long long)line, msg);
 }
 
+/* The definitions named by edigw.conf's schema-dir, when the configuration loads. */
+static struct x12_schema *load_schemas_for_inspect(void)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct config *c = NULL;
+	struct x12_schema *s = NULL;
+	if (access(g_config, R_OK) == 0 && config_load(&c, g_config, &d) == 0 &&
+	    x12_schema_load(&s, c->schema_dir, &d) < 0) {
+		diag_print(&d, stderr);
+		s = NULL;
+	}
+	config_free(c);
+	diag_list_free(&d);
+	return s;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
 	static const char help[] =
-		"usage: edigw inspect [--verbose] FILE\n"
-		"Read FILE through the X12 reader and the envelope checks (ISA/IEA, GS/GE,\n"
-		"ST/SE counts and control numbers) without processing it: no spool, no\n"
-		"ledger, no outputs. Prints every interchange and each error with its\n"
-		"position; --verbose lists accepted groups and transaction sets too.\n"
+		"usage: edigw inspect [--verbose] [--envelope-only] FILE\n"
+		"Read FILE through the X12 reader, the envelope checks (ISA/IEA, GS/GE,\n"
+		"ST/SE counts and control numbers) and, for each transaction set with a\n"
+		"definition in schema-dir (edigw.conf), the full validation - without\n"
+		"processing it: no spool, no ledger, no outputs. Prints every interchange and\n"
+		"each error with its position; --verbose lists accepted groups and\n"
+		"transaction sets too; --envelope-only skips the definitions.\n"
 		"Exit status 0 when everything is accepted, 65 otherwise.\n";
 	if (wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -762,9 +805,12 @@ static int cmd_inspect(int argc, char **argv)
 	}
 	struct inspect_ctx c = { 0 };
 	const char *file = NULL;
+	int envelope_only = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0)
 			c.verbose = 1;
+		else if (strcmp(argv[i], "--envelope-only") == 0)
+			envelope_only = 1;
 		else if (!file)
 			file = argv[i];
 		else {
@@ -776,9 +822,14 @@ static int cmd_inspect(int argc, char **argv)
 		fputs(help, stderr);
 		return EX_USAGE;
 	}
+	struct x12_schema *schemas = NULL;
+	if (!envelope_only)
+		schemas = load_schemas_for_inspect();
+	c.schemas = schemas;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
+		x12_schema_free(schemas);
 		return EX_NOINPUT;
 	}
 	struct x12_limits lim;
@@ -792,6 +843,7 @@ static int cmd_inspect(int argc, char **argv)
 	x12_reader_set_hash(r, 0); /* the duplicate registry's hash is not needed here */
 	struct x12_handler h = { 0 };
 	h.ctx = &c;
+	h.transaction = ins_txn;
 	h.transaction_end = ins_txn_end;
 	h.group_end = ins_group_end;
 	h.interchange_end = ins_ic_end;
@@ -815,11 +867,18 @@ static int cmd_inspect(int argc, char **argv)
 	       (unsigned long long)sum.groups, (unsigned long long)sum.rejected_groups,
 	       (unsigned long long)sum.transactions, (unsigned long long)sum.rejected_transactions,
 	       (unsigned long long)ms);
+	if (c.schemas)
+		printf("%s: %llu transaction set(s) validated against their definitions, %llu without one "
+		       "(envelope only)\n",
+		       file, (unsigned long long)c.validated, (unsigned long long)c.undefined);
+	else
+		printf("%s: envelopes only (no transaction set definitions used)\n", file);
 	if (sum.rejected_interchanges || sum.rejected_groups || sum.rejected_transactions)
 		ex = EX_DATAERR;
 	free(err.msg);
 	free(err.bad_value);
 	x12_reader_free(r);
+	x12_schema_free(schemas);
 	close(fd);
 	return ex;
 }
