@@ -22,10 +22,11 @@ EXTRA_DIST += tests/fuzz/corpus/x12
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_X12_SRC = tests/fuzz/fuzz_x12.c src/x12/x12_reader.c src/x12/x12_envelope.c \
-	src/x12/x12_result.c src/util/util.c src/util/fileio.c
+	src/x12/x12_result.c src/x12/x12_schema.c src/x12/x12_validate.c src/util/util.c src/util/fileio.c
 fuzz-x12:
 	@mkdir -p tests/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -std=c11 -D_GNU_SOURCE -I$(top_srcdir)/src $(OPENSSL_CFLAGS) \
+		-DFUZZ_SCHEMA_DIR='"$(abs_top_srcdir)/maps/schemas"' \
 		$(addprefix $(top_srcdir)/,$(FUZZ_X12_SRC)) -o tests/fuzz/fuzz_x12 $(OPENSSL_LIBS) $(LIBS)
 .PHONY: fuzz-x12
 CLEANFILES += tests/fuzz/fuzz_x12

@@ -1,5 +1,8 @@
 /*
- * fuzz_x12 — libFuzzer target for the X12 tokenizer and envelope layer.
+ * fuzz_x12 — libFuzzer target for the X12 tokenizer, the envelope layer and the
+ * transaction set validator (the definitions in maps/schemas, found through
+ * $EDIGW_SRCDIR or the FUZZ_SCHEMA_DIR the build passes; without them the
+ * validator is left out).
  *
  * Each input is parsed with the default limits and with tight ones, each time twice:
  * from one memory block and made visible a few bytes at a time. Both runs must tell the
@@ -21,6 +24,34 @@
 #include <string.h>
 
 #include "x12/x12.h"
+#include "x12/x12_schema.h"
+
+/* The shipped definitions, loaded once (NULL when not found). */
+static const struct x12_schema *schemas(void)
+{
+	static struct x12_schema *s;
+	static int tried;
+	if (tried)
+		return s;
+	tried = 1;
+	const char *src = getenv("EDIGW_SRCDIR");
+	char *root = NULL;
+	if (src)
+		root = xasprintf("%s/maps/schemas", src);
+#ifdef FUZZ_SCHEMA_DIR
+	else
+		root = xstrdup(FUZZ_SCHEMA_DIR);
+#endif
+	if (root) {
+		struct diag_list d;
+		diag_list_init(&d);
+		if (x12_schema_load(&s, root, &d) < 0)
+			s = NULL;
+		diag_list_free(&d);
+		free(root);
+	}
+	return s;
+}
 
 /* libFuzzer entry: default and tight limits, whole and chunked, must agree. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -115,7 +146,10 @@ static int f_txn(void *ctx, const struct x12_txn *x, struct x12_txn_result *res)
 			}
 		}
 	}
-	(void)res;
+	const struct x12_schema *sc = schemas();
+	const struct x12_txn_def *def = sc ? x12_schema_find(sc, x->gs->version, x->st01) : NULL;
+	if (def)
+		x12_schema_validate(def, x, 0, &res->errors);
 	return 0;
 }
 
