@@ -869,11 +869,11 @@ static void ingest_batch(struct env *e, int n)
 {
 	for (int k = 0; k < n; k++) {
 		char a[512], b[512], c[512];
-		snprintf(a, sizeof a, "ST*850*0001~BEG*00*SA*PO-%d-1**20261122~N1*ST*DC*92*7~"
+		snprintf(a, sizeof a, "ST*850*0001~BEG*00*SA*PO-%d-1**20261122~N1*ST*DC*92*0007~"
 				      "PO1*1*1*EA*1**BP*S1~CTT*1~SE*6*0001~", k);
-		snprintf(b, sizeof b, "ST*850*0002~BEG*00*SA*PO-%d-2**20261122~N1*ST*DC*92*7~"
+		snprintf(b, sizeof b, "ST*850*0002~BEG*00*SA*PO-%d-2**20261122~N1*ST*DC*92*0007~"
 				      "PO1*1*2*EA*2**BP*S2~CTT*1~SE*6*0002~", k);
-		snprintf(c, sizeof c, "ST*850*0003~BEG*00*SA*PO-%d-3**20261122~N1*ST*DC*92*7~"
+		snprintf(c, sizeof c, "ST*850*0003~BEG*00*SA*PO-%d-3**20261122~N1*ST*DC*92*0007~"
 				      "PO1*1*3*EA*3**BP*S3~CTT*1~SE*6*0003~", k);
 		const char *sets[] = { a, b, c };
 		char gcn[16], name[32];
