@@ -1356,6 +1356,55 @@ START_TEST(test_corpus_855_810)
 }
 END_TEST
 
+/* 860: a quantity increase and a deleted line. */
+#define CHG_A "ST*860*0001~BCH*04*SA*PO-1001**1*20261120~DTM*002*20261205~N1*ST*Retail DC 7*92*0007~" \
+	      "POC*1*QI*30*6*EA*12.50**BP*SKU-1~POC*2*DI*0*10*EA*3.99**BP*SKU-2~CTT*2~SE*8*0001~"
+
+START_TEST(test_860)
+{
+	clean_set("004010", "860", CHG_A);
+	clean_set("005010", "860", CHG_A);
+	/* a header-only change (new requested date) has no POC loop */
+	clean_set("005010", "860", "ST*860*0002~BCH*04*SA*PO-1002**2*20261120~DTM*002*20261212~SE*4*0002~");
+	/* POC02 change type missing */
+	elem_err("004010", "860", CHG_A, "POC*2*DI*", "POC*2**", "1", "POC", 6, 2, 0, 670, NULL);
+	/* BCH06 purchase order date missing */
+	elem_err("005010", "860", CHG_A, "*1*20261120~", "*1~", "1", "BCH", 2, 6, 0, 373, NULL);
+	/* a quantity without its unit (C0305) */
+	elem_err("004010", "860", CHG_A, "*30*6*EA*12.50*", "*30***12.50*", "2", "POC", 5, 5, 0, 0, NULL);
+	/* an unknown change type is a warning */
+	struct x12_errlist e, w;
+	char *s = tu_replace(CHG_A, "POC*1*QI*", "POC*1*QX*");
+	run(&e, &w, "004010", "860", s, 32);
+	CLEAN(&e);
+	ck_assert_uint_eq(w.n, 1);
+	ck_assert_int_eq(w.v[0].elem_ref, 670);
+	x12_errlist_free(&e);
+	x12_errlist_free(&w);
+	free(s);
+}
+END_TEST
+
+/* 846: seller inventory report with a future availability schedule. */
+#define INVRPT_A "ST*846*0001~BIA*00*SI*INV-20261122*20261122*0600~N1*SU*Supplier Inc*92*SUP1~" \
+		 "LIN**UP*012345678905*VN*W-9~PID*F****Blue widget, large~CTP**UCP*12.50~QTY*33*240*EA~" \
+		 "SCH*120*EA***017*20261201~LIN**UP*012345678912~QTY*33*0*EA~CTT*2~SE*12*0001~"
+
+START_TEST(test_846)
+{
+	clean_set("004010", "846", INVRPT_A);
+	clean_set("005010", "846", INVRPT_A);
+	/* QTY with neither a quantity nor a free-form message (R0204) */
+	elem_err("004010", "846", INVRPT_A, "QTY*33*0*EA~", "QTY*33~", "2", "QTY", 10, 2, 0, 380, NULL);
+	/* ... and with both (E0204) */
+	elem_err("005010", "846", INVRPT_A, "QTY*33*0*EA~", "QTY*33*0*EA*NONE~", "10", "QTY", 10, 4, 0, 61, "NONE");
+	/* BIA is mandatory: found missing at the N1 */
+	seg_err("004010", "846", INVRPT_A, "BIA*00*SI*INV-20261122*20261122*0600~", "", "3", "BIA", 2, "");
+	/* SCH needs its date qualifier and date */
+	elem_err("004010", "846", INVRPT_A, "*017*20261201~", "*017~", "1", "SCH", 8, 6, 0, 373, NULL);
+}
+END_TEST
+
 /* ------------------------------------------------------- timing */
 
 static uint64_t g_segs;
@@ -1460,6 +1509,8 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_855);
 	tcase_add_test(tc, test_810);
 	tcase_add_test(tc, test_corpus_855_810);
+	tcase_add_test(tc, test_860);
+	tcase_add_test(tc, test_846);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;
