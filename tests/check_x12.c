@@ -1797,6 +1797,378 @@ START_TEST(test_regressions)
 }
 END_TEST
 
+/* ------------------------------------------------------------ tolerances */
+
+/* Parse doc with the given tolerances (NULL: the reader's defaults). */
+static int parse_tol(const char *doc, const struct x12_tolerances *t, struct rec *r,
+		     struct x12_error *err)
+{
+	struct x12_reader *rd;
+	rec_init(r);
+	ck_assert_int_eq(x12_reader_new_mem(&rd, doc, strlen(doc), NULL), 0);
+	if (t)
+		x12_reader_set_tolerances(rd, t);
+	struct x12_handler h = handler(r);
+	struct x12_file_summary s;
+	int rc = x12_parse(rd, &h, &s, err);
+	ck_assert(r->order_ok);
+	x12_reader_free(rd);
+	return rc;
+}
+
+/* Notices containing needle; *line gets the line of the last one. */
+static int notices_with(const struct rec *r, const char *needle, uint64_t *line)
+{
+	int n = 0;
+	for (int i = 0; i < r->nnotice; i++) {
+		if (strstr(r->notice[i], needle)) {
+			n++;
+			if (line)
+				*line = r->notice_line[i];
+		}
+	}
+	return n;
+}
+
+/* The first error of a list with this scope and code, or NULL. */
+static const struct x12_error *find_scoped(const struct x12_errlist *l, enum x12_scope sc,
+					   const char *code)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].scope == sc && strcmp(l->v[i].code, code) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+START_TEST(test_tolerances_default)
+{
+	struct x12_tolerances t;
+	memset(&t, 0x55, sizeof t);
+	x12_tolerances_default(&t);
+	ck_assert_int_eq(t.alphanumeric_isa11, 1);
+	ck_assert_int_eq(t.trailing_empty_elements, 1);
+	ck_assert_int_eq(t.unpadded_isa, 0);
+	ck_assert_int_eq(t.isa_line_breaks, 1);
+	ck_assert_int_eq(t.wrong_counts, 0);
+	struct x12_reader *rd;
+	ck_assert_int_eq(x12_reader_new_mem(&rd, GOOD, strlen(GOOD), NULL), 0);
+	ck_assert_mem_eq(x12_reader_tolerances(rd), &t, sizeof t);
+	struct x12_tolerances all = { 1, 1, 1, 1, 1 };
+	x12_reader_set_tolerances(rd, &all);
+	ck_assert_int_eq(x12_reader_tolerances(rd)->unpadded_isa, 1);
+	ck_assert_int_eq(x12_reader_tolerances(rd)->wrong_counts, 1);
+	x12_reader_set_tolerances(rd, NULL);
+	ck_assert_mem_eq(x12_reader_tolerances(rd), &t, sizeof t);
+	x12_reader_free(rd);
+}
+END_TEST
+
+START_TEST(test_tol_alphanumeric_isa11)
+{
+	struct rec r;
+	struct x12_error err;
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	char *doc = isa_field(GOOD, 11, "U");
+	/* on (default): accepted, no repetition separator, the notice names the setting */
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_int_eq(r.ic[0].d.rep, 0);
+	uint64_t line = 0;
+	ck_assert_int_eq(notices_with(&r, "allowed by tolerate.alphanumeric-isa11", &line), 1);
+	ck_assert_uint_eq(line, 1);
+	rec_free(&r);
+	/* off: TA1 R 016 at ISA11, the sets are still read */
+	t.alphanumeric_isa11 = 0;
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'R');
+	ck_assert_str_eq(r.ic[0].ta1_code, "016");
+	const struct x12_error *e = find(&r.ic[0].errors, "016");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->elem_pos, 11);
+	ck_assert_str_eq(e->bad_value, "U");
+	ck_assert_ptr_nonnull(strstr(e->msg, "tolerate.alphanumeric-isa11 = no"));
+	ck_assert_int_eq(notices_with(&r, "ISA11", NULL), 0);
+	ck_assert_int_eq(r.tx[0].status, 'A');
+	rec_free(&r);
+	free(doc);
+	/* off: a digit too; a real separator and 'U' before 00402 are still fine */
+	doc = isa_field(GOOD, 11, "7");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_str_eq(r.ic[0].ta1_code, "016");
+	rec_free(&r);
+	free(doc);
+	ck_assert_int_eq(parse_tol(GOOD, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_int_eq(r.ic[0].d.rep, '^');
+	rec_free(&r);
+	char *u = isa_field(GOOD, 11, "U");
+	doc = isa_field(u, 12, "00401");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	rec_free(&r);
+	free(doc);
+	free(u);
+}
+END_TEST
+
+START_TEST(test_tol_trailing_empty_elements)
+{
+	struct rec r;
+	struct x12_error err;
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	/* two segments with trailing empty elements: lines 6 and 7 */
+	char *doc = tu_replace(GOOD, "SE*4*0001~", "N1*ST*X**~\nN1*BT*Y*~\nSE*6*0001~");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.tx[0].status, 'A');
+	ck_assert_uint_eq(r.tx[0].errors.n, 0);
+	uint64_t line = 0;
+	/* reported once per file, at the first */
+	ck_assert_int_eq(notices_with(&r, "tolerate.trailing-empty-elements", &line), 1);
+	ck_assert_uint_eq(line, 6);
+	ck_assert_int_eq(notices_with(&r, "segment N1 ends in empty data elements (from position 3)",
+				      NULL), 1);
+	rec_free(&r);
+	/* off: AK4 code 3 at the first trailing empty element of each, the set rejected */
+	t.trailing_empty_elements = 0;
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.tx[0].status, 'R');
+	ck_assert_str_eq(r.tx[0].codes[0], "5");
+	ck_assert_uint_eq(r.tx[0].errors.n, 2);
+	const struct x12_error *e = &r.tx[0].errors.v[0];
+	ck_assert_int_eq(e->scope, X12_SCOPE_ELEMENT);
+	ck_assert_str_eq(e->code, "3");
+	ck_assert_str_eq(e->seg_id, "N1");
+	ck_assert_uint_eq(e->seg_pos, 4); /* ST = 1 */
+	ck_assert_int_eq(e->elem_pos, 3);
+	ck_assert_uint_eq(e->line, 6);
+	ck_assert_ptr_nonnull(strstr(e->msg, "tolerate.trailing-empty-elements = no"));
+	e = &r.tx[0].errors.v[1];
+	ck_assert_uint_eq(e->seg_pos, 5);
+	ck_assert_int_eq(e->elem_pos, 3);
+	ck_assert_int_eq(notices_with(&r, "trailing", NULL), 0);
+	ck_assert_int_eq(r.gr[0].status, 'R');
+	rec_free(&r);
+	free(doc);
+	/* off: no trailing empty element (an empty one in the middle, or none) is fine */
+	doc = tu_replace(GOOD, "SE*4*0001~", "N1*ST**X~\nN1*BT*Y~\nSE*6*0001~");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.tx[0].status, 'A');
+	rec_free(&r);
+	free(doc);
+	/* off: a segment of empty elements only: the first position */
+	doc = tu_replace(GOOD, "SE*4*0001~", "N1***~\nSE*5*0001~");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.tx[0].status, 'R');
+	e = find_scoped(&r.tx[0].errors, X12_SCOPE_ELEMENT, "3");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->elem_pos, 1);
+	rec_free(&r);
+	free(doc);
+}
+END_TEST
+
+#define ISA_UNPADDED "ISA*00**00**ZZ*SENDER*ZZ*RECEIVER*240101*1200*^*00501*000000001*0*P*:~"
+
+START_TEST(test_tol_unpadded_isa)
+{
+	struct rec r;
+	struct x12_error err;
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	char *doc = xasprintf("%s\n%s", ISA_UNPADDED, GOOD + 107);
+	/* off (default): TA1 R with the code of the first field off its width (ISA02: 011) */
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'R');
+	ck_assert_str_eq(r.ic[0].ta1_code, "011");
+	ck_assert_ptr_nonnull(find(&r.ic[0].errors, "006"));
+	ck_assert_int_eq(notices_with(&r, "unpadded", NULL), 0);
+	rec_free(&r);
+	/* on: accepted with one notice naming the setting */
+	t.unpadded_isa = 1;
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_uint_eq(r.ic[0].errors.n, 0);
+	ck_assert_int_eq(r.tx[0].status, 'A');
+	uint64_t line = 0;
+	ck_assert_int_eq(notices_with(&r, "accepted by tolerate.unpadded-isa", &line), 1);
+	ck_assert_uint_eq(line, 1);
+	ck_assert_int_eq(r.ic[0].d.elem, '*');
+	ck_assert_int_eq(r.ic[0].d.comp, ':');
+	ck_assert_int_eq(r.ic[0].d.rep, '^');
+	ck_assert_int_eq(r.ic[0].d.seg, '~');
+	rec_free(&r);
+	free(doc);
+	/* on: partly padded (ISA06 one short) is accepted too */
+	doc = tu_replace(GOOD, "*SENDER         *", "*SENDER        *");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_int_eq(notices_with(&r, "ISA06 is 14 characters wide", NULL), 1);
+	rec_free(&r);
+	free(doc);
+	/* on: what is not padding stays an error: an ISA06 one too wide, a short ISA13,
+	 * an empty sender id */
+	doc = tu_replace(GOOD, "*SENDER         *", "*SENDER          *");
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_str_eq(r.ic[0].ta1_code, "006");
+	rec_free(&r);
+	free(doc);
+	doc = tu_replace(ISA_UNPADDED "\n", "*000000001*", "*1*");
+	char *d2 = xasprintf("%s%s", doc, GOOD + 107);
+	ck_assert_int_eq(parse_tol(d2, &t, &r, &err), 0);
+	ck_assert_str_eq(r.ic[0].ta1_code, "018");
+	rec_free(&r);
+	free(d2);
+	free(doc);
+	doc = tu_replace(ISA_UNPADDED "\n", "*SENDER*", "**");
+	d2 = xasprintf("%s%s", doc, GOOD + 107);
+	ck_assert_int_eq(parse_tol(d2, &t, &r, &err), 0);
+	ck_assert_str_eq(r.ic[0].ta1_code, "006");
+	rec_free(&r);
+	free(d2);
+	free(doc);
+}
+END_TEST
+
+START_TEST(test_tol_isa_line_breaks)
+{
+	struct rec r;
+	struct x12_error err;
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	char *flat = tu_replace(GOOD, "~\n", "~");
+	char *w = wrap(flat, 80, "\r\n");
+	/* on (default): read, one notice naming the setting */
+	ck_assert_int_eq(parse_tol(w, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	ck_assert_int_eq(r.tx[0].status, 'A');
+	ck_assert_int_eq(notices_with(&r, "allowed by tolerate.isa-line-breaks", NULL), 1);
+	rec_free(&r);
+	/* off: fatal 026 as for any ISA broken by a line break, the message names the setting */
+	t.isa_line_breaks = 0;
+	ck_assert_int_eq(parse_tol(w, &t, &r, &err), -EINVAL);
+	ck_assert_str_eq(err.code, "026");
+	ck_assert_uint_eq(err.line, 1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "tolerate.isa-line-breaks = no"));
+	ck_assert_int_eq(r.nic, 0);
+	x12_error_free(&err);
+	rec_free(&r);
+	/* off: line breaks after terminators are not line breaks inside the ISA */
+	ck_assert_int_eq(parse_tol(GOOD, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	rec_free(&r);
+	/* off: a second interchange that is wrapped stops the file after the first */
+	char *both = xasprintf("%s%s", GOOD, w);
+	ck_assert_int_eq(parse_tol(both, &t, &r, &err), -EINVAL);
+	ck_assert_str_eq(err.code, "026");
+	ck_assert_uint_eq(err.line, 9);
+	ck_assert_int_eq(r.nic, 1);
+	ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+	x12_error_free(&err);
+	rec_free(&r);
+	free(both);
+	free(w);
+	free(flat);
+}
+END_TEST
+
+START_TEST(test_tol_wrong_counts)
+{
+	static const struct {
+		const char *from, *to;
+		uint64_t line;
+		const char *what;
+	} cases[] = {
+		{ "SE*4*0001~", "SE*3*0001~", 6, "SE01" },
+		{ "SE*4*0001~", "SE*5*0001~", 6, "SE01" },
+		{ "GE*1*1~", "GE*0*1~", 7, "GE01" },
+		{ "GE*1*1~", "GE*2*1~", 7, "GE01" },
+		{ "IEA*1*", "IEA*0*", 8, "IEA01" },
+		{ "IEA*1*", "IEA*2*", 8, "IEA01" },
+	};
+	struct rec r;
+	struct x12_error err;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct x12_tolerances t;
+		x12_tolerances_default(&t);
+		char *doc = tu_replace(GOOD, cases[i].from, cases[i].to);
+		/* off (default): rejected as before */
+		ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+		if (cases[i].line == 6) {
+			ck_assert_int_eq(r.tx[0].status, 'R');
+			ck_assert_str_eq(r.tx[0].codes[0], "4");
+		} else if (cases[i].line == 7) {
+			ck_assert_int_eq(r.gr[0].status, 'R');
+			ck_assert_str_eq(r.gr[0].codes[0], "5");
+		} else {
+			ck_assert_int_eq(r.ic[0].ta1_status, 'R');
+			ck_assert_str_eq(r.ic[0].ta1_code, "021");
+		}
+		ck_assert_int_eq(notices_with(&r, "tolerate.wrong-counts", NULL), 0);
+		rec_free(&r);
+		/* on: accepted, one notice with the line */
+		t.wrong_counts = 1;
+		ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+		ck_assert_int_eq(r.tx[0].status, 'A');
+		ck_assert_int_eq(r.gr[0].status, 'A');
+		ck_assert_int_eq(r.ic[0].ta1_status, 'A');
+		uint64_t line = 0;
+		ck_assert_int_eq(notices_with(&r, "accepted by tolerate.wrong-counts", &line), 1);
+		ck_assert_uint_eq(line, cases[i].line);
+		ck_assert_int_eq(notices_with(&r, cases[i].what, NULL), 1);
+		rec_free(&r);
+		free(doc);
+	}
+	/* on: the right counts give no notice */
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	t.wrong_counts = 1;
+	ck_assert_int_eq(parse_tol(GOOD, &t, &r, &err), 0);
+	ck_assert_int_eq(notices_with(&r, "wrong-counts", NULL), 0);
+	rec_free(&r);
+	/* on: control numbers and counts that are not numbers are still errors */
+	static const struct {
+		const char *from, *to, *code;
+		int level; /* 0 txn, 1 group, 2 interchange */
+	} still[] = {
+		{ "SE*4*0001~", "SE*4*0002~", "3", 0 }, { "SE*4*0001~", "SE*X*0001~", "4", 0 },
+		{ "GE*1*1~", "GE*1*2~", "4", 1 },       { "GE*1*1~", "GE*X*1~", "5", 1 },
+		{ "IEA*1*000000001", "IEA*1*000000002", "001", 2 }, { "IEA*1*", "IEA*X*", "021", 2 },
+	};
+	for (size_t i = 0; i < sizeof still / sizeof still[0]; i++) {
+		char *doc = tu_replace(GOOD, still[i].from, still[i].to);
+		ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+		if (still[i].level == 0)
+			ck_assert_str_eq(r.tx[0].codes[0], still[i].code);
+		else if (still[i].level == 1)
+			ck_assert_str_eq(r.gr[0].codes[0], still[i].code);
+		else
+			ck_assert_str_eq(r.ic[0].ta1_code, still[i].code);
+		ck_assert_int_eq(notices_with(&r, "wrong-counts", NULL), 0);
+		rec_free(&r);
+		free(doc);
+	}
+	/* on: SE01 and GE01 are reported once per file, IEA01 once per interchange */
+	char *one = tu_replace(GOOD, "SE*4*0001~", "SE*9*0001~");
+	char *doc = xasprintf("%s%s", one, one);
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(r.ntx, 2);
+	ck_assert_int_eq(r.tx[1].status, 'A');
+	ck_assert_int_eq(notices_with(&r, "SE01", NULL), 1);
+	rec_free(&r);
+	free(doc);
+	free(one);
+	one = tu_replace(GOOD, "IEA*1*", "IEA*3*");
+	doc = xasprintf("%s%s", one, one);
+	ck_assert_int_eq(parse_tol(doc, &t, &r, &err), 0);
+	ck_assert_int_eq(notices_with(&r, "IEA01", NULL), 2);
+	rec_free(&r);
+	free(doc);
+	free(one);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("x12");
@@ -1839,6 +2211,14 @@ int main(void)
 	tcase_add_test(tc, test_isa_sniff_chunks);
 	tcase_add_test(tc, test_big_interchange_fd);
 	tcase_add_test(tc, test_hash_off);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tolerances");
+	tcase_add_test(tc, test_tolerances_default);
+	tcase_add_test(tc, test_tol_alphanumeric_isa11);
+	tcase_add_test(tc, test_tol_trailing_empty_elements);
+	tcase_add_test(tc, test_tol_unpadded_isa);
+	tcase_add_test(tc, test_tol_isa_line_breaks);
+	tcase_add_test(tc, test_tol_wrong_counts);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

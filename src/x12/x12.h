@@ -37,6 +37,25 @@ struct x12_limits {
 /* Fill in the documented defaults. */
 void x12_limits_default(struct x12_limits *l);
 
+/* Departures from the standard a partner's files may be allowed (1 = tolerated). Each,
+ * when it changes an outcome, is reported through the notice callback naming the
+ * setting (tolerate.<name> in the configuration); doc/x12-reader.md says what each does. */
+struct x12_tolerances {
+	int alphanumeric_isa11;      /* ISA11 a letter/digit at 00402+: no repetition separator
+	                              * (notice); off: TA1 016. Default 1 */
+	int trailing_empty_elements; /* "N1*ST*X**~" in a transaction set: notice; off: AK4 3 at
+	                              * the first trailing empty element. Default 1 */
+	int unpadded_isa;            /* ISA02/04/06/08 shorter than their fixed widths: notice;
+	                              * off: TA1 with the field's width code. Default 0 */
+	int isa_line_breaks;         /* an ISA wrapped by CR/LF (fixed width once unwrapped):
+	                              * notice; off: fatal 026. Default 1 */
+	int wrong_counts;            /* SE01/GE01/IEA01 a number but not the count: notice; off:
+	                              * AK5 4 / AK9 5 / TA1 021. Default 0 */
+};
+
+/* Fill in the documented defaults. */
+void x12_tolerances_default(struct x12_tolerances *t);
+
 /* ---------------------------------------------------------- delimiters */
 
 struct x12_delims {
@@ -154,6 +173,11 @@ const struct x12_delims *x12_reader_delims(const struct x12_reader *r);
 uint64_t x12_reader_offset(const struct x12_reader *r);
 /* The limits the reader applies (those given to x12_reader_new_*, or the defaults). */
 const struct x12_limits *x12_reader_limits(const struct x12_reader *r);
+/* Set the tolerances (copied; NULL: the defaults, which a new reader starts with).
+ * Call before the first x12_reader_next / x12_parse. */
+void x12_reader_set_tolerances(struct x12_reader *r, const struct x12_tolerances *t);
+/* The tolerances the reader and x12_parse apply. */
+const struct x12_tolerances *x12_reader_tolerances(const struct x12_reader *r);
 
 /* -------------------------------------------------------------- envelopes */
 

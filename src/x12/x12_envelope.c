@@ -36,6 +36,9 @@
 
 enum estate { E_OUT = 0, E_ICH, E_GROUP, E_TXN };
 
+/* Tolerances reported once per file (the first occurrence, with its line). */
+enum { NOTED_TRAILING = 1u << 0, NOTED_SE01 = 1u << 1, NOTED_GE01 = 1u << 2 };
+
 /* Where a finding is. */
 struct where {
 	const char *id;
@@ -71,6 +74,8 @@ struct pctx {
 	const struct x12_handler *h;
 	struct x12_file_summary *sum;
 	struct x12_limits lim;
+	struct x12_tolerances tol;
+	unsigned noted;      /* NOTED_*: tolerances already reported in this file */
 	enum estate st;
 	int skip;
 	int orphan;          /* inside an ST..SE outside any group: ignored */
@@ -377,6 +382,29 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
 	return xrealloc(p, n * size);
 }
 
+/* A segment ending in empty elements ("N1*ST*X**~"): X12.6 leaves out the separators of
+ * unused trailing elements. Tolerated with a notice (once per file), or AK4 code 3 (too
+ * many data elements: more element positions than the segment uses) at the first. */
+static void trailing_empty(struct pctx *c, const struct x12_segment *s, const struct where *w)
+{
+	size_t first = s->nelem;
+	while (first > 1 && s->elem[first - 1].n == 0)
+		first--;
+	if (!c->tol.trailing_empty_elements) {
+		add_err(&c->t.res.errors, X12_SCOPE_ELEMENT, "3", w, (int)first, SPAN_NULL,
+			"trailing empty data element%s from position %zu: the separators of unused "
+			"elements at the end of a segment must be left out (tolerate.trailing-empty-"
+			"elements = no)", first < s->nelem ? "s" : "", first);
+		return;
+	}
+	if (c->noted & NOTED_TRAILING)
+		return;
+	c->noted |= NOTED_TRAILING;
+	notice(c, s->line, "segment %s ends in empty data elements (from position %zu): accepted "
+	       "by tolerate.trailing-empty-elements (first in this file; later ones not reported)",
+	       w->id, first);
+}
+
 /* Element checks that need no schema, for a segment inside a transaction set. */
 static void txn_seg_checks(struct pctx *c, const struct x12_segment *s, uint64_t pos)
 {
@@ -401,6 +429,8 @@ static void txn_seg_checks(struct pctx *c, const struct x12_segment *s, uint64_t
 		add_err(l, X12_SCOPE_ELEMENT, "3", &w, (int)c->lim.max_elements + 1, SPAN_NULL,
 			"more than %zu data elements in the segment (max_elements)",
 			c->lim.max_elements);
+	else if (s->nelem && s->elem[s->nelem].n == 0)
+		trailing_empty(c, s, &w);
 }
 
 /* Keep segment s of the set being collected, within the limits. */
@@ -503,10 +533,21 @@ static int txn_end(struct pctx *c, const struct x12_segment *se, const struct x1
 		struct where w = where_of(se, t->count);
 		struct span se01 = x12_seg_elem(se, 1), se02 = x12_seg_elem(se, 2);
 		uint64_t n;
-		if (span_to_u64(se01, &n) != 0 || n != t->count)
+		if (span_to_u64(se01, &n) != 0)
+			add_err(&res->errors, X12_SCOPE_TXN, "4", &w, 1, se01,
+				"SE01 segment count is not a number (%llu segments received, ST through SE)",
+				(unsigned long long)t->count);
+		else if (n != t->count && !c->tol.wrong_counts)
 			add_err(&res->errors, X12_SCOPE_TXN, "4", &w, 1, se01,
 				"SE01 segment count does not match the %llu segments received (ST through SE)",
 				(unsigned long long)t->count);
+		else if (n != t->count && !(c->noted & NOTED_SE01)) {
+			c->noted |= NOTED_SE01;
+			notice(c, se->line, "SE01 segment count %llu does not match the %llu segments "
+			       "received (ST through SE): accepted by tolerate.wrong-counts (first in this "
+			       "file; later ones not reported)", (unsigned long long)n,
+			       (unsigned long long)t->count);
+		}
 		if (!(se02.n == strlen(res->st02) && se02.n && memcmp(se02.p, res->st02, se02.n) == 0))
 			add_err(&res->errors, X12_SCOPE_TXN, "3", &w, 2, se02,
 				"SE02 control number does not match ST02 '%s'", res->st02);
@@ -636,9 +677,18 @@ static int group_end(struct pctx *c, const struct x12_segment *ge, const struct 
 		uint64_t n;
 		if (span_to_u64(ge01, &n) == 0)
 			g->declared = n;
-		if (span_to_u64(ge01, &n) != 0 || n != g->received)
+		if (span_to_u64(ge01, &n) != 0)
+			GERR(c, "5", &w, 1, ge01, "GE01 number of transaction sets is not a number (%llu received)",
+			     (unsigned long long)g->received);
+		else if (n != g->received && !c->tol.wrong_counts)
 			GERR(c, "5", &w, 1, ge01, "GE01 number of transaction sets does not match the %llu received",
 			     (unsigned long long)g->received);
+		else if (n != g->received && !(c->noted & NOTED_GE01)) {
+			c->noted |= NOTED_GE01;
+			notice(c, ge->line, "GE01 number of transaction sets %llu does not match the %llu "
+			       "received: accepted by tolerate.wrong-counts (first in this file; later ones "
+			       "not reported)", (unsigned long long)n, (unsigned long long)g->received);
+		}
 		if (!ctl_equal(ge02, span_cstr(g->gs.gcn)))
 			GERR(c, "4", &w, 2, ge02, "GE02 group control number does not match GS06 '%s'", g->gs.gcn);
 		if (ge->elem_too_long || ge->too_many_elems)
@@ -689,8 +739,17 @@ static void isa_checks(struct pctx *c, const struct x12_segment *s)
 	struct where w = where_of(s, 0);
 	int bad[17] = { 0 };
 	const struct x12_delims *d = &c->ir.isa.delims;
+	int unpadded = 0;
 	for (int i = 1; i <= 16; i++) {
 		struct span v = s->elem[i];
+		/* ISA02/04/06/08 are padded with spaces: shorter ones may be tolerated */
+		if (v.n < isa_w[i] && isa_w[i] > 2 && i % 2 == 0 && i <= 8 && c->tol.unpadded_isa) {
+			if (!unpadded)
+				notice(c, s->line, "ISA%02d is %zu characters wide, not the fixed %u: the "
+				       "unpadded ISA is accepted by tolerate.unpadded-isa", i, v.n, isa_w[i]);
+			unpadded = 1;
+			continue;
+		}
 		if (v.n != isa_w[i]) {
 			bad[i] = 1;
 			IERR(c, isa_code[i], &w, i, v,
@@ -729,9 +788,12 @@ static void isa_checks(struct pctx *c, const struct x12_segment *s)
 	if (!bad[11]) {
 		unsigned char r11 = (unsigned char)E(11).p[0];
 		if (ver >= 402) {
-			if (is_alnum(r11)) {
+			if (is_alnum(r11) && !c->tol.alphanumeric_isa11) {
+				IERR(c, "016", &w, 11, E(11), "ISA11 repetition separator '%c' is a letter or "
+				     "digit at version %05ld (tolerate.alphanumeric-isa11 = no)", r11, ver);
+			} else if (is_alnum(r11)) {
 				notice(c, s->line, "ISA11 '%c' is a letter or digit at version %05ld: no "
-				       "repetition separator", r11, ver);
+				       "repetition separator (allowed by tolerate.alphanumeric-isa11)", r11, ver);
 			} else if (r11 == (unsigned char)d->comp) {
 				IERR(c, "027", &w, 16, E(16), "ISA16 component separator is the same as the "
 				     "ISA11 repetition separator");
@@ -825,9 +887,16 @@ static int ich_end(struct pctx *c, const struct x12_segment *iea, const struct x
 		uint64_t n;
 		if (span_to_u64(iea01, &n) == 0)
 			ir->declared_groups = n;
-		if (span_to_u64(iea01, &n) != 0 || n != ir->groups)
+		if (span_to_u64(iea01, &n) != 0)
+			IERR(c, "021", &w, 1, iea01, "IEA01 number of functional groups is not a number (%llu received)",
+			     (unsigned long long)ir->groups);
+		else if (n != ir->groups && !c->tol.wrong_counts)
 			IERR(c, "021", &w, 1, iea01, "IEA01 number of functional groups does not match the %llu received",
 			     (unsigned long long)ir->groups);
+		else if (n != ir->groups)
+			notice(c, iea->line, "IEA01 number of functional groups %llu does not match the %llu "
+			       "received: accepted by tolerate.wrong-counts", (unsigned long long)n,
+			       (unsigned long long)ir->groups);
 		if (!ctl_equal(iea02, span_cstr(ir->isa.icn)))
 			IERR(c, "001", &w, 2, iea02, "IEA02 interchange control number does not match ISA13 '%s'",
 			     ir->isa.icn);
@@ -1037,6 +1106,7 @@ int x12_parse(struct x12_reader *r, const struct x12_handler *h, struct x12_file
 	c.h = h ? h : &none;
 	c.sum = sum;
 	c.lim = *x12_reader_limits(r);
+	c.tol = *x12_reader_tolerances(r);
 	x12_reader_hash_auto(r);
 	if (c.h->notice)
 		x12_reader_set_notice(r, c.h->notice, c.h->ctx);

@@ -32,7 +32,8 @@
  *   - a CR right before a newline terminator ("CRLF" files whose ISA says LF);
  *   - lines wrapped at a fixed width: only when the ISA itself is broken by a line
  *     break and removing the line breaks gives a correct fixed-width ISA whose
- *     terminator is not CR or LF; then every CR/LF of that interchange is dropped;
+ *     terminator is not CR or LF; then every CR/LF of that interchange is dropped
+ *     (unless tolerances.isa_line_breaks is off: then such an ISA is fatal, 026);
  *   - a last segment with no terminator at the end of the input;
  *   - NUL or Ctrl-Z (0x1A) padding after the last interchange.
  * Not tolerated: anything but "ISA" where an interchange must start (fatal, -EINVAL);
@@ -89,6 +90,7 @@ struct x12_reader {
 	int started;
 	size_t chunk;        /* bytes per read (0: as many as fit) */
 	struct x12_limits lim;
+	struct x12_tolerances tol;
 	struct x12_delims d;
 	enum rstate state;
 	int seen_isa;
@@ -128,6 +130,16 @@ void x12_limits_default(struct x12_limits *l)
 	l->max_segments_per_txn = 200000;
 	l->max_txn_bytes = 16u * 1024 * 1024;
 	l->max_loop_depth = 32;
+}
+
+/* Fill in the documented default tolerances. */
+void x12_tolerances_default(struct x12_tolerances *t)
+{
+	t->alphanumeric_isa11 = 1;
+	t->trailing_empty_elements = 1;
+	t->unpadded_isa = 0;
+	t->isa_line_breaks = 1;
+	t->wrong_counts = 0;
 }
 
 /* ------------------------------------------------------------ span helpers */
@@ -588,6 +600,10 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 		consumed = ISA_LEN;
 	} else if ((raw_isa || r->prev_wrapped) && isa_unwrap(r, p, avail, &consumed, &lines)) {
 		/* lines wrapped at a fixed width (after a wrapped interchange even "ISA" may be split) */
+		if (!r->tol.isa_line_breaks)
+			return FATAL(r, -EINVAL, "026", off, r->line, p, 20,
+				     "ISA segment broken by a line break: lines wrapped at a fixed width "
+				     "are not accepted (tolerate.isa-line-breaks = no)");
 		isa = r->isa_copy;
 		wrapped = 1;
 	}
@@ -676,7 +692,8 @@ static int sniff_isa(struct x12_reader *r, struct x12_segment *seg)
 	r->prev_wrapped = wrapped;
 	if (wrapped)
 		note(r, NK_WRAPPED, r->line,
-		     "lines wrapped at a fixed width: line breaks inside segments removed");
+		     "lines wrapped at a fixed width: line breaks inside segments removed "
+		     "(allowed by tolerate.isa-line-breaks)");
 	set_skip(r);
 	/* the ISA segment: starts/lens 0 is "ISA", 1..15 ISA01..ISA15, 16 is ISA16 */
 	for (size_t k = 0; k < 17; k++)
@@ -884,6 +901,7 @@ static struct x12_reader *reader_new(const struct x12_limits *lim)
 	r->fd = -1;
 	r->line = 1;
 	r->hash_on = -1;
+	x12_tolerances_default(&r->tol);
 	r->ev = xcalloc(r->lim.max_elements + 1, sizeof *r->ev);
 	r->scratch = xmalloc(r->lim.max_segment_len * 2 + 2);
 	return r;
@@ -1030,4 +1048,19 @@ uint64_t x12_reader_offset(const struct x12_reader *r)
 const struct x12_limits *x12_reader_limits(const struct x12_reader *r)
 {
 	return &r->lim;
+}
+
+/* Set the tolerances (NULL: the defaults). */
+void x12_reader_set_tolerances(struct x12_reader *r, const struct x12_tolerances *t)
+{
+	if (t)
+		r->tol = *t;
+	else
+		x12_tolerances_default(&r->tol);
+}
+
+/* The tolerances in force. */
+const struct x12_tolerances *x12_reader_tolerances(const struct x12_reader *r)
+{
+	return &r->tol;
 }
