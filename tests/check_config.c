@@ -377,6 +377,97 @@ START_TEST(test_enums)
 }
 END_TEST
 
+/* tolerate.* keys: yes/no, defaults, inheritance from edigw.conf, bad values with file:line,
+ * the main-file-only and partner-file-only rules do not apply (both files take them). */
+START_TEST(test_tolerances)
+{
+	struct fx f;
+	fx_init(&f);
+	/* defaults: yes, yes, no, yes, no; a partner without keys gets them */
+	fx_put(&f, "edigw.conf", MAIN_OK);
+	fx_put(&f, "partners/acme.conf", ACME_OK);
+	LOAD_OK(&f);
+	const struct cfg_tolerances *t = &f.c->tolerances;
+	ck_assert_int_eq(t->alphanumeric_isa11, 1);
+	ck_assert_int_eq(t->trailing_empty_elements, 1);
+	ck_assert_int_eq(t->unpadded_isa, 0);
+	ck_assert_int_eq(t->isa_line_breaks, 1);
+	ck_assert_int_eq(t->wrong_counts, 0);
+	struct cfg_tolerances d;
+	memset(&d, 0x55, sizeof d);
+	cfg_tolerances_default(&d);
+	ck_assert_mem_eq(&d, t, sizeof d);
+	ck_assert_mem_eq(&d, &f.c->partners[0].tolerances, sizeof d);
+
+	/* edigw.conf flips every default; a partner inherits, a second one overrides some */
+	fx_put(&f, "edigw.conf", MAIN_OK "tolerate.alphanumeric-isa11 = no\n"
+					 "tolerate.trailing-empty-elements = no\n"
+					 "tolerate.unpadded-isa = yes\n"
+					 "tolerate.isa-line-breaks = no\n"
+					 "tolerate.wrong-counts = yes\n");
+	fx_put(&f, "partners/beta.conf", "id = beta\n"
+					 "tolerate.alphanumeric-isa11 = yes\n"
+					 "tolerate.wrong-counts = no\n");
+	LOAD_OK(&f);
+	t = &f.c->tolerances;
+	ck_assert_int_eq(t->alphanumeric_isa11, 0);
+	ck_assert_int_eq(t->trailing_empty_elements, 0);
+	ck_assert_int_eq(t->unpadded_isa, 1);
+	ck_assert_int_eq(t->isa_line_breaks, 0);
+	ck_assert_int_eq(t->wrong_counts, 1);
+	const struct cfg_partner *a = config_partner(f.c, "acme"), *b = config_partner(f.c, "beta");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_mem_eq(&a->tolerances, t, sizeof *t);
+	ck_assert_int_eq(b->tolerances.alphanumeric_isa11, 1);
+	ck_assert_int_eq(b->tolerances.trailing_empty_elements, 0);
+	ck_assert_int_eq(b->tolerances.unpadded_isa, 1);
+	ck_assert_int_eq(b->tolerances.isa_line_breaks, 0);
+	ck_assert_int_eq(b->tolerances.wrong_counts, 0);
+
+	/* a partner flips the defaults by itself */
+	fx_put(&f, "edigw.conf", MAIN_OK);
+	fx_put(&f, "partners/beta.conf", "id = beta\n"
+					 "tolerate.alphanumeric-isa11 = no\n"
+					 "tolerate.trailing-empty-elements = no\n"
+					 "tolerate.unpadded-isa = yes\n"
+					 "tolerate.isa-line-breaks = no\n"
+					 "tolerate.wrong-counts = yes\n");
+	LOAD_OK(&f);
+	b = config_partner(f.c, "beta");
+	ck_assert_int_eq(b->tolerances.alphanumeric_isa11, 0);
+	ck_assert_int_eq(b->tolerances.trailing_empty_elements, 0);
+	ck_assert_int_eq(b->tolerances.unpadded_isa, 1);
+	ck_assert_int_eq(b->tolerances.isa_line_breaks, 0);
+	ck_assert_int_eq(b->tolerances.wrong_counts, 1);
+	ck_assert_mem_eq(&config_partner(f.c, "acme")->tolerances, &d, sizeof d);
+	ck_assert_mem_eq(&f.c->tolerances, &d, sizeof d);
+
+	/* bad values, a repeated key and a misspelt one, in both files, with file:line */
+	fx_put(&f, "edigw.conf", MAIN_OK "tolerate.wrong-counts = true\n"
+					 "tolerate.unpadded-isa = YES\n"
+					 "tolerate.isa-line-breaks = no\n"
+					 "tolerate.isa-line-breaks = yes\n");
+	fx_put(&f, "partners/beta.conf", "id = beta\n"
+					 "tolerate.alphanumeric-isa11 = 1\n"
+					 "tolerate.trailing-empty-elements =\n"
+					 "tolerate.wrong-count = yes\n");
+	LOAD_ERR(&f,
+		 "edigw.conf:5: error: bad value 'true' for 'tolerate.wrong-counts' (allowed: yes, "
+		 "no)\n"
+		 "edigw.conf:6: error: bad value 'YES' for 'tolerate.unpadded-isa' (allowed: yes, "
+		 "no)\n"
+		 "edigw.conf:8: error: repeated key 'tolerate.isa-line-breaks' (first set at line "
+		 "7)\n"
+		 "partners/beta.conf:2: error: bad value '1' for 'tolerate.alphanumeric-isa11' "
+		 "(allowed: yes, no)\n"
+		 "partners/beta.conf:3: error: empty value for 'tolerate.trailing-empty-elements'\n"
+		 "partners/beta.conf:4: error: unknown key 'tolerate.wrong-count' (did you mean "
+		 "'tolerate.wrong-counts'?)\n");
+	fx_free(&f);
+}
+END_TEST
+
 /* --------------------------------------------------------------- syntax */
 
 START_TEST(test_comments_and_blanks)
@@ -1138,7 +1229,9 @@ START_TEST(test_man_page)
 		".BR our.x12.gs-id ", ".BR duplicate-window ", ".BR limit.max-file-size ",
 		".BR limit.max-segment-length ", ".BR limit.max-element-length ",
 		".BR limit.max-elements ", ".BR limit.max-segments-per-transaction ",
-		".BR limit.max-loop-depth ", ".BI erp. kind ", ".BR id ", ".BR name ",
+		".BR limit.max-loop-depth ", ".BR tolerate.alphanumeric-isa11 ",
+		".BR tolerate.trailing-empty-elements ", ".BR tolerate.unpadded-isa ",
+		".BR tolerate.isa-line-breaks ", ".BR tolerate.wrong-counts ", ".BI erp. kind ", ".BR id ", ".BR name ",
 		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",
 		".BI document. type ", ".BR ack \" = \" 997 | 999 | none",
 		".BR ta1 \" = \" on-error | requested | never",
@@ -1212,6 +1305,7 @@ int main(void)
 	tcase_add_test(tc, test_good_fixture);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_enums);
+	tcase_add_test(tc, test_tolerances);
 	tcase_add_test(tc, test_comments_and_blanks);
 	tcase_add_test(tc, test_syntax_errors);
 	tcase_add_test(tc, test_unknown_keys);

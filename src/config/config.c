@@ -77,6 +77,11 @@ enum slot {
 	S_LIM_ELEMS,
 	S_LIM_SEGS,
 	S_LIM_DEPTH,
+	S_TOL_ISA11,
+	S_TOL_TRAILING,
+	S_TOL_UNPADDED,
+	S_TOL_LINE_BREAKS,
+	S_TOL_COUNTS,
 	S_ID,
 	S_NAME,
 	S_X12_Q,
@@ -101,6 +106,7 @@ struct keydef {
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const acks[] = { "997", "999", "none", NULL };
 static const char *const ta1s[] = { "on-error", "requested", "never", NULL };
+static const char *const yes_no[] = { "yes", "no", NULL }; /* index 0 = yes */
 
 #define WB (W_MAIN | W_PARTNER)
 static const struct keydef keydefs[] = {
@@ -125,6 +131,12 @@ static const struct keydef keydefs[] = {
 	{ "limit.max-segments-per-transaction", S_LIM_SEGS, V_COUNT, WB, 4, 10000000, "4",
 	  "10000000", NULL },
 	{ "limit.max-loop-depth", S_LIM_DEPTH, V_COUNT, WB, 1, 1000, "1", "1000", NULL },
+	{ "tolerate.alphanumeric-isa11", S_TOL_ISA11, V_ENUM, WB, 0, 0, NULL, NULL, yes_no },
+	{ "tolerate.trailing-empty-elements", S_TOL_TRAILING, V_ENUM, WB, 0, 0, NULL, NULL,
+	  yes_no },
+	{ "tolerate.unpadded-isa", S_TOL_UNPADDED, V_ENUM, WB, 0, 0, NULL, NULL, yes_no },
+	{ "tolerate.isa-line-breaks", S_TOL_LINE_BREAKS, V_ENUM, WB, 0, 0, NULL, NULL, yes_no },
+	{ "tolerate.wrong-counts", S_TOL_COUNTS, V_ENUM, WB, 0, 0, NULL, NULL, yes_no },
 	{ "id", S_ID, V_PID, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "name", S_NAME, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "x12.qualifier", S_X12_Q, V_X12Q, W_PARTNER, 0, 0, NULL, NULL, NULL },
@@ -157,6 +169,29 @@ static uint64_t *limit_field(struct cfg_limits *l, enum slot s)
 	case S_LIM_ELEMS: return &l->max_elements;
 	case S_LIM_SEGS: return &l->max_segments_per_txn;
 	case S_LIM_DEPTH: return &l->max_loop_depth;
+	default: return NULL;
+	}
+}
+
+/* Set built-in tolerance defaults (doc/x12-reader.md). */
+void cfg_tolerances_default(struct cfg_tolerances *t)
+{
+	t->alphanumeric_isa11 = 1;
+	t->trailing_empty_elements = 1;
+	t->unpadded_isa = 0;
+	t->isa_line_breaks = 1;
+	t->wrong_counts = 0;
+}
+
+/* The cfg_tolerances field a tolerate.* slot sets, or NULL for other slots. */
+static int *tol_field(struct cfg_tolerances *t, enum slot s)
+{
+	switch (s) {
+	case S_TOL_ISA11: return &t->alphanumeric_isa11;
+	case S_TOL_TRAILING: return &t->trailing_empty_elements;
+	case S_TOL_UNPADDED: return &t->unpadded_isa;
+	case S_TOL_LINE_BREAKS: return &t->isa_line_breaks;
+	case S_TOL_COUNTS: return &t->wrong_counts;
 	default: return NULL;
 	}
 }
@@ -699,7 +734,12 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_OUR_ID: copy_checked(c->us.id, sizeof c->us.id, v->s); break;
 	case S_OUR_GS: copy_checked(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
 	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
-	default: *limit_field(&c->limits, s) = v->u; break;
+	default:
+		if (tol_field(&c->tolerances, s))
+			*tol_field(&c->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
+		else
+			*limit_field(&c->limits, s) = v->u;
+		break;
 	}
 	if (str)
 		*str = path_relative_to(path, v->s);
@@ -806,7 +846,12 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_ACK: p->ack = (enum cfg_ack)v->u; break;
 	case S_TA1: p->ta1 = (enum cfg_ta1)v->u; break;
 	case S_DUP_WINDOW: p->dup_window_s = v->u; break;
-	default: *limit_field(&p->limits, s) = v->u; break;
+	default:
+		if (tol_field(&p->tolerances, s))
+			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
+		else
+			*limit_field(&p->limits, s) = v->u;
+		break;
 	}
 }
 
@@ -884,6 +929,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	p->ta1 = CFG_TA1_ON_ERROR;
 	p->dup_window_s = c->dup_window_s;
 	p->limits = c->limits;
+	p->tolerances = c->tolerances;
 	if (read_entries(&e, file, d) < 0)
 		goto out;
 	apply_partner(p, &e, &st, d);
@@ -1004,6 +1050,7 @@ int config_load(struct config **out, const char *path, struct diag_list *d)
 	c->poll_interval_s = 30;
 	c->dup_window_s = 30 * DAY;
 	cfg_limits_default(&c->limits);
+	cfg_tolerances_default(&c->tolerances);
 
 	int read_rc = read_entries(&e, path, d);
 	if (read_rc == 0)

@@ -25,6 +25,16 @@ struct cfg_limits {
 	uint64_t max_loop_depth;        /* limit.max-loop-depth, default 32 */
 };
 
+/* X12 departures tolerated (1) or rejected (0); defaults in edigw.conf, overrides per
+ * partner (added: tolerate.* keys, see struct x12_tolerances and doc/x12-reader.md). */
+struct cfg_tolerances {
+	int alphanumeric_isa11;      /* tolerate.alphanumeric-isa11, default yes */
+	int trailing_empty_elements; /* tolerate.trailing-empty-elements, default yes */
+	int unpadded_isa;            /* tolerate.unpadded-isa, default no */
+	int isa_line_breaks;         /* tolerate.isa-line-breaks, default yes */
+	int wrong_counts;            /* tolerate.wrong-counts, default no */
+};
+
 struct cfg_x12_id {
 	char qualifier[3]; /* ISA05/07 qualifier, 2 chars */
 	char id[16];       /* ISA06/08, 1..15 chars */
@@ -59,6 +69,7 @@ struct cfg_partner {
 	enum cfg_ta1 ta1;
 	uint64_t dup_window_s;   /* duplicate-window, default from edigw.conf (30d) */
 	struct cfg_limits limits;
+	struct cfg_tolerances tolerances; /* added: edigw.conf's, overridden by the partner file */
 };
 
 struct cfg_erp {
@@ -80,6 +91,7 @@ struct config {
 	char *log_level;      /* log-level: error, warning, info, debug */
 	struct cfg_x12_id us; /* our.x12.qualifier / our.x12.id / our.x12.gs-id */
 	struct cfg_limits limits;
+	struct cfg_tolerances tolerances; /* added: defaults for every partner */
 	uint64_t dup_window_s;
 	struct cfg_erp *erp;  /* erp.<kind> = profile */
 	size_t nerp;
@@ -89,6 +101,8 @@ struct config {
 
 /* Built-in defaults for limits. */
 void cfg_limits_default(struct cfg_limits *l);
+/* Built-in defaults for tolerances (added). */
+void cfg_tolerances_default(struct cfg_tolerances *t);
 
 /* Load edigw.conf and every partners-dir/<id>.conf. All errors go to d (file and line);
  * returns 0 when there were none, -EINVAL otherwise (*out is then NULL). */

@@ -477,6 +477,19 @@ static struct x12_limits limits_of(const struct cfg_limits *c)
 	return l;
 }
 
+/* The reader's tolerances from a partner's (or edigw.conf's) tolerate.* keys. */
+static struct x12_tolerances tolerances_of(const struct cfg_tolerances *c)
+{
+	struct x12_tolerances t;
+	x12_tolerances_default(&t);
+	t.alphanumeric_isa11 = c->alphanumeric_isa11;
+	t.trailing_empty_elements = c->trailing_empty_elements;
+	t.unpadded_isa = c->unpadded_isa;
+	t.isa_line_breaks = c->isa_line_breaks;
+	t.wrong_counts = c->wrong_counts;
+	return t;
+}
+
 /* "ZZ:DEMORETAIL" for messages. */
 static char *x12_party(const char *qual, const char *id)
 {
@@ -1193,6 +1206,8 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 	j.max_loop_depth = lim.max_loop_depth;
 	if ((rc = x12_reader_new_fd(&r, fd, &lim)) < 0)
 		goto out;
+	struct x12_tolerances tol = tolerances_of(j.bound ? &j.bound->tolerances : &g->cfg->tolerances);
+	x12_reader_set_tolerances(r, &tol);
 	struct x12_handler h = {
 		.ctx = &j,
 		.interchange_begin = cb_interchange_begin,
