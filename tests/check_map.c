@@ -268,6 +268,41 @@ static size_t count(xmlDocPtr d, const char *path)
 	return n;
 }
 
+struct joinctx {
+	const struct canon_path *p;
+	struct buf b;
+};
+
+static int join_one(void *ctx, xmlNodePtr n)
+{
+	struct joinctx *c = ctx;
+	xmlChar *v = c->p->attr ? xmlGetProp(n, c->p->attr) : xmlNodeGetContent(n);
+	buf_printf(&c->b, "%s%s", c->b.len ? "|" : "", v ? (const char *)v : "");
+	xmlFree(v);
+	return 0;
+}
+
+/* The values of every element (or attribute) at path, joined by '|' (allocated). */
+static char *all(xmlDocPtr d, const char *path)
+{
+	struct canon_path p;
+	const char *why;
+	ck_assert_int_eq(canon_path_parse(&p, path, &why), 0);
+	struct joinctx c = { &p, { 0 } };
+	buf_init(&c.b, 0);
+	canon_path_each(xmlDocGetRootElement(d), &p, join_one, &c);
+	canon_path_clear(&p);
+	return c.b.data ? buf_steal(&c.b) : strdup("");
+}
+
+#define ck_all(doc, path, want)                                   \
+	do {                                                      \
+		char *v_ = all((doc), (path));                    \
+		ck_assert_msg(strcmp(v_, (want)) == 0, "%s: got '%s', want '%s'", (path), v_, \
+			      (want));                            \
+		free(v_);                                         \
+	} while (0)
+
 /* All error messages, one per line, for failure output. */
 static char *errs_text(const struct x12_errlist *e)
 {
@@ -1250,12 +1285,12 @@ START_TEST(test_map_check)
 	free(e);
 
 	/* no schema, or a kind the schema does not know */
-	char *p = write_tmp("inv.map", "source x12 810\ntarget invoice\ninvoice-number BIG02\n");
+	char *p = write_tmp("inv.map", "source x12 820\ntarget remittance\nnumber BPR02\n");
 	struct diag_list d;
 	diag_list_init(&d);
 	ck_assert_int_eq(map_check(p, g_rng, &d), -EINVAL);
 	e = diag_text(&d);
-	ck_assert_msg(strstr(e, "canonical.rng:0: the canonical schema has no record kind 'invoice'") !=
+	ck_assert_msg(strstr(e, "canonical.rng:0: the canonical schema has no record kind 'remittance'") !=
 		      NULL, "%s", e);
 	free(e);
 	diag_list_free(&d);
@@ -1639,6 +1674,329 @@ START_TEST(test_man_page_examples)
 }
 END_TEST
 
+
+/* each HL inside each HL: the HL loops whose HL02 is this HL's HL01, with limits. */
+START_TEST(test_each_hierarchy)
+{
+	static const char hdr[] = "source x12 856\ntarget ship-notice\n"
+				  "loop HL = HL PRF SN1\nloop PO1 = PO1 PID\n";
+	/* only the HL loop repeats inside itself */
+	char *mt = xasprintf("%sa each PO1\n  b each PO1\n    c PO101\n", hdr);
+	char *e = map_errors("self.map", mt);
+	ck_assert_msg(strstr(e, "self.map:6: each PO1 inside each PO1: a loop does not repeat "
+				"inside itself (only the hierarchical HL loop does)") != NULL, "%s", e);
+	free(e);
+	free(mt);
+	/* children in document order, grandchildren only through their parent; max counts
+	 * the children of one parent (at, and one over) */
+	for (int max = 2; max <= 3; max++) {
+		mt = xasprintf("%sshipment-id \"x\"\nn each HL[HL03=S]\n  @id HL01\n"
+			       "  o each HL max %d\n    @id HL01\n    p each HL[HL03=P]\n"
+			       "      @id HL01\n",
+			       hdr, max);
+		struct map *m = map_text("h.map", mt);
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr d = apply(m,
+				    "ST*856*1~HL*1**S~HL*2*1*O~HL*3*2*P~HL*4*1*O~HL*5*2*P~"
+				    "HL*6*4*I~HL*7*1*O~HL*8*99*P~HL*9**S~HL*10*9*O~SE*12*1~",
+				    &errs);
+		ck_all(d, "n/@id", "1|9");
+		if (max == 3) {
+			no_errors(&errs);
+			ck_all(d, "n/o/@id", "2|4|7|10");
+			ck_all(d, "n/o/p/@id", "3|5");
+		} else {
+			ck_assert_uint_eq(errs.n, 1);
+			ck_assert_str_eq(errs.v[0].code, "4");
+			ck_assert_uint_eq(errs.v[0].seg_pos, 8); /* HL*7, the third child of HL 1 */
+			ck_assert_str_eq(errs.v[0].loop_id, "HL");
+			ck_all(d, "n/o/@id", "2|4|10");
+		}
+		x12_errlist_free(&errs);
+		xmlFreeDoc(d);
+		map_free(m);
+		free(mt);
+	}
+	/* ids are compared trimmed; a parent must come before its child; repeated ids: the
+	 * first */
+	mt = xasprintf("%sshipment-id \"x\"\nn each HL[HL03=S]\n  @id HL01\n"
+		       "  o each HL\n    @id HL03\n",
+		       hdr);
+	struct map *m = map_text("h2.map", mt);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr d = apply(m,
+			    "ST*856*1~HL*2*1*A~HL*1**S~HL* 1 * 1 *B~HL*1**S~HL*3*1*C~SE*7*1~", &errs);
+	no_errors(&errs);
+	ck_all(d, "n/@id", "1|1");
+	ck_all(d, "n/o/@id", "B|C");
+	ck_assert_uint_eq(count(d, "n[@id=1]/o"), 2);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(d);
+	map_free(m);
+	free(mt);
+}
+END_TEST
+
+/* ------------------------------------------- the other shipped maps */
+
+/* Apply the shipped map rel to x12: no findings, a valid record (caller frees). */
+static xmlDocPtr shipped_apply(const char *rel, const char *x12)
+{
+	char *p = tu_srcpath(rel);
+	struct map *m = map_file(p);
+	free(p);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, x12, &errs);
+	no_errors(&errs);
+	x12_errlist_free(&errs);
+	map_free(m);
+	canon_set_source(doc, "demo-retailer", NULL);
+	struct buf err;
+	buf_init(&err, 0);
+	ck_assert_msg(canon_validate(doc, g_rng, &err) == 0, "%s: %s", rel, err.data);
+	buf_free(&err);
+	return doc;
+}
+
+/* Findings of the shipped map rel on x12 (the record is freed). */
+static char *shipped_errors(const char *rel, const char *x12)
+{
+	char *p = tu_srcpath(rel);
+	struct map *m = map_file(p);
+	free(p);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, x12, &errs);
+	char *t = errs_text(&errs);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+	return t;
+}
+
+#define ENV4010 "ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*RETAILER       *261122*0930*U*00401*000000101*0*P*>~" \
+		"GS*SH*SUPPLIER*RETAILER*20261122*0930*101*X*004010~"
+#define ENV5010 "ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*RETAILER       *261122*0930*^*00501*000000102*0*T*>~" \
+		"GS*SH*SUPPLIER*RETAILER*20261122*0930*102*X*005010~"
+
+/* 004010 pick and pack: shipment, two orders, cartons, items (S/O/P/I). */
+static const char asn_4010[] =
+	ENV4010
+	"ST*856*0001~"
+	"BSN*00*SHP-778812*20261122*1405*0001~"
+	"DTM*011*20261122~"
+	"HL*1**S~"
+	"TD1*CTN25*3****G*41.5*LB~"
+	"TD5*B*2*UPSN*M*UPS GROUND~"
+	"REF*BM*BOL-99812~"
+	"REF*CN*PRO-55501~"
+	"DTM*011*20261122~"
+	"DTM*017*20261125~"
+	"N1*SF*Demo Supplier Co*92*SUP01~"
+	"N3*400 Industrial Pkwy~"
+	"N4*Dayton*OH*45402*US~"
+	"N1*ST*Demo Retail DC 7*92*0007~"
+	"N4*Columbus*OH*43215~"
+	"HL*2*1*O~"
+	"PRF*PO-4500012345***20261115~"
+	"HL*3*2*P~"
+	"MAN*GM*00012345600000000017~"
+	"HL*4*3*I~"
+	"LIN*1*BP*RTL-100234*VP*WID-9*UP*012345678905~"
+	"SN1**24*EA**24*EA~"
+	"PID*F****Blue widget, large~"
+	"HL*5*3*I~"
+	"LIN*2*BP*RTL-100777*VP*GAD-2~"
+	"SN1**6*CA~"
+	"HL*6*1*O~"
+	"PRF*PO-4500012399~"
+	"HL*7*6*P~"
+	"MAN*GM*00012345600000000024~"
+	"HL*8*7*I~"
+	"LIN**UP*012345678912~"
+	"SN1**12.5*LB~"
+	"CTT*8~"
+	"SE*36*0001~"
+	"GE*1*101~IEA*1*000000101~";
+
+START_TEST(test_856_4010)
+{
+	xmlDocPtr d = shipped_apply("maps/x12/856.map", asn_4010);
+	ck_assert_str_eq(canon_kind(d), "ship-notice");
+	ck_get(d, "shipment-id", "SHP-778812");
+	ck_get(d, "purpose", "original");
+	ck_get(d, "notice-date", "2026-11-22");
+	ck_get(d, "notice-time", "14:05");
+	ck_get(d, "structure", "pick-and-pack");
+	ck_get(d, "dates/date[@type=shipped]", "2026-11-22");
+	ck_get(d, "source/version", "004010");
+	ck_get(d, "shipment/carrier/scac", "UPSN");
+	ck_get(d, "shipment/carrier/mode", "M");
+	ck_get(d, "shipment/carrier/routing", "UPS GROUND");
+	ck_get(d, "shipment/lading-quantity", "3");
+	ck_get(d, "shipment/packaging", "CTN25");
+	ck_get(d, "shipment/gross-weight", "41.5");
+	ck_get(d, "shipment/weight-unit", "LB");
+	ck_get(d, "shipment/bill-of-lading", "BOL-99812");
+	ck_get(d, "shipment/pro-number", "PRO-55501");
+	ck_get(d, "shipment/dates/date[@type=shipped]", "2026-11-22");
+	ck_get(d, "shipment/dates/date[@type=estimated-delivery]", "2026-11-25");
+	ck_get(d, "shipment/parties/party[@role=ship-from]/name", "Demo Supplier Co");
+	ck_get(d, "shipment/parties/party[@role=ship-from]/address/city", "Dayton");
+	ck_get(d, "shipment/parties/party[@role=ship-to]/id", "0007");
+	ck_get(d, "shipment/parties/party[@role=ship-to]/address/postal-code", "43215");
+	ck_assert_uint_eq(count(d, "shipment/orders/order"), 2);
+	ck_get(d, "shipment/orders/order/po-number", "PO-4500012345");
+	ck_get(d, "shipment/orders/order/po-date", "2026-11-15");
+	ck_assert_uint_eq(count(d, "shipment/orders/order/packs/pack"), 2); /* one per order */
+	ck_get(d, "shipment/orders/order/packs/pack/sscc", "00012345600000000017");
+	ck_assert_uint_eq(count(d, "shipment/orders/order/packs/pack/items/item"), 3);
+	ck_assert_uint_eq(count(d, "shipment/orders/order/tares/tare"), 0);
+	ck_assert_uint_eq(count(d, "shipment/orders/order/items/item"), 0);
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/buyer-item", "RTL-100234");
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/vendor-item", "WID-9");
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/upc", "012345678905");
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/quantity", "24");
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/unit", "EA");
+	ck_get(d, "shipment/orders/order/packs/pack/items/item/description", "Blue widget, large");
+	ck_get(d, "totals/line-count", "8");
+	/* the second order holds its own carton and item, not the first order's */
+	xmlNodePtr root = xmlDocGetRootElement(d);
+	char *s = serialize(d);
+	const char *o2 = strstr(s, "PO-4500012399");
+	ck_assert_ptr_nonnull(o2);
+	ck_assert_ptr_nonnull(strstr(o2, "00012345600000000024"));
+	ck_assert_ptr_null(strstr(o2, "RTL-100"));
+	ck_assert_ptr_nonnull(strstr(o2, "<quantity>12.5</quantity>"));
+	free(s);
+	(void)root;
+	xmlFreeDoc(d);
+}
+END_TEST
+
+/* 005010 with pallets: S/O/T/P/I, and an order shipped without cartons (S/O/I). */
+START_TEST(test_856_5010_tare)
+{
+	static const char x[] =
+		ENV5010
+		"ST*856*0002*005010~"
+		"BSN*00*SHP-900001*20261123*080000*0004~"
+		"HL*1**S~"
+		"TD1*PLT94*2****G*820*KG~"
+		"TD5**2*FDEG*LT~"
+		"REF*BM*BOL-1~"
+		"DTM*011*20261123~"
+		"N1*ST*Store 12*92*0012~"
+		"HL*2*1*O~"
+		"PRF*PO-77*REL-2**20261120~"
+		"HL*3*2*T~"
+		"MAN*GM*00098765400000000011~"
+		"HL*4*3*P~"
+		"MAN*GM*00098765400000000028~"
+		"HL*5*4*I~"
+		"LIN*1*EN*00012345678905*VP*V-1~"
+		"SN1*1*10*EA~"
+		"HL*6*3*P~"
+		"MAN*GM*00098765400000000035~"
+		"HL*7*6*I~"
+		"LIN*2*VN*V-2~"
+		"SN1*2*4*CA~"
+		"HL*8*1*O~"
+		"PRF*PO-78~"
+		"HL*9*8*I~"
+		"LIN*1*BP*B-9~"
+		"SN1**3*EA~"
+		"PID*F****Bulk item~"
+		"CTT*9~"
+		"SE*30*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	xmlDocPtr d = shipped_apply("maps/x12/856.map", x);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "source/test", "true");
+	ck_get(d, "shipment-id", "SHP-900001");
+	ck_get(d, "notice-time", "08:00:00");
+	ck_get(d, "structure", "pick-and-pack-tare");
+	ck_get(d, "shipment/gross-weight", "820");
+	ck_get(d, "shipment/weight-unit", "KG");
+	ck_get(d, "shipment/carrier/scac", "FDEG");
+	ck_get(d, "shipment/carrier/mode", "LT");
+	ck_get(d, "shipment/pro-number", "(none)");
+	ck_assert_uint_eq(count(d, "shipment/orders/order"), 2);
+	ck_get(d, "shipment/orders/order/release-number", "REL-2");
+	ck_get(d, "shipment/orders/order/po-date", "2026-11-20");
+	ck_assert_uint_eq(count(d, "shipment/orders/order/tares/tare"), 1);
+	ck_get(d, "shipment/orders/order/tares/tare/sscc", "00098765400000000011");
+	/* packs below the tare are not also listed straight below the order */
+	ck_assert_uint_eq(count(d, "shipment/orders/order/tares/tare/packs/pack"), 2);
+	ck_assert_uint_eq(count(d, "shipment/orders/order/packs/pack"), 0);
+	ck_assert_uint_eq(count(d, "shipment/orders/order/tares/tare/packs/pack/items/item"), 2);
+	ck_get(d, "shipment/orders/order/tares/tare/packs/pack/items/item/gtin", "00012345678905");
+	ck_get(d, "shipment/orders/order/tares/tare/packs/pack/items/item/quantity", "10");
+	/* the second order: an item straight below it */
+	ck_assert_uint_eq(count(d, "shipment/orders/order/items/item"), 1);
+	ck_all(d, "shipment/orders/order/po-number", "PO-77|PO-78");
+	ck_all(d, "shipment/orders/order/items/item/buyer-item", "B-9");
+	ck_all(d, "shipment/orders/order/items/item/description", "Bulk item");
+	ck_all(d, "shipment/orders/order/items/item/quantity", "3");
+	ck_all(d, "shipment/orders/order/tares/tare/packs/pack/sscc",
+	       "00098765400000000028|00098765400000000035");
+	ck_all(d, "shipment/orders/order/tares/tare/packs/pack/items/item/vendor-item", "V-1|V-2");
+	ck_all(d, "shipment/orders/order/tares/tare/packs/pack/items/item/unit", "EA|CA");
+	xmlFreeDoc(d);
+}
+END_TEST
+
+/* What an 856 without its mandatory parts reports. */
+START_TEST(test_856_errors)
+{
+	/* no order level below the shipment; no SN1 quantity on an item */
+	char *e = shipped_errors("maps/x12/856.map",
+				 "ST*856*0001~BSN*00*S1*20261122*1200~HL*1**S~TD5**2*UPSN~"
+				 "SE*5*0001~");
+	ck_assert_msg(strstr(e, "shipment[1]/orders/order: required, but there is no "
+				"HL[HL03=O] loop in this HL loop") != NULL, "%s", e);
+	free(e);
+	e = shipped_errors("maps/x12/856.map",
+			   "ST*856*0001~BSN*00*S1*20261122*1200~HL*1**S~HL*2*1*O~PRF*PO-1~"
+			   "HL*3*2*I~LIN**UP*1~SN1**~SE*9*0001~");
+	ck_assert_msg(strstr(e, "shipment[1]/orders/order[1]/items/item[1]/quantity: SN102 is "
+				"required") != NULL, "%s", e);
+	free(e);
+	/* an item whose HL02 names no HL is in no order */
+	char *p = tu_srcpath("maps/x12/856.map");
+	struct map *m = map_file(p);
+	free(p);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr d = apply(m,
+			    "ST*856*0001~BSN*00*S1*20261122*1200~HL*1**S~HL*2*1*O~PRF*PO-1~"
+			    "HL*3*9*I~LIN**UP*1~SN1**1*EA~HL*4*2*I~LIN**UP*2~SN1**2*EA~SE*12*0001~",
+			    &errs);
+	no_errors(&errs);
+	ck_assert_uint_eq(count(d, "shipment/orders/order/items/item"), 1);
+	ck_all(d, "shipment/orders/order/items/item/upc", "2");
+	x12_errlist_free(&errs);
+	xmlFreeDoc(d);
+	map_free(m);
+}
+END_TEST
+
+/* Every shipped X12 map passes map check against the canonical schema. */
+START_TEST(test_all_shipped_maps_check)
+{
+	static const char *const maps[] = { "maps/x12/850.map", "maps/x12/856.map" };
+	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
+		char *p = tu_srcpath(maps[i]);
+		struct diag_list d;
+		diag_list_init(&d);
+		int rc = map_check(p, g_rng, &d);
+		char *e = diag_text(&d);
+		ck_assert_msg(rc == 0 && d.n == 0, "%s: %s", maps[i], e);
+		free(e);
+		diag_list_free(&d);
+		free(p);
+	}
+}
+END_TEST
+
 static Suite *map_suite(void)
 {
 	Suite *s = suite_create("map");
@@ -1668,6 +2026,11 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_limit_counts);
 	tcase_add_test(tc, test_limit_schema);
 	tcase_add_test(tc, test_man_page_examples);
+	tcase_add_test(tc, test_each_hierarchy);
+	tcase_add_test(tc, test_856_4010);
+	tcase_add_test(tc, test_856_5010_tare);
+	tcase_add_test(tc, test_856_errors);
+	tcase_add_test(tc, test_all_shipped_maps_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

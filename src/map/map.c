@@ -1516,14 +1516,18 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 				   "so nothing below it can repeat (each %s)", st->id);
 			return -1;
 		}
-		if (s.loop >= 0 && st->seg == m->loops[s.loop].start) {
+		if (s.loop >= 0 && st->seg == m->loops[s.loop].start && !map_loop_hier(m, s.loop)) {
 			diag_error(d, f->file, f->line, "each %s inside each %s: a loop does not repeat "
-				   "inside itself", st->id, st->id);
+				   "inside itself (only the hierarchical HL loop does)", st->id, st->id);
 			return -1;
 		}
 		int k = map_intern(m, st->seg);
 		int r = k >= 0 ? map_role(m, s.loop, k) : 0;
-		if (r >= 2) {
+		if (s.loop >= 0 && st->seg == m->loops[s.loop].start) {
+			st->kind = STEP_CHILD; /* the HL loops one level below this one */
+			st->loop = s.loop;
+			in.bound = 0;
+		} else if (r >= 2) {
 			st->kind = STEP_ENTER;
 			st->loop = r - 2;
 			in.loop = st->loop;

@@ -33,6 +33,7 @@ struct occ {
 	size_t end;        /* one past its last segment, nested loops included */
 	int first_child, last_child, next_sibling;
 	long first_direct, last_direct;
+	int hfirst, hlast, hnext; /* HL loops: children by HL02, in document order */
 };
 
 struct pending {
@@ -91,6 +92,7 @@ static int occ_new(struct actx *a, int loop, int parent, size_t start)
 	c->end = a->nseg;
 	c->first_child = c->last_child = c->next_sibling = -1;
 	c->first_direct = c->last_direct = -1;
+	c->hfirst = c->hlast = c->hnext = -1;
 	if (parent >= 0) {
 		struct occ *p = &a->occ[parent];
 		if (p->last_child >= 0)
@@ -152,6 +154,75 @@ static void build_tree(struct actx *a)
 	}
 	while (top > 0)
 		a->occ[stack[top--]].end = a->nseg;
+}
+
+/* Element pos (trimmed) of the segment that starts occurrence o. */
+static struct span occ_elem(const struct actx *a, int o, int pos)
+{
+	const struct x12_tseg *g = &a->txn->segs[a->occ[o].start];
+	if ((size_t)pos > g->nelem || !g->elem[pos].p)
+		return (struct span){ "", 0 };
+	return span_trim(g->elem[pos]);
+}
+
+struct hlid {
+	struct span id; /* HL01, trimmed */
+	int occ;
+};
+
+/* Order HL occurrences by their id (HL01), then by position. */
+static int hl_cmp(const void *x, const void *y)
+{
+	const struct hlid *u = x, *v = y;
+	int r = memcmp(u->id.p, v->id.p, u->id.n < v->id.n ? u->id.n : v->id.n);
+	if (r == 0 && u->id.n != v->id.n)
+		r = u->id.n < v->id.n ? -1 : 1;
+	return r ? r : (u->occ > v->occ) - (u->occ < v->occ);
+}
+
+/* Link every occurrence of a hierarchical (HL) loop under the earlier occurrence whose
+ * HL01 is its HL02 (the first such one when ids repeat); ids are compared trimmed,
+ * and an occurrence that does not precede the child is not its parent. */
+static void link_hier(struct actx *a)
+{
+	size_t n = 0;
+	for (size_t o = 1; o < a->nocc; o++)
+		n += map_loop_hier(a->m, a->occ[o].loop) != 0;
+	if (n == 0)
+		return;
+	struct hlid *v = xmalloc(n * sizeof *v);
+	n = 0;
+	for (size_t o = 1; o < a->nocc; o++)
+		if (map_loop_hier(a->m, a->occ[o].loop)) {
+			v[n].id = occ_elem(a, (int)o, 1);
+			v[n++].occ = (int)o;
+		}
+	qsort(v, n, sizeof *v, hl_cmp);
+	for (size_t o = 1; o < a->nocc; o++) {
+		if (!map_loop_hier(a->m, a->occ[o].loop))
+			continue;
+		struct hlid key = { occ_elem(a, (int)o, 2), -1 };
+		if (!key.id.n)
+			continue;
+		size_t lo = 0, hi = n; /* the first entry not below key: its lowest position */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (hl_cmp(&v[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == n || v[lo].id.n != key.id.n || memcmp(v[lo].id.p, key.id.p, key.id.n) != 0 ||
+		    v[lo].occ >= (int)o)
+			continue;
+		struct occ *po = &a->occ[v[lo].occ];
+		if (po->hlast >= 0)
+			a->occ[po->hlast].hnext = (int)o;
+		else
+			po->hfirst = (int)o;
+		po->hlast = (int)o;
+	}
+	free(v);
 }
 
 /* --------------------------------------------------------------- values */
@@ -335,7 +406,7 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 	memcpy(e.seg_id, st->id, sizeof e.seg_id);
 	memset(e.loop_id, 0, sizeof e.loop_id);
 	const char *lname = NULL;
-	if (st->kind == STEP_ENTER)
+	if (st->kind == STEP_ENTER || st->kind == STEP_CHILD)
 		lname = m->loops[st->loop].name;
 	else if (occ >= 0 && a->occ[occ].loop >= 0)
 		lname = m->loops[a->occ[occ].loop].name;
@@ -356,7 +427,7 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 		snprintf(wb, sizeof wb, " in this %s loop", m->loops[a->occ[occ].loop].name);
 		where = wb;
 	}
-	if (st->kind == STEP_ENTER)
+	if (st->kind == STEP_ENTER || st->kind == STEP_CHILD)
 		add_error(a, &e, f, "required, but there is no %s loop%s", st->text, where);
 	else
 		add_error(a, &e, f, "required, but there is no %s segment%s", st->text, where);
@@ -636,7 +707,23 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 	long over = -1;
 	if (a->nlab >= MAP_MAX_DEPTH + 1)
 		return; /* compile bounds the depth; never reached */
-	if (st->kind == STEP_ENTER) {
+	if (st->kind == STEP_CHILD) {
+		for (int c = a->occ[occ].hfirst; c >= 0; c = a->occ[c].hnext) {
+			if (!cond_ok(a, (long)a->occ[c].start, st))
+				continue;
+			if (count == f->max) {
+				over = (long)a->occ[c].start;
+				break;
+			}
+			count++;
+			xmlNodePtr el = canon_path_append(node, &f->tpath);
+			a->lab[a->nlab].f = f;
+			a->lab[a->nlab].index = count;
+			a->nlab++;
+			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
+			a->nlab--;
+		}
+	} else if (st->kind == STEP_ENTER) {
 		for (int c = a->occ[occ].first_child; c >= 0; c = a->occ[c].next_sibling) {
 			if (a->occ[c].loop != st->loop || !cond_ok(a, (long)a->occ[c].start, st))
 				continue;
@@ -672,7 +759,7 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 	if (over >= 0) {
 		struct x12_error e = { 0 };
 		e.scope = X12_SCOPE_SEGMENT;
-		int loop = st->kind == STEP_ENTER;
+		int loop = st->kind == STEP_ENTER || st->kind == STEP_CHILD;
 		memcpy(e.code, loop ? "4" : "5", 2);
 		fill_seg(a, &e, over);
 		add_error(a, &e, f, "more than %zu %s %s (the map allows at most %zu)", f->max, st->text,
@@ -982,6 +1069,7 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 	buf_init(&a.val, 0);
 	buf_init(&a.tmp, 0);
 	build_tree(&a);
+	link_hier(&a);
 
 	xmlDocPtr doc = canon_new(m->kind);
 	if (!doc) {

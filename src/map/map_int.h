@@ -53,6 +53,7 @@ enum step_kind {
 	STEP_OWN,    /* the scope's own segment (loop start, or the segment an each bound) */
 	STEP_ENTER,  /* the start of a loop occurrence below the scope */
 	STEP_PLAIN,  /* a segment directly in the scope */
+	STEP_CHILD,  /* each HL inside each HL: the HL loops whose HL02 names this HL01 */
 };
 
 struct mstep {
@@ -186,6 +187,13 @@ static inline int map_role(const struct map *m, int loop, int k)
 static inline int map_intern(const struct map *m, uint32_t seg)
 {
 	return seg && seg < MAP_SEG_SPACE ? (int)m->intern[seg] - 1 : -1;
+}
+
+/* Loop L is hierarchical: it starts with the X12 HL segment (HL01 its id, HL02 its
+ * parent's id), so an each over it may nest inside itself (STEP_CHILD). */
+static inline int map_loop_hier(const struct map *m, int loop)
+{
+	return loop >= 0 && m->loops[loop].start == map_seg_pack("HL", 2);
 }
 
 /* Free a field and its block. */
