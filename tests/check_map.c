@@ -1979,10 +1979,197 @@ START_TEST(test_856_errors)
 }
 END_TEST
 
+/* 004010 855: accepted with changes, two lines, a backorder split on line 2. */
+START_TEST(test_855_4010)
+{
+	static const char x[] =
+		ENV4010
+		"ST*855*0001~"
+		"BAK*00*AC*PO-4500012345*20261115****SO-88121*20261116~"
+		"REF*VN*SO-88121~"
+		"DTM*017*20261201~"
+		"N1*ST*Demo Retail DC 7*92*0007~"
+		"N1*SU*Demo Supplier Co*92*SUP01~"
+		"PO1*1*24*EA*12.50**BP*RTL-100234*VP*WID-9*UP*012345678905~"
+		"PID*F****Blue widget, large~"
+		"ACK*IA*24*EA*068*20261125~"
+		"PO1*2*6*CA*48**BP*RTL-100777~"
+		"ACK*IA*4*CA*068*20261125~"
+		"ACK*IB*2*CA*068*20261210~"
+		"CTT*2~"
+		"SE*14*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/855.map", x);
+	ck_assert_str_eq(canon_kind(d), "order-response");
+	ck_get(d, "source/document-type", "855");
+	ck_get(d, "po-number", "PO-4500012345");
+	ck_get(d, "purpose", "original");
+	ck_get(d, "ack-type", "accepted-with-detail");
+	ck_get(d, "po-date", "2026-11-15");
+	ck_get(d, "ack-number", "SO-88121");
+	ck_get(d, "ack-date", "2026-11-16");
+	ck_get(d, "references/reference[@type=vendor-order]", "SO-88121");
+	ck_get(d, "dates/date[@type=estimated-delivery]", "2026-12-01");
+	ck_get(d, "parties/party[@role=supplier]/id", "SUP01");
+	ck_all(d, "lines/line/number", "1|2");
+	ck_all(d, "lines/line/quantity", "24|6");
+	ck_all(d, "lines/line/unit", "EA|CA");
+	ck_all(d, "lines/line/unit-price", "12.5|48");
+	ck_all(d, "lines/line/buyer-item", "RTL-100234|RTL-100777");
+	ck_get(d, "lines/line/upc", "012345678905");
+	ck_get(d, "lines/line/description", "Blue widget, large");
+	ck_all(d, "lines/line/acks/ack/status", "accepted|accepted|backordered");
+	ck_all(d, "lines/line/acks/ack/quantity", "24|4|2");
+	ck_all(d, "lines/line/acks/ack/unit", "EA|CA|CA");
+	ck_all(d, "lines/line/acks/ack/date", "2026-11-25|2026-11-25|2026-12-10");
+	ck_all(d, "lines/line/acks/ack/date-type", "current-schedule-ship|current-schedule-ship|"
+		       "current-schedule-ship");
+	ck_get(d, "totals/line-count", "2");
+	xmlFreeDoc(d);
+}
+END_TEST
+
+/* 005010 855: rejected without detail (no lines), then a line count that is wrong. */
+START_TEST(test_855_5010)
+{
+	static const char x[] =
+		ENV5010
+		"ST*855*0002*005010~"
+		"BAK*00*RJ*PO-9*20261118~"
+		"CTT*0~"
+		"SE*4*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	xmlDocPtr d = shipped_apply("maps/x12/855.map", x);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "ack-type", "rejected-no-detail");
+	ck_get(d, "po-date", "2026-11-18");
+	ck_assert_uint_eq(count(d, "lines/line"), 0);
+	xmlFreeDoc(d);
+	static const char y[] =
+		ENV5010
+		"ST*855*0003*005010~"
+		"BAK*06*AP*PO-10*20261118*R1***SO-1*20261119~"
+		"PO1*1*5*EA*2.5**VP*V-1~ACK*IQ*4*EA~"
+		"PO1*2*1*EA~ACK*R2~"
+		"CTT*3~"
+		"SE*8*0003~"
+		"GE*1*102~IEA*1*000000102~";
+	char *e = shipped_errors("maps/x12/855.map", y);
+	ck_assert_msg(strstr(e, "totals/line-count: the document says 3 but the record has 2 "
+				"lines/line") != NULL, "%s", e);
+	free(e);
+	/* without the mandatory BAK parts */
+	e = shipped_errors("maps/x12/855.map", "ST*855*1~BAK*00*XX*PO-1~SE*3*1~");
+	ck_assert_msg(strstr(e, "po-date: BAK04 is required") != NULL, "%s", e);
+	ck_assert_ptr_null(strstr(e, "ack-type")); /* *=* passes unknown ack types */
+	free(e);
+}
+END_TEST
+
+/* 004010 810: header, two lines, allowance and charge, total. */
+START_TEST(test_810_4010)
+{
+	static const char x[] =
+		ENV4010
+		"ST*810*0001~"
+		"BIG*20261124*INV-20261124-01*20261115*PO-4500012345***DI~"
+		"CUR*SE*USD~"
+		"REF*VN*SO-88121~"
+		"N1*RI*Demo Supplier Co*92*SUP01~"
+		"N3*PO Box 100~"
+		"N4*Dayton*OH*45401*US~"
+		"N1*ST*Demo Retail DC 7*92*0007~"
+		"DTM*011*20261122~"
+		"IT1*1*24*EA*12.50**BP*RTL-100234*VP*WID-9*UP*012345678905~"
+		"PID*F****Blue widget, large~"
+		"IT1*2*6*CA*48**BP*RTL-100777~"
+		"SAC*A*C310***1500~"
+		"TDS*56800*58300~"
+		"SAC*A*C310***1500**********Promotional allowance~"
+		"SAC*C*D240***2500~"
+		"CTT*2~"
+		"SE*18*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/810.map", x);
+	ck_assert_str_eq(canon_kind(d), "invoice");
+	ck_get(d, "invoice-number", "INV-20261124-01");
+	ck_get(d, "invoice-date", "2026-11-24");
+	ck_get(d, "po-number", "PO-4500012345");
+	ck_get(d, "po-date", "2026-11-15");
+	ck_get(d, "type", "debit-invoice");
+	ck_get(d, "currency", "USD");
+	ck_get(d, "references/reference[@type=vendor-order]", "SO-88121");
+	ck_get(d, "parties/party[@role=remit-to]/address/line1", "PO Box 100");
+	ck_get(d, "parties/party[@role=ship-to]/id", "0007");
+	ck_get(d, "dates/date[@type=shipped]", "2026-11-22");
+	ck_all(d, "lines/line/quantity", "24|6");
+	ck_all(d, "lines/line/unit", "EA|CA");
+	ck_all(d, "lines/line/unit-price", "12.5|48");
+	ck_all(d, "lines/line/vendor-item", "WID-9");
+	ck_get(d, "lines/line/upc", "012345678905");
+	ck_get(d, "lines/line/description", "Blue widget, large");
+	ck_get(d, "totals/amount", "568");
+	ck_get(d, "totals/subtotal", "583");
+	ck_get(d, "totals/line-count", "2");
+	/* the line's SAC is the line's; the summary's are the invoice's */
+	ck_all(d, "charges/charge/kind", "allowance|charge");
+	ck_all(d, "charges/charge/code", "C310|D240");
+	ck_all(d, "charges/charge/amount", "15|25");
+	ck_all(d, "charges/charge/description", "Promotional allowance");
+	xmlFreeDoc(d);
+}
+END_TEST
+
+/* 005010 810: a credit memo; what a broken one reports. */
+START_TEST(test_810_5010)
+{
+	static const char x[] =
+		ENV5010
+		"ST*810*0002*005010~"
+		"BIG*20261201*CM-7**PO-77***CR~"
+		"N1*BY*Demo Retail*92*0001~"
+		"IT1**1*EA*-10.5**EN*00012345678905~"
+		"TDS*-1050~"
+		"CTT*1~"
+		"SE*7*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	xmlDocPtr d = shipped_apply("maps/x12/810.map", x);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "invoice-number", "CM-7");
+	ck_get(d, "type", "credit-memo");
+	ck_get(d, "po-date", "(none)");
+	ck_get(d, "lines/line/number", "1"); /* the position when IT101 is empty */
+	ck_get(d, "lines/line/gtin", "00012345678905");
+	ck_get(d, "lines/line/unit-price", "-10.5");
+	ck_get(d, "totals/amount", "-10.5");
+	ck_assert_uint_eq(count(d, "charges/charge"), 0);
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/810.map",
+				 "ST*810*1~BIG*20261301*INV-1~IT1*1**EA*1~SAC*X~SE*5*1~");
+	/* a SAC right after an IT1 is the line's (not mapped), after TDS the invoice's */
+	ck_assert_ptr_null(strstr(e, "SAC01"));
+	static const char *const want[] = {
+		"invoice-date: BIG01 is not a valid date (CCYYMMDD)",
+		"lines/line[1]/quantity: IT102 is required",
+		"totals/amount: required, but there is no TDS segment",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(e, want[i]) != NULL, "missing '%s' in:\n%s", want[i], e);
+	free(e);
+	e = shipped_errors("maps/x12/810.map",
+			   "ST*810*1~BIG*20261130*INV-1~IT1*1*1*EA*1~TDS*100~SAC*X~SAC*C~CTT*1~SE*8*1~");
+	ck_assert_msg(strstr(e, "charges/charge[1]/kind: SAC01 holds a code that is not in table "
+				"sac") != NULL, "%s", e);
+	ck_assert_ptr_null(strstr(e, "charge[2]"));
+	free(e);
+}
+END_TEST
+
 /* Every shipped X12 map passes map check against the canonical schema. */
 START_TEST(test_all_shipped_maps_check)
 {
-	static const char *const maps[] = { "maps/x12/850.map", "maps/x12/856.map" };
+	static const char *const maps[] = { "maps/x12/850.map", "maps/x12/856.map",
+						    "maps/x12/855.map", "maps/x12/810.map" };
 	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
 		char *p = tu_srcpath(maps[i]);
 		struct diag_list d;
@@ -2030,6 +2217,10 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_856_4010);
 	tcase_add_test(tc, test_856_5010_tare);
 	tcase_add_test(tc, test_856_errors);
+	tcase_add_test(tc, test_855_4010);
+	tcase_add_test(tc, test_855_5010);
+	tcase_add_test(tc, test_810_4010);
+	tcase_add_test(tc, test_810_5010);
 	tcase_add_test(tc, test_all_shipped_maps_check);
 	suite_add_tcase(s, tc);
 	return s;
