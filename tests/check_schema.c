@@ -837,10 +837,10 @@ static char *load_with(const char *file, const char *text, int *rc)
 START_TEST(test_def_ok_copy)
 {
 	int rc;
-	const char *o = load_with("999.def", "transaction 999 FA\nST M 1\nAK1 M 1\nSE M 1\n", &rc);
-	/* AK1 is not in the shipped dictionary */
+	const char *o = load_with("999.def", "transaction 999 FA\nST M 1\nB4 M 1\nSE M 1\n", &rc);
+	/* B4 (a status segment) is not in the shipped dictionary */
 	ck_assert_int_eq(rc, -EINVAL);
-	ck_assert_ptr_nonnull(strstr(o, "999.def:3: segment 'AK1' is not in segments.def"));
+	ck_assert_ptr_nonnull(strstr(o, "999.def:3: segment 'B4' is not in segments.def"));
 	o = load_with("997.def", "# minimal\ntransaction 997 FA\nST M 1\nloop N1 O 1\n N1 M 1\nend\nSE M 1\n", &rc);
 	ck_assert_msg(rc == 0, "%s", o);
 }
@@ -1533,6 +1533,107 @@ START_TEST(test_corpus_warehouse)
 }
 END_TEST
 
+/* 997: one accepted and one rejected purchase order. */
+#define FA_A "ST*997*0001~AK1*PO*1001~AK2*850*0001~AK5*A~AK2*850*0002~AK3*N1*3*N1*8~AK4*4*67*4*7~AK5*R*5~" \
+	     "AK9*P*2*2*1~SE*10*0001~"
+
+START_TEST(test_997)
+{
+	clean_set("004010", "997", FA_A);
+	clean_set("005010", "997", FA_A);
+	/* an acknowledgment without AK1/AK2 detail is still a 997 */
+	clean_set("004010", "997", "ST*997*0002~AK1*IN*77~AK9*A*0*0*0~SE*4*0002~");
+	/* the code lists are full: unknown codes are errors */
+	elem_err("004010", "997", FA_A, "AK5*A~", "AK5*Z~", "7", "AK5", 4, 1, 0, 717, "Z");
+	elem_err("005010", "997", FA_A, "AK9*P*", "AK9*Q*", "7", "AK9", 9, 1, 0, 715, "Q");
+	elem_err("004010", "997", FA_A, "*N1*8~", "*N1*9~", "7", "AK3", 6, 4, 0, 720, "9");
+	/* AK403 12 and 13 exist from 005010 on; 10 is the last code in 004010 */
+	elem_err("004010", "997", FA_A, "AK4*4*67*4*", "AK4*4*67*12*", "7", "AK4", 7, 3, 0, 723, "12");
+	char *s = tu_replace(FA_A, "AK4*4*67*4*", "AK4*4*67*12*");
+	clean_set("005010", "997", s);
+	free(s);
+	s = tu_replace(FA_A, "AK4*4*67*4*", "AK4*4*67*10*");
+	clean_set("004010", "997", s);
+	free(s);
+	/* AK5 closes every AK2 loop */
+	seg_err("005010", "997", FA_A, "AK5*A~", "", "3", "AK5", 4, "AK2");
+	/* AK9 counts are numbers */
+	elem_err("004010", "997", FA_A, "AK9*P*2*", "AK9*P*X*", "6", "AK9", 9, 2, 0, 97, "X");
+}
+END_TEST
+
+/* 999 (005010X231A1): one accepted 837 and one rejected with context. */
+#define IA_A "ST*999*0001*005010X231A1~AK1*HC*17456*005010X222A1~AK2*837*0001*005010X222A1~IK5*A~" \
+	     "AK2*837*0002*005010X222A1~IK3*CLM*22*2300*8~CTX*CLM01:PATIENT-7~IK4*2*782*1~IK5*R*5~AK9*P*2*2*1~" \
+	     "SE*11*0001~"
+
+START_TEST(test_999)
+{
+	clean_set("005010", "999", IA_A);
+	ck_assert_ptr_null(x12_schema_find(g_schema, "004010", "999"));
+	/* IK304 and IK403 lists are full; I13 is the last I-code of IK403 */
+	elem_err("005010", "999", IA_A, "*2300*8~", "*2300*9~", "7", "IK3", 6, 4, 0, 620, "9");
+	elem_err("005010", "999", IA_A, "IK4*2*782*1~", "IK4*2*782*I14~", "7", "IK4", 8, 3, 0, 621, "I14");
+	char *s = tu_replace(IA_A, "IK4*2*782*1~", "IK4*2*782*I13~");
+	clean_set("005010", "999", s);
+	free(s);
+	/* IK5 closes every AK2 loop */
+	seg_err("005010", "999", IA_A, "IK5*A~", "", "3", "IK5", 4, "AK2");
+	/* CTX01 repeats at most 10 times: 10 is fine, 11 is AK403 12 on the 11th */
+	char rep10[512] = "CTX*", rep11[512];
+	for (int i = 0; i < 10; i++)
+		snprintf(rep10 + strlen(rep10), sizeof rep10 - strlen(rep10), "%sCLM01:P%d", i ? "^" : "", i);
+	snprintf(rep11, sizeof rep11, "%s^CLM01:P10", rep10);
+	char *r10 = tu_replace(IA_A, "CTX*CLM01:PATIENT-7", rep10);
+	clean_set("005010", "999", r10);
+	struct x12_errlist e;
+	char *r11 = tu_replace(IA_A, "CTX*CLM01:PATIENT-7", rep11);
+	run(&e, NULL, "005010", "999", r11, 32);
+	const struct x12_error *f = one(&e, X12_SCOPE_ELEMENT, "12", "CTX", 7);
+	ck_assert_int_eq(f->elem_pos, 1);
+	x12_errlist_free(&e);
+	free(r10);
+	free(r11);
+	/* CTX before any IK3: it belongs to the error loops */
+	seg_err("005010", "999", IA_A, "IK5*A~", "CTX*CLM01~IK5*A~", "2", "CTX", 4, "AK2");
+}
+END_TEST
+
+/* The corpus's 997 and 999 files. */
+START_TEST(test_corpus_997_999)
+{
+	/* StAEDI 997s (005010X230) and the 999s of pyx12, imsweb and StAEDI (005010X231) */
+	corpus_clean("staedi/src/test/resources/x12/simple997.edi", 1);
+	corpus_clean("staedi/src/test/resources/x12/simple997-multiple-interchanges.edi", 3);
+	corpus_clean("staedi/src/test/resources/x12/simple999.edi", 1); /* CTX01 repeated, CTX05 composite */
+	corpus_clean("pyx12/pyx12/tests/834_ls_le_ls_5010.999.txt", 1);
+	corpus_clean("pyx12/pyx12/tests/834_lui_id_5010.999.txt", 4);
+	corpus_clean("imsweb-x12-parser/src/test/resources/837_5010/x12_999_rejected.txt", 1);
+	/* StAEDI negative tests: found too */
+	struct samp s;
+	if (corpus_file("staedi/src/test/resources/x12/invalid997.edi", 1, &s)) {
+		/* AK101 'HC NOT IN CODESET' too long, AK402 '66 NON NUMERIC' not a number */
+		ck_assert_msg(s.nerr == 2, "%s", dump(&s.all));
+		ck_assert_str_eq(s.all.v[0].code, "5");
+		ck_assert_str_eq(s.all.v[1].code, "6");
+		x12_errlist_free(&s.all);
+	}
+	if (corpus_file("staedi/src/test/resources/x12/empty997.edi", 1, &s)) {
+		/* ST/SE only: AK1 and AK9 missing */
+		ck_assert_msg(s.nerr == 2, "%s", dump(&s.all));
+		ck_assert_str_eq(s.all.v[0].seg_id, "AK1");
+		ck_assert_str_eq(s.all.v[1].seg_id, "AK9");
+		ck_assert_str_eq(s.all.v[1].code, "3");
+		x12_errlist_free(&s.all);
+	}
+	if (corpus_file("staedi/src/test/resources/x12/invalid999.edi", 1, &s)) {
+		/* IK5 before AK2, AK101 too long, AK204, IK501 'Q', a second IK5, CTX06 'C023' */
+		ck_assert_msg(s.nerr == 6, "%s", dump(&s.all));
+		x12_errlist_free(&s.all);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------- timing */
 
 static uint64_t g_segs;
@@ -1644,6 +1745,9 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_943);
 	tcase_add_test(tc, test_944);
 	tcase_add_test(tc, test_corpus_warehouse);
+	tcase_add_test(tc, test_997);
+	tcase_add_test(tc, test_999);
+	tcase_add_test(tc, test_corpus_997_999);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;
