@@ -2,7 +2,11 @@
  * validator: the shipped 850/856 on valid documents (demo samples, gateway
  * test orders), every AK304 and AK403 code with exact positions, the
  * relational conditions, HL hierarchy, loop and max-use limits, definition
- * syntax errors with file:line, and a timing over a generated 850 file. */
+ * syntax errors with file:line, and a timing over a generated 850 file.
+ * The other shipped sets (855 810 860 846 940 945 943 944 997, 999 in
+ * 005010): a valid document per set and version, typical errors with exact
+ * code and position, and the corpus files of each set ($EDIGW_CORPUS; those
+ * tests pass silently when it is absent) with every disagreement explained. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -1449,6 +1453,17 @@ START_TEST(test_945)
 	seg_err("004010", "945", WSA_A, "W03*28*12.5*LB~", "", "3", "W03", 12, "");
 	/* W1201 status is 2 characters */
 	elem_err("004010", "945", WSA_A, "W12*CP*", "W12*C*", "4", "W12", 10, 1, 0, 368, "C");
+	/* an unknown line status is a warning */
+	struct x12_errlist e, w;
+	char *s = tu_replace(WSA_A, "W12*CP*", "W12*XX*");
+	run(&e, &w, "005010", "945", s, 32);
+	CLEAN(&e);
+	ck_assert_uint_eq(w.n, 1);
+	ck_assert_int_eq(w.v[0].elem_ref, 368);
+	ck_assert_uint_eq(w.v[0].seg_pos, 10);
+	x12_errlist_free(&e);
+	x12_errlist_free(&w);
+	free(s);
 }
 END_TEST
 
