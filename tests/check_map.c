@@ -2165,6 +2165,86 @@ START_TEST(test_810_5010)
 }
 END_TEST
 
+/* Real transaction sets from the corpus ($EDIGW_CORPUS; skipped when it is absent). */
+static xmlDocPtr corpus_apply(const char *map_rel, const char *file)
+{
+	char *root = tu_corpus();
+	if (!root)
+		return NULL;
+	char *p = xasprintf("%s/%s", root, file);
+	char *x12 = tu_read(p, NULL);
+	free(root);
+	free(p);
+	if (!x12)
+		return NULL;
+	xmlDocPtr d = shipped_apply(map_rel, x12);
+	free(x12);
+	return d;
+}
+
+START_TEST(test_corpus_856_855_810)
+{
+	/* node-x12's 856: S/O/I, two items, TD1 weight in A3 (not G) */
+	xmlDocPtr d = corpus_apply("maps/x12/856.map", "node-x12/test/test-data/856.edi");
+	if (d) {
+		ck_get(d, "shipment-id", "829716");
+		ck_get(d, "purpose", "other"); /* 14: advance notification */
+		ck_get(d, "notice-date", "2011-12-06");
+		ck_get(d, "notice-time", "14:24:28");
+		ck_get(d, "shipment/gross-weight", "60.31");
+		ck_get(d, "shipment/bill-of-lading", "999999-001");
+		ck_get(d, "shipment/pro-number", "5787970539");
+		ck_get(d, "shipment/dates/date[@type=shipped]", "2011-12-06");
+		ck_get(d, "shipment/parties/party[@role=ship-from]/address/city", "SOLON");
+		ck_get(d, "shipment/orders/order/po-number", "99999817");
+		ck_get(d, "shipment/orders/order/po-date", "2011-12-05");
+		ck_all(d, "shipment/orders/order/items/item/vendor-item", "87787D|99887D");
+		ck_all(d, "shipment/orders/order/items/item/upc", "999999310145|999999311746");
+		ck_all(d, "shipment/orders/order/items/item/quantity", "24|6");
+		ck_all(d, "shipment/orders/order/items/item/description", "BLUE WIDGET|RED WIDGET");
+		xmlFreeDoc(d);
+	}
+	/* node-x12's 855: four lines, two rejected */
+	d = corpus_apply("maps/x12/855.map", "node-x12/test/test-data/855.edi");
+	if (d) {
+		ck_get(d, "po-number", "POTEST1112");
+		ck_get(d, "ack-type", "accepted-no-detail");
+		ck_get(d, "ack-date", "2020-10-15");
+		ck_get(d, "currency", "USD");
+		ck_all(d, "lines/line/gtin", "9780446360265|9780767928427|9780099599531|9780446360272");
+		ck_all(d, "lines/line/acks/ack/status", "accepted|rejected|rejected|accepted");
+		ck_all(d, "lines/line/unit-price", "4.5|15.99|0|4.5");
+		ck_get(d, "totals/line-count", "4");
+		xmlFreeDoc(d);
+	}
+	/* an x12-types 855 whose PO1 and ACK are one element off the standard */
+	d = corpus_apply("maps/x12/855.map", "x12-types-inline/src/v005010/_855_test__literal1_line9.edi");
+	if (d) {
+		ck_get(d, "po-number", "801222");
+		ck_get(d, "lines/line/quantity", "140");
+		/* its qualifiers sit one element off the PO106/PO107 pairs: no ids are taken */
+		ck_get(d, "lines/line/upc", "(none)");
+		ck_get(d, "lines/line/acks/ack/status", "accepted");
+		ck_get(d, "lines/line/acks/ack/date", "(none)"); /* sent in ACK06/ACK07, not ACK05 */
+		xmlFreeDoc(d);
+	}
+	/* stupidedi's aerospace 810 */
+	d = corpus_apply("maps/x12/810.map", "stupidedi/spec/fixtures/004010/X348 SC810 Aerospace "
+					     "Industry Invoice/pass/basic-invoice.edi");
+	if (d) {
+		ck_get(d, "invoice-number", "39876980601170600");
+		ck_get(d, "invoice-date", "2000-05-13");
+		ck_get(d, "po-number", "767124");
+		ck_get(d, "type", "CI");
+		ck_get(d, "parties/party[@role=remit-to]/name", "US BANK");
+		ck_get(d, "lines/line/quantity", "1");
+		ck_get(d, "lines/line/unit-price", "170.6");
+		ck_get(d, "totals/amount", "170.6");
+		xmlFreeDoc(d);
+	}
+}
+END_TEST
+
 /* Every shipped X12 map passes map check against the canonical schema. */
 START_TEST(test_all_shipped_maps_check)
 {
@@ -2221,6 +2301,7 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_855_5010);
 	tcase_add_test(tc, test_810_4010);
 	tcase_add_test(tc, test_810_5010);
+	tcase_add_test(tc, test_corpus_856_855_810);
 	tcase_add_test(tc, test_all_shipped_maps_check);
 	suite_add_tcase(s, tc);
 	return s;
