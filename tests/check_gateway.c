@@ -525,6 +525,35 @@ START_TEST(test_schema_findings)
 }
 END_TEST
 
+/* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
+START_TEST(test_tolerated_wrong_count)
+{
+	struct env *e = env_new("997", "on-error");
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	FILE *f = fopen(pc, "a");
+	fputs("tolerate.wrong-counts = yes\n", f);
+	fclose(f);
+	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
+	const char *sets[] = { bad };
+	char *doc = interchange("RETAILER", 2201, '0', "2201", 1, sets, NULL);
+	char *id = ingest(e, "po.x12", doc);
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *ack = first_in(e->out);
+	ck_assert_ptr_nonnull(strstr(ack, "AK5*A~AK9*A*1*1*1~"));
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "tolerate.wrong-counts") != NULL, "no tolerance notice in:\n%s", out);
+	free(out);
+	free(ack);
+	free(id);
+	free(doc);
+	free(bad);
+	free(pc);
+	env_free(e);
+}
+END_TEST
+
 START_TEST(test_st02_se02_mismatch)
 {
 	struct env *e = env_new("997", "on-error");
@@ -1030,6 +1059,7 @@ int main(void)
 	tcase_add_test(tc, test_map_type_mismatch);
 	tcase_add_test(tc, test_se01_wrong);
 	tcase_add_test(tc, test_st02_se02_mismatch);
+	tcase_add_test(tc, test_tolerated_wrong_count);
 	tcase_add_test(tc, test_schema_findings);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
