@@ -545,6 +545,15 @@ START_TEST(test_tolerated_wrong_count)
 	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "tolerate.wrong-counts") != NULL, "no tolerance notice in:\n%s", out);
 	free(out);
+	/* inspect reads like the gateway: with the partner's tolerances, or without them */
+	char *path = pj(e->tmp, "po.x12");
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "retailer", path, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "1 transaction set(s) validated against their definitions"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", path, NULL), 65);
+	ck_assert_ptr_nonnull(strstr(out, "SE01 segment count does not match"));
+	free(out);
+	free(path);
 	free(ack);
 	free(id);
 	free(doc);

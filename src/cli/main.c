@@ -771,33 +771,51 @@ static void ins_notice(void *ctx, uint64_t line, const char *msg)
 	printf("  note (line %llu): %s\n", (unsigned long long)line, msg);
 }
 
-/* The definitions named by edigw.conf's schema-dir, when the configuration loads. */
-static struct x12_schema *load_schemas_for_inspect(void)
+/* What inspect reads with: edigw.conf's definitions (unless envelope_only), and the
+ * limits and tolerances of partner (or edigw.conf's). Without a configuration: the
+ * built-in defaults and no definitions. Returns -1 when partner is not configured. */
+static int inspect_settings(const char *partner, int envelope_only, struct x12_schema **schemas,
+			    struct x12_limits *lim, struct x12_tolerances *tol)
 {
 	struct diag_list d;
 	diag_list_init(&d);
 	struct config *c = NULL;
-	struct x12_schema *s = NULL;
-	if (access(g_config, R_OK) == 0 && config_load(&c, g_config, &d) == 0 &&
-	    x12_schema_load(&s, c->schema_dir, &d) < 0) {
-		diag_print(&d, stderr);
-		s = NULL;
+	int rc = 0;
+	*schemas = NULL;
+	x12_limits_default(lim);
+	x12_tolerances_default(tol);
+	if (access(g_config, R_OK) == 0 && config_load(&c, g_config, &d) == 0) {
+		const struct cfg_partner *p = partner ? config_partner(c, partner) : NULL;
+		if (partner && !p) {
+			fprintf(stderr, "edigw inspect: no partner '%s' in %s\n", partner, c->partners_dir);
+			rc = -1;
+		} else {
+			gateway_reader_settings(c, p, lim, tol);
+			if (!envelope_only && x12_schema_load(schemas, c->schema_dir, &d) < 0) {
+				diag_print(&d, stderr);
+				*schemas = NULL;
+			}
+		}
+	} else if (partner) {
+		fprintf(stderr, "edigw inspect: --partner needs a configuration (%s)\n", g_config);
+		rc = -1;
 	}
 	config_free(c);
 	diag_list_free(&d);
-	return s;
+	return rc;
 }
 
 static int cmd_inspect(int argc, char **argv)
 {
 	static const char help[] =
-		"usage: edigw inspect [--verbose] [--envelope-only] FILE\n"
+		"usage: edigw inspect [--verbose] [--envelope-only] [--partner ID] FILE\n"
 		"Read FILE through the X12 reader, the envelope checks (ISA/IEA, GS/GE,\n"
 		"ST/SE counts and control numbers) and, for each transaction set with a\n"
 		"definition in schema-dir (edigw.conf), the full validation - without\n"
 		"processing it: no spool, no ledger, no outputs. Prints every interchange and\n"
 		"each error with its position; --verbose lists accepted groups and\n"
-		"transaction sets too; --envelope-only skips the definitions.\n"
+		"transaction sets too; --envelope-only skips the definitions; --partner\n"
+		"reads with that partner's limits and tolerances (else edigw.conf's).\n"
 		"Exit status 0 when everything is accepted, 65 otherwise.\n";
 	if (wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -806,11 +824,14 @@ static int cmd_inspect(int argc, char **argv)
 	struct inspect_ctx c = { 0 };
 	const char *file = NULL;
 	int envelope_only = 0;
+	const char *partner = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0)
 			c.verbose = 1;
 		else if (strcmp(argv[i], "--envelope-only") == 0)
 			envelope_only = 1;
+		else if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			partner = argv[++i];
 		else if (!file)
 			file = argv[i];
 		else {
@@ -823,8 +844,10 @@ static int cmd_inspect(int argc, char **argv)
 		return EX_USAGE;
 	}
 	struct x12_schema *schemas = NULL;
-	if (!envelope_only)
-		schemas = load_schemas_for_inspect();
+	struct x12_limits lim;
+	struct x12_tolerances tol;
+	if (inspect_settings(partner, envelope_only, &schemas, &lim, &tol) < 0)
+		return EX_UNAVAILABLE;
 	c.schemas = schemas;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -832,13 +855,13 @@ static int cmd_inspect(int argc, char **argv)
 		x12_schema_free(schemas);
 		return EX_NOINPUT;
 	}
-	struct x12_limits lim;
-	x12_limits_default(&lim);
 	struct x12_reader *r = NULL;
 	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
 		close(fd);
+		x12_schema_free(schemas);
 		return EX_SOFTWARE;
 	}
+	x12_reader_set_tolerances(r, &tol);
 	x12_reader_set_notice(r, ins_notice, &c);
 	x12_reader_set_hash(r, 0); /* the duplicate registry's hash is not needed here */
 	struct x12_handler h = { 0 };

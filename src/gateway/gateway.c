@@ -464,30 +464,25 @@ static void set_reason(char **slot, char *msg)
 		free(msg);
 }
 
-static struct x12_limits limits_of(const struct cfg_limits *c)
+/* The reader's limits and tolerances for a partner (NULL: edigw.conf's defaults). */
+void gateway_reader_settings(const struct config *cfg, const struct cfg_partner *p,
+			     struct x12_limits *lim, struct x12_tolerances *tol)
 {
-	struct x12_limits l;
-	x12_limits_default(&l);
-	l.max_file_size = c->max_file_size;
-	l.max_segment_len = (size_t)c->max_segment_len;
-	l.max_element_len = (size_t)c->max_element_len;
-	l.max_elements = (size_t)c->max_elements;
-	l.max_segments_per_txn = (size_t)c->max_segments_per_txn;
-	l.max_loop_depth = (size_t)c->max_loop_depth;
-	return l;
-}
-
-/* The reader's tolerances from a partner's (or edigw.conf's) tolerate.* keys. */
-static struct x12_tolerances tolerances_of(const struct cfg_tolerances *c)
-{
-	struct x12_tolerances t;
-	x12_tolerances_default(&t);
-	t.alphanumeric_isa11 = c->alphanumeric_isa11;
-	t.trailing_empty_elements = c->trailing_empty_elements;
-	t.unpadded_isa = c->unpadded_isa;
-	t.isa_line_breaks = c->isa_line_breaks;
-	t.wrong_counts = c->wrong_counts;
-	return t;
+	const struct cfg_limits *c = p ? &p->limits : &cfg->limits;
+	x12_limits_default(lim);
+	lim->max_file_size = c->max_file_size;
+	lim->max_segment_len = (size_t)c->max_segment_len;
+	lim->max_element_len = (size_t)c->max_element_len;
+	lim->max_elements = (size_t)c->max_elements;
+	lim->max_segments_per_txn = (size_t)c->max_segments_per_txn;
+	lim->max_loop_depth = (size_t)c->max_loop_depth;
+	const struct cfg_tolerances *t = p ? &p->tolerances : &cfg->tolerances;
+	x12_tolerances_default(tol);
+	tol->alphanumeric_isa11 = t->alphanumeric_isa11;
+	tol->trailing_empty_elements = t->trailing_empty_elements;
+	tol->unpadded_isa = t->unpadded_isa;
+	tol->isa_line_breaks = t->isa_line_breaks;
+	tol->wrong_counts = t->wrong_counts;
 }
 
 /* "ZZ:DEMORETAIL" for messages. */
@@ -1202,11 +1197,12 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 				"UN/EDIFACT interchange (UNA/UNB): EDIFACT is not supported by this version");
 		goto out;
 	}
-	struct x12_limits lim = limits_of(j.bound ? &j.bound->limits : &g->cfg->limits);
+	struct x12_limits lim;
+	struct x12_tolerances tol;
+	gateway_reader_settings(g->cfg, j.bound, &lim, &tol);
 	j.max_loop_depth = lim.max_loop_depth;
 	if ((rc = x12_reader_new_fd(&r, fd, &lim)) < 0)
 		goto out;
-	struct x12_tolerances tol = tolerances_of(j.bound ? &j.bound->tolerances : &g->cfg->tolerances);
 	x12_reader_set_tolerances(r, &tol);
 	struct x12_handler h = {
 		.ctx = &j,

@@ -21,6 +21,7 @@
 #include "ledger/ledger.h"
 #include "spool/spool.h"
 #include "util/util.h"
+#include "x12/x12.h"
 
 struct gw_stats {
 	uint64_t picked_up;    /* files taken from drop directories */
@@ -55,6 +56,9 @@ int gateway_ingest(struct gateway *g, const char *file, const char *partner,
 int gateway_run_once(struct gateway *g, struct gw_stats *st, volatile sig_atomic_t *stop);
 /* Claim and process one job from incoming/. -ENOENT: another worker has it. */
 int gateway_process(struct gateway *g, const char *id, struct gw_stats *st);
+/* The X12 reader's limits and tolerances for partner p (NULL: edigw.conf's defaults). */
+void gateway_reader_settings(const struct config *cfg, const struct cfg_partner *p,
+			     struct x12_limits *lim, struct x12_tolerances *tol);
 /* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
  * failed/ → incoming/ (replay after a fix). */
 int gateway_release(struct gateway *g, const char *id);
