@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ack/ack.h"
 #include "testutil.h"
 #include "x12/x12.h"
 #include "x12/x12_schema.h"
@@ -1649,6 +1650,142 @@ START_TEST(test_corpus_997_999)
 }
 END_TEST
 
+/* Our own acknowledgments validate against our 997/999 definitions: 850s with
+ * segment and element errors go through the validator and the ack writer, and
+ * the 997/999 it writes is read back and validated. */
+static void ack_roundtrip(const char *version, enum ack_type type, const char *isa12, const char *gs08)
+{
+	static const char *edits[][2] = {
+		{ "", "" },                                                  /* clean */
+		{ "*20261122~N1", "*20261322~N1" },                          /* AK403 8 */
+		{ "N1*ST*Retail DC 7*92*0007~", "N1*ST~" },                  /* AK403 2 */
+		{ "BEG*00", "ZZZ*1~BEG*00" },                                /* AK304 1 */
+		{ "*VP*W-9~", "*VP~" },                                      /* AK403 2 */
+		{ "N3*1200 Distribution Way~", "N3*1200 Distribution Way*A*B~" }, /* AK403 3 */
+		{ "Retail DC 7", "Retail DC 7^2" },                          /* AK403 12 (005010) */
+	};
+	size_t nedits = sizeof edits / sizeof edits[0];
+	int v5 = version[2] == '5';
+	struct x12_delims d = { '*', v5 ? '^' : 0, v5 ? ':' : '>', '~' };
+	struct x12_isa isa;
+	memset(&isa, 0, sizeof isa);
+	snprintf(isa.auth_qual, sizeof isa.auth_qual, "00");
+	snprintf(isa.sec_qual, sizeof isa.sec_qual, "00");
+	snprintf(isa.sender_qual, sizeof isa.sender_qual, "ZZ");
+	snprintf(isa.sender_id, sizeof isa.sender_id, "RETAILER");
+	snprintf(isa.receiver_qual, sizeof isa.receiver_qual, "ZZ");
+	snprintf(isa.receiver_id, sizeof isa.receiver_id, "EDIGW");
+	snprintf(isa.date, sizeof isa.date, "261122");
+	snprintf(isa.time, sizeof isa.time, "1200");
+	snprintf(isa.rep_or_std, sizeof isa.rep_or_std, "%c", v5 ? '^' : 'U');
+	snprintf(isa.version, sizeof isa.version, "%s", isa12);
+	snprintf(isa.icn, sizeof isa.icn, "000000123");
+	snprintf(isa.ack_requested, sizeof isa.ack_requested, "0");
+	snprintf(isa.usage, sizeof isa.usage, "P");
+	isa.delims = d;
+	isa.index = 1;
+	struct x12_gs gs;
+	memset(&gs, 0, sizeof gs);
+	snprintf(gs.fid, sizeof gs.fid, "PO");
+	snprintf(gs.sender, sizeof gs.sender, "RETAILER");
+	snprintf(gs.receiver, sizeof gs.receiver, "EDIGW");
+	snprintf(gs.date, sizeof gs.date, "20261122");
+	snprintf(gs.time, sizeof gs.time, "1200");
+	snprintf(gs.gcn, sizeof gs.gcn, "55");
+	snprintf(gs.agency, sizeof gs.agency, "X");
+	snprintf(gs.version, sizeof gs.version, "%s", gs08);
+	gs.index = 1;
+	struct ack_params p;
+	memset(&p, 0, sizeof p);
+	p.type = type;
+	p.isa13 = 42;
+	p.when = (time_t)1795348800;
+	p.delims = d;
+	struct ack_writer *w = NULL;
+	ck_assert_int_eq(ack_writer_new(&w, &p, &isa), 0);
+	ck_assert_int_eq(ack_group_begin(w, &gs, 7, 1), 0);
+	uint64_t accepted = 0;
+	size_t nerrs = 0;
+	for (size_t i = 0; i < nedits; i++) {
+		if (!v5 && strchr(edits[i][1], '^'))
+			continue;
+		char *text = edits[i][0][0] ? tu_replace(PO_A, edits[i][0], edits[i][1]) : strdup(PO_A);
+		struct x12_errlist e;
+		run(&e, NULL, version, "850", text, 32);
+		ck_assert_msg((e.n == 0) == (i == 0), "edit %zu: %s", i, dump(&e));
+		struct x12_txn_result r;
+		memset(&r, 0, sizeof r);
+		snprintf(r.st01, sizeof r.st01, "850");
+		snprintf(r.st02, sizeof r.st02, "%04zu", i + 1);
+		r.seg_count = 9;
+		for (size_t k = 0; k < e.n; k++)
+			x12_errlist_add(&r.errors, &e.v[k]);
+		nerrs += e.n;
+		x12_txn_result_finish(&r);
+		accepted += r.status == 'A' || r.status == 'E';
+		ck_assert_int_eq(ack_txn(w, &r), 0);
+		x12_txn_result_free(&r);
+		x12_errlist_free(&e);
+		free(text);
+	}
+	ck_assert_uint_ge(nerrs, 5);
+	struct x12_group_result g;
+	memset(&g, 0, sizeof g);
+	g.gs = gs;
+	g.declared = g.received = v5 ? nedits : nedits - 1;
+	g.have_ge = 1;
+	g.accepted = accepted;
+	g.status = accepted == g.received ? 'A' : accepted ? 'P' : 'R';
+	ck_assert_int_eq(ack_group_end(w, &g), 0);
+	struct x12_interchange_result ic;
+	memset(&ic, 0, sizeof ic);
+	ic.isa = isa;
+	ic.ta1_status = 'A';
+	snprintf(ic.ta1_code, sizeof ic.ta1_code, "000");
+	ic.envelope_ok = 1;
+	ic.declared_groups = ic.groups = 1;
+	ic.transactions = g.received;
+	FILE *f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	int written = 0;
+	ck_assert_int_eq(ack_writer_finish(w, &ic, fileno(f), &written), 0);
+	ck_assert_int_eq(written, 1);
+	ack_writer_free(w);
+	struct buf b;
+	buf_init(&b, 0);
+	char chunk[4096];
+	size_t n;
+	rewind(f);
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	size_t len = b.len;
+	char *ack = buf_steal(&b);
+	ck_assert_ptr_nonnull(strstr(ack, type == ACK_999 ? "ST*999*" : "ST*997*"));
+	struct x12_reader *rd;
+	ck_assert_int_eq(x12_reader_new_mem(&rd, ack, len, NULL), 0);
+	struct samp s = { 0 };
+	struct x12_handler h = { .ctx = &s, .transaction = samp_txn };
+	struct x12_file_summary sum;
+	struct x12_error err = { 0 };
+	ck_assert_int_eq(x12_parse(rd, &h, &sum, &err), 0);
+	ck_assert_uint_eq(s.ntxn, 1);
+	ck_assert_msg(s.nerr == 0, "%s %s ack does not validate:\n%s\n%s", version,
+		      type == ACK_999 ? "999" : "997", dump(&s.all), ack);
+	x12_errlist_free(&s.all);
+	x12_error_free(&err);
+	x12_reader_free(rd);
+	free(ack);
+}
+
+START_TEST(test_own_acks_validate)
+{
+	ack_roundtrip("004010", ACK_997, "00401", "004010");
+	ack_roundtrip("005010", ACK_997, "00501", "005010");
+	ack_roundtrip("005010", ACK_999, "00501", "005010");
+}
+END_TEST
+
 /* ------------------------------------------------------- timing */
 
 static uint64_t g_segs;
@@ -1763,6 +1900,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_997);
 	tcase_add_test(tc, test_999);
 	tcase_add_test(tc, test_corpus_997_999);
+	tcase_add_test(tc, test_own_acks_validate);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;
