@@ -1422,7 +1422,13 @@ START_TEST(test_940)
 	elem_err("004010", "940", WSO_A, "*012345678905*", "*01234567890*", "4", "W01", 11, 3, 0, 438, "01234567890");
 	elem_err("004010", "940", WSO_A, "*012345678905*", "*0123456789050*", "5", "W01", 11, 3, 0, 438,
 		 "0123456789050");
-	/* W76 after SE's place: a second W76 exceeds its max use of 1 */
+	/* W6604 / PKG06 unit load option code is ID 2/2 */
+	char *ulo = tu_replace(WSO_A, "W66*PP*M***UPS Ground~", "W66*PP*M**LU*UPS Ground~");
+	clean_set("004010", "940", ulo);
+	elem_err("004010", "940", ulo, "**LU*", "**LUX*", "5", "W66", 9, 4, 0, 400, "LUX");
+	elem_err("005010", "940", ulo, "**LU*", "**L*", "4", "W66", 9, 4, 0, 400, "L");
+	free(ulo);
+	/* a second W76 exceeds its max use of 1 */
 	seg_err("005010", "940", WSO_A, "W76*30*45.5*LB~", "W76*30*45.5*LB~W76*30~", "5", "W76", 16, "");
 	/* an unknown order status is a warning */
 	struct x12_errlist e, w;
