@@ -18,6 +18,12 @@
  *
  * The verdict table is printed to stdout and the totals at the end. Without the corpus the
  * program prints why and exits 77 (skipped).
+ *
+ * Each file is then read a second time with the transaction set definitions of
+ * maps/schemas (the gateway's full validation). That verdict, with the first finding's
+ * code and position, must equal tests/data/x12/corpus-validation.tsv (regenerate with
+ * EDIGW_X12_VALIDATION_OUT and review); doc/conformance.md sets both verdicts beside the
+ * manifest's `expected` column and explains each disagreement.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -28,6 +34,7 @@
 
 #include "testutil.h"
 #include "x12/x12.h"
+#include "x12/x12_schema.h"
 
 struct row {
 	char *path;     /* local_path */
@@ -48,7 +55,14 @@ struct tally {
 	int ich_a, ich_r, grp_a, grp_p, grp_r, grp_e, txn_a, txn_r;
 	char ta1[64], ak9[64], ak5[64];
 	char first[200]; /* the first finding with its position */
+	char firstkey[64]; /* the same, short: scope code segment@position element */
+	int validated;     /* transaction sets checked against a definition */
 };
+
+static struct x12_schema *schemas; /* maps/schemas, or NULL */
+static FILE *validation_out;       /* EDIGW_X12_VALIDATION_OUT */
+static char **vgold_path, **vgold_verdict;
+static int nvgold;
 
 /* Add code to a comma-separated set. */
 static void add_code(char *set, size_t cap, const char *code)
@@ -69,12 +83,27 @@ static void first_error(struct tally *t, const struct x12_errlist *l)
 	if (t->first[0] || l->n == 0)
 		return;
 	const struct x12_error *e = &l->v[0];
+	static const char *const scopes[] = { "TA1", "AK9", "AK5", "AK3", "AK4" };
+	snprintf(t->firstkey, sizeof t->firstkey, "%s %s %s@%llu e%d", scopes[e->scope], e->code,
+		 e->seg_id[0] ? e->seg_id : "-", (unsigned long long)e->seg_pos, e->elem_pos);
 	char *d = x12_error_describe(e);
 	snprintf(t->first, sizeof t->first, "%s", d);
 	for (char *p = t->first; *p; p++)
 		if (*p == '\t' || *p == '\n')
 			*p = ' ';
 	free(d);
+}
+
+/* Validate a set against its definition, when there is one. */
+static int c_validate(void *ctx, const struct x12_txn *x, struct x12_txn_result *res)
+{
+	struct tally *t = ctx;
+	const struct x12_txn_def *def = x12_schema_find(schemas, x->gs->version, x->st01);
+	if (def) {
+		x12_schema_validate(def, x, 0, &res->errors);
+		t->validated++;
+	}
+	return 0;
 }
 
 /* Count a transaction set and its AK5 codes. */
@@ -167,10 +196,10 @@ static int load_manifest(const char *dir)
 	return 0;
 }
 
-/* tests/data/x12/corpus-verdicts.tsv: path TAB verdict; '#' lines are comments. */
-static void load_golden(void)
+/* A golden table: path TAB verdict; '#' lines are comments. */
+static void load_table(const char *rel, char ***paths, char ***verdicts, int *n)
 {
-	char *p = tu_srcpath("tests/data/x12/corpus-verdicts.tsv");
+	char *p = tu_srcpath(rel);
 	FILE *f = fopen(p, "r");
 	free(p);
 	if (!f)
@@ -180,26 +209,78 @@ static void load_golden(void)
 	while (getline(&line, &cap, f) > 0) {
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		char *fl[2] = { 0 };
-		if (split_tabs(line, fl, 2) < 2)
+		char *fl[3] = { 0 }; /* path, verdict and (validation table) the finding's text */
+		if (split_tabs(line, fl, 3) < 2)
 			continue;
-		golden_path = realloc(golden_path, (size_t)(ngolden + 1) * sizeof *golden_path);
-		golden_verdict = realloc(golden_verdict, (size_t)(ngolden + 1) * sizeof *golden_verdict);
-		golden_path[ngolden] = strdup(fl[0]);
-		golden_verdict[ngolden] = strdup(fl[1]);
-		ngolden++;
+		*paths = realloc(*paths, (size_t)(*n + 1) * sizeof **paths);
+		*verdicts = realloc(*verdicts, (size_t)(*n + 1) * sizeof **verdicts);
+		(*paths)[*n] = strdup(fl[0]);
+		(*verdicts)[*n] = strdup(fl[1]);
+		(*n)++;
 	}
 	free(line);
 	fclose(f);
 }
 
-/* The recorded verdict of path, or NULL. */
-static const char *golden_for(const char *path)
+/* The recorded verdict of path in a table, or NULL. */
+static const char *lookup(char **paths, char **verdicts, int n, const char *path)
 {
-	for (int i = 0; i < ngolden; i++)
-		if (strcmp(golden_path[i], path) == 0)
-			return golden_verdict[i];
+	for (int i = 0; i < n; i++)
+		if (strcmp(paths[i], path) == 0)
+			return verdicts[i];
 	return NULL;
+}
+
+/* Free a table. */
+static void free_table(char **paths, char **verdicts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(paths[i]);
+		free(verdicts[i]);
+	}
+	free(paths);
+	free(verdicts);
+}
+
+/* Read the file again with the definitions: the verdict line, compared with the table. */
+static void validation_verdict(const struct row *rw, const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	struct x12_reader *r;
+	ck_assert_int_eq(x12_reader_new_fd(&r, fd, NULL), 0);
+	struct tally t;
+	memset(&t, 0, sizeof t);
+	struct x12_handler h = { 0 };
+	h.ctx = &t;
+	h.transaction = c_validate;
+	h.transaction_end = c_txn_end;
+	h.group_end = c_group_end;
+	h.interchange_end = c_ich_end;
+	struct x12_file_summary sum;
+	struct x12_error err;
+	int rc = x12_parse(r, &h, &sum, &err);
+	x12_reader_free(r);
+	close(fd);
+	if (rc < 0)
+		x12_error_free(&err);
+	char v[400];
+	snprintf(v, sizeof v, "defs %d | txn A%d R%d [%s] | first %s", t.validated, t.txn_a, t.txn_r,
+		 t.ak5, t.firstkey[0] ? t.firstkey : "-");
+	printf("    with definitions: %s\n", v);
+	if (t.first[0] && t.validated)
+		printf("    first: %s\n", t.first);
+	fflush(stdout);
+	if (validation_out) {
+		fprintf(validation_out, "%s\t%s\t%s\n", rw->path, v, t.first);
+		fflush(validation_out);
+		return;
+	}
+	const char *g = lookup(vgold_path, vgold_verdict, nvgold, rw->path);
+	if (!g)
+		ck_abort_msg("%s: not in tests/data/x12/corpus-validation.tsv (verdict: %s)", rw->path, v);
+	if (strcmp(g, v) != 0)
+		ck_abort_msg("%s: verdict with definitions changed\n  was: %s\n  now: %s", rw->path, g, v);
 }
 
 /* Where the manifest's sniffer and our rule differ, and why we are right. */
@@ -280,9 +361,11 @@ START_TEST(test_corpus_file)
 		fprintf(verdicts_out, "%s\t%s\n", rw->path, v);
 		fflush(verdicts_out);
 	}
+	if (schemas)
+		validation_verdict(rw, path);
 	/* 1. the golden verdict */
 	if (!verdicts_out) {
-		const char *g = golden_for(rw->path);
+		const char *g = lookup(golden_path, golden_verdict, ngolden, rw->path);
 		if (!g)
 			ck_abort_msg("%s: not in tests/data/x12/corpus-verdicts.tsv (verdict: %s)", rw->path, v);
 		if (strcmp(g, v) != 0)
@@ -327,7 +410,29 @@ int main(void)
 		printf("check_corpus: %s/MANIFEST.tsv missing: skipped\n", corpus);
 		return 77;
 	}
-	load_golden();
+	load_table("tests/data/x12/corpus-verdicts.tsv", &golden_path, &golden_verdict, &ngolden);
+	load_table("tests/data/x12/corpus-validation.tsv", &vgold_path, &vgold_verdict, &nvgold);
+	char *sroot = tu_srcpath("maps/schemas");
+	struct diag_list sd;
+	diag_list_init(&sd);
+	if (x12_schema_load(&schemas, sroot, &sd) < 0) {
+		diag_print(&sd, stdout);
+		printf("check_corpus: the definitions in %s do not load\n", sroot);
+		return 1;
+	}
+	diag_list_free(&sd);
+	free(sroot);
+	const char *vvo = getenv("EDIGW_X12_VALIDATION_OUT");
+	if (vvo && *vvo) {
+		validation_out = fopen(vvo, "w");
+		if (validation_out) {
+			fprintf(validation_out, "# x12 corpus verdicts with the transaction set definitions "
+						"(check_corpus); regenerate with EDIGW_X12_VALIDATION_OUT\n"
+						"#   local_path TAB defs <sets checked> | txn A R [AK5 codes] | "
+						"first <ack> <code> <segment>@<position> e<element> TAB first finding\n");
+			fflush(validation_out);
+		}
+	}
 	const char *vo = getenv("EDIGW_X12_VERDICTS_OUT");
 	if (vo && *vo) {
 		verdicts_out = fopen(vo, "w");
@@ -387,12 +492,11 @@ int main(void)
 		free(rows[i].features);
 	}
 	free(rows);
-	for (int i = 0; i < ngolden; i++) {
-		free(golden_path[i]);
-		free(golden_verdict[i]);
-	}
-	free(golden_path);
-	free(golden_verdict);
+	free_table(golden_path, golden_verdict, ngolden);
+	free_table(vgold_path, vgold_verdict, nvgold);
+	if (validation_out)
+		fclose(validation_out);
+	x12_schema_free(schemas);
 	free(corpus);
 	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
 }
