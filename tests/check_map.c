@@ -2165,6 +2165,333 @@ START_TEST(test_810_5010)
 }
 END_TEST
 
+/* 860, 004010 and 005010: line changes by POC02. */
+START_TEST(test_860)
+{
+	static const char x4[] =
+		ENV4010
+		"ST*860*0001~"
+		"BCH*04*SA*PO-4500012345**1*20261115****20261120~"
+		"REF*DP*042~"
+		"DTM*002*20261205~"
+		"N1*ST*Demo Retail DC 7*92*0007~"
+		"POC*1*QI*30*6*EA*12.50**BP*RTL-100234*UP*012345678905~"
+		"DTM*002*20261206~"
+		"POC*2*DI*0*0*CA~"
+		"POC*3*AI*10*10*EA*3**VP*NEW-1~"
+		"PID*F****New gadget~"
+		"CTT*3~"
+		"SE*12*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/860.map", x4);
+	ck_assert_str_eq(canon_kind(d), "order-change");
+	ck_get(d, "po-number", "PO-4500012345");
+	ck_get(d, "purpose", "change");
+	ck_get(d, "type", "stand-alone");
+	ck_get(d, "change-sequence", "1");
+	ck_get(d, "po-date", "2026-11-15");
+	ck_get(d, "references/reference[@type=department]", "042");
+	ck_get(d, "dates/date[@type=requested-delivery]", "2026-12-05");
+	ck_get(d, "parties/party[@role=ship-to]/id", "0007");
+	ck_all(d, "lines/line/number", "1|2|3");
+	ck_all(d, "lines/line/change", "quantity-increase|delete|add");
+	ck_all(d, "lines/line/quantity", "30|0|10");
+	ck_all(d, "lines/line/quantity-left", "6|0|10");
+	ck_all(d, "lines/line/unit", "EA|CA|EA");
+	ck_all(d, "lines/line/unit-price", "12.5|3");
+	ck_all(d, "lines/line/buyer-item", "RTL-100234");
+	ck_all(d, "lines/line/vendor-item", "NEW-1");
+	ck_all(d, "lines/line/description", "New gadget");
+	ck_all(d, "lines/line/dates/date[@type=requested-delivery]", "2026-12-06");
+	xmlFreeDoc(d);
+	static const char x5[] =
+		ENV5010
+		"ST*860*0002*005010~"
+		"BCH*01*SA*PO-9**2*20261115~"
+		"POC*1*PC*5*5*EA*9.99**VN*V-1~"
+		"CTT*1~"
+		"SE*5*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/860.map", x5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "purpose", "cancellation");
+	ck_get(d, "lines/line/change", "price-change");
+	ck_get(d, "lines/line/vendor-item", "V-1");
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/860.map", "ST*860*1~BCH*04*SA*PO-1~POC*1~CTT*2~SE*5*1~");
+	static const char *const want[] = {
+		"po-date: BCH06 is required",
+		"lines/line[1]/change: POC02 is required",
+		"totals/line-count: the document says 2 but the record has 1 lines/line",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(e, want[i]) != NULL, "missing '%s' in:\n%s", want[i], e);
+	free(e);
+}
+END_TEST
+
+/* 846, 004010 and 005010: items with typed quantities. */
+START_TEST(test_846)
+{
+	static const char x4[] =
+		ENV4010
+		"ST*846*0001~"
+		"BIA*00*DD*INV-20261122*20261122*0600~"
+		"N1*WH*Demo DC*92*0007~"
+		"LIN*1*UP*012345678905*VP*WID-9~"
+		"PID*F****Blue widget, large~"
+		"QTY*33*120*EA~"
+		"QTY*17*150*EA~"
+		"LIN*2*UP*012345678912~"
+		"QTY*33*0*EA~"
+		"DTM*018*20261210~"
+		"CTT*2~"
+		"SE*12*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/846.map", x4);
+	ck_assert_str_eq(canon_kind(d), "inventory-advice");
+	ck_get(d, "report-id", "INV-20261122");
+	ck_get(d, "purpose", "original");
+	ck_get(d, "report-type", "distributor-inventory");
+	ck_get(d, "report-date", "2026-11-22");
+	ck_get(d, "report-time", "06:00");
+	ck_get(d, "parties/party[@role=warehouse]/id", "0007");
+	ck_all(d, "items/item/upc", "012345678905|012345678912");
+	ck_all(d, "items/item/vendor-item", "WID-9");
+	ck_all(d, "items/item/description", "Blue widget, large");
+	ck_all(d, "items/item/quantities/quantity/@type", "available|on-hand|available");
+	ck_all(d, "items/item/quantities/quantity/value", "120|150|0");
+	ck_all(d, "items/item/quantities/quantity/unit", "EA|EA|EA");
+	/* a DTM after the QTY belongs to the item, not to the QTY loop */
+	ck_all(d, "items/item/dates/date[@type=available]", "2026-12-10");
+	xmlFreeDoc(d);
+	static const char x5[] =
+		ENV5010
+		"ST*846*0002*005010~"
+		"BIA*00*MB*R-2*20261123~"
+		"LIN**EN*00012345678905~"
+		"QTY*63*40.5*CA~"
+		"SE*5*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/846.map", x5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "report-type", "manufacturer-inventory");
+	ck_get(d, "items/item/gtin", "00012345678905");
+	ck_get(d, "items/item/quantities/quantity[@type=on-order]/value", "40.5");
+	ck_get(d, "items/item/quantities/quantity/unit", "CA");
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/846.map",
+				 "ST*846*1~BIA*00*DD*R*20261122~LIN**UP*1~QTY*33~SE*5*1~");
+	ck_assert_msg(strstr(e, "items/item[1]/quantities/quantity[1]/value: QTY02 is required") !=
+		      NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
+/* 940, 004010 and 005010: ship-to, carrier, lines, the W76 total. */
+START_TEST(test_940)
+{
+	static const char x4[] =
+		ENV4010
+		"ST*940*0001~"
+		"W05*N*ORD-5512*PO-4500012345~"
+		"N1*ST*Demo Retail Store 12*92*0012~"
+		"N3*12 Main St~"
+		"N4*Columbus*OH*43215*US~"
+		"N1*DE*Demo Supplier Co*92*SUP01~"
+		"N9*CO*CUST-99~"
+		"G62*10*20261125~"
+		"NTE*WHI*Deliver to back door~"
+		"W66*PP*M***UPS GROUND*****UPSN~"
+		"LX*1~"
+		"W01*24*EA*012345678905*VN*WID-9~"
+		"G69*Blue widget, large~"
+		"LX*2~"
+		"W01*6*CA**VN*GAD-2*WH*LOC-7~"
+		"N9*LT*LOT-42~"
+		"W76*30*41.5*LB~"
+		"SE*18*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/940.map", x4);
+	ck_assert_str_eq(canon_kind(d), "warehouse-shipping-order");
+	ck_get(d, "order-number", "ORD-5512");
+	ck_get(d, "status", "original");
+	ck_get(d, "po-number", "PO-4500012345");
+	ck_get(d, "references/reference[@type=customer-order]", "CUST-99");
+	ck_get(d, "dates/date[@type=requested-ship]", "2026-11-25");
+	ck_get(d, "parties/party[@role=ship-to]/address/city", "Columbus");
+	ck_get(d, "parties/party[@role=depositor]/id", "SUP01");
+	ck_get(d, "carrier/payment", "prepaid");
+	ck_get(d, "carrier/scac", "UPSN");
+	ck_get(d, "carrier/routing", "UPS GROUND");
+	ck_get(d, "notes/note", "Deliver to back door");
+	ck_all(d, "lines/line/number", "1|2");
+	ck_all(d, "lines/line/quantity", "24|6");
+	ck_all(d, "lines/line/unit", "EA|CA");
+	ck_all(d, "lines/line/upc", "012345678905");
+	ck_all(d, "lines/line/vendor-item", "WID-9|GAD-2");
+	ck_all(d, "lines/line/warehouse-item", "LOC-7");
+	ck_all(d, "lines/line/lot", "LOT-42");
+	ck_all(d, "lines/line/description", "Blue widget, large");
+	ck_get(d, "totals/quantity", "30");
+	ck_get(d, "totals/weight", "41.5");
+	xmlFreeDoc(d);
+	static const char x5[] =
+		ENV5010
+		"ST*940*0002*005010~"
+		"W05*C*ORD-5513~"
+		"W01*1*EA*012345678905~"
+		"W76*1~"
+		"SE*5*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/940.map", x5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "status", "cancellation");
+	ck_get(d, "lines/line/quantity", "1");
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/940.map",
+				 "ST*940*1~W05*N*O-1~W01*2*EA~W01*3*EA~W76*6~SE*6*1~");
+	ck_assert_msg(strstr(e, "totals/quantity: the document says 6 but the sum of "
+				"lines/line/quantity is 5") != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
+/* 945, 004010 and 005010: what was shipped, line by line. */
+START_TEST(test_945)
+{
+	static const char x4[] =
+		ENV4010
+		"ST*945*0001~"
+		"W06*F*ORD-5512*20261124*SHP-1**PO-4500012345~"
+		"N1*ST*Demo Retail Store 12*92*0012~"
+		"N9*BM*BOL-77~"
+		"G62*11*20261124~"
+		"W27*M*UPSN*UPS GROUND*PP~"
+		"LX*1~"
+		"W12*CC*24*24*0*EA*012345678905*VN*WID-9*LOT-1~"
+		"LX*2~"
+		"W12*CP*6*4*2*CA**VN*GAD-2~"
+		"W03*28*41.5*LB~"
+		"SE*12*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/945.map", x4);
+	ck_assert_str_eq(canon_kind(d), "warehouse-shipping-advice");
+	ck_get(d, "order-number", "ORD-5512");
+	ck_get(d, "status", "final");
+	ck_get(d, "ship-date", "2026-11-24");
+	ck_get(d, "shipment-id", "SHP-1");
+	ck_get(d, "po-number", "PO-4500012345");
+	ck_get(d, "bill-of-lading", "BOL-77");
+	ck_get(d, "dates/date[@type=shipped]", "2026-11-24");
+	ck_get(d, "carrier/scac", "UPSN");
+	ck_get(d, "carrier/mode", "M");
+	ck_all(d, "lines/line/status", "complete|partial");
+	ck_all(d, "lines/line/ordered-quantity", "24|6");
+	ck_all(d, "lines/line/quantity", "24|4");
+	ck_all(d, "lines/line/difference", "0|2");
+	ck_all(d, "lines/line/vendor-item", "WID-9|GAD-2");
+	ck_all(d, "lines/line/lot", "LOT-1");
+	ck_get(d, "totals/quantity", "28");
+	ck_get(d, "totals/weight-unit", "LB");
+	xmlFreeDoc(d);
+	static const char x5[] =
+		ENV5010
+		"ST*945*0002*005010~"
+		"W06*P*ORD-2*20261125~"
+		"W12*SU*1*1**EA*012345678912~"
+		"W03*1~"
+		"SE*5*0002~"
+		"GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/945.map", x5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "status", "partial");
+	ck_get(d, "lines/line/status", "substituted");
+	ck_get(d, "lines/line/upc", "012345678912");
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/945.map", "ST*945*1~W06*F*O-1*20261124~SE*3*1~");
+	ck_assert_msg(strstr(e, "lines/line: required, but there is no W12 loop") != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
+/* 943 and 944, 004010 and 005010: a transfer to the warehouse and its receipt. */
+START_TEST(test_943_944)
+{
+	static const char s4[] =
+		ENV4010
+		"ST*943*0001~"
+		"W06*N*TR-100*20261120*SHP-9~"
+		"N1*WH*Demo DC*92*0007~"
+		"N9*BM*BOL-5~"
+		"G62*17*20261123~"
+		"W27*M*ODFL~"
+		"W04*100*EA*012345678905*VN*WID-9~"
+		"N9*LT*LOT-5~"
+		"W04*20*CA**VN*GAD-2~"
+		"W03*120*900*LB~"
+		"SE*11*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	xmlDocPtr d = shipped_apply("maps/x12/943.map", s4);
+	ck_assert_str_eq(canon_kind(d), "warehouse-transfer-shipment");
+	ck_get(d, "order-number", "TR-100");
+	ck_get(d, "status", "original");
+	ck_get(d, "ship-date", "2026-11-20");
+	ck_get(d, "shipment-id", "SHP-9");
+	ck_get(d, "references/reference[@type=bill-of-lading]", "BOL-5");
+	ck_get(d, "dates/date[@type=estimated-delivery]", "2026-11-23");
+	ck_get(d, "carrier/scac", "ODFL");
+	ck_all(d, "lines/line/quantity", "100|20");
+	ck_all(d, "lines/line/unit", "EA|CA");
+	ck_all(d, "lines/line/lot", "LOT-5");
+	ck_get(d, "totals/quantity", "120");
+	xmlFreeDoc(d);
+	static const char s5[] =
+		ENV5010
+		"ST*943*0002*005010~W06*N*TR-101*20261121~W04*1*EA*012345678905~W03*1~"
+		"SE*5*0002~GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/943.map", s5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "lines/line/upc", "012345678905");
+	xmlFreeDoc(d);
+
+	static const char r4[] =
+		ENV4010
+		"ST*944*0001~"
+		"W17*F*20261123*RCV-555*TR-100*SHP-9~"
+		"N1*WH*Demo DC*92*0007~"
+		"W07*100*EA*012345678905*VN*WID-9*LOT-5~"
+		"W07*18*CA**VN*GAD-2~"
+		"W14*118~"
+		"SE*7*0001~"
+		"GE*1*101~IEA*1*000000101~";
+	d = shipped_apply("maps/x12/944.map", r4);
+	ck_assert_str_eq(canon_kind(d), "warehouse-transfer-receipt");
+	ck_get(d, "receipt-number", "RCV-555");
+	ck_get(d, "status", "final");
+	ck_get(d, "receipt-date", "2026-11-23");
+	ck_get(d, "order-number", "TR-100");
+	ck_get(d, "shipment-id", "SHP-9");
+	ck_all(d, "lines/line/quantity", "100|18");
+	ck_all(d, "lines/line/vendor-item", "WID-9|GAD-2");
+	ck_all(d, "lines/line/lot", "LOT-5");
+	ck_get(d, "totals/quantity", "118");
+	xmlFreeDoc(d);
+	static const char r5[] =
+		ENV5010
+		"ST*944*0002*005010~W17*P*20261124*RCV-556~W07*1*EA~W14*1~"
+		"SE*5*0002~GE*1*102~IEA*1*000000102~";
+	d = shipped_apply("maps/x12/944.map", r5);
+	ck_get(d, "source/version", "005010");
+	ck_get(d, "status", "partial");
+	xmlFreeDoc(d);
+	char *e = shipped_errors("maps/x12/944.map", "ST*944*1~W17*F*20261123~W07**EA~SE*4*1~");
+	ck_assert_msg(strstr(e, "receipt-number: W1703 is required") != NULL, "%s", e);
+	ck_assert_msg(strstr(e, "lines/line[1]/quantity: W0701 is required") != NULL, "%s", e);
+	free(e);
+}
+END_TEST
+
 /* Real transaction sets from the corpus ($EDIGW_CORPUS; skipped when it is absent). */
 static xmlDocPtr corpus_apply(const char *map_rel, const char *file)
 {
@@ -2249,7 +2576,10 @@ END_TEST
 START_TEST(test_all_shipped_maps_check)
 {
 	static const char *const maps[] = { "maps/x12/850.map", "maps/x12/856.map",
-						    "maps/x12/855.map", "maps/x12/810.map" };
+						    "maps/x12/855.map", "maps/x12/810.map",
+						    "maps/x12/860.map", "maps/x12/846.map",
+						    "maps/x12/940.map", "maps/x12/945.map",
+						    "maps/x12/943.map", "maps/x12/944.map" };
 	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++) {
 		char *p = tu_srcpath(maps[i]);
 		struct diag_list d;
@@ -2301,6 +2631,11 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_855_5010);
 	tcase_add_test(tc, test_810_4010);
 	tcase_add_test(tc, test_810_5010);
+	tcase_add_test(tc, test_860);
+	tcase_add_test(tc, test_846);
+	tcase_add_test(tc, test_940);
+	tcase_add_test(tc, test_945);
+	tcase_add_test(tc, test_943_944);
 	tcase_add_test(tc, test_corpus_856_855_810);
 	tcase_add_test(tc, test_all_shipped_maps_check);
 	suite_add_tcase(s, tc);
