@@ -379,10 +379,10 @@ END_TEST
 START_TEST(test_seg_out_of_order)
 {
 	struct x12_errlist e;
-	/* CUR belongs in the heading before N1: after PO1 it is in the detail (PO1 loop has CUR)
-	 * so use FOB, which the PO1 loop lacks */
-	edited(&e, "004010", "PID*F", "FOB*PP~PID*F");
-	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "7", "FOB", 7);
+	/* a heading segment the PO1 loop lacks: DTM, FOB, TAX and CUR occur in both
+	 * (so they would be read as the PO1 loop's own), BEG only in the heading */
+	edited(&e, "004010", "PID*F", "BEG*00*SA*1**20240101~PID*F");
+	const struct x12_error *x = one(&e, X12_SCOPE_SEGMENT, "7", "BEG", 7);
 	ck_assert_str_eq(x->loop_id, "PO1");
 	x12_errlist_free(&e);
 }
