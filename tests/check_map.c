@@ -1773,6 +1773,22 @@ static char *shipped_errors(const char *rel, const char *x12)
 	return t;
 }
 
+/* The element reference number (AK402) of the finding of the shipped map rel on x12
+ * whose message holds needle. */
+static int shipped_ref(const char *rel, const char *x12, const char *needle)
+{
+	char *p = tu_srcpath(rel);
+	struct map *m = map_file(p);
+	free(p);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, x12, &errs);
+	int ref = find_err(&errs, needle)->elem_ref;
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+	return ref;
+}
+
 #define ENV4010 "ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*RETAILER       *261122*0930*U*00401*000000101*0*P*>~" \
 		"GS*SH*SUPPLIER*RETAILER*20261122*0930*101*X*004010~"
 #define ENV5010 "ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*RETAILER       *261122*0930*^*00501*000000102*0*T*>~" \
@@ -2492,6 +2508,43 @@ START_TEST(test_943_944)
 }
 END_TEST
 
+/* The element reference numbers the acknowledgments get from the new maps' findings. */
+START_TEST(test_shipped_elem_refs)
+{
+	ck_assert_int_eq(shipped_ref("maps/x12/856.map", "ST*856*1~BSN*00**2026~SE*3*1~",
+				     "shipment-id"), 396);
+	ck_assert_int_eq(shipped_ref("maps/x12/856.map", "ST*856*1~BSN*00**2026~SE*3*1~",
+				     "notice-date"), 373);
+	ck_assert_int_eq(shipped_ref("maps/x12/856.map",
+				     "ST*856*1~BSN*00*S*20261122~HL*1**S~HL*2*1*O~PRF~HL*3*2*I~"
+				     "SN1**x~SE*8*1~",
+				     "quantity"), 382);
+	ck_assert_int_eq(shipped_ref("maps/x12/856.map",
+				     "ST*856*1~BSN*00*S*20261122~HL*1**S~HL*2*1*O~PRF~SE*6*1~",
+				     "po-number"), 324);
+	ck_assert_int_eq(shipped_ref("maps/x12/855.map", "ST*855*1~BAK*00*AC*P~SE*3*1~", "po-date"),
+			 373);
+	ck_assert_int_eq(shipped_ref("maps/x12/855.map",
+				     "ST*855*1~BAK*00*AC*P*20261122~PO1*1~ACK~SE*5*1~", "status"),
+			 668);
+	ck_assert_int_eq(shipped_ref("maps/x12/810.map", "ST*810*1~BIG*2026~IT1*1~SE*4*1~",
+				     "invoice-number"), 76);
+	ck_assert_int_eq(shipped_ref("maps/x12/810.map", "ST*810*1~BIG*2026~IT1*1~SE*4*1~",
+				     "lines/line[1]/quantity"), 358);
+	ck_assert_int_eq(shipped_ref("maps/x12/810.map",
+				     "ST*810*1~BIG*20261122*I~IT1*1*1~TDS*1.5~SE*5*1~",
+				     "totals/amount"), 610);
+	ck_assert_int_eq(shipped_ref("maps/x12/860.map",
+				     "ST*860*1~BCH*04*SA*P**1*20261122~POC*1~SE*4*1~", "change"), 670);
+	ck_assert_int_eq(shipped_ref("maps/x12/846.map",
+				     "ST*846*1~BIA*00*DD*R*20261122~LIN**UP*1~QTY*33~SE*5*1~",
+				     "value"), 380);
+	/* not listed yet: 0, which the acknowledgment leaves out */
+	ck_assert_int_eq(shipped_ref("maps/x12/940.map", "ST*940*1~W05*N~W01*1~SE*4*1~",
+				     "order-number"), 0);
+}
+END_TEST
+
 /* Real transaction sets from the corpus ($EDIGW_CORPUS; skipped when it is absent). */
 static xmlDocPtr corpus_apply(const char *map_rel, const char *file)
 {
@@ -2636,6 +2689,7 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_940);
 	tcase_add_test(tc, test_945);
 	tcase_add_test(tc, test_943_944);
+	tcase_add_test(tc, test_shipped_elem_refs);
 	tcase_add_test(tc, test_corpus_856_855_810);
 	tcase_add_test(tc, test_all_shipped_maps_check);
 	suite_add_tcase(s, tc);
