@@ -1520,6 +1520,75 @@ START_TEST(test_944)
 }
 END_TEST
 
+/* 850 with the segments added for real documents: heading TAX (X357 tax-exempt
+ * order), CTP, CSH, TXI; in the PO1 loop the CTP loop, IT8, CSH, TAX, FOB, TXI,
+ * the QTY and SCH loops, PKG and the SLN loop (SLN, MSG, PID, DTM, TAX). */
+#define PO_X "ST*850*0001~BEG*00*SA*PO-1001**20261122~PER*BD*Ed Smith*TE*8001234567~" \
+	     "TAX*53247765*SP*CA*********9~FOB*PP~CTP**RES*12.50~CSH*Y~TXI*ST*1.50~N1*ST*Retail DC 7*92*0007~" \
+	     "PO1*1*24*EA*12.50**BP*SKU-1~CTP**RES*12.50~CUR*BY*USD~MEA*WT*WT*10*OZ~PID*F****Blue widget~" \
+	     "IT8*******B0~CSH*Y~TAX*53247765*SP*CA~FOB*PP~TXI*ST*1.50~QTY*01*24~" \
+	     "SCH*24*EA***106*20261215~TD5*B*2*UPSN~REF*DP*0042~PKG*F****Shrink wrap~N1*ST*Store 12*92*0012~" \
+	     "SLN*1.1**I*12*EA*1.25*PE**VP*W-9A~MSG*Sub-line note~PID*F****Part A~DTM*002*20261215~" \
+	     "TAX*53247765*SP*CA~SLN*1.2**I*12*EA~CTT*1~SE*33*0001~"
+
+START_TEST(test_850_added_segments)
+{
+	clean_set("004010", "850", PO_X);
+	clean_set("005010", "850", PO_X);
+	/* TAX02 without TAX03 (P0203) */
+	elem_err("004010", "850", PO_X, "TAX*53247765*SP*CA*", "TAX*53247765*SP**", "2", "TAX", 4, 3, 0, 310, NULL);
+	/* TAX with neither TAX01 nor TAX02 (R0102): reported on TAX01 */
+	elem_err("005010", "850", PO_X, "TAX*53247765*SP*CA*", "TAX****", "2", "TAX", 4, 1, 0, 325, NULL);
+	/* TAX12 tax exempt code is one character */
+	elem_err("004010", "850", PO_X, "*********9~", "*********99~", "5", "TAX", 4, 12, 0, 441, "99");
+	/* IT8 product id qualifier without the id (P0809) */
+	elem_err("004010", "850", PO_X, "IT8*******B0~", "IT8*******B0*VP~", "2", "IT8", 15, 9, 0, 234, NULL);
+	/* IT8 may occur once per PO1 loop */
+	seg_err("004010", "850", PO_X, "IT8*******B0~", "IT8*******B0~IT8*******B0~", "5", "IT8", 16, "PO1");
+	/* SLN03 relationship code is mandatory */
+	elem_err("005010", "850", PO_X, "SLN*1.2**I*", "SLN*1.2***", "1", "SLN", 31, 3, 0, 662, NULL);
+	/* SLN06 unit price without SLN05 unit (C0605) */
+	elem_err("004010", "850", PO_X, "SLN*1.1**I*12*EA*1.25", "SLN*1.1**I***1.25", "2", "SLN", 26, 5, 0, 0,
+		 NULL);
+	/* an SLN loop in the heading: it belongs to a PO1 loop (AK304 2) */
+	seg_err("004010", "850", PO_X, "CSH*Y~TXI", "CSH*Y~SLN*1**I~TXI", "2", "SLN", 8, "");
+	/* SCH loop carrier details after the PKG: TD5 belongs earlier (AK304 7) */
+	seg_err("004010", "850", PO_X, "PKG*F****Shrink wrap~", "PKG*F****Shrink wrap~TD5*B*2*UPSN~", "7", "TD5",
+		25, "PO1");
+}
+END_TEST
+
+/* 856 with YNQ (item and shipment level, as in the DSCSA ship notices) and SLN. */
+#define ASN_Y "ST*856*0001~BSN*00*SHP-1*20261122*0930~HL*1**S~TD5*B*2*UPSN*M~N1*ST*Retail DC 7*92*0007~" \
+	      "YNQ**Y***Seller has complied with FDCA Sec. 581(27)(A)-(G).***99*TS~YNQ**Y******99*DPS~" \
+	      "HL*2*1*O~PRF*PO-1001~HL*3*2*I~LIN*1*VP*W-9~SN1*1*4*EA~SLN*1**I*4*EA~PID*F****Widget~" \
+	      "N1*MF*Maker Inc*92*MK1~YNQ**Y******99*DIR~CTT*3~SE*18*0001~"
+
+START_TEST(test_856_ynq_sln)
+{
+	clean_set("004010", "856", ASN_Y);
+	clean_set("005010", "856", ASN_Y);
+	/* YNQ02 is mandatory */
+	elem_err("004010", "856", ASN_Y, "YNQ**Y******99*DIR", "YNQ********99*DIR", "1", "YNQ", 16, 2, 0, 1073,
+		 NULL);
+	/* YNQ08 code list qualifier without YNQ09 industry code (P0809) */
+	elem_err("005010", "856", ASN_Y, "99*DPS~", "99~", "2", "YNQ", 7, 9, 0, 1271, NULL);
+	/* YNQ max use 10 per HL: 10 are accepted, the 11th is AK304 5 */
+#define YQ "YNQ**Y******99*DIR~"
+#define YQ5 YQ YQ YQ YQ YQ
+	/* 10 at item level are accepted */
+	char *s = tu_replace(ASN_Y, YQ, YQ5 YQ5);
+	clean_set("004010", "856", s);
+	free(s);
+	/* the 11th is AK304 5, at position 16 + 10 */
+	const char *eleven = YQ5 YQ5 YQ;
+	seg_err("004010", "856", ASN_Y, YQ, eleven, "5", "YNQ", 26, "HL");
+#undef YQ5
+#undef YQ
+}
+END_TEST
+
+
 /* The corpus's warehouse files. */
 START_TEST(test_corpus_warehouse)
 {
@@ -1903,6 +1972,8 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_943);
 	tcase_add_test(tc, test_944);
 	tcase_add_test(tc, test_corpus_warehouse);
+	tcase_add_test(tc, test_850_added_segments);
+	tcase_add_test(tc, test_856_ynq_sln);
 	tcase_add_test(tc, test_997);
 	tcase_add_test(tc, test_999);
 	tcase_add_test(tc, test_corpus_997_999);
