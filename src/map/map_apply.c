@@ -12,7 +12,9 @@
  * Steps: (1) one pass over the segments builds the loop tree from the
  * map's loop definitions (an occurrence per loop start, each segment owned
  * by the innermost open loop that lists it; a segment no open loop lists
- * closes them); (2) the map's fields are evaluated block by block, each
+ * closes them), and occurrences of the hierarchical HL loop are linked to
+ * their parents by HL02 = HL01 (sorted ids, binary search: n log n for
+ * partner-sized 856s); (2) the map's fields are evaluated block by block, each
  * path step walking only the segments or loop occurrences of its scope;
  * (3) check count()/sum() totals are compared once the record is built.
  * Data problems become struct x12_error entries with the X12 code and
