@@ -1564,6 +1564,34 @@ END_TEST
 	      "HL*2*1*O~PRF*PO-1001~HL*3*2*I~LIN*1*VP*W-9~SN1*1*4*EA~SLN*1**I*4*EA~PID*F****Widget~" \
 	      "N1*MF*Maker Inc*92*MK1~YNQ**Y******99*DIR~CTT*3~SE*18*0001~"
 
+/* 850 with PWK (heading, PO1 loop), TC2 (heading, PO1 and SLN loops), PO3
+ * (PO1 and SLN loops) and SDQ (PO1 loop: destination quantities by store). */
+#define PO_Y "ST*850*0001~BEG*00*SA*PO-1001**20261122~TC2*J*5012~PWK*CT*EL***ZZ*DOC-1*Certificate*A~" \
+	     "N1*ST*Retail DC 7*92*0007~PO1*1*24*EA*12.50**BP*SKU-1~PO3*ZZ*20261201*PRP*12.00**24*EA~" \
+	     "PID*F****Blue widget~PWK*CT*EL~SDQ*EA*92*0012*12*0013*12~TC2*J*5012~" \
+	     "SLN*1**I*24*EA~PO3*ZZ***12.00**24*EA~TC2*J*5012~CTT*1~SE*16*0001~"
+
+START_TEST(test_850_pwk_po3_sdq_tc2)
+{
+	clean_set("004010", "850", PO_Y);
+	clean_set("005010", "850", PO_Y);
+	/* PWK05 identification code qualifier without PWK06 (P0506) */
+	elem_err("004010", "850", PO_Y, "ZZ*DOC-1*", "ZZ**", "2", "PWK", 4, 6, 0, 67, NULL);
+	/* PO303 price identifier without PO304 unit price (C0304) */
+	elem_err("005010", "850", PO_Y, "PRP*12.00", "PRP*", "2", "PO3", 7, 4, 0, 212, NULL);
+	/* PO307 unit of measure is mandatory */
+	elem_err("004010", "850", PO_Y, "PO3*ZZ***12.00**24*EA~", "PO3*ZZ***12.00**24~", "1", "PO3", 13, 7, 0, 355,
+		 NULL);
+	/* SDQ: a second store without its quantity (P0506) */
+	elem_err("004010", "850", PO_Y, "0013*12~", "0013~", "2", "SDQ", 10, 6, 0, 380, NULL);
+	/* TC202 commodity code is mandatory */
+	elem_err("005010", "850", PO_Y, "~TC2*J*5012~PWK", "~TC2*J~PWK", "1", "TC2", 3, 2, 0, 22, NULL);
+	/* SDQ after the TC2 of the PO1 loop belongs earlier (AK304 7) */
+	seg_err("004010", "850", PO_Y, "TC2*J*5012~SLN", "TC2*J*5012~SDQ*EA**0014*1~SLN", "7", "SDQ", 12, "PO1");
+}
+END_TEST
+
+
 START_TEST(test_856_ynq_sln)
 {
 	clean_set("004010", "856", ASN_Y);
@@ -1974,6 +2002,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_corpus_warehouse);
 	tcase_add_test(tc, test_850_added_segments);
 	tcase_add_test(tc, test_856_ynq_sln);
+	tcase_add_test(tc, test_850_pwk_po3_sdq_tc2);
 	tcase_add_test(tc, test_997);
 	tcase_add_test(tc, test_999);
 	tcase_add_test(tc, test_corpus_997_999);
