@@ -21,3 +21,7 @@ include tests/schema.mk
 include tests/gateway.mk
 
 TESTS += $(check_PROGRAMS)
+
+## doc/conformance.md is up to date and every disagreement with the corpus is explained.
+TESTS += tests/check_conformance.sh
+EXTRA_DIST += tests/check_conformance.sh tests/conformance.sh tests/data/x12/conformance-notes.tsv
