@@ -95,6 +95,17 @@ static void env_free(struct env *e)
 	free(e);
 }
 
+/* Add a line to the partner profile of the fixture. */
+static void partner_conf_add(struct env *e, const char *line)
+{
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	FILE *f = fopen(pc, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs(line, f);
+	fclose(f);
+	free(pc);
+}
+
 /* Run edigw -c CONF args...; returns the exit code, output in *out (may be NULL). */
 static int edigw(struct env *e, char **out, ...)
 {
@@ -373,10 +384,7 @@ END_TEST
 START_TEST(test_file_size_limit)
 {
 	struct env *e = env_new("997", "on-error");
-	char *pc = pj(e->dir, "partners/retailer.conf");
-	FILE *f = fopen(pc, "a");
-	fputs("limit.max-file-size = 1k\n", f);
-	fclose(f);
+	partner_conf_add(e, "limit.max-file-size = 1k\n");
 	static const size_t sizes[] = { 1023, 1024, 1025 };
 	for (int i = 0; i < 3; i++) {
 		char *body = malloc(sizes[i] + 1);
@@ -400,7 +408,6 @@ START_TEST(test_file_size_limit)
 	char *tmpq = qdir(e, "tmp");
 	ck_assert_int_eq(tu_count_files(tmpq), 0); /* nothing half-written left behind */
 	free(tmpq);
-	free(pc);
 	env_free(e);
 }
 END_TEST
@@ -529,10 +536,7 @@ END_TEST
 START_TEST(test_tolerated_wrong_count)
 {
 	struct env *e = env_new("997", "on-error");
-	char *pc = pj(e->dir, "partners/retailer.conf");
-	FILE *f = fopen(pc, "a");
-	fputs("tolerate.wrong-counts = yes\n", f);
-	fclose(f);
+	partner_conf_add(e, "tolerate.wrong-counts = yes\n");
 	char *bad = tu_replace(PO_A, "SE*9*0001~", "SE*8*0001~");
 	const char *sets[] = { bad };
 	char *doc = interchange("RETAILER", 2201, '0', "2201", 1, sets, NULL);
@@ -558,7 +562,6 @@ START_TEST(test_tolerated_wrong_count)
 	free(id);
 	free(doc);
 	free(bad);
-	free(pc);
 	env_free(e);
 }
 END_TEST
