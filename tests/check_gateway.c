@@ -164,10 +164,10 @@ static int qcount(struct env *e, const char *q)
 	return n < 0 ? 0 : n;
 }
 
-/* Contents of the only (or first) file in a directory. */
-static char *first_in(const char *dir)
+/* Contents of the n-th (0-based, sorted) file of a directory, or NULL. */
+static char *nth_in(const char *dir, int n)
 {
-	char *f = tu_first_file(dir);
+	char *f = tu_nth_file(dir, n);
 	if (!f)
 		return NULL;
 	char *p = pj(dir, f);
@@ -177,34 +177,10 @@ static char *first_in(const char *dir)
 	return c;
 }
 
-/* The n-th (0-based, sorted) file of a directory. */
-static char *nth_in(const char *dir, int n)
+/* Contents of the only (or first) file in a directory. */
+static char *first_in(const char *dir)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return NULL;
-	char *names[256];
-	int k = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && k < 256)
-		if (de->d_name[0] != '.')
-			names[k++] = strdup(de->d_name);
-	closedir(d);
-	for (int i = 1; i < k; i++)
-		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-			char *t = names[j];
-			names[j] = names[j - 1];
-			names[j - 1] = t;
-		}
-	char *r = NULL;
-	if (n < k) {
-		char *p = pj(dir, names[n]);
-		r = tu_read(p, NULL);
-		free(p);
-	}
-	for (int i = 0; i < k; i++)
-		free(names[i]);
-	return r;
+	return nth_in(dir, 0);
 }
 
 /* ------------------------------------------------------------- documents */

@@ -129,15 +129,24 @@ int tu_count_files(const char *dir)
 	return n;
 }
 
-char *tu_first_file(const char *dir)
+char *tu_nth_file(const char *dir, int k)
 {
 	int n;
 	char **v = list_files(dir, &n);
-	char *r = n > 0 ? v[0] : NULL;
-	for (int i = 1; i < n; i++)
-		free(v[i]);
+	char *r = NULL;
+	for (int i = 0; i < n; i++) {
+		if (i == k)
+			r = v[i];
+		else
+			free(v[i]);
+	}
 	free(v);
 	return r;
+}
+
+char *tu_first_file(const char *dir)
+{
+	return tu_nth_file(dir, 0);
 }
 
 int tu_run(char **out, const char *const *args)

@@ -22,6 +22,8 @@ char *tu_read(const char *path, size_t *len);
 int tu_write(const char *path, const void *data, size_t len);
 /* Count the regular files in a directory that do not start with '.'; -1 if missing. */
 int tu_count_files(const char *dir);
+/* The k-th (0-based, sorted) visible regular file name in dir, or NULL. Allocated. */
+char *tu_nth_file(const char *dir, int k);
 /* First regular file name (sorted) in dir, or NULL. Allocated. */
 char *tu_first_file(const char *dir);
 /* Run $EDIGW_BIN with argv (NULL-terminated, argv[0] excluded); capture stdout+stderr

@@ -319,6 +319,12 @@ out:
 	return rc;
 }
 
+/* qsort order of file names. */
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Poll every partner's drop directory once. */
 int gateway_poll(struct gateway *g, struct gw_stats *st)
 {
@@ -344,12 +350,8 @@ int gateway_poll(struct gateway *g, struct gw_stats *st)
 			names[n++] = xstrdup(e->d_name);
 		}
 		closedir(d);
-		for (size_t a = 1; a < n; a++)
-			for (size_t b = a; b > 0 && strcmp(names[b - 1], names[b]) > 0; b--) {
-				char *t = names[b];
-				names[b] = names[b - 1];
-				names[b - 1] = t;
-			}
+		if (n > 1)
+			qsort(names, n, sizeof *names, cmp_names);
 		for (size_t k = 0; k < n; k++) {
 			take_drop_file(g, p, names[k], st);
 			free(names[k]);
