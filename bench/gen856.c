@@ -6,8 +6,7 @@
  *   gen856 [--notices N] [--newlines 0|1] [--sender ID] [--receiver ID] > file.x12
  *
  * The default, 36,000 notices (89,780 orders, 33,340 pallets, 251,460 cartons,
- * 628,972 items), is
- * 99.5 MB without newlines, 103.5 MB with them.
+ * 628,972 items), is 99.5 MB without newlines, 103.5 MB with them.
  *
  * Each ship notice is valid against maps/schemas/x12/004010/856.def and reads
  * with maps/x12/856.map:
