@@ -1,33 +1,70 @@
 #!/usr/bin/env bash
-# bench/run.sh — throughput and memory of the edigw process on a large X12 850
-# interchange (~100 MB, 120,000 POs), with and without newlines after the
-# segment terminators.
+# bench/run.sh — throughput and memory of the edigw process on large X12
+# interchanges (~100 MB each), with and without newlines after the segment
+# terminators:
+#   850  purchase orders: 120,000 POs of 2..9 lines (bench/gen850)
+#   856  ship notices: 36,000 notices, HL S/O/T/P/I hierarchy (bench/gen856)
 #
-#   bench/run.sh [BUILD_DIR] [RUNS] [POS]
+#   bench/run.sh [BUILD_DIR] [RUNS] [POS] [DOC] [NOTICES]
 #
-# Measures three things, RUNS times each, and prints medians:
+#   BUILD_DIR  configured build directory (default: build)
+#   RUNS       runs per measurement, medians are printed (default 5)
+#   POS        purchase orders in the 850 file (default 120000)
+#   DOC        850, 856 or all (default: $DOC, else all)
+#   NOTICES    ship notices in the 856 file (default: $NOTICES, else 36000)
+#
+# Measures three things per file, RUNS times each, and prints medians:
 #   scan      edigw inspect --envelope-only FILE   tokenize + envelope validation only
 #   validate  edigw inspect FILE                   the same plus every transaction set
 #                                                  against its definition (maps/schemas)
 #   flow      edigw run --once                     the full flow: spool, envelopes,
-#                                                  definitions, map to the canonical order,
+#                                                  definitions, map to the canonical record,
 #                                                  RELAX NG validation, ERP file, 997,
 #                                                  ledger rows — on a fresh spool
+# Every run must accept every transaction set; any rejection stops the bench.
+# The 856 flow writes an ERP file only when maps/erp/ has a profile whose
+# "source" is ship-notice (or ERP_856=PATH names one; ERP_856=none: no
+# profile); without one the gateway maps, validates and acknowledges the
+# notices but writes no ERP file, and the table says "no-erp".
 # Peak RSS comes from /usr/bin/time (GNU time, Debian package "time").
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 B=$(cd "${1:-$TOP/build}" && pwd)
 RUNS=${2:-5}
 POS=${3:-120000}
+DOC=${4:-${DOC:-all}}
+NOTICES=${5:-${NOTICES:-36000}}
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 69; }
+case $DOC in
+850) docs="850" ;;
+856) docs="856" ;;
+all) docs="850 856" ;;
+*)
+	echo "bench: DOC must be 850, 856 or all, not '$DOC'" >&2
+	exit 64
+	;;
+esac
 
-make -C "$B" -s edigw bench/gen850 >/dev/null
+# The ERP profile for ship-notice records, if there is one.
+erp856=${ERP_856:-}
+if [ -z "$erp856" ]; then
+	erp856=none
+	for p in "$TOP"/maps/erp/*.map; do
+		if [ -f "$p" ] && grep -Eq '^source[[:space:]]+ship-notice([[:space:]]|$)' "$p"; then
+			erp856=$p
+			break
+		fi
+	done
+fi
+
+make -C "$B" -s edigw bench/gen850 bench/gen856 >/dev/null
 W=$(mktemp -d "${TMPDIR:-/tmp}/edigw-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+# A configuration in $1 with two partners: bench sends 850s, benchwhse 856s.
 setup_conf() {
 	local d=$1
 	mkdir -p "$d/partners"
@@ -43,6 +80,9 @@ our.x12.gs-id = ACMESUPPLY
 erp.order = $TOP/maps/erp/order-csv.map
 log-level = warning
 CONF
+	if [ "$erp856" != none ]; then
+		echo "erp.ship-notice = $erp856" >>"$d/edigw.conf"
+	fi
 	cat >"$d/partners/bench.conf" <<CONF
 id = bench
 x12.qualifier = ZZ
@@ -51,45 +91,85 @@ x12.gs-id = BENCHRETAIL
 document.850 = $TOP/maps/x12/850.map
 ack = 997
 CONF
+	cat >"$d/partners/benchwhse.conf" <<CONF
+id = benchwhse
+x12.qualifier = ZZ
+x12.id = BENCHWHSE
+x12.gs-id = BENCHWHSE
+document.856 = $TOP/maps/x12/856.map
+ack = 997
+CONF
 }
 
-printf '%-8s %-8s %10s %10s %12s %12s\n' variant stage "MB" "MB/s" "POs/s" "peakRSS_MiB"
-for nl in 0 1; do
-	f="$W/po-nl$nl.x12"
-	"$B/bench/gen850" --pos "$POS" --newlines "$nl" >"$f"
-	bytes=$(stat -c %s "$f")
-	mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
-	for stage in scan validate flow; do
-		: >"$W/secs"
-		: >"$W/rss"
-		for i in $(seq 1 "$RUNS"); do
-			if [ "$stage" = scan ]; then
-				$TIME -f "%e %M" -o "$W/t" "$B/edigw" -c "$TOP/edigw.conf" inspect --envelope-only "$f" >/dev/null || true
-			elif [ "$stage" = validate ]; then
-				$TIME -f "%e %M" -o "$W/t" "$B/edigw" -c "$TOP/edigw.conf" inspect "$f" >"$W/out" || {
-					tail -5 "$W/out" >&2
-					exit 1
-				}
-			else
-				d="$W/run$i"
-				rm -rf "$d"
-				setup_conf "$d"
-				"$B/edigw" -q -c "$d/edigw.conf" ingest "$f" --partner bench >/dev/null
-				$TIME -f "%e %M" -o "$W/t" "$B/edigw" -q -c "$d/edigw.conf" run --once >"$W/out" 2>&1 || {
-					cat "$W/out" >&2
-					exit 1
-				}
-				rm -rf "$d"
-			fi
-			read -r secs rss <"$W/t"
-			echo "$secs" >>"$W/secs"
-			echo "$rss" >>"$W/rss"
+setup_conf "$W/conf"
+printf '%-4s %-5s %-9s %7s %8s %9s %12s  %s\n' doc nl stage "MB" "MB/s" "sets/s" "peakRSS_MiB" note
+for doc in $docs; do
+	if [ "$doc" = 850 ]; then
+		sets=$POS partner=bench
+	else
+		sets=$NOTICES partner=benchwhse
+	fi
+	for nl in 0 1; do
+		f="$W/$doc-nl$nl.x12"
+		if [ "$doc" = 850 ]; then
+			"$B/bench/gen850" --pos "$POS" --newlines "$nl" >"$f"
+		else
+			"$B/bench/gen856" --notices "$NOTICES" --newlines "$nl" >"$f"
+		fi
+		bytes=$(stat -c %s "$f")
+		mb=$(awk -v b="$bytes" 'BEGIN{printf "%.1f", b/1e6}')
+		for stage in scan validate flow; do
+			: >"$W/secs"
+			: >"$W/rss"
+			note=
+			for i in $(seq 1 "$RUNS"); do
+				if [ "$stage" = scan ] || [ "$stage" = validate ]; then
+					opt=
+					[ "$stage" = scan ] && opt=--envelope-only
+					$TIME -f "%e %M" -o "$W/t" "$B/edigw" -c "$W/conf/edigw.conf" inspect $opt "$f" >"$W/out" 2>&1 || {
+						tail -5 "$W/out" >&2
+						exit 1
+					}
+					grep -q "$sets transaction set(s) (0 rejected)" "$W/out" || {
+						echo "bench: $doc $stage: not every transaction set accepted" >&2
+						tail -5 "$W/out" >&2
+						exit 1
+					}
+				else
+					d="$W/run$i"
+					rm -rf "$d"
+					setup_conf "$d"
+					"$B/edigw" -q -c "$d/edigw.conf" ingest "$f" --partner "$partner" >"$W/out" 2>&1 || {
+						cat "$W/out" >&2
+						exit 1
+					}
+					$TIME -f "%e %M" -o "$W/t" "$B/edigw" -q -c "$d/edigw.conf" run --once >"$W/out" 2>&1 || {
+						cat "$W/out" >&2
+						exit 1
+					}
+					grep -q "transaction sets $sets: $sets accepted, 0 rejected" "$W/out" || {
+						echo "bench: $doc flow: not every transaction set accepted" >&2
+						cat "$W/out" >&2
+						exit 1
+					}
+					erpfiles=$(find "$d/erp" -type f 2>/dev/null | wc -l)
+					if [ "$erpfiles" -eq 0 ]; then
+						note=no-erp
+					else
+						note="erp:$erpfiles"
+					fi
+					rm -rf "$d"
+				fi
+				read -r secs rss <"$W/t"
+				echo "$secs" >>"$W/secs"
+				echo "$rss" >>"$W/rss"
+			done
+			s=$(median <"$W/secs")
+			r=$(median <"$W/rss")
+			awk -v doc="$doc" -v v="$nl" -v st="$stage" -v mb="$mb" -v s="$s" -v r="$r" -v p="$sets" -v n="$note" 'BEGIN {
+				if (s < 0.001) s = 0.001;
+				printf "%-4s %-5s %-9s %7s %8.1f %9.0f %12.1f  %s\n", doc, v, st, mb, mb/s, p/s, r/1024, n }'
 		done
-		s=$(median <"$W/secs")
-		r=$(median <"$W/rss")
-		awk -v v="nl=$nl" -v st="$stage" -v mb="$mb" -v s="$s" -v r="$r" -v p="$POS" 'BEGIN {
-			if (s < 0.001) s = 0.001;
-			printf "%-8s %-8s %10s %10.1f %12.0f %12.1f\n", v, st, mb, mb/s, p/s, r/1024 }'
 	done
 done
-echo "(medians of $RUNS runs; $POS POs; build $B)"
+echo "(medians of $RUNS runs; 850: $POS POs, 856: $NOTICES notices; ERP profile for ship-notice: ${erp856#"$TOP"/}; build $B)"
