@@ -508,6 +508,46 @@ START_TEST(test_schema_findings)
 }
 END_TEST
 
+/* A partner overlay (schema-overlay) makes DTM mandatory for this partner only: the
+ * 997 rejects the order that lacks it with AK3 code 3; a mistake in the overlay file
+ * stops `config check` and `run` with file:line. */
+START_TEST(test_schema_overlay)
+{
+	struct env *e = env_new("997", "on-error");
+	char *ov = pj(e->dir, "partners/retailer-850.def");
+	writef(ov, "# retailer: every order carries a DTM\ntransaction 004010 850\nrequire DTM\n");
+	partner_conf_add(e, "schema-overlay = retailer-850.def\n");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	free(out);
+	char *ack = ack_for_edited_po(e, "CTT*1~", "CTT*1~", 2201, '0');
+	ck_assert_msg(strstr(ack, "AK2*850*0001~AK3*DTM*3**3~AK5*R*5~AK9*R*1*1*0~") != NULL,
+		      "997 lacks the overlay's mandatory DTM:\n%s", ack);
+	free(ack);
+	/* with the DTM the same order is accepted */
+	char *dtm = tu_replace(PO_A, "N1*ST*", "DTM*002*20261201~N1*ST*");
+	char *with = tu_replace(dtm, "SE*9*0001~", "SE*10*0001~");
+	free(dtm);
+	const char *sets[] = { with };
+	char *doc = interchange("RETAILER", 2202, '0', "2202", 1, sets, NULL);
+	free(ingest(e, "ok.x12", doc));
+	run_once(e);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	/* a broken overlay is a configuration error with its line */
+	writef(ov, "transaction 004010 850\nrequire DTM\nmax-use CUR 9\n");
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_msg(strstr(out, "retailer-850.def:3") && strstr(out, "can only narrow"), "%s", out);
+	free(out);
+	ck_assert_int_ne(edigw(e, &out, "run", "--once", NULL), 0);
+	ck_assert_msg(strstr(out, "retailer-850.def:3"), "%s", out);
+	free(out);
+	free(doc);
+	free(with);
+	free(ov);
+	env_free(e);
+}
+END_TEST
+
 /* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
 START_TEST(test_tolerated_wrong_count)
 {
@@ -1049,6 +1089,7 @@ int main(void)
 	tcase_add_test(tc, test_st02_se02_mismatch);
 	tcase_add_test(tc, test_tolerated_wrong_count);
 	tcase_add_test(tc, test_schema_findings);
+	tcase_add_test(tc, test_schema_overlay);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
 	tcase_add_test(tc, test_ta1_requested);

@@ -30,3 +30,9 @@ fuzz-x12:
 		$(addprefix $(top_srcdir)/,$(FUZZ_X12_SRC)) -o tests/fuzz/fuzz_x12 $(OPENSSL_LIBS) $(LIBS)
 .PHONY: fuzz-x12
 CLEANFILES += tests/fuzz/fuzz_x12
+
+## Partner overlays of the X12 definitions (schema-overlay).
+check_PROGRAMS += tests/check_overlay
+tests_check_overlay_SOURCES = tests/check_overlay.c
+tests_check_overlay_CFLAGS = $(TEST_CFLAGS)
+tests_check_overlay_LDADD = $(TEST_LDADD_ALL)

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "canon/canon.h"
+#include "ack/ack.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "ledger/ledger.h"
@@ -680,6 +681,16 @@ static int cmd_config(int argc, char **argv)
 		if (x12_schema_load(&xs, c->schema_dir, &d) == -ENOENT)
 			diag_warn(&d, c->file, 0, "no X12 transaction set definitions in %s (schema-dir)",
 				  c->schema_dir);
+		for (size_t i = 0; i < c->npartners; i++) {
+			const struct cfg_partner *p = &c->partners[i];
+			struct x12_overlay *ov = NULL;
+			if (!p->schema_overlay)
+				continue;
+			if (!xs || x12_overlay_load(&ov, xs, p->schema_overlay, &d) < 0)
+				diag_error(&d, p->file, p->schema_overlay_line, "schema-overlay %s cannot be loaded%s",
+					   p->schema_overlay, xs ? " (errors above)" : ": no definitions in schema-dir");
+			x12_overlay_free(ov);
+		}
 		x12_schema_free(xs);
 	}
 	diag_print(&d, stderr);
@@ -697,27 +708,101 @@ static int cmd_config(int argc, char **argv)
 }
 
 
+/* What 'inspect --ack' needs to build the acknowledgment the gateway would send. */
+struct inspect_ack {
+	int on;                            /* --ack given */
+	enum cfg_ack type;                 /* CFG_ACK_997 or CFG_ACK_999 */
+	enum cfg_ta1 ta1;                  /* the partner's setting, else the default (on-error) */
+	const struct cfg_partner *partner; /* --partner: its documents and maps apply; or NULL */
+	time_t when;                       /* our ISA09/10, GS04/05 */
+	struct ack_writer *w;              /* the current interchange's, or NULL */
+	int group_open;                    /* the current group is acknowledged */
+	int out;                           /* anonymous file collecting the ack interchanges */
+	uint64_t sent;                     /* ack interchanges written to it */
+	uint64_t fa_groups, groups;        /* groups seen with GS01 = FA, and in all */
+	struct map **maps;                 /* loaded once per map path (inspect_map_for) */
+	char **map_paths;
+	size_t nmaps;
+	int map_failed;                    /* a partner's map could not be loaded */
+};
+
 struct inspect_ctx {
 	int verbose;
 	uint64_t errors;
 	const struct x12_schema *schemas; /* NULL: envelopes only */
+	size_t max_loop_depth;            /* the partner's (or edigw.conf's) limit, as the gateway */
 	uint64_t validated, undefined;
+	struct inspect_ack ack;
 };
 
-/* Check a transaction set against its definition when there is one. */
+/* The map at path, loaded once (like the gateway's map cache); NULL when it cannot be. */
+static struct map *inspect_map_for(struct inspect_ack *a, const char *path)
+{
+	for (size_t i = 0; i < a->nmaps; i++)
+		if (strcmp(a->map_paths[i], path) == 0)
+			return a->maps[i];
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	if (map_load(&m, path, &d) < 0 || !m) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "edigw inspect: map %s cannot be loaded\n", path);
+		diag_list_free(&d);
+		map_free(m);
+		return NULL;
+	}
+	diag_list_free(&d);
+	a->maps = xrealloc(a->maps, (a->nmaps + 1) * sizeof *a->maps);
+	a->map_paths = xrealloc(a->map_paths, (a->nmaps + 1) * sizeof *a->map_paths);
+	a->maps[a->nmaps] = m;
+	a->map_paths[a->nmaps] = xstrdup(path);
+	a->nmaps++;
+	return m;
+}
+
+/* The map's findings for the 997, as the gateway adds them: only for a set not already
+ * rejected for its syntax. The record itself is not needed here. */
+static int inspect_map_findings(struct inspect_ack *a, const struct cfg_doc *doc,
+				const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct map *m = inspect_map_for(a, doc->map_path);
+	if (!m) {
+		a->map_failed = 1;
+		return -EINVAL;
+	}
+	if (gateway_txn_syntax_rejected(res))
+		return 0;
+	xmlDocPtr rec = NULL;
+	char *bkey = NULL;
+	/* A map that cannot run on the set is an application failure: not in the 997. */
+	map_apply_x12(m, txn, &rec, &res->errors, &bkey);
+	if (rec)
+		xmlFreeDoc(rec);
+	free(bkey);
+	return 0;
+}
+
+/* Check a transaction set against its definition when there is one; with --ack, make the
+ * findings the gateway would put into its 997/999 for a set of an acknowledged group. */
 static int ins_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
 {
 	struct inspect_ctx *c = ctx;
+	int acked = c->ack.on && c->ack.group_open;
+	if (acked && gateway_txn_is_ack(txn))
+		return 0; /* an acknowledgment: the gateway neither checks nor maps it */
+	const struct cfg_doc *doc = NULL;
+	if (acked && c->ack.partner && !(doc = gateway_txn_document(c->ack.partner, txn, res)))
+		return 0; /* AK5 1: the partner is not configured for this set */
 	const struct x12_txn_def *def = c->schemas ? x12_schema_find(c->schemas, txn->gs->version,
 								    txn->st01)
 						   : NULL;
 	if (def) {
-		x12_schema_validate(def, txn, 0, &res->errors);
+		x12_schema_validate(def, txn, c->max_loop_depth, &res->errors);
 		c->validated++;
 	} else {
 		c->undefined++;
 	}
-	return 0;
+	return doc ? inspect_map_findings(&c->ack, doc, txn, res) : 0;
 }
 
 static void inspect_errors(struct inspect_ctx *c, const char *what, const struct x12_errlist *l)
@@ -732,6 +817,51 @@ static void inspect_errors(struct inspect_ctx *c, const char *what, const struct
 		printf("    %s: ... and %zu more\n", what, l->dropped);
 }
 
+/* A new interchange: no ack writer yet (one is made for its first acknowledged group). */
+static int ins_ic_begin(void *ctx, const struct x12_isa *isa)
+{
+	struct inspect_ctx *c = ctx;
+	(void)isa;
+	ack_writer_free(c->ack.w);
+	c->ack.w = NULL;
+	c->ack.group_open = 0;
+	return 0;
+}
+
+/* The ack writer for interchange isa, with the gateway's parameters. Our control numbers
+ * come from no ledger: ISA13 is the number of the interchange in the file. */
+static int inspect_ack_new(struct inspect_ctx *c, const struct x12_isa *isa)
+{
+	struct ack_params ap;
+	gateway_ack_params(c->ack.type, c->ack.ta1, isa, &ap);
+	ap.isa13 = isa->index;
+	ap.when = c->ack.when;
+	return ack_writer_new(&c->ack.w, &ap, isa);
+}
+
+/* Open the group's 997/999 when the gateway would (never for GS01 = FA). GS06 and ST02
+ * are the number of the group in the interchange. */
+static int ins_group_begin(void *ctx, const struct x12_isa *isa, const struct x12_gs *gs)
+{
+	struct inspect_ctx *c = ctx;
+	int rc = 0;
+	c->ack.group_open = 0;
+	if (!c->ack.on)
+		return 0;
+	c->ack.groups++;
+	if (strcmp(gs->fid, "FA") == 0)
+		c->ack.fa_groups++;
+	if (!gateway_acks_group(c->ack.type, gs))
+		return 0;
+	if (!c->ack.w && (rc = inspect_ack_new(c, isa)) < 0)
+		return rc;
+	uint64_t n = ack_writer_groups(c->ack.w) + 1;
+	if ((rc = ack_group_begin(c->ack.w, gs, n, n)) < 0)
+		return rc;
+	c->ack.group_open = 1;
+	return 0;
+}
+
 static int ins_txn_end(void *ctx, const struct x12_txn_result *r)
 {
 	struct inspect_ctx *c = ctx;
@@ -740,7 +870,7 @@ static int ins_txn_end(void *ctx, const struct x12_txn_result *r)
 		       (unsigned long long)r->seg_count, r->status);
 		inspect_errors(c, "error", &r->errors);
 	}
-	return 0;
+	return c->ack.group_open ? ack_txn(c->ack.w, r) : 0;
 }
 
 static int ins_group_end(void *ctx, const struct x12_group_result *r)
@@ -751,18 +881,37 @@ static int ins_group_end(void *ctx, const struct x12_group_result *r)
 		       (unsigned long long)r->received, (unsigned long long)r->accepted, r->status);
 		inspect_errors(c, "group error", &r->errors);
 	}
-	return 0;
+	if (!c->ack.group_open)
+		return 0;
+	c->ack.group_open = 0;
+	return ack_group_end(c->ack.w, r);
 }
 
 static int ins_ic_end(void *ctx, const struct x12_interchange_result *r)
 {
 	struct inspect_ctx *c = ctx;
+	int rc = 0;
 	printf("interchange %s from %s:%s to %s:%s (version %s, %s): %llu group(s), %llu transaction set(s), TA1 %c %s\n",
 	       r->isa.icn, r->isa.sender_qual, r->isa.sender_id, r->isa.receiver_qual, r->isa.receiver_id,
 	       r->isa.version, r->isa.usage[0] == 'T' ? "test" : "production",
 	       (unsigned long long)r->groups, (unsigned long long)r->transactions, r->ta1_status, r->ta1_code);
 	inspect_errors(c, "interchange error", &r->errors);
-	return 0;
+	if (!c->ack.on)
+		return 0;
+	/* As the gateway's interchange end: a TA1-only ack when one is due, then the writer
+	 * decides what is sent (only the TA1 for a rejected interchange, nothing at all when
+	 * there is neither a TA1 nor a group). */
+	if (!c->ack.w && gateway_ta1_only(c->ack.ta1, r) && (rc = inspect_ack_new(c, &r->isa)) < 0)
+		return rc;
+	if (c->ack.w) {
+		int written = 0;
+		rc = ack_writer_finish(c->ack.w, r, c->ack.out, &written);
+		if (written)
+			c->ack.sent++;
+		ack_writer_free(c->ack.w);
+		c->ack.w = NULL;
+	}
+	return rc;
 }
 
 static void ins_notice(void *ctx, uint64_t line, const char *msg)
@@ -773,8 +922,10 @@ static void ins_notice(void *ctx, uint64_t line, const char *msg)
 
 /* What inspect reads with: edigw.conf's definitions (unless envelope_only), and the
  * limits and tolerances of partner (or edigw.conf's). Without a configuration: the
- * built-in defaults and no definitions. Returns -1 when partner is not configured. */
-static int inspect_settings(const char *partner, int envelope_only, struct x12_schema **schemas,
+ * built-in defaults and no definitions. *cfg keeps the configuration (NULL without one;
+ * the caller frees it) and *p the partner. Returns -1 when partner is not configured. */
+static int inspect_settings(const char *partner, int envelope_only, struct config **cfg,
+			    const struct cfg_partner **p, struct x12_schema **schemas,
 			    struct x12_limits *lim, struct x12_tolerances *tol)
 {
 	struct diag_list d;
@@ -782,15 +933,16 @@ static int inspect_settings(const char *partner, int envelope_only, struct x12_s
 	struct config *c = NULL;
 	int rc = 0;
 	*schemas = NULL;
+	*p = NULL;
 	x12_limits_default(lim);
 	x12_tolerances_default(tol);
 	if (access(g_config, R_OK) == 0 && config_load(&c, g_config, &d) == 0) {
-		const struct cfg_partner *p = partner ? config_partner(c, partner) : NULL;
-		if (partner && !p) {
+		*p = partner ? config_partner(c, partner) : NULL;
+		if (partner && !*p) {
 			fprintf(stderr, "edigw inspect: no partner '%s' in %s\n", partner, c->partners_dir);
 			rc = -1;
 		} else {
-			gateway_reader_settings(c, p, lim, tol);
+			gateway_reader_settings(c, *p, lim, tol);
 			if (!envelope_only && x12_schema_load(schemas, c->schema_dir, &d) < 0) {
 				diag_print(&d, stderr);
 				*schemas = NULL;
@@ -800,15 +952,122 @@ static int inspect_settings(const char *partner, int envelope_only, struct x12_s
 		fprintf(stderr, "edigw inspect: --partner needs a configuration (%s)\n", g_config);
 		rc = -1;
 	}
-	config_free(c);
+	if (rc < 0) {
+		config_free(c);
+		c = NULL;
+		*p = NULL;
+	}
+	*cfg = c;
 	diag_list_free(&d);
+	return rc;
+}
+
+/* The time our preview ack carries: SOURCE_DATE_EPOCH when set (reproducible output),
+ * else now. */
+static time_t inspect_ack_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	uint64_t v;
+	if (e && *e && str_to_u64(e, &v) == 0 && v <= (uint64_t)INT32_MAX * 2)
+		return (time_t)v;
+	return time(NULL);
+}
+
+/* Copy the collected ack interchanges (the anonymous file) to fd. */
+static int inspect_copy_acks(int from, int fd, uint64_t *bytes)
+{
+	char b[65536];
+	*bytes = 0;
+	if (lseek(from, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(from, b, sizeof b);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		int rc = write_all(fd, b, (size_t)n);
+		if (rc < 0)
+			return rc;
+		*bytes += (uint64_t)n;
+	}
+}
+
+/* Hand out the acknowledgment: to ack_out (exact bytes, empty when none is sent) or after
+ * the report on stdout. Returns an exit code, EX_OK when it could be written. */
+static int inspect_emit_ack(const char *file, const struct inspect_ack *a, const char *ack_out,
+			    const struct x12_file_summary *sum)
+{
+	const char *kind = a->type == CFG_ACK_999 ? "999" : "997";
+	const char *none = sum->interchanges == 0 ? "no interchange could be read"
+			   : a->groups && a->fa_groups == a->groups
+				   ? "never an acknowledgment for an acknowledgment (GS01 = FA)"
+				   : "nothing to acknowledge and no TA1 due";
+	uint64_t bytes = 0;
+	int rc = 0;
+	if (ack_out) {
+		int fd = open(ack_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(errno));
+			return EX_IOERR;
+		}
+		rc = inspect_copy_acks(a->out, fd, &bytes);
+		if (close(fd) < 0 && rc == 0)
+			rc = -errno;
+		if (rc < 0) {
+			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(-rc));
+			return EX_IOERR;
+		}
+		if (a->sent)
+			printf("%s: --ack %s: %llu acknowledgment interchange(s) written to %s (%llu bytes)\n",
+			       file, kind, (unsigned long long)a->sent, ack_out, (unsigned long long)bytes);
+		else
+			printf("%s: --ack %s: edigw would send no acknowledgment (%s); %s is empty\n", file,
+			       kind, none, ack_out);
+		return EX_OK;
+	}
+	if (!a->sent) {
+		printf("%s: --ack %s: edigw would send no acknowledgment (%s)\n", file, kind, none);
+		return EX_OK;
+	}
+	printf("%s: --ack %s: the acknowledgment edigw would send (our control numbers from 1, "
+	       "no ledger):\n", file, kind);
+	fflush(stdout);
+	rc = inspect_copy_acks(a->out, STDOUT_FILENO, &bytes);
+	if (rc == 0)
+		rc = write_all(STDOUT_FILENO, "\n", 1);
+	if (rc < 0) {
+		fprintf(stderr, "edigw inspect: writing the acknowledgment: %s\n", strerror(-rc));
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+/* An anonymous temporary file in $TMPDIR (or /tmp) for the ack interchanges. */
+static int inspect_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd < 0 ? -errno : fd;
+	char *t = xasprintf("%s/edigw-inspect-XXXXXX", dir);
+	fd = mkostemp(t, O_CLOEXEC);
+	int rc = fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		unlink(t);
+	free(t);
 	return rc;
 }
 
 static int cmd_inspect(int argc, char **argv)
 {
 	static const char help[] =
-		"usage: edigw inspect [--verbose] [--envelope-only] [--partner ID] FILE\n"
+		"usage: edigw inspect [--verbose] [--envelope-only] [--partner ID]\n"
+		"                     [--ack 997|999 [--ack-out PATH]] FILE\n"
 		"Read FILE through the X12 reader, the envelope checks (ISA/IEA, GS/GE,\n"
 		"ST/SE counts and control numbers) and, for each transaction set with a\n"
 		"definition in schema-dir (edigw.conf), the full validation - without\n"
@@ -816,15 +1075,25 @@ static int cmd_inspect(int argc, char **argv)
 		"each error with its position; --verbose lists accepted groups and\n"
 		"transaction sets too; --envelope-only skips the definitions; --partner\n"
 		"reads with that partner's limits and tolerances (else edigw.conf's).\n"
+		"--ack 997|999 then prints the acknowledgment the gateway would send for FILE,\n"
+		"built by the gateway's own ack writer and rules: no 997/999 for GS01 = FA,\n"
+		"a TA1 per the partner's ta1 setting (default on-error), only a TA1 for a\n"
+		"rejected interchange. With --partner, its documents and maps apply too (AK5 1\n"
+		"for a set it is not configured for, the maps' findings). Our control numbers\n"
+		"count from 1 (ISA13: interchange in FILE; GS06, ST02: group in it); the time\n"
+		"is now, or SOURCE_DATE_EPOCH. --ack-out PATH writes the exact bytes to PATH\n"
+		"instead (an empty file when none would be sent).\n"
 		"Exit status 0 when everything is accepted, 65 otherwise.\n";
 	if (wants_help(argc, argv)) {
 		fputs(help, stdout);
 		return EX_OK;
 	}
 	struct inspect_ctx c = { 0 };
+	c.ack.out = -1;
+	c.ack.ta1 = CFG_TA1_ON_ERROR;
 	const char *file = NULL;
 	int envelope_only = 0;
-	const char *partner = NULL;
+	const char *partner = NULL, *ack = NULL, *ack_out = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--verbose") == 0)
 			c.verbose = 1;
@@ -832,51 +1101,89 @@ static int cmd_inspect(int argc, char **argv)
 			envelope_only = 1;
 		else if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
 			partner = argv[++i];
-		else if (!file)
+		else if (strcmp(argv[i], "--ack") == 0 && i + 1 < argc)
+			ack = argv[++i];
+		else if (strcmp(argv[i], "--ack-out") == 0 && i + 1 < argc)
+			ack_out = argv[++i];
+		else if (!file && (argv[i][0] != '-' || argv[i][1] == '\0'))
 			file = argv[i];
 		else {
 			fputs(help, stderr);
 			return EX_USAGE;
 		}
 	}
-	if (!file) {
+	if (!file || (ack_out && !ack)) {
 		fputs(help, stderr);
 		return EX_USAGE;
 	}
+	if (ack) {
+		if (strcmp(ack, "997") != 0 && strcmp(ack, "999") != 0) {
+			fprintf(stderr, "edigw inspect: --ack takes 997 or 999, not '%s'\n", ack);
+			return EX_USAGE;
+		}
+		c.ack.on = 1;
+		c.ack.type = strcmp(ack, "999") == 0 ? CFG_ACK_999 : CFG_ACK_997;
+		c.ack.when = inspect_ack_time();
+	}
+	struct config *cfg = NULL;
+	const struct cfg_partner *p = NULL;
 	struct x12_schema *schemas = NULL;
 	struct x12_limits lim;
 	struct x12_tolerances tol;
-	if (inspect_settings(partner, envelope_only, &schemas, &lim, &tol) < 0)
+	if (inspect_settings(partner, envelope_only, &cfg, &p, &schemas, &lim, &tol) < 0)
 		return EX_UNAVAILABLE;
 	c.schemas = schemas;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	c.max_loop_depth = lim.max_loop_depth;
+	if (p) {
+		c.ack.partner = p;
+		c.ack.ta1 = p->ta1;
+	}
+	int ex = EX_OK;
+	int fd = -1;
+	struct x12_reader *r = NULL;
+	struct x12_error err = { 0 };
+	if (c.ack.on && (c.ack.out = inspect_tmpfile()) < 0) {
+		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n",
+			strerror(-c.ack.out));
+		ex = EX_IOERR;
+		goto out;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
-		x12_schema_free(schemas);
-		return EX_NOINPUT;
+		ex = EX_NOINPUT;
+		goto out;
 	}
-	struct x12_reader *r = NULL;
 	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
-		close(fd);
-		x12_schema_free(schemas);
-		return EX_SOFTWARE;
+		ex = EX_SOFTWARE;
+		goto out;
 	}
 	x12_reader_set_tolerances(r, &tol);
 	x12_reader_set_notice(r, ins_notice, &c);
 	x12_reader_set_hash(r, 0); /* the duplicate registry's hash is not needed here */
 	struct x12_handler h = { 0 };
 	h.ctx = &c;
+	h.interchange_begin = ins_ic_begin;
+	h.group_begin = ins_group_begin;
 	h.transaction = ins_txn;
 	h.transaction_end = ins_txn_end;
 	h.group_end = ins_group_end;
 	h.interchange_end = ins_ic_end;
 	h.notice = ins_notice;
 	struct x12_file_summary sum = { 0 };
-	struct x12_error err = { 0 };
 	uint64_t t0 = now_ms();
 	int rc = x12_parse(r, &h, &sum, &err);
 	uint64_t ms = now_ms() - t0;
-	int ex = EX_OK;
+	if (rc < 0 && !err.msg) {
+		/* one of our callbacks failed: the ack writer, or a partner's map */
+		if (c.ack.map_failed) {
+			ex = EX_CONFIG;
+		} else {
+			fprintf(stderr, "edigw inspect: cannot build the acknowledgment: %s\n", strerror(-rc));
+			ex = EX_SOFTWARE;
+		}
+		goto out;
+	}
 	if (rc < 0) {
 		char *d = x12_error_describe(&err);
 		printf("%s: not a valid X12 document: %s\n", file, d);
@@ -898,11 +1205,27 @@ static int cmd_inspect(int argc, char **argv)
 		printf("%s: envelopes only (no transaction set definitions used)\n", file);
 	if (sum.rejected_interchanges || sum.rejected_groups || sum.rejected_transactions)
 		ex = EX_DATAERR;
-	free(err.msg);
-	free(err.bad_value);
+	if (c.ack.on) {
+		int aex = inspect_emit_ack(file, &c.ack, ack_out, &sum);
+		if (aex != EX_OK)
+			ex = aex;
+	}
+out:
+	x12_error_free(&err);
 	x12_reader_free(r);
+	if (fd >= 0)
+		close(fd);
+	if (c.ack.out >= 0)
+		close(c.ack.out);
+	ack_writer_free(c.ack.w);
+	for (size_t i = 0; i < c.ack.nmaps; i++) {
+		map_free(c.ack.maps[i]);
+		free(c.ack.map_paths[i]);
+	}
+	free(c.ack.maps);
+	free(c.ack.map_paths);
 	x12_schema_free(schemas);
-	close(fd);
+	config_free(cfg);
 	return ex;
 }
 

@@ -71,6 +71,7 @@ enum slot {
 	S_OUR_ID,
 	S_OUR_GS,
 	S_DUP_WINDOW,
+	S_ACK_DUE,
 	S_LIM_FILE,
 	S_LIM_SEG,
 	S_LIM_ELEM_LEN,
@@ -90,6 +91,7 @@ enum slot {
 	S_DROP,
 	S_ACK,
 	S_TA1,
+	S_OVERLAY,
 	S_COUNT
 };
 
@@ -145,6 +147,8 @@ static const struct keydef keydefs[] = {
 	{ "drop", S_DROP, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "ack", S_ACK, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, acks },
 	{ "ta1", S_TA1, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, ta1s },
+	{ "ack-due", S_ACK_DUE, V_DURATION, WB, 60, 30 * DAY, "1m", "30d", NULL },
+	{ "schema-overlay", S_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
 
@@ -734,6 +738,7 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_OUR_ID: copy_checked(c->us.id, sizeof c->us.id, v->s); break;
 	case S_OUR_GS: copy_checked(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
 	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
+	case S_ACK_DUE: c->ack_due_s = v->u; break;
 	default:
 		if (tol_field(&c->tolerances, s))
 			*tol_field(&c->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -846,6 +851,8 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_ACK: p->ack = (enum cfg_ack)v->u; break;
 	case S_TA1: p->ta1 = (enum cfg_ta1)v->u; break;
 	case S_DUP_WINDOW: p->dup_window_s = v->u; break;
+	case S_ACK_DUE: p->ack_due_s = v->u; break;
+	case S_OVERLAY: p->schema_overlay = path_relative_to(p->file, v->s); break;
 	default:
 		if (tol_field(&p->tolerances, s))
 			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -928,11 +935,13 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	p->ack = CFG_ACK_997;
 	p->ta1 = CFG_TA1_ON_ERROR;
 	p->dup_window_s = c->dup_window_s;
+	p->ack_due_s = c->ack_due_s;
 	p->limits = c->limits;
 	p->tolerances = c->tolerances;
 	if (read_entries(&e, file, d) < 0)
 		goto out;
 	apply_partner(p, &e, &st, d);
+	p->schema_overlay_line = st.line[S_OVERLAY];
 	if (!st.line[S_ID])
 		diag_error(d, file, 0, "missing required key 'id'");
 	if (!name_is_safe(base))
@@ -1049,6 +1058,7 @@ int config_load(struct config **out, const char *path, struct diag_list *d)
 	c->file = xstrdup(path);
 	c->poll_interval_s = 30;
 	c->dup_window_s = 30 * DAY;
+	c->ack_due_s = DAY;
 	cfg_limits_default(&c->limits);
 	cfg_tolerances_default(&c->tolerances);
 
@@ -1081,6 +1091,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->name);
 	free(p->file);
 	free(p->drop_dir);
+	free(p->schema_overlay);
 	for (size_t i = 0; i < p->ndocs; i++)
 		free(p->docs[i].map_path);
 	free(p->docs);

@@ -68,6 +68,9 @@ struct cfg_partner {
 	enum cfg_ack ack;
 	enum cfg_ta1 ta1;
 	uint64_t dup_window_s;   /* duplicate-window, default from edigw.conf (30d) */
+	uint64_t ack_due_s;      /* ack-due: how long the partner has to acknowledge what we send (24h) */
+	char *schema_overlay;    /* schema-overlay: changes to the X12 definitions for this partner, or NULL */
+	size_t schema_overlay_line;
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: edigw.conf's, overridden by the partner file */
 };
@@ -93,6 +96,7 @@ struct config {
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: defaults for every partner */
 	uint64_t dup_window_s;
+	uint64_t ack_due_s;   /* ack-due default (24h) */
 	struct cfg_erp *erp;  /* erp.<kind> = profile */
 	size_t nerp;
 	struct cfg_partner *partners;

@@ -59,6 +59,7 @@ struct gateway {
 	char *erp_tmp;      /* <erp-dir>/.edigw-tmp */
 	char *erp_test_tmp; /* <erp-test-dir>/.edigw-tmp */
 	struct x12_schema *schemas; /* transaction set definitions, or NULL */
+	struct x12_overlay **overlays; /* per cfg->partners[i]: its schema-overlay, or NULL */
 };
 
 /* ------------------------------------------------------------ fault points */
@@ -171,6 +172,22 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 			  "transaction sets are checked for their envelopes only", xdir);
 	}
 	free(xdir);
+	g->overlays = xcalloc(c->npartners ? c->npartners : 1, sizeof *g->overlays);
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		if (!p->schema_overlay)
+			continue;
+		if (!g->schemas) {
+			diag_error(d, p->file, p->schema_overlay_line,
+				   "schema-overlay %s needs the shipped definitions (schema-dir %s)",
+				   p->schema_overlay, c->schema_dir);
+			rc = -EINVAL;
+		} else if (x12_overlay_load(&g->overlays[i], g->schemas, p->schema_overlay, d) < 0) {
+			diag_error(d, p->file, p->schema_overlay_line, "schema-overlay %s cannot be loaded",
+				   p->schema_overlay);
+			rc = -EINVAL;
+		}
+	}
 	if (access(c->canonical_rng, R_OK) < 0) {
 		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",
 			   c->canonical_rng, strerror(errno));
@@ -218,11 +235,22 @@ void gateway_free(struct gateway *g)
 	free(g->erps);
 	free(g->erp_tmp);
 	free(g->erp_test_tmp);
+	for (size_t i = 0; g->overlays && i < g->cfg->npartners; i++)
+		x12_overlay_free(g->overlays[i]);
+	free(g->overlays);
 	x12_schema_free(g->schemas);
 	ledger_free(g->ledger);
 	spool_free(g->spool);
 	config_free(g->cfg);
 	free(g);
+}
+
+/* The schema overlay of partner p (one of g's configuration), or NULL. */
+const struct x12_overlay *gateway_overlay(const struct gateway *g, const struct cfg_partner *p)
+{
+	if (!g->overlays || !p || p < g->cfg->partners || p >= g->cfg->partners + g->cfg->npartners)
+		return NULL;
+	return g->overlays[p - g->cfg->partners];
 }
 
 const struct config *gateway_config(const struct gateway *g)
@@ -614,6 +642,64 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	return 0;
 }
 
+/* ---- acknowledgment decisions, shared with 'edigw inspect --ack' (gateway.h) */
+
+/* The ack writer's type and TA1 policy for a partner's ack and ta1 settings. */
+void gateway_ack_params(enum cfg_ack ack, enum cfg_ta1 ta1, const struct x12_isa *isa,
+			struct ack_params *ap)
+{
+	memset(ap, 0, sizeof *ap);
+	ap->type = ack == CFG_ACK_999 ? ACK_999 : ack == CFG_ACK_NONE ? ACK_TA1_ONLY : ACK_997;
+	ap->want_ta1 = isa->ack_requested[0] == '1' && ta1 != CFG_TA1_NEVER;
+	ap->ta1_on_error = ta1 == CFG_TA1_ON_ERROR;
+	ap->delims = isa->delims;
+}
+
+/* Whether a group gets a 997/999: never an ack for an ack (GS01 = FA), none for ack = none. */
+int gateway_acks_group(enum cfg_ack ack, const struct x12_gs *gs)
+{
+	return strcmp(gs->fid, "FA") != 0 && ack != CFG_ACK_NONE;
+}
+
+/* Whether a transaction set is itself an acknowledgment: recorded, never checked or mapped. */
+int gateway_txn_is_ack(const struct x12_txn *txn)
+{
+	return strcmp(txn->gs->fid, "FA") == 0 || strcmp(txn->st01, "997") == 0 ||
+	       strcmp(txn->st01, "999") == 0;
+}
+
+/* The partner's document for a transaction set; NULL, with AK5 1 added to res, when the
+ * partner is not configured for it. */
+const struct cfg_doc *gateway_txn_document(const struct cfg_partner *p, const struct x12_txn *txn,
+					   struct x12_txn_result *res)
+{
+	const struct cfg_doc *doc = config_partner_doc(p, txn->st01);
+	if (doc)
+		return doc;
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_TXN;
+	memcpy(e.code, "1", 2);
+	memcpy(e.seg_id, "ST", 3);
+	e.seg_pos = 1;
+	e.file_seg = txn->nseg ? txn->segs[0].file_seg : 0;
+	e.line = txn->nseg ? txn->segs[0].line : 0;
+	char *m = xasprintf("transaction set %s is not configured for partner %s "
+			    "(no document.%s in %s)", txn->st01, p->id, txn->st01, p->file);
+	e.msg = m;
+	x12_errlist_add(&res->errors, &e);
+	free(m);
+	return NULL;
+}
+
+/* Whether an interchange for which no 997/999 was opened still gets a TA1. */
+int gateway_ta1_only(enum cfg_ta1 ta1, const struct x12_interchange_result *res)
+{
+	if (ta1 == CFG_TA1_NEVER)
+		return 0;
+	return (res->isa.ack_requested[0] == '1' && res->transactions > 0) ||
+	       (!res->envelope_ok && ta1 == CFG_TA1_ON_ERROR);
+}
+
 /* Allocate (or find again) our control numbers for the ack; creates the writer. */
 static int ensure_ack(struct job *j, const struct x12_isa *isa, size_t ngroups)
 {
@@ -628,13 +714,10 @@ static int ensure_ack(struct job *j, const struct x12_isa *isa, size_t ngroups)
 	j->have_actl = 1;
 	if (j->ack)
 		return 0;
-	struct ack_params ap = { 0 };
-	ap.type = p->ack == CFG_ACK_999 ? ACK_999 : p->ack == CFG_ACK_NONE ? ACK_TA1_ONLY : ACK_997;
-	ap.want_ta1 = isa->ack_requested[0] == '1' && p->ta1 != CFG_TA1_NEVER;
-	ap.ta1_on_error = p->ta1 == CFG_TA1_ON_ERROR;
+	struct ack_params ap;
+	gateway_ack_params(p->ack, p->ta1, isa, &ap);
 	ap.isa13 = j->actl.isa13;
 	ap.when = j->actl.created;
-	ap.delims = isa->delims;
 	return ack_writer_new(&j->ack, &ap, isa);
 }
 
@@ -648,7 +731,7 @@ static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12
 	j->group_staged_from = j->nstaged;
 	j->group_is_ack = strcmp(gs->fid, "FA") == 0;
 	j->ack_group_open = 0;
-	if (j->group_is_ack || j->partner->ack == CFG_ACK_NONE)
+	if (!gateway_acks_group(j->partner->ack, gs))
 		return 0;
 	size_t ng = (j->ack ? ack_writer_groups(j->ack) : 0) + 1;
 	int rc = ensure_ack(j, isa, ng);
@@ -673,8 +756,9 @@ static void app_error(struct x12_txn_result *res, const char *what, const char *
 	free(m);
 }
 
-/* True when a result already holds a finding that rejects the set in the 997. */
-static int has_syntax_errors(const struct x12_txn_result *res)
+/* True when a result already holds a finding that rejects the set in the 997 (the map's
+ * findings are then left out of it). */
+int gateway_txn_syntax_rejected(const struct x12_txn_result *res)
 {
 	if (res->errors.dropped)
 		return 1;
@@ -713,27 +797,15 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 	free(j->bkey);
 	j->bkey = NULL;
 	j->txn_mapped = 0;
-	if (j->group_is_ack || strcmp(txn->st01, "997") == 0 || strcmp(txn->st01, "999") == 0)
+	if (gateway_txn_is_ack(txn))
 		return 0; /* acknowledgments are recorded, never mapped or acknowledged */
-	const struct cfg_doc *doc = config_partner_doc(j->partner, txn->st01);
-	if (!doc) {
-		struct x12_error e = { 0 };
-		e.scope = X12_SCOPE_TXN;
-		memcpy(e.code, "1", 2);
-		memcpy(e.seg_id, "ST", 3);
-		e.seg_pos = 1;
-		e.file_seg = txn->nseg ? txn->segs[0].file_seg : 0;
-		e.line = txn->nseg ? txn->segs[0].line : 0;
-		char *m = xasprintf("transaction set %s is not configured for partner %s "
-				    "(no document.%s in %s)", txn->st01, j->partner->id, txn->st01,
-				    j->partner->file);
-		e.msg = m;
-		x12_errlist_add(&res->errors, &e);
-		free(m);
+	const struct cfg_doc *doc = gateway_txn_document(j->partner, txn, res);
+	if (!doc)
 		return 0;
-	}
 	const struct x12_txn_def *def =
-		g->schemas ? x12_schema_find(g->schemas, txn->gs->version, txn->st01) : NULL;
+		g->schemas ? x12_overlay_find(gateway_overlay(g, j->partner), g->schemas, txn->gs->version,
+					      txn->st01)
+			   : NULL;
 	if (def)
 		validate_txn(j, def, txn, res);
 	struct diag_list dl;
@@ -745,7 +817,7 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 	/* A set already rejected for its syntax is still mapped, for its business key (so
 	 * 'edigw track PO' finds it), but the map's findings would only repeat the syntax
 	 * errors in the 997: they are dropped. */
-	int rejected = has_syntax_errors(res);
+	int rejected = gateway_txn_syntax_rejected(res);
 	xmlDocPtr rec = NULL;
 	int rc = map_apply_x12(m, txn, &rec, rejected ? NULL : &res->errors, &j->bkey);
 	if (rc == 0 && rejected) {
@@ -999,12 +1071,8 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		ledger_docs_set_state(g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
 	}
 	/* A TA1-only ack still needs our interchange control number. */
-	if (!j->ack && j->partner->ta1 != CFG_TA1_NEVER) {
-		int want = (res->isa.ack_requested[0] == '1' && res->transactions > 0) ||
-			   (!res->envelope_ok && j->partner->ta1 == CFG_TA1_ON_ERROR);
-		if (want && (rc = ensure_ack(j, &res->isa, 0)) < 0)
-			goto out;
-	}
+	if (!j->ack && gateway_ta1_only(j->partner->ta1, res) && (rc = ensure_ack(j, &res->isa, 0)) < 0)
+		goto out;
 	struct ledger_doc d = job_doc(j, key, "in", "x12", "interchange",
 				      rejected ? "rejected" : "accepted");
 	d.sender = res->isa.sender_id;

@@ -17,11 +17,13 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "ack/ack.h"
 #include "config/config.h"
 #include "ledger/ledger.h"
 #include "spool/spool.h"
 #include "util/util.h"
 #include "x12/x12.h"
+#include "x12/x12_schema.h"
 
 struct gw_stats {
 	uint64_t picked_up;    /* files taken from drop directories */
@@ -42,6 +44,8 @@ struct gateway;
 int gateway_open(struct gateway **out, const char *config_path, struct diag_list *d);
 void gateway_free(struct gateway *g);
 const struct config *gateway_config(const struct gateway *g);
+/* The schema overlay (partner key schema-overlay) loaded for partner p, or NULL. */
+const struct x12_overlay *gateway_overlay(const struct gateway *g, const struct cfg_partner *p);
 struct spool *gateway_spool(struct gateway *g);
 struct ledger *gateway_ledger(struct gateway *g);
 
@@ -59,6 +63,27 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st);
 /* The X12 reader's limits and tolerances for partner p (NULL: edigw.conf's defaults). */
 void gateway_reader_settings(const struct config *cfg, const struct cfg_partner *p,
 			     struct x12_limits *lim, struct x12_tolerances *tol);
+/* The gateway's acknowledgment decisions, shared with 'edigw inspect --ack' (added).
+ * gateway_ack_params: the writer's type, TA1 policy and delimiters for a partner's ack and
+ * ta1 settings and the inbound ISA (isa13 and when are left 0 for the caller). */
+void gateway_ack_params(enum cfg_ack ack, enum cfg_ta1 ta1, const struct x12_isa *isa,
+			struct ack_params *ap);
+/* 1 when a group gets a 997/999: not for GS01 = FA (never an ack for an ack), not for ack = none. */
+int gateway_acks_group(enum cfg_ack ack, const struct x12_gs *gs);
+/* 1 for a transaction set that is an acknowledgment (GS01 = FA, ST01 997 or 999): it is
+ * recorded, never checked against a definition, mapped or given findings. */
+int gateway_txn_is_ack(const struct x12_txn *txn);
+/* Partner p's document for the set; NULL when p is not configured for it, and then res has
+ * the AK5 1 finding (transaction set not supported). */
+const struct cfg_doc *gateway_txn_document(const struct cfg_partner *p, const struct x12_txn *txn,
+					   struct x12_txn_result *res);
+/* 1 when res already holds a finding that rejects the set in the 997/999: the map's own
+ * findings are then left out of it. */
+int gateway_txn_syntax_rejected(const struct x12_txn_result *res);
+/* 1 when an interchange for which no 997/999 group was opened still gets a TA1 (ISA14 = 1
+ * with transaction sets inside; an envelope error with ta1 = on-error). */
+int gateway_ta1_only(enum cfg_ta1 ta1, const struct x12_interchange_result *res);
+
 /* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
  * failed/ → incoming/ (replay after a fix). */
 int gateway_release(struct gateway *g, const char *id);

@@ -901,3 +901,372 @@ const char *x12_txn_def_id(const struct x12_txn_def *def)
 {
 	return def->id;
 }
+
+/* ------------------------------------------------------------ partner overlays */
+
+struct x12_overlay {
+	char *path;
+	struct x12_txn_def *defs;
+	size_t ndefs;
+};
+
+/* Copy of a shipped definition that an overlay may change; shares the dictionaries. */
+static void def_copy(struct x12_txn_def *dst, const struct x12_txn_def *src, const char *path)
+{
+	*dst = *src;
+	dst->entries = xmalloc((src->nentries ? src->nentries : 1) * sizeof *dst->entries);
+	memcpy(dst->entries, src->entries, src->nentries * sizeof *dst->entries);
+	dst->loops = xmalloc((src->nloops ? src->nloops : 1) * sizeof *dst->loops);
+	memcpy(dst->loops, src->loops, src->nloops * sizeof *dst->loops);
+	dst->first_entry = xmalloc((src->ver->nsegs + 1) * sizeof *dst->first_entry);
+	memcpy(dst->first_entry, src->first_entry, (src->ver->nsegs + 1) * sizeof *dst->first_entry);
+	dst->overlay = path;
+	dst->extra = NULL;
+	dst->nextra = 0;
+}
+
+/* The loop path of an entry ("PO1/N1"; "" outside loops) into out. */
+static void entry_path(const struct x12_txn_def *t, int loop, char *out, size_t cap)
+{
+	int chain[X12_SCHEMA_MAX_NEST + 1];
+	int n = 0;
+	for (int l = loop; l >= 0 && n <= X12_SCHEMA_MAX_NEST; l = t->loops[l].parent)
+		chain[n++] = l;
+	size_t o = 0;
+	out[0] = '\0';
+	while (n-- > 0 && o < cap) {
+		int w = snprintf(out + o, cap - o, "%s%s", o ? "/" : "", t->loops[chain[n]].id);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+/* Where segment si occurs in t, for messages: "REF, N1/REF, PO1/N1/REF". */
+static void seg_places(const struct x12_txn_def *t, int si, char *out, size_t cap)
+{
+	char lp[160];
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t j = 0; j < t->nentries && o < cap; j++) {
+		if (t->entries[j].seg != si)
+			continue;
+		entry_path(t, t->entries[j].loop, lp, sizeof lp);
+		int w = snprintf(out + o, cap - o, "%s%s%s%s", o ? ", " : "", lp, *lp ? "/" : "",
+				 t->ver->segs[si].id);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+}
+
+/* Resolve "SEG" (outside loops) or "LOOP/.../SEG" to an entry index; -1 with a diagnostic. */
+static int ov_entry(struct rd *r, const struct x12_txn_def *t, struct span path)
+{
+	char want[160], have[160], tmp[64], places[512];
+	const char *slash = NULL;
+	for (size_t i = 0; i < path.n; i++)
+		if (path.p[i] == '/')
+			slash = path.p + i;
+	struct span seg = slash ? (struct span){ slash + 1, path.n - (size_t)(slash + 1 - path.p) } : path;
+	size_t ln = slash ? (size_t)(slash - path.p) : 0;
+	int si = x12_schema_seg_index(t->ver, seg.p, seg.n);
+	size_t n = path.n < sizeof tmp - 1 ? path.n : sizeof tmp - 1;
+	memcpy(tmp, path.p, n);
+	tmp[n] = '\0';
+	if (si < 0 || t->first_entry[si] < 0) {
+		rd_err(r, "'%s': segment %.*s is not in the %s %s definition", tmp, (int)(seg.n > 3 ? 3 : seg.n),
+		       seg.p, t->version, t->id);
+		return -1;
+	}
+	if (ln >= sizeof want) {
+		rd_err(r, "'%s': loop path too long", tmp);
+		return -1;
+	}
+	memcpy(want, path.p, ln);
+	want[ln] = '\0';
+	for (size_t j = 0; j < t->nentries; j++) {
+		if (t->entries[j].seg != si)
+			continue;
+		entry_path(t, t->entries[j].loop, have, sizeof have);
+		if (strcmp(have, want) == 0)
+			return (int)j;
+	}
+	seg_places(t, si, places, sizeof places);
+	rd_err(r, "'%s' is not in the %s %s definition: %s is at %s", tmp, t->version, t->id,
+	       t->ver->segs[si].id, places);
+	return -1;
+}
+
+/* Resolve a loop path "PO1/N1" to a loop index; -1 with a diagnostic. */
+static int ov_loop(struct rd *r, const struct x12_txn_def *t, struct span path)
+{
+	char want[160], have[160];
+	if (path.n >= sizeof want) {
+		rd_err(r, "loop path too long");
+		return -1;
+	}
+	memcpy(want, path.p, path.n);
+	want[path.n] = '\0';
+	for (size_t l = 0; l < t->nloops; l++) {
+		entry_path(t, (int)l, have, sizeof have);
+		if (strcmp(have, want) == 0)
+			return (int)l;
+	}
+	rd_err(r, "loop '%s' is not in the %s %s definition (write the loop path, e.g. PO1/N1)", want,
+	       t->version, t->id);
+	return -1;
+}
+
+/* Parse an element position "PO103" or "MEA04-1" against segment definitions; the item it names
+ * (simple element) or NULL with a diagnostic. */
+static const struct xs_elem *ov_position(struct rd *r, const struct x12_txn_def *t, struct span pos,
+					 struct xs_extra *x)
+{
+	char tmp[64];
+	tokc(r, 1, tmp, sizeof tmp);
+	size_t dash = pos.n;
+	for (size_t i = 0; i < pos.n; i++)
+		if (pos.p[i] == '-')
+			dash = i;
+	if (dash < 4 || dash > 5) {
+		rd_err(r, "'%s' is not an element position (segment id and two digits: BEG02, PO103, MEA04-1)", tmp);
+		return NULL;
+	}
+	struct span id = { pos.p, dash - 2 };
+	struct span el = { pos.p + dash - 2, 2 };
+	uint64_t en = 0, cn = 0;
+	if (span_to_u64(el, &en) < 0 || en < 1 ||
+	    (dash < pos.n && (span_to_u64((struct span){ pos.p + dash + 1, pos.n - dash - 1 }, &cn) < 0 || cn < 1))) {
+		rd_err(r, "'%s' is not an element position (segment id and two digits: BEG02, PO103, MEA04-1)", tmp);
+		return NULL;
+	}
+	int si = x12_schema_seg_index(t->ver, id.p, id.n);
+	if (si < 0 || t->first_entry[si] < 0) {
+		rd_err(r, "'%s': segment %.*s is not in the %s %s definition", tmp, (int)id.n, id.p, t->version, t->id);
+		return NULL;
+	}
+	const struct xs_seg *sg = &t->ver->segs[si];
+	if (en > sg->n) {
+		rd_err(r, "'%s': segment %s has %zu elements", tmp, sg->id, sg->n);
+		return NULL;
+	}
+	const struct xs_item *it = &sg->items[en - 1];
+	if (it->c) {
+		if (!cn || cn > it->c->n) {
+			rd_err(r, "'%s': element %02d of %s is composite %s with %zu components: name one (e.g. %s%02d-1)",
+			       tmp, (int)en, sg->id, it->c->id, it->c->n, sg->id, (int)en);
+			return NULL;
+		}
+		it = &it->c->items[cn - 1];
+	} else if (cn) {
+		rd_err(r, "'%s': element %02d of %s is not a composite", tmp, (int)en, sg->id);
+		return NULL;
+	}
+	if (!it->e || !it->e->has_codes) {
+		rd_err(r, "'%s' has no code list to extend (only ID elements with codes can take allow-code)", tmp);
+		return NULL;
+	}
+	x->seg = si;
+	x->elem = (unsigned char)en;
+	x->comp = (unsigned char)cn;
+	return it->e;
+}
+
+/* Whether the sorted code list of e has code c. */
+static int elem_has_code(const struct xs_elem *e, const char *c)
+{
+	for (size_t i = 0; i < e->ncodes; i++)
+		if (strcmp(e->codes[i], c) == 0)
+			return 1;
+	return 0;
+}
+
+/* One directive line of an overlay for definition t. */
+static void ov_directive(struct rd *r, struct x12_txn_def *t)
+{
+	char tmp[64];
+	struct span k = r->tok[0];
+	if (span_eq(k, "require")) {
+		if (r->ntok != 2) {
+			rd_err(r, "expected 'require SEGMENT-PATH' (e.g. 'require DTM', 'require PO1/PID/PID')");
+			return;
+		}
+		int j = ov_entry(r, t, r->tok[1]);
+		if (j < 0)
+			return;
+		struct xs_entry *e = &t->entries[j];
+		if (e->usage == 'M' && (!e->trigger || t->loops[e->loop].usage == 'M'))
+			diag_warn(r->d, r->path, r->line, "%s is already mandatory in %s %s", tokc(r, 1, tmp, sizeof tmp),
+				  t->version, t->id);
+		e->usage = 'M';
+		if (e->trigger)
+			t->loops[e->loop].usage = 'M'; /* the loop's first segment: the loop itself is required */
+		return;
+	}
+	if (span_eq(k, "max-use") || span_eq(k, "loop-max")) {
+		int loop = span_eq(k, "loop-max");
+		uint32_t mx;
+		if (r->ntok != 3 || tok_max(r, 2, &mx) < 0 || mx == UINT32_MAX) {
+			rd_err(r, loop ? "expected 'loop-max LOOP-PATH N' (N a number >= 1)"
+				       : "expected 'max-use SEGMENT-PATH N' (N a number >= 1)");
+			return;
+		}
+		uint32_t *cur;
+		if (loop) {
+			int l = ov_loop(r, t, r->tok[1]);
+			if (l < 0)
+				return;
+			cur = &t->loops[l].maxrep;
+		} else {
+			int j = ov_entry(r, t, r->tok[1]);
+			if (j < 0)
+				return;
+			cur = &t->entries[j].maxuse;
+		}
+		if (mx > *cur) {
+			rd_err(r, "%s can only narrow: %s allows %u in %s %s, not more", loop ? "loop-max" : "max-use",
+			       tokc(r, 1, tmp, sizeof tmp), *cur, t->version, t->id);
+			return;
+		}
+		*cur = mx;
+		return;
+	}
+	if (span_eq(k, "allow-code")) {
+		if (r->ntok < 3) {
+			rd_err(r, "expected 'allow-code POSITION CODE...' (e.g. 'allow-code BEG02 ZZ')");
+			return;
+		}
+		struct xs_extra x = { 0 };
+		const struct xs_elem *e = ov_position(r, t, r->tok[1], &x);
+		if (!e)
+			return;
+		for (size_t i = 2; i < r->ntok; i++) {
+			if (r->tok[i].n > e->maxlen || r->tok[i].n < e->minlen || r->tok[i].n >= sizeof x.code) {
+				rd_err(r, "code '%s' does not fit element %d (%u to %u characters)", tokc(r, i, tmp, sizeof tmp),
+				       e->ref, e->minlen, e->maxlen);
+				continue;
+			}
+			memcpy(x.code, r->tok[i].p, r->tok[i].n);
+			x.code[r->tok[i].n] = '\0';
+			if (elem_has_code(e, x.code)) {
+				diag_warn(r->d, r->path, r->line, "code '%s' is already in the list of element %d", x.code,
+					  e->ref);
+				continue;
+			}
+			x.line = (unsigned)r->line;
+			t->extra = xrealloc(t->extra, (t->nextra + 1) * sizeof *t->extra);
+			t->extra[t->nextra++] = x;
+		}
+		return;
+	}
+	rd_err(r, "unknown directive '%s' (transaction, require, max-use, loop-max, allow-code)",
+	       tokc(r, 0, tmp, sizeof tmp));
+}
+
+/* Free the definition copies of an overlay. */
+static void ov_free_defs(struct x12_overlay *o)
+{
+	for (size_t i = 0; i < o->ndefs; i++) {
+		free(o->defs[i].entries);
+		free(o->defs[i].loops);
+		free(o->defs[i].first_entry);
+		free(o->defs[i].extra);
+	}
+	free(o->defs);
+}
+
+/* Load a partner overlay of s. */
+int x12_overlay_load(struct x12_overlay **out, const struct x12_schema *s, const char *path,
+		     struct diag_list *d)
+{
+	struct rd r;
+	char tmp[64];
+	*out = NULL;
+	int rc = rd_open(&r, path, d);
+	if (rc < 0)
+		return rc;
+	struct x12_overlay *o = xcalloc(1, sizeof *o);
+	o->path = xstrdup(path);
+	/* allocated up front so the copies do not move while directives point into them */
+	o->defs = xcalloc(X12_SCHEMA_MAX_TXNS, sizeof *o->defs);
+	struct x12_txn_def *cur = NULL;
+	while (rd_next(&r)) {
+		if (span_eq(r.tok[0], "transaction")) {
+			cur = NULL;
+			if (r.ntok != 3 || r.tok[1].n != 6 || r.tok[2].n != 3) {
+				rd_err(&r, "expected 'transaction VERSION ID' (e.g. 'transaction 004010 850')");
+				continue;
+			}
+			char ver[7], id[4];
+			memcpy(ver, r.tok[1].p, 6);
+			ver[6] = '\0';
+			memcpy(id, r.tok[2].p, 3);
+			id[3] = '\0';
+			const struct x12_txn_def *base = x12_schema_find(s, ver, id);
+			if (!base) {
+				rd_err(&r, "no shipped definition %s %s to overlay (schema-dir)", ver, id);
+				continue;
+			}
+			int twice = 0;
+			for (size_t i = 0; i < o->ndefs; i++)
+				twice |= strcmp(o->defs[i].version, ver) == 0 && strcmp(o->defs[i].id, id) == 0;
+			if (twice) {
+				rd_err(&r, "transaction %s %s appears twice in this file", ver, id);
+				continue;
+			}
+			if (o->ndefs == X12_SCHEMA_MAX_TXNS) {
+				rd_err(&r, "more than %d transaction sets", X12_SCHEMA_MAX_TXNS);
+				continue;
+			}
+			cur = &o->defs[o->ndefs++];
+			def_copy(cur, base, o->path);
+			continue;
+		}
+		if (!cur) {
+			rd_err(&r, "'%s' before a 'transaction VERSION ID' line", tokc(&r, 0, tmp, sizeof tmp));
+			continue;
+		}
+		ov_directive(&r, cur);
+	}
+	free(r.data);
+	if (r.bad) {
+		x12_overlay_free(o);
+		return -EINVAL;
+	}
+	*out = o;
+	return 0;
+}
+
+/* Free an overlay; NULL is a no-op. */
+void x12_overlay_free(struct x12_overlay *o)
+{
+	if (!o)
+		return;
+	ov_free_defs(o);
+	free(o->path);
+	free(o);
+}
+
+/* The overlay's definition, else the shipped one. */
+const struct x12_txn_def *x12_overlay_find(const struct x12_overlay *o, const struct x12_schema *s,
+					   const char *gs08, const char *st01)
+{
+	if (o && gs08 && st01 && strlen(gs08) >= 6)
+		for (size_t i = 0; i < o->ndefs; i++)
+			if (memcmp(o->defs[i].version, gs08, 6) == 0 && strcmp(o->defs[i].id, st01) == 0)
+				return &o->defs[i];
+	return x12_schema_find(s, gs08, st01);
+}
+
+/* Number of definitions the overlay changes. */
+size_t x12_overlay_count(const struct x12_overlay *o)
+{
+	return o ? o->ndefs : 0;
+}
+
+/* The overlay a definition came from, NULL when shipped. */
+const char *x12_txn_def_overlay(const struct x12_txn_def *def)
+{
+	return def ? def->overlay : NULL;
+}

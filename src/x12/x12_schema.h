@@ -72,6 +72,28 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
 			     size_t max_loop_depth, struct x12_errlist *errs,
 			     struct x12_errlist *warns);
 
+/* A partner's overlay of the shipped definitions (partner key schema-overlay;
+ * format in doc/x12-schemas.md, "Partner overlays"): make an optional segment or
+ * loop mandatory, narrow a max use or a loop repeat, accept extra codes of an
+ * element with a warning — without copying the definition. */
+struct x12_overlay;
+
+/* Load the overlay file path against the definitions in s. Every problem goes to d
+ * with file:line; then -EINVAL (or -errno when unreadable) and *out = NULL. The
+ * overlay borrows s's dictionaries: free it before s. */
+int x12_overlay_load(struct x12_overlay **out, const struct x12_schema *s, const char *path,
+		     struct diag_list *d);
+/* Free an overlay; NULL is a no-op. */
+void x12_overlay_free(struct x12_overlay *o);
+/* The overlay's definition for a GS08 version and ST01 when it changes that one, else
+ * x12_schema_find(s, ...). o may be NULL. */
+const struct x12_txn_def *x12_overlay_find(const struct x12_overlay *o, const struct x12_schema *s,
+					   const char *gs08, const char *st01);
+/* Number of transaction set definitions the overlay changes. */
+size_t x12_overlay_count(const struct x12_overlay *o);
+/* The overlay file a definition came from, NULL for a shipped definition. */
+const char *x12_txn_def_overlay(const struct x12_txn_def *def);
+
 /* ------------------------------------------------------------------------
  * Compiled form, shared by x12_schema.c (loader) and x12_validate.c only.
  * Not part of the public face: other modules use the functions above.
@@ -143,6 +165,14 @@ struct xs_loop {
 	int depth;             /* 1 = a top-level loop */
 };
 
+/* A code a partner overlay accepts (with a warning) for one element position. */
+struct xs_extra {
+	int seg;               /* dictionary index of the segment */
+	unsigned char elem, comp; /* 1-based element position, component (0: simple) */
+	char code[32];
+	unsigned line;         /* line in the overlay file */
+};
+
 #define XS_MAX_HL 16
 struct x12_txn_def {
 	char version[7];
@@ -159,6 +189,9 @@ struct x12_txn_def {
 	char hl_code[XS_MAX_HL][4];
 	int hl_top[XS_MAX_HL];               /* may have no parent */
 	uint32_t hl_parents[XS_MAX_HL];      /* bit j: level j may be the parent */
+	const char *overlay;   /* the partner overlay file of a changed copy, NULL when shipped */
+	struct xs_extra *extra; /* codes the overlay accepts with a warning */
+	size_t nextra;
 };
 
 struct xs_ver {

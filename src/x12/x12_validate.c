@@ -234,6 +234,18 @@ static const char *label(const struct epos *p, const struct xs_elem *e, char *ou
 	return out;
 }
 
+/* The partner overlay's extra code matching a value at position p, or NULL. */
+static const struct xs_extra *extra_code(const struct x12_txn_def *d, const struct epos *p, struct span v)
+{
+	for (size_t i = 0; i < d->nextra; i++) {
+		const struct xs_extra *x = &d->extra[i];
+		if (x->elem == p->elem && x->comp == p->comp && strcmp(d->ver->segs[x->seg].id, p->seg->id) == 0 &&
+		    strlen(x->code) == v.n && memcmp(x->code, v.p, v.n) == 0)
+			return x;
+	}
+	return NULL;
+}
+
 /* Check one non-empty simple value against its element definition. */
 static void check_value(struct vst *st, const struct xs_elem *e, struct span v, const struct epos *p)
 {
@@ -285,7 +297,13 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", label(p, e, lab, sizeof lab),
 			 SHOW(v, sh));
 	else if (e->has_codes && !code_known(e, v)) {
-		if (e->partial)
+		const struct xs_extra *x = extra_code(st->def, p, v);
+		if (x)
+			elem_err(st, 1, "7", p, e->ref, v,
+				 "%s code '%s' is not a standard code for element %d; accepted for this partner "
+				 "(%s line %u)", label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref, st->def->overlay,
+				 x->line);
+		else if (e->partial)
 			elem_err(st, 1, "7", p, e->ref, v,
 				 "%s code '%s' is not in our list for element %d (the list is partial: it may be valid)",
 				 label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref);
