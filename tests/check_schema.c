@@ -1552,9 +1552,9 @@ START_TEST(test_850_added_segments)
 		 NULL);
 	/* an SLN loop in the heading: it belongs to a PO1 loop (AK304 2) */
 	seg_err("004010", "850", PO_X, "CSH*Y~TXI", "CSH*Y~SLN*1**I~TXI", "2", "SLN", 8, "");
-	/* SCH loop carrier details after the PKG: TD5 belongs earlier (AK304 7) */
+	/* SCH loop carrier details after the PKG (a loop of its own): TD5 belongs earlier (AK304 7) */
 	seg_err("004010", "850", PO_X, "PKG*F****Shrink wrap~", "PKG*F****Shrink wrap~TD5*B*2*UPSN~", "7", "TD5",
-		25, "PO1");
+		25, "PKG");
 }
 END_TEST
 
