@@ -99,11 +99,21 @@ START_TEST(test_open_schema)
 	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 2);
 	ledger_free(l);
 	/* a newer schema is refused, and left untouched */
-	sql_exec(path, "PRAGMA user_version = 2");
+	sql_exec(path, "PRAGMA user_version = 3");
 	l = (struct ledger *)1;
 	ck_assert_int_eq(ledger_open(&l, path), -EPROTO);
 	ck_assert_ptr_null(l);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
+	/* a version 1 ledger (before reconciliation) is upgraded in place, its data kept */
+	sql_exec(path, "DROP TABLE sent_sets; DROP TABLE sent_groups; DROP TABLE sent_interchanges;"
+		       " DROP TABLE unmatched_acks; PRAGMA user_version = 1");
+	ck_assert_int_eq(ledger_open(&l, path), 0);
+	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 3);
+	ledger_free(l);
 	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				       " AND name IN ('sent_groups', 'sent_sets', 'sent_interchanges',"
+				       " 'unmatched_acks')"), 4);
 	/* not a database */
 	char *junk = path_join(dir, "junk.db");
 	char text[4096];
@@ -612,6 +622,151 @@ START_TEST(test_speed)
 }
 END_TEST
 
+/* ------------------------------------------------ acknowledgment reconciliation */
+
+/* Record job "send-1": interchange 000000042 with group 7 (two 855s) and group 8 (one 856). */
+static void record_sent(struct ledger *l)
+{
+	static const struct ledger_sent_set g7[] = { { "855", "0001", "PO-1" }, { "855", "0002", "PO-2" } };
+	static const struct ledger_sent_set g8[] = { { "856", "0001", "SH-1" } };
+	static const struct ledger_sent_group groups[] = { { "PR", "7", "004010", g7, 2 },
+							   { "SH", "8", "004010", g8, 1 } };
+	struct ledger_sent sn = { .partner = "acme", .job_id = "send-1", .sender = "ZZ:US",
+				  .receiver = "ZZ:ACME", .icn = "000000042", .output = "out/x.x12",
+				  .due_s = 86400, .groups = groups, .ngroups = 2 };
+	ck_assert_int_eq(ledger_sent_record(l, &sn), 0);
+}
+
+struct sent_collect {
+	int n, overdue;
+	char states[8][32];
+};
+
+static int collect_sent(void *ctx, const struct ledger_sent_row *r)
+{
+	struct sent_collect *c = ctx;
+	if (c->n < 8)
+		snprintf(c->states[c->n], sizeof c->states[0], "%s:%s", r->gcn, r->state);
+	c->n++;
+	c->overdue += r->overdue;
+	return 0;
+}
+
+/* The state of one of job send-1's documents, read from the file directly. */
+static const char *doc_state_of(const char *path, const char *key)
+{
+	static char out[64];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT state FROM documents WHERE job_id = 'send-1' AND doc_key = ?1",
+					    -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+START_TEST(test_sent_awaiting_overdue)
+{
+	char *dir, *path;
+	struct ledger *l = new_ledger(&dir, &path);
+	ledger_set_clock(l, 1800000000);
+	record_sent(l);
+	record_sent(l); /* a rerun adds nothing */
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sent_groups"), 2);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM documents WHERE direction = 'out'"), 3);
+	ck_assert_str_eq(doc_state_of(path, "1.1.2"), "awaiting-ack");
+	struct ledger_ack_counts c;
+	ck_assert_int_eq(ledger_ack_counts(l, &c), 0);
+	ck_assert_int_eq(c.awaiting, 2);
+	ck_assert_int_eq(c.overdue, 0);
+	/* one second before the due time: not overdue; one after: both groups are */
+	ledger_set_clock(l, 1800000000 + 86399);
+	struct sent_collect sc = { 0 };
+	ck_assert_int_eq(ledger_sent_groups(l, LEDGER_SENT_OVERDUE, NULL, 10, collect_sent, &sc), 0);
+	ck_assert_int_eq(sc.n, 0);
+	ledger_set_clock(l, 1800000000 + 86401);
+	ck_assert_int_eq(ledger_sent_groups(l, LEDGER_SENT_OVERDUE, NULL, 10, collect_sent, &sc), 0);
+	ck_assert_int_eq(sc.n, 2);
+	ck_assert_int_eq(sc.overdue, 2);
+	ck_assert_int_eq(ledger_ack_counts(l, &c), 0);
+	ck_assert_int_eq(c.overdue, 2);
+	cleanup(l, dir, path);
+}
+END_TEST
+
+START_TEST(test_ack_match)
+{
+	char *dir, *path;
+	struct ledger *l = new_ledger(&dir, &path);
+	record_sent(l);
+	/* 997 for group 7: set 0001 accepted (not listed), 0002 rejected with codes: AK9 P */
+	struct ledger_ack_set sets[] = { { "855", "0002", 'R', "5; AK3 BAK 2 code 8" } };
+	struct ledger_ack_in a = { .partner = "acme", .job_id = "in-9", .doc_type = "997", .fid = "PR",
+				   .gcn = "000007", .status = 'P', .included = 2, .received = 2, .accepted = 1,
+				   .sets = sets, .nsets = 1 };
+	char *why = NULL;
+	ck_assert_int_eq(ledger_ack_match(l, &a, &why), 1);
+	ck_assert_ptr_null(why);
+	ck_assert_str_eq(doc_state_of(path, "1.1.1"), "acknowledged");
+	ck_assert_str_eq(doc_state_of(path, "1.1.2"), "ack-rejected");
+	ck_assert_str_eq(doc_state_of(path, "1.2.1"), "awaiting-ack");
+	struct sent_collect sc = { 0 };
+	ck_assert_int_eq(ledger_sent_groups(l, LEDGER_SENT_ALL, "send-1", 10, collect_sent, &sc), 0);
+	ck_assert_int_eq(sc.n, 2);
+	ck_assert(strcmp(sc.states[0], "8:awaiting") == 0 || strcmp(sc.states[1], "8:awaiting") == 0);
+	ck_assert(strcmp(sc.states[0], "7:partially-accepted") == 0 ||
+		  strcmp(sc.states[1], "7:partially-accepted") == 0);
+	/* the wrong functional id, another partner: unmatched, recorded */
+	a.fid = "SH";
+	ck_assert_int_eq(ledger_ack_match(l, &a, &why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "no such functional group"));
+	free(why);
+	a.fid = "PR";
+	a.partner = "other";
+	ck_assert_int_eq(ledger_ack_match(l, &a, &why), 0);
+	free(why);
+	struct ledger_ack_counts c;
+	ck_assert_int_eq(ledger_ack_counts(l, &c), 0);
+	ck_assert_int_eq(c.unmatched, 2);
+	ck_assert_int_eq(c.partial, 1);
+	ck_assert_int_eq(c.awaiting, 1);
+	/* group 8 all accepted with AK9 A and no AK2 */
+	struct ledger_ack_in b = { .partner = "acme", .job_id = "in-10", .doc_type = "997", .fid = "SH",
+				   .gcn = "8", .status = 'A', .included = 1, .received = 1, .accepted = 1 };
+	ck_assert_int_eq(ledger_ack_match(l, &b, &why), 1);
+	ck_assert_str_eq(doc_state_of(path, "1.2.1"), "acknowledged");
+	ck_assert_int_eq(ledger_ack_counts(l, &c), 0);
+	ck_assert_int_eq(c.awaiting, 0);
+	ck_assert_int_eq(c.accepted, 1);
+	cleanup(l, dir, path);
+}
+END_TEST
+
+START_TEST(test_ta1_match)
+{
+	char *dir, *path;
+	struct ledger *l = new_ledger(&dir, &path);
+	record_sent(l);
+	char *why = NULL;
+	ck_assert_int_eq(ledger_ta1_match(l, "acme", "in-11", "000000041", 'A', "000", &why), 0);
+	ck_assert_ptr_nonnull(strstr(why, "no such interchange"));
+	free(why);
+	ck_assert_int_eq(ledger_ta1_match(l, "acme", "in-12", "42", 'R', "006", &why), 1);
+	ck_assert_str_eq(doc_state_of(path, "1.1.1"), "ack-rejected");
+	ck_assert_str_eq(doc_state_of(path, "1.2.1"), "ack-rejected");
+	struct ledger_ack_counts c;
+	ck_assert_int_eq(ledger_ack_counts(l, &c), 0);
+	ck_assert_int_eq(c.rejected, 2);
+	ck_assert_int_eq(c.unmatched, 1);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM events WHERE job_id = 'send-1' AND state = 'ta1-rejected'"), 1);
+	cleanup(l, dir, path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ledger");
@@ -626,6 +781,9 @@ int main(void)
 	tcase_add_test(tc, test_track);
 	tcase_add_test(tc, test_doc_put);
 	tcase_add_test(tc, test_docs_set_state);
+	tcase_add_test(tc, test_sent_awaiting_overdue);
+	tcase_add_test(tc, test_ack_match);
+	tcase_add_test(tc, test_ta1_match);
 	tcase_add_test(tc, test_speed);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

@@ -168,6 +168,31 @@ static const char schema_v1[] =
 	" UNIQUE(sender, receiver, icn, job_id));"
 	"CREATE INDEX interchanges_seen ON interchanges(sender, receiver, icn, seen);";
 
+/* Version 2: what we sent and its acknowledgment (reconciliation). */
+static const char schema_v2[] =
+	"CREATE TABLE sent_groups("
+	" id INTEGER PRIMARY KEY, partner TEXT NOT NULL, job_id TEXT NOT NULL,"
+	" icn TEXT NOT NULL, gcn TEXT NOT NULL, fid TEXT NOT NULL, version TEXT,"
+	" nsets INTEGER NOT NULL, test INTEGER NOT NULL DEFAULT 0,"
+	" sent TEXT NOT NULL, sent_unix INTEGER NOT NULL, due_unix INTEGER NOT NULL,"
+	" state TEXT NOT NULL, codes TEXT, ack_job TEXT, acked TEXT,"
+	" UNIQUE(job_id, icn, gcn));"
+	"CREATE INDEX sent_groups_match ON sent_groups(partner, gcn, fid);"
+	"CREATE INDEX sent_groups_due ON sent_groups(state, due_unix);"
+	"CREATE TABLE sent_sets("
+	" group_id INTEGER NOT NULL REFERENCES sent_groups(id), tcn TEXT NOT NULL,"
+	" st01 TEXT NOT NULL, doc_key TEXT NOT NULL, state TEXT NOT NULL, codes TEXT,"
+	" PRIMARY KEY(group_id, tcn));"
+	"CREATE TABLE sent_interchanges("
+	" id INTEGER PRIMARY KEY, partner TEXT NOT NULL, job_id TEXT NOT NULL,"
+	" icn TEXT NOT NULL, sent_unix INTEGER NOT NULL,"
+	" ta1_state TEXT, ta1_code TEXT, ta1_job TEXT, UNIQUE(job_id, icn));"
+	"CREATE INDEX sent_interchanges_icn ON sent_interchanges(partner, icn);"
+	"CREATE TABLE unmatched_acks("
+	" id INTEGER PRIMARY KEY, partner TEXT NOT NULL, job_id TEXT NOT NULL,"
+	" kind TEXT NOT NULL, ref TEXT NOT NULL, detail TEXT,"
+	" time TEXT NOT NULL, unix INTEGER NOT NULL);";
+
 struct ledger {
 	sqlite3 *db;
 	char *path;
@@ -332,14 +357,20 @@ static int migrate(struct ledger *l)
 	/* Another process may have created it while we waited for the lock. */
 	if ((rc = query_int(l, "PRAGMA user_version", &v)) < 0)
 		goto out;
-	if (v == 0) {
+	if (v == 0 || v == 1) {
 		char sql[64];
-		if ((rc = exec(l, schema_v1)) < 0)
+		if (v == 0 && (rc = exec(l, schema_v1)) < 0)
+			goto out;
+		if ((rc = exec(l, schema_v2)) < 0)
 			goto out;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LEDGER_SCHEMA_VERSION);
 		if ((rc = exec(l, sql)) < 0)
 			goto out;
-		log_info("ledger %s: created schema version %d", l->path, LEDGER_SCHEMA_VERSION);
+		if (v == 0)
+			log_info("ledger %s: created schema version %d", l->path, LEDGER_SCHEMA_VERSION);
+		else
+			log_info("ledger %s: schema upgraded from version 1 to %d (acknowledgment "
+				 "reconciliation tables)", l->path, LEDGER_SCHEMA_VERSION);
 	} else if (v != LEDGER_SCHEMA_VERSION) {
 		log_error("ledger %s: unexpected schema version %" PRId64, l->path, v);
 		rc = -EPROTO;
@@ -957,5 +988,500 @@ int ledger_state_counts(struct ledger *l,
 	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
 		rc = fail(l, r, "state counts");
 	sqlite3_reset(s);
+	return rc;
+}
+
+/* ------------------------------------------------ acknowledgment reconciliation */
+
+/* Prepare a one-off statement (reconciliation is low volume). */
+static int prep(struct ledger *l, const char *sql, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v2(l->db, sql, -1, out, NULL);
+	return rc == SQLITE_OK ? 0 : fail(l, rc, "prepare");
+}
+
+/* A control number without its leading zeros ("000000123" and "123" match). */
+static const char *ctl_norm(const char *v, char *out, size_t cap)
+{
+	while (v && v[0] == '0' && v[1])
+		v++;
+	snprintf(out, cap, "%s", v ? v : "");
+	return out;
+}
+
+/* Set a document's state and reason (no other field) and append the event. */
+static int doc_state(struct ledger *l, const char *job_id, const char *doc_key, const char *state,
+		     const char *reason, time_t t, const char *ts)
+{
+	sqlite3_stmt *s;
+	int rc = prep(l, "UPDATE documents SET state = ?3, reason = ?4, updated = ?5, updated_unix = ?6"
+		      " WHERE job_id = ?1 AND doc_key = ?2", &s);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, job_id);
+	bind_text(s, 2, doc_key);
+	bind_text(s, 3, state);
+	bind_text(s, 4, reason);
+	bind_text(s, 5, ts);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)t);
+	rc = step_done(l, s, "document state");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = event_insert(l, job_id, doc_key, state, reason, t, ts);
+	return rc;
+}
+
+/* Record an interchange we send, awaiting its acknowledgment. */
+int ledger_sent_record(struct ledger *l, const struct ledger_sent *sn)
+{
+	sqlite3_stmt *g = NULL, *gid = NULL, *ss = NULL, *ic = NULL;
+	char ts[21], due[21], icn[16], gcn[16], key[64], reason[96];
+	time_t t = now(l);
+	int rc;
+	if (!sn || !sn->partner || !sn->job_id || !sn->icn || (sn->ngroups && !sn->groups))
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	time_iso(t + (time_t)sn->due_s, due);
+	snprintf(reason, sizeof reason, "acknowledgment due by %s", due);
+	ctl_norm(sn->icn, icn, sizeof icn);
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = prep(l, "INSERT OR IGNORE INTO sent_groups(partner, job_id, icn, gcn, fid, version,"
+		       " nsets, test, sent, sent_unix, due_unix, state)"
+		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'awaiting')", &g)) < 0 ||
+	    (rc = prep(l, "SELECT id FROM sent_groups WHERE job_id = ?1 AND icn = ?2 AND gcn = ?3", &gid)) < 0 ||
+	    (rc = prep(l, "INSERT OR IGNORE INTO sent_sets(group_id, tcn, st01, doc_key, state)"
+		       " VALUES(?1, ?2, ?3, ?4, 'awaiting')", &ss)) < 0 ||
+	    (rc = prep(l, "INSERT OR IGNORE INTO sent_interchanges(partner, job_id, icn, sent_unix)"
+		       " VALUES(?1, ?2, ?3, ?4)", &ic)) < 0)
+		goto out;
+	bind_text(ic, 1, sn->partner);
+	bind_text(ic, 2, sn->job_id);
+	bind_text(ic, 3, icn);
+	sqlite3_bind_int64(ic, 4, (sqlite3_int64)t);
+	if ((rc = step_done(l, ic, "record sent interchange")) < 0)
+		goto out;
+	for (size_t i = 0; i < sn->ngroups && rc == 0; i++) {
+		const struct ledger_sent_group *gr = &sn->groups[i];
+		if (!gr->gcn || !gr->fid || (gr->nsets && !gr->sets)) {
+			rc = -EINVAL;
+			break;
+		}
+		ctl_norm(gr->gcn, gcn, sizeof gcn);
+		sqlite3_reset(g);
+		bind_text(g, 1, sn->partner);
+		bind_text(g, 2, sn->job_id);
+		bind_text(g, 3, icn);
+		bind_text(g, 4, gcn);
+		bind_text(g, 5, gr->fid);
+		bind_text(g, 6, gr->version);
+		sqlite3_bind_int64(g, 7, (sqlite3_int64)gr->nsets);
+		sqlite3_bind_int(g, 8, sn->test ? 1 : 0);
+		bind_text(g, 9, ts);
+		sqlite3_bind_int64(g, 10, (sqlite3_int64)t);
+		sqlite3_bind_int64(g, 11, (sqlite3_int64)(t + (time_t)sn->due_s));
+		if ((rc = step_done(l, g, "record sent group")) < 0)
+			break;
+		sqlite3_reset(gid);
+		bind_text(gid, 1, sn->job_id);
+		bind_text(gid, 2, icn);
+		bind_text(gid, 3, gcn);
+		if (sqlite3_step(gid) != SQLITE_ROW) {
+			rc = fail(l, SQLITE_ERROR, "sent group id");
+			break;
+		}
+		int64_t id = sqlite3_column_int64(gid, 0);
+		sqlite3_reset(gid);
+		for (size_t k = 0; k < gr->nsets && rc == 0; k++) {
+			const struct ledger_sent_set *st = &gr->sets[k];
+			if (!st->st01 || !st->tcn) {
+				rc = -EINVAL;
+				break;
+			}
+			snprintf(key, sizeof key, "1.%zu.%zu", i + 1, k + 1);
+			sqlite3_reset(ss);
+			sqlite3_bind_int64(ss, 1, id);
+			bind_text(ss, 2, st->tcn);
+			bind_text(ss, 3, st->st01);
+			bind_text(ss, 4, key);
+			if ((rc = step_done(l, ss, "record sent set")) < 0 || !sqlite3_changes(l->db))
+				continue; /* recorded before: a rerun */
+			struct ledger_doc d = { .job_id = sn->job_id, .doc_key = key, .partner = sn->partner,
+						.direction = "out", .standard = "x12", .doc_type = st->st01,
+						.sender = sn->sender, .receiver = sn->receiver, .icn = sn->icn,
+						.gcn = gr->gcn, .tcn = st->tcn, .business_key = st->business_key,
+						.state = "awaiting-ack", .reason = reason, .output = sn->output,
+						.test = sn->test };
+			rc = ledger_doc_put(l, &d, NULL);
+		}
+	}
+out:
+	sqlite3_finalize(g);
+	sqlite3_finalize(gid);
+	sqlite3_finalize(ss);
+	sqlite3_finalize(ic);
+	if (rc < 0)
+		ledger_rollback(l);
+	else
+		rc = ledger_commit(l);
+	return rc;
+}
+
+/* Record an acknowledgment that matches nothing we sent. */
+static int unmatched(struct ledger *l, const char *partner, const char *job_id, const char *kind,
+		     const char *ref, const char *detail, time_t t, const char *ts)
+{
+	sqlite3_stmt *s;
+	int rc = prep(l, "INSERT INTO unmatched_acks(partner, job_id, kind, ref, detail, time, unix)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	bind_text(s, 2, job_id);
+	bind_text(s, 3, kind);
+	bind_text(s, 4, ref);
+	bind_text(s, 5, detail);
+	bind_text(s, 6, ts);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)t);
+	rc = step_done(l, s, "record unmatched ack");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = event_insert(l, job_id, NULL, "unmatched-ack", detail, t, ts);
+	return rc;
+}
+
+/* The document state and the set state for an AK5/AK9 code. */
+static const char *ack_doc_state(char status)
+{
+	return status == 'A' ? "acknowledged" : status == 'E' ? "acknowledged-with-errors" : "ack-rejected";
+}
+
+static const char *ack_group_state(char status)
+{
+	switch (status) {
+	case 'A': return "accepted";
+	case 'E': return "accepted-with-errors";
+	case 'P': return "partially-accepted";
+	default: return "rejected";
+	}
+}
+
+/* Settle the sets of group id that are still awaiting with one outcome. */
+static int settle_rest(struct ledger *l, int64_t id, const char *job_id, char status, const char *reason,
+		       time_t t, const char *ts)
+{
+	sqlite3_stmt *s;
+	int rc = prep(l, "SELECT doc_key FROM sent_sets WHERE group_id = ?1 AND state = 'awaiting'", &s);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	int r;
+	while (rc == 0 && (r = sqlite3_step(s)) == SQLITE_ROW)
+		rc = doc_state(l, job_id, col(s, 0), ack_doc_state(status), reason, t, ts);
+	sqlite3_finalize(s);
+	if (rc < 0 || (rc = prep(l, "UPDATE sent_sets SET state = ?2 WHERE group_id = ?1 AND state = 'awaiting'",
+				 &s)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, ack_group_state(status == 'R' ? 'R' : 'A'));
+	rc = step_done(l, s, "settle sets");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Settle a sent group from an inbound 997/999 group response. */
+int ledger_ack_match(struct ledger *l, const struct ledger_ack_in *a, char **why)
+{
+	sqlite3_stmt *s = NULL;
+	char ts[21], gcn[16], reason[512];
+	time_t t = now(l);
+	int rc, found = 0;
+	*why = NULL;
+	if (!a || !a->partner || !a->job_id || !a->fid || !a->gcn || (a->nsets && !a->sets))
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	ctl_norm(a->gcn, gcn, sizeof gcn);
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = prep(l, "SELECT id, job_id, icn, state FROM sent_groups WHERE partner = ?1 AND gcn = ?2"
+		       " AND fid = ?3 ORDER BY state = 'awaiting' DESC, sent_unix DESC, id DESC LIMIT 1", &s)) < 0)
+		goto out;
+	bind_text(s, 1, a->partner);
+	bind_text(s, 2, gcn);
+	bind_text(s, 3, a->fid);
+	int r = sqlite3_step(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = fail(l, r, "match ack");
+		goto out;
+	}
+	if (r == SQLITE_DONE) {
+		*why = xasprintf("%s for group %s %s: we sent partner %s no such functional group",
+				 a->doc_type ? a->doc_type : "ack", a->fid, a->gcn, a->partner);
+		rc = unmatched(l, a->partner, a->job_id, a->doc_type ? a->doc_type : "997", a->gcn, *why, t, ts);
+		goto out;
+	}
+	found = 1;
+	int64_t id = sqlite3_column_int64(s, 0);
+	char *job = xstrdup(col(s, 1));
+	char *prev = xstrdup(col(s, 3));
+	sqlite3_finalize(s);
+	s = NULL;
+	snprintf(reason, sizeof reason, "%s in job %s: AK9 %c, %llu of %llu set(s) accepted%s%s%s",
+		 a->doc_type ? a->doc_type : "997", a->job_id, a->status, (unsigned long long)a->accepted,
+		 (unsigned long long)a->received, a->codes ? " (" : "", a->codes ? a->codes : "",
+		 a->codes ? ")" : "");
+	if (strcmp(prev, "awaiting") != 0)
+		event_insert(l, job, NULL, "ack-again", "a second acknowledgment replaces the first", t, ts);
+	if ((rc = prep(l, "UPDATE sent_groups SET state = ?2, codes = ?3, ack_job = ?4, acked = ?5 WHERE id = ?1",
+		       &s)) == 0) {
+		sqlite3_bind_int64(s, 1, id);
+		bind_text(s, 2, ack_group_state(a->status));
+		bind_text(s, 3, a->codes);
+		bind_text(s, 4, a->job_id);
+		bind_text(s, 5, ts);
+		rc = step_done(l, s, "settle group");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	/* each set the response names; reopen earlier outcomes when acknowledged again */
+	if (rc == 0 && strcmp(prev, "awaiting") != 0 && (rc = prep(l, "UPDATE sent_sets SET state = 'awaiting'"
+								      " WHERE group_id = ?1", &s)) == 0) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = step_done(l, s, "reopen sets");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	for (size_t i = 0; rc == 0 && i < a->nsets; i++) {
+		const struct ledger_ack_set *k = &a->sets[i];
+		char sr[640];
+		if (!k->tcn)
+			continue;
+		if ((rc = prep(l, "SELECT doc_key FROM sent_sets WHERE group_id = ?1 AND tcn = ?2", &s)) < 0)
+			break;
+		sqlite3_bind_int64(s, 1, id);
+		bind_text(s, 2, k->tcn);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			char *m = xasprintf("%s names transaction set %s %s, which group %s did not hold",
+					    a->doc_type ? a->doc_type : "997", k->st01 ? k->st01 : "", k->tcn, a->gcn);
+			rc = event_insert(l, job, NULL, "ack-mismatch", m, t, ts);
+			free(m);
+			sqlite3_finalize(s);
+			s = NULL;
+			continue;
+		}
+		char *dk = xstrdup(col(s, 0));
+		sqlite3_finalize(s);
+		s = NULL;
+		snprintf(sr, sizeof sr, "%s: AK5 %c%s%s", reason, k->status, k->codes ? " " : "", k->codes ? k->codes : "");
+		rc = doc_state(l, job, dk, ack_doc_state(k->status), sr, t, ts);
+		if (rc == 0 && (rc = prep(l, "UPDATE sent_sets SET state = ?3, codes = ?4 WHERE group_id = ?1"
+				       " AND tcn = ?2", &s)) == 0) {
+			sqlite3_bind_int64(s, 1, id);
+			bind_text(s, 2, k->tcn);
+			bind_text(s, 3, ack_group_state(k->status == 'E' ? 'E' : k->status == 'A' ? 'A' : 'R'));
+			bind_text(s, 4, k->codes);
+			rc = step_done(l, s, "settle set");
+			sqlite3_finalize(s);
+			s = NULL;
+		}
+		free(dk);
+	}
+	if (rc == 0)
+		rc = settle_rest(l, id, job, a->status == 'R' ? 'R' : 'A', reason, t, ts);
+	if (rc == 0)
+		rc = event_insert(l, job, NULL, ack_group_state(a->status), reason, t, ts);
+	free(job);
+	free(prev);
+out:
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		ledger_rollback(l);
+		free(*why);
+		*why = NULL;
+		return rc;
+	}
+	rc = ledger_commit(l);
+	return rc < 0 ? rc : found;
+}
+
+/* Settle a sent interchange from an inbound TA1. */
+int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, const char *icn_in,
+		     char status, const char *code, char **why)
+{
+	sqlite3_stmt *s = NULL;
+	char ts[21], icn[16], reason[256];
+	time_t t = now(l);
+	int rc, found = 0;
+	*why = NULL;
+	if (!partner || !job_id || !icn_in)
+		return -EINVAL;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	time_iso(t, ts);
+	ctl_norm(icn_in, icn, sizeof icn);
+	if ((rc = ledger_begin(l)) < 0)
+		return rc;
+	if ((rc = prep(l, "SELECT id, job_id FROM sent_interchanges WHERE partner = ?1 AND icn = ?2"
+		       " ORDER BY id DESC LIMIT 1", &s)) < 0)
+		goto out;
+	bind_text(s, 1, partner);
+	bind_text(s, 2, icn);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		*why = xasprintf("TA1 for interchange %s: we sent partner %s no such interchange", icn_in, partner);
+		rc = unmatched(l, partner, job_id, "TA1", icn_in, *why, t, ts);
+		goto out;
+	}
+	found = 1;
+	int64_t id = sqlite3_column_int64(s, 0);
+	char *job = xstrdup(col(s, 1));
+	sqlite3_finalize(s);
+	s = NULL;
+	snprintf(reason, sizeof reason, "TA1 in job %s: interchange %s %s (TA105 %s)", job_id, icn_in,
+		 status == 'A' ? "accepted" : status == 'E' ? "accepted with errors" : "rejected", code ? code : "");
+	if ((rc = prep(l, "UPDATE sent_interchanges SET ta1_state = ?2, ta1_code = ?3, ta1_job = ?4 WHERE id = ?1",
+		       &s)) == 0) {
+		char st[2] = { status, 0 };
+		sqlite3_bind_int64(s, 1, id);
+		bind_text(s, 2, st);
+		bind_text(s, 3, code);
+		bind_text(s, 4, job_id);
+		rc = step_done(l, s, "settle interchange");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	/* a rejected interchange never gets a 997: its groups are rejected now */
+	if (rc == 0 && status == 'R' &&
+	    (rc = prep(l, "SELECT id FROM sent_groups WHERE job_id = ?1 AND icn = ?2 AND state = 'awaiting'", &s)) == 0) {
+		bind_text(s, 1, job);
+		bind_text(s, 2, icn);
+		int64_t ids[256];
+		size_t n = 0;
+		while (n < 256 && sqlite3_step(s) == SQLITE_ROW)
+			ids[n++] = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		s = NULL;
+		for (size_t i = 0; rc == 0 && i < n; i++) {
+			rc = settle_rest(l, ids[i], job, 'R', reason, t, ts);
+			if (rc == 0 && (rc = prep(l, "UPDATE sent_groups SET state = 'rejected', codes = ?2,"
+					       " ack_job = ?3, acked = ?4 WHERE id = ?1", &s)) == 0) {
+				char c[16];
+				snprintf(c, sizeof c, "TA1 R %s", code ? code : "");
+				sqlite3_bind_int64(s, 1, ids[i]);
+				bind_text(s, 2, c);
+				bind_text(s, 3, job_id);
+				bind_text(s, 4, ts);
+				rc = step_done(l, s, "reject group");
+				sqlite3_finalize(s);
+				s = NULL;
+			}
+		}
+	}
+	if (rc == 0)
+		rc = event_insert(l, job, NULL, status == 'R' ? "ta1-rejected" : "ta1-accepted", reason, t, ts);
+	free(job);
+out:
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		ledger_rollback(l);
+		free(*why);
+		*why = NULL;
+		return rc;
+	}
+	rc = ledger_commit(l);
+	return rc < 0 ? rc : found;
+}
+
+/* Sent groups for status and track. */
+int ledger_sent_groups(struct ledger *l, enum ledger_sent_filter f, const char *job_id, int limit,
+		       int (*cb)(void *ctx, const struct ledger_sent_row *row), void *ctx)
+{
+	sqlite3_stmt *s;
+	time_t t = now(l);
+	int rc = prep(l, "SELECT partner, job_id, icn, gcn, fid, state, codes, ack_job, sent, acked, nsets,"
+		      " sent_unix, due_unix FROM sent_groups"
+		      " WHERE (?1 = 0 OR state = 'awaiting') AND (?1 < 2 OR due_unix < ?2)"
+		      " AND (?3 IS NULL OR job_id = ?3) ORDER BY sent_unix DESC, id DESC LIMIT ?4", &s);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int(s, 1, (int)f);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)t);
+	bind_text(s, 3, job_id);
+	sqlite3_bind_int(s, 4, limit);
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ledger_sent_row row = {
+			.partner = col(s, 0), .job_id = col(s, 1), .icn = col(s, 2), .gcn = col(s, 3),
+			.fid = col(s, 4), .state = col(s, 5), .codes = col(s, 6), .ack_job = col(s, 7),
+			.sent = col(s, 8), .acked = col(s, 9), .nsets = sqlite3_column_int64(s, 10),
+			.sent_unix = sqlite3_column_int64(s, 11), .due_unix = sqlite3_column_int64(s, 12),
+		};
+		row.overdue = strcmp(row.state, "awaiting") == 0 && row.due_unix < (int64_t)t;
+		if ((rc = cb(ctx, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(l, r, "sent groups");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reconciliation counts for status. */
+int ledger_ack_counts(struct ledger *l, struct ledger_ack_counts *c)
+{
+	sqlite3_stmt *s;
+	memset(c, 0, sizeof *c);
+	int rc = prep(l, "SELECT state, count(*), sum(state = 'awaiting' AND due_unix < ?1) FROM sent_groups"
+		      " GROUP BY state", &s);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now(l));
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *st = col(s, 0);
+		int64_t n = sqlite3_column_int64(s, 1);
+		if (strcmp(st, "awaiting") == 0) {
+			c->awaiting = n;
+			c->overdue = sqlite3_column_int64(s, 2);
+		} else if (strcmp(st, "accepted") == 0) {
+			c->accepted = n;
+		} else if (strcmp(st, "accepted-with-errors") == 0) {
+			c->with_errors = n;
+		} else if (strcmp(st, "partially-accepted") == 0) {
+			c->partial = n;
+		} else {
+			c->rejected += n;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = fail(l, r, "ack counts");
+	sqlite3_finalize(s);
+	if (rc == 0)
+		rc = query_int(l, "SELECT count(*) FROM unmatched_acks", &c->unmatched);
+	return rc;
+}
+
+/* Unmatched inbound acknowledgments, newest first. */
+int ledger_unmatched_acks(struct ledger *l, int limit,
+			  int (*cb)(void *ctx, const struct ledger_unmatched_row *row), void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc = prep(l, "SELECT partner, job_id, kind, ref, detail, time FROM unmatched_acks"
+		      " ORDER BY unix DESC, id DESC LIMIT ?1", &s);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int(s, 1, limit);
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ledger_unmatched_row row = { col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5) };
+		if ((rc = cb(ctx, &row)) != 0)
+			break;
+	}
+	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(l, r, "unmatched acks");
+	sqlite3_finalize(s);
 	return rc;
 }

@@ -17,7 +17,7 @@
 
 struct ledger;
 
-#define LEDGER_SCHEMA_VERSION 1      /* PRAGMA user_version written by this code (added) */
+#define LEDGER_SCHEMA_VERSION 2      /* PRAGMA user_version written by this code (added) */
 #define LEDGER_ACK_GROUPS_MAX 65536  /* ngroups limit of ledger_ack_controls (added) */
 
 /* Open or create the ledger database (WAL, busy timeout, schema migration).
@@ -124,5 +124,83 @@ int ledger_recent_failures(struct ledger *l, int limit,
 int ledger_state_counts(struct ledger *l,
 			int (*cb)(void *ctx, const char *direction, const char *state, int64_t n),
 			void *ctx);
+
+/* ------------------------------------------------ acknowledgment reconciliation (added)
+ *
+ * Every interchange we send (except acknowledgments) is recorded with its groups and
+ * transaction sets as awaiting acknowledgment until a due time. An inbound 997/999
+ * group response (AK1 = our GS01 and GS06) or TA1 (TA101 = our ISA13) from the same
+ * partner settles it; one that matches nothing is recorded as unmatched. */
+
+struct ledger_sent_set {
+	const char *st01, *tcn;     /* ST01, ST02 */
+	const char *business_key;   /* e.g. the PO number of an 855, or NULL */
+};
+struct ledger_sent_group {
+	const char *fid, *gcn, *version; /* GS01, GS06, GS08 */
+	const struct ledger_sent_set *sets;
+	size_t nsets;
+};
+struct ledger_sent {
+	const char *partner, *job_id;
+	const char *sender, *receiver; /* "ZZ:OURID", "ZZ:THEIRS" */
+	const char *icn;               /* our ISA13 */
+	const char *output;            /* the file queued for delivery */
+	int test;                      /* ISA15 = T */
+	uint64_t due_s;                /* the partner's ack-due */
+	const struct ledger_sent_group *groups;
+	size_t ngroups;
+};
+/* Record an interchange we send: a document row per transaction set (direction "out",
+ * doc_key "1.<group>.<set>", state "awaiting-ack") and the reconciliation rows. The same
+ * job recorded twice is a no-op for the rows that exist (a rerun after a crash). */
+int ledger_sent_record(struct ledger *l, const struct ledger_sent *s);
+
+/* One inbound group response: AK1/AK2/AK5/AK9 of a 997 (IK5 in a 999). */
+struct ledger_ack_set {
+	const char *st01, *tcn; /* AK201, AK202 */
+	char status;            /* AK501: A, E, R (a 999's IK501 X counts as R) */
+	const char *codes;      /* AK502..AK506 and the AK3/AK4 summary, or NULL */
+};
+struct ledger_ack_in {
+	const char *partner, *job_id; /* who sent the ack, and the job that holds it */
+	const char *doc_type;         /* "997" or "999" */
+	const char *fid, *gcn;        /* AK101, AK102 */
+	char status;                  /* AK901: A, E, P, R */
+	uint64_t included, received, accepted; /* AK902, AK903, AK904 */
+	const char *codes;            /* AK905..AK909, or NULL */
+	const struct ledger_ack_set *sets;
+	size_t nsets;
+};
+/* Settle the matching sent group and its sets; 1 when matched, 0 when nothing matched
+ * (recorded in the unmatched list, *why allocated with the reason). Sets the response
+ * does not list take the group's outcome (R: rejected, else accepted). */
+int ledger_ack_match(struct ledger *l, const struct ledger_ack_in *a, char **why);
+/* Settle a TA1 (TA101 icn, TA104 status A/E/R, TA105 code) against what we sent the
+ * partner; a rejected interchange rejects its groups. 1 matched, 0 unmatched (*why). */
+int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, const char *icn,
+		     char status, const char *code, char **why);
+
+/* A sent group as listed by ledger_sent_groups. */
+struct ledger_sent_row {
+	const char *partner, *job_id, *icn, *gcn, *fid, *state, *codes, *ack_job, *sent, *acked;
+	int64_t nsets, sent_unix, due_unix;
+	int overdue;                 /* still awaiting and past due_unix */
+};
+enum ledger_sent_filter { LEDGER_SENT_ALL = 0, LEDGER_SENT_AWAITING, LEDGER_SENT_OVERDUE };
+/* Sent groups, newest first (job_id: only that job's, or NULL), at most limit. */
+int ledger_sent_groups(struct ledger *l, enum ledger_sent_filter f, const char *job_id, int limit,
+		       int (*cb)(void *ctx, const struct ledger_sent_row *row), void *ctx);
+/* Counts for status: groups awaiting (of which overdue), settled per state, unmatched acks. */
+struct ledger_ack_counts {
+	int64_t awaiting, overdue, accepted, with_errors, partial, rejected, unmatched;
+};
+int ledger_ack_counts(struct ledger *l, struct ledger_ack_counts *c);
+/* Unmatched inbound acks, newest first. */
+struct ledger_unmatched_row {
+	const char *partner, *job_id, *kind, *ref, *detail, *time;
+};
+int ledger_unmatched_acks(struct ledger *l, int limit,
+			  int (*cb)(void *ctx, const struct ledger_unmatched_row *row), void *ctx);
 
 #endif
