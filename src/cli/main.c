@@ -730,6 +730,7 @@ struct inspect_ctx {
 	int verbose;
 	uint64_t errors;
 	const struct x12_schema *schemas; /* NULL: envelopes only */
+	const struct x12_overlay *overlay; /* --partner's schema-overlay, or NULL */
 	size_t max_loop_depth;            /* the partner's (or edigw.conf's) limit, as the gateway */
 	uint64_t validated, undefined;
 	struct inspect_ack ack;
@@ -793,9 +794,8 @@ static int ins_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *
 	const struct cfg_doc *doc = NULL;
 	if (acked && c->ack.partner && !(doc = gateway_txn_document(c->ack.partner, txn, res)))
 		return 0; /* AK5 1: the partner is not configured for this set */
-	const struct x12_txn_def *def = c->schemas ? x12_schema_find(c->schemas, txn->gs->version,
-								    txn->st01)
-						   : NULL;
+	const struct x12_txn_def *def =
+		c->schemas ? x12_overlay_find(c->overlay, c->schemas, txn->gs->version, txn->st01) : NULL;
 	if (def) {
 		x12_schema_validate(def, txn, c->max_loop_depth, &res->errors);
 		c->validated++;
@@ -920,19 +920,22 @@ static void ins_notice(void *ctx, uint64_t line, const char *msg)
 	printf("  note (line %llu): %s\n", (unsigned long long)line, msg);
 }
 
-/* What inspect reads with: edigw.conf's definitions (unless envelope_only), and the
- * limits and tolerances of partner (or edigw.conf's). Without a configuration: the
- * built-in defaults and no definitions. *cfg keeps the configuration (NULL without one;
- * the caller frees it) and *p the partner. Returns -1 when partner is not configured. */
+/* What inspect reads with: edigw.conf's definitions (unless envelope_only) with the
+ * partner's schema-overlay, and the limits and tolerances of partner (or edigw.conf's).
+ * Without a configuration: the built-in defaults and no definitions. *cfg keeps the
+ * configuration (NULL without one; the caller frees it) and *p the partner. Returns an
+ * exit code when inspect cannot go on (partner not configured, broken overlay), else -1. */
 static int inspect_settings(const char *partner, int envelope_only, struct config **cfg,
 			    const struct cfg_partner **p, struct x12_schema **schemas,
-			    struct x12_limits *lim, struct x12_tolerances *tol)
+			    struct x12_overlay **overlay, struct x12_limits *lim,
+			    struct x12_tolerances *tol)
 {
 	struct diag_list d;
 	diag_list_init(&d);
 	struct config *c = NULL;
-	int rc = 0;
+	int rc = -1;
 	*schemas = NULL;
+	*overlay = NULL;
 	*p = NULL;
 	x12_limits_default(lim);
 	x12_tolerances_default(tol);
@@ -940,19 +943,29 @@ static int inspect_settings(const char *partner, int envelope_only, struct confi
 		*p = partner ? config_partner(c, partner) : NULL;
 		if (partner && !*p) {
 			fprintf(stderr, "edigw inspect: no partner '%s' in %s\n", partner, c->partners_dir);
-			rc = -1;
+			rc = EX_UNAVAILABLE;
 		} else {
 			gateway_reader_settings(c, *p, lim, tol);
 			if (!envelope_only && x12_schema_load(schemas, c->schema_dir, &d) < 0) {
 				diag_print(&d, stderr);
 				*schemas = NULL;
 			}
+			/* the partner's overlay, as the gateway loads it: a broken one stops us */
+			if (*schemas && *p && (*p)->schema_overlay &&
+			    x12_overlay_load(overlay, *schemas, (*p)->schema_overlay, &d) < 0) {
+				diag_print(&d, stderr);
+				fprintf(stderr, "edigw inspect: schema-overlay %s of partner %s cannot be "
+					"loaded\n", (*p)->schema_overlay, (*p)->id);
+				x12_schema_free(*schemas);
+				*schemas = NULL;
+				rc = EX_CONFIG;
+			}
 		}
 	} else if (partner) {
 		fprintf(stderr, "edigw inspect: --partner needs a configuration (%s)\n", g_config);
-		rc = -1;
+		rc = EX_UNAVAILABLE;
 	}
-	if (rc < 0) {
+	if (rc >= 0) {
 		config_free(c);
 		c = NULL;
 		*p = NULL;
@@ -962,15 +975,25 @@ static int inspect_settings(const char *partner, int envelope_only, struct confi
 	return rc;
 }
 
-/* The time our preview ack carries: SOURCE_DATE_EPOCH when set (reproducible output),
- * else now. */
-static time_t inspect_ack_time(void)
+#define INSPECT_TIME_MAX 253402300799ULL /* 9999-12-31 23:59:59 UTC: GS04 is CCYYMMDD */
+
+/* The time our preview ack carries into *out: SOURCE_DATE_EPOCH when set (reproducible
+ * output), else now. -1 when SOURCE_DATE_EPOCH is not a number of seconds we can write. */
+static int inspect_ack_time(time_t *out)
 {
 	const char *e = getenv("SOURCE_DATE_EPOCH");
 	uint64_t v;
-	if (e && *e && str_to_u64(e, &v) == 0 && v <= (uint64_t)INT32_MAX * 2)
-		return (time_t)v;
-	return time(NULL);
+	if (!e || !*e) {
+		*out = time(NULL);
+		return 0;
+	}
+	if (str_to_u64(e, &v) < 0 || v > INSPECT_TIME_MAX) {
+		fprintf(stderr, "edigw inspect: SOURCE_DATE_EPOCH '%s' is not a number of seconds "
+			"from 0 to %llu\n", e, INSPECT_TIME_MAX);
+		return -1;
+	}
+	*out = (time_t)v;
+	return 0;
 }
 
 /* Copy the collected ack interchanges (the anonymous file) to fd. */
@@ -1074,7 +1097,8 @@ static int cmd_inspect(int argc, char **argv)
 		"processing it: no spool, no ledger, no outputs. Prints every interchange and\n"
 		"each error with its position; --verbose lists accepted groups and\n"
 		"transaction sets too; --envelope-only skips the definitions; --partner\n"
-		"reads with that partner's limits and tolerances (else edigw.conf's).\n"
+		"reads with that partner's limits, tolerances and schema-overlay (else\n"
+		"edigw.conf's).\n"
 		"--ack 997|999 then prints the acknowledgment the gateway would send for FILE,\n"
 		"built by the gateway's own ack writer and rules: no 997/999 for GS01 = FA,\n"
 		"a TA1 per the partner's ta1 setting (default on-error), only a TA1 for a\n"
@@ -1123,16 +1147,20 @@ static int cmd_inspect(int argc, char **argv)
 		}
 		c.ack.on = 1;
 		c.ack.type = strcmp(ack, "999") == 0 ? CFG_ACK_999 : CFG_ACK_997;
-		c.ack.when = inspect_ack_time();
+		if (inspect_ack_time(&c.ack.when) < 0)
+			return EX_USAGE;
 	}
 	struct config *cfg = NULL;
 	const struct cfg_partner *p = NULL;
 	struct x12_schema *schemas = NULL;
+	struct x12_overlay *overlay = NULL;
 	struct x12_limits lim;
 	struct x12_tolerances tol;
-	if (inspect_settings(partner, envelope_only, &cfg, &p, &schemas, &lim, &tol) < 0)
-		return EX_UNAVAILABLE;
+	int sex = inspect_settings(partner, envelope_only, &cfg, &p, &schemas, &overlay, &lim, &tol);
+	if (sex >= 0)
+		return sex;
 	c.schemas = schemas;
+	c.overlay = overlay;
 	c.max_loop_depth = lim.max_loop_depth;
 	if (p) {
 		c.ack.partner = p;
@@ -1224,6 +1252,7 @@ out:
 	}
 	free(c.ack.maps);
 	free(c.ack.map_paths);
+	x12_overlay_free(overlay); /* before the definitions it borrows from */
 	x12_schema_free(schemas);
 	config_free(cfg);
 	return ex;

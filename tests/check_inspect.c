@@ -1,0 +1,669 @@
+/*
+ * check_inspect — `edigw inspect --ack 997|999` through the real binary: the exact
+ * acknowledgment bytes for a good and a bad 850, a 999, no ack for an ack, the TA1
+ * rules, a partner's settings and documents, the same ack as the gateway writes for
+ * the same file (dates and control numbers masked), usage errors, the
+ * SOURCE_DATE_EPOCH limit and no side effects (no spool, no ledger).
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define EPOCH "1709647620" /* 2024-03-05 14:07 UTC */
+
+/* --------------------------------------------------------------- fixture */
+
+struct env {
+	char *dir, *conf, *in;
+};
+
+static char *pj(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *p = malloc(n);
+	snprintf(p, n, "%s/%s", a, b);
+	return p;
+}
+
+static void writef(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	vfprintf(f, fmt, ap);
+	fclose(f);
+	va_end(ap);
+}
+
+/* A configuration with the shipped definitions and one partner "retailer" (ZZ RETAILER)
+ * sending 850s, with the given ack and ta1 settings. */
+static struct env *env_new(const char *ack, const char *ta1)
+{
+	struct env *e = calloc(1, sizeof *e);
+	e->dir = tu_tmpdir();
+	e->conf = pj(e->dir, "edigw.conf");
+	e->in = pj(e->dir, "in");
+	mkdir(e->in, 0750);
+	char *parts = pj(e->dir, "partners");
+	mkdir(parts, 0750);
+	char *rng = tu_srcpath("doc/canonical.rng");
+	char *erpmap = tu_srcpath("maps/erp/order-csv.map");
+	char *map850 = tu_srcpath("maps/x12/850.map");
+	char *schemas = tu_srcpath("maps/schemas");
+	writef(e->conf,
+	       "spool = spool\nerp-dir = erp\npartners-dir = partners\ncanonical-schema = %s\n"
+	       "schema-dir = %s\n"
+	       "our.x12.qualifier = ZZ\nour.x12.id = ACMESUPPLY\nour.x12.gs-id = ACMESUPPLY\n"
+	       "erp.order = %s\npoll-interval = 1s\n",
+	       rng, schemas, erpmap);
+	char *pc = pj(parts, "retailer.conf");
+	writef(pc,
+	       "id = retailer\nx12.qualifier = ZZ\nx12.id = RETAILER\nx12.gs-id = RETAILER\n"
+	       "document.850 = %s\nack = %s\nta1 = %s\n",
+	       map850, ack, ta1);
+	free(pc);
+	free(parts);
+	free(rng);
+	free(erpmap);
+	free(map850);
+	free(schemas);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	tu_rmtree(e->dir);
+	free(e->dir);
+	free(e->conf);
+	free(e->in);
+	free(e);
+}
+
+/* Run edigw -q -c CONF args...; returns the exit code, output in *out (may be NULL). */
+static int edigw(struct env *e, char **out, ...)
+{
+	const char *args[32];
+	int n = 0;
+	args[n++] = "-q";
+	args[n++] = "-c";
+	args[n++] = e->conf;
+	va_list ap;
+	va_start(ap, out);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) && n < 31)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return tu_run(out, args);
+}
+
+/* Path of a fixture in tests/data/inspect (allocated). */
+static char *fixture(const char *name)
+{
+	char *rel = pj("tests/data/inspect", name);
+	char *p = tu_srcpath(rel);
+	free(rel);
+	return p;
+}
+
+/* Write text as a file in the fixture's input directory; returns its path (allocated). */
+static char *input(struct env *e, const char *name, const char *text)
+{
+	char *p = pj(e->in, name);
+	ck_assert_int_eq(tu_write(p, text, strlen(text)), 0);
+	return p;
+}
+
+/* Run inspect --ack TYPE [extra args] FILE with --ack-out; the ack bytes (allocated, ""
+ * when none), the exit code in *ex and the report in *report (when not NULL). */
+static char *inspect_ack(struct env *e, const char *type, const char *file, const char *partner,
+			 int *ex, char **report)
+{
+	char *outp = pj(e->dir, "ack.out");
+	unlink(outp);
+	char *rep = NULL;
+	int rc = partner ? edigw(e, &rep, "inspect", "--partner", partner, "--ack", type, "--ack-out",
+				 outp, file, NULL)
+			 : edigw(e, &rep, "inspect", "--ack", type, "--ack-out", outp, file, NULL);
+	char *ack = tu_read(outp, NULL);
+	ck_assert_msg(ack != NULL, "no --ack-out file (exit %d): %s", rc, rep);
+	if (ex)
+		*ex = rc;
+	if (report)
+		*report = rep;
+	else
+		free(rep);
+	free(outp);
+	return ack;
+}
+
+/* An ISA from RETAILER to us, exactly 106 bytes with its terminator. */
+static char *isa(unsigned icn, char ack_req)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf,
+		 "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*ACMESUPPLY     *261122*0930*U*"
+		 "00401*%09u*%c*P*>~",
+		 icn, ack_req);
+	ck_assert_uint_eq(strlen(buf), 106);
+	return strdup(buf);
+}
+
+static const char PO_GOOD[] = "ST*850*0001~BEG*00*SA*PO-1001**20261122~N1*ST*Retail DC 7*92*0007~"
+			      "PO1*1*24*EA*12.50**BP*SKU-1~CTT*1~SE*6*0001~";
+static const char PO_BAD[] = "ST*850*0002~BEG*00*SA***20261399~N1*ST*Store 12*92*0012~"
+			     "PO1*1*1O*EA*3.99**BP*SKU-2~CTT*1~SE*6*0002~";
+static const char POA_855[] = "ST*855*0003~BAK*00*AD*PO-1001*20261122~CTT*0~SE*4*0003~";
+
+/* One interchange: a group with GS01 fid holding body; iea_icn NULL: the right IEA02. */
+static char *interchange(unsigned icn, char ack_req, const char *fid, const char *gs08, int nst,
+			 const char *body, const char *iea_icn)
+{
+	char *i = isa(icn, ack_req);
+	size_t cap = strlen(body) + 512;
+	char *s = malloc(cap);
+	char ic[16];
+	snprintf(ic, sizeof ic, "%09u", icn);
+	snprintf(s, cap, "%sGS*%s*RETAILER*ACMESUPPLY*20261122*0930*7*X*%s~%sGE*%d*7~IEA*1*%s~\n", i,
+		 fid, gs08, body, nst, iea_icn ? iea_icn : ic);
+	free(i);
+	return s;
+}
+
+/* The ack with the fields that come from the clock or a ledger replaced by '#': ISA09,
+ * ISA10, ISA13, GS04, GS05, GS06, ST02, SE02, GE02, IEA02. Allocated. */
+static char *mask(const char *ack)
+{
+	size_t n = strlen(ack);
+	char *r = calloc(1, n + 1);
+	if (n < 106) {
+		memcpy(r, ack, n + 1);
+		return r;
+	}
+	char el = ack[3], seg = ack[105];
+	size_t o = 0;
+	const char *p = ack;
+	while (*p) {
+		const char *end = strchr(p, seg);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char id[4] = { 0 };
+		for (int k = 0; k < 3 && (size_t)k < len && p[k] != el; k++)
+			id[k] = p[k];
+		int pos = 0;
+		for (size_t k = 0; k < len; k++) {
+			if (p[k] == el) {
+				pos++;
+				r[o++] = el;
+				int masked = (!strcmp(id, "ISA") && (pos == 9 || pos == 10 || pos == 13)) ||
+					     (!strcmp(id, "GS") && pos >= 4 && pos <= 6) ||
+					     ((!strcmp(id, "ST") || !strcmp(id, "SE") || !strcmp(id, "GE") ||
+					       !strcmp(id, "IEA")) && pos == 2);
+				if (masked) {
+					r[o++] = '#';
+					while (k + 1 < len && p[k + 1] != el)
+						k++;
+				}
+				continue;
+			}
+			r[o++] = p[k];
+		}
+		if (!end)
+			break;
+		r[o++] = seg;
+		p = end + 1;
+	}
+	r[o] = '\0';
+	return r;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static const char GOOD_997[] =
+	"ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       *240305*1407*U*00401*"
+	"000000001*0*P*>~"
+	"GS*FA*ACMESUPPLY*RETAILER*20240305*1407*1*X*004010~"
+	"ST*997*0001~AK1*PO*7~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~"
+	"GE*1*1~IEA*1*000000001~";
+
+/* A good 850: exactly the 997 the gateway would send (control numbers 1, the given time). */
+START_TEST(test_good_850)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("good-850.x12");
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "997", f, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, GOOD_997);
+	ck_assert_msg(strstr(rep, "--ack 997: 1 acknowledgment interchange(s) written to ") != NULL,
+		      "%s", rep);
+	free(rep);
+	/* without --ack-out: after the usual report, on stdout, followed by a newline */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", f, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "1 transaction set(s) validated against their definitions"));
+	const char *hdr = strstr(out, "--ack 997: the acknowledgment edigw would send");
+	ck_assert_msg(hdr != NULL, "%s", out);
+	const char *nl = strchr(hdr, '\n');
+	ck_assert_ptr_nonnull(nl);
+	size_t n = strlen(GOOD_997);
+	ck_assert_int_eq(strncmp(nl + 1, GOOD_997, n), 0);
+	ck_assert_str_eq(nl + 1 + n, "\n");
+	free(out);
+	free(ack);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+static const char BAD_997[] =
+	"ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       *240305*1407*U*00401*"
+	"000000001*0*P*>~"
+	"GS*FA*ACMESUPPLY*RETAILER*20240305*1407*1*X*004010~"
+	"ST*997*0001~AK1*PO*7~AK2*850*0001~AK5*A~"
+	"AK2*850*0002~AK3*BEG*2**8~AK4*3*324*1~AK4*5*373*8*20261399~AK3*PO1*4**8~AK4*2*330*6*1O~"
+	"AK5*R*5~AK9*P*2*2*1~SE*13*0001~"
+	"GE*1*1~IEA*1*000000001~";
+
+/* A group with a good and a bad 850: AK3/AK4 for the bad one, AK5 R 5, AK9 P 2 2 1. */
+START_TEST(test_bad_850)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("bad-850.x12");
+	int ex = -1;
+	char *ack = inspect_ack(e, "997", f, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_str_eq(ack, BAD_997);
+	free(ack);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* --ack 999 gives a 999 (GS08/ST03 005010X231A1, AK103 the inbound GS08, IK3/IK4/IK5). */
+START_TEST(test_999)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("bad-850.x12");
+	char *ack = inspect_ack(e, "999", f, NULL, NULL, NULL);
+	ck_assert_str_eq(ack,
+			 "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       *240305*1407*"
+			 "U*00401*000000001*0*P*>~"
+			 "GS*FA*ACMESUPPLY*RETAILER*20240305*1407*1*X*005010X231A1~"
+			 "ST*999*0001*005010X231A1~AK1*PO*7*004010~AK2*850*0001~IK5*A~"
+			 "AK2*850*0002~IK3*BEG*2**8~IK4*3*324*1~IK4*5*373*8*20261399~IK3*PO1*4**8~"
+			 "IK4*2*330*6*1O~IK5*R*5~AK9*P*2*2*1~SE*13*0001~"
+			 "GE*1*1~IEA*1*000000001~");
+	free(ack);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* Never an ack for an ack: a 997 in a GS01 = FA group gets nothing, even with ISA14 = 1. */
+START_TEST(test_no_ack_for_ack)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("ack-997.x12");
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "997", f, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "edigw would send no acknowledgment (never an acknowledgment for an "
+				  "acknowledgment (GS01 = FA))") != NULL, "%s", rep);
+	free(rep);
+	free(ack);
+	char *doc = interchange(43, '1', "FA", "004010", 1, "ST*997*0001~AK1*PO*7~AK9*A*1*1*1~SE*4*0001~",
+				NULL);
+	char *p = input(e, "fa-isa14.x12", doc);
+	ack = inspect_ack(e, "999", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	/* on stdout, the same sentence and no ISA */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", p, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "edigw would send no acknowledgment"));
+	ck_assert_ptr_null(strstr(out, "ISA*"));
+	free(out);
+	free(ack);
+	free(p);
+	free(doc);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* The TA1 rules: a rejected interchange gets its TA1 only; ISA14 = 1 adds TA1 A 000. */
+START_TEST(test_ta1)
+{
+	struct env *e = env_new("997", "on-error");
+	char *doc = interchange(42, '0', "PO", "004010", 1, PO_GOOD, "000000099");
+	char *p = input(e, "iea02.x12", doc);
+	int ex = -1;
+	char *ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_str_eq(ack, "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       "
+			      "*240305*1407*U*00401*000000001*0*P*>~"
+			      "TA1*000000042*261122*0930*R*001~IEA*0*000000001~");
+	free(ack);
+	free(p);
+	free(doc);
+	doc = interchange(42, '1', "PO", "004010", 1, PO_GOOD, NULL);
+	p = input(e, "isa14.x12", doc);
+	ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       "
+			      "*240305*1407*U*00401*000000001*0*P*>~"
+			      "TA1*000000042*261122*0930*A*000~"
+			      "GS*FA*ACMESUPPLY*RETAILER*20240305*1407*1*X*004010~"
+			      "ST*997*0001~AK1*PO*7~AK2*850*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~"
+			      "GE*1*1~IEA*1*000000001~");
+	free(ack);
+	free(p);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
+/* --partner: its ta1 setting (never: nothing for a rejected interchange) and its documents
+ * (AK5 1 for a set it is not configured for). */
+START_TEST(test_partner)
+{
+	struct env *e = env_new("997", "never");
+	char *doc = interchange(42, '1', "PO", "004010", 1, PO_GOOD, "000000099");
+	char *p = input(e, "iea02.x12", doc);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "997", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "no acknowledgment (nothing to acknowledge and no TA1 due)") != NULL,
+		      "%s", rep);
+	free(rep);
+	free(ack);
+	/* without --partner the default ta1 (on-error) applies */
+	ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_ptr_nonnull(strstr(ack, "TA1*000000042*261122*0930*R*001~"));
+	free(ack);
+	free(p);
+	free(doc);
+	doc = interchange(44, '0', "PR", "004010", 1, POA_855, NULL);
+	p = input(e, "855.x12", doc);
+	ack = inspect_ack(e, "997", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(ack, "AK1*PR*7~AK2*855*0003~AK5*R*1~AK9*R*1*1*0~") != NULL, "%s",
+		      ack);
+	ck_assert_ptr_nonnull(strstr(rep, "not configured for partner retailer"));
+	free(rep);
+	free(ack);
+	/* without --partner no partner document list applies: the 855 is accepted */
+	ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*855*0003~AK5*A~AK9*A*1*1*1~"));
+	free(ack);
+	free(p);
+	free(doc);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "nobody", "--ack", "997", "x", NULL), 69);
+	free(out);
+	env_free(e);
+}
+END_TEST
+
+/* Two interchanges: two ack interchanges, ISA13 1 and 2. */
+START_TEST(test_two_interchanges)
+{
+	struct env *e = env_new("997", "on-error");
+	char *a = interchange(42, '0', "PO", "004010", 1, PO_GOOD, NULL);
+	char *b = interchange(43, '0', "PO", "004010", 1, PO_BAD, NULL);
+	size_t n = strlen(a) + strlen(b) + 1;
+	char *doc = malloc(n);
+	snprintf(doc, n, "%s%s", a, b);
+	char *p = input(e, "two.x12", doc);
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "997", p, NULL, NULL, &rep);
+	ck_assert_ptr_nonnull(strstr(rep, "2 acknowledgment interchange(s) written"));
+	const char *i2 = strstr(ack + 1, "ISA*");
+	ck_assert_ptr_nonnull(i2);
+	ck_assert_int_eq(strncmp(ack + 90, "000000001", 9), 0);
+	ck_assert_int_eq(strncmp(i2 + 90, "000000002", 9), 0);
+	ck_assert_ptr_nonnull(strstr(ack, "IEA*1*000000001~ISA*"));
+	ck_assert_ptr_nonnull(strstr(i2, "AK5*R*5~AK9*R*1*1*0~"));
+	free(rep);
+	free(ack);
+	free(p);
+	free(doc);
+	free(a);
+	free(b);
+	env_free(e);
+}
+END_TEST
+
+/* The gateway's own ack for the same file (ingest, run --once, outbound/retailer) is the
+ * preview's (--partner retailer), but for the clock and the ledger's control numbers. */
+static void compare_with_gateway(struct env *e, const char *type, const char *doc)
+{
+	char *p = input(e, "doc.x12", doc);
+	char *preview = inspect_ack(e, type, p, "retailer", NULL, NULL);
+	char *out = NULL;
+	int rc = edigw(e, &out, "ingest", p, "--partner", "retailer", NULL);
+	ck_assert_msg(rc == 0, "ingest: %s", out);
+	free(out);
+	rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0, "run: %s", out);
+	free(out);
+	char *dir = pj(e->dir, "spool/outbound/retailer");
+	size_t cap = 1, len = 0;
+	char *sent = calloc(1, cap);
+	for (int k = 0;; k++) {
+		char *name = tu_nth_file(dir, k);
+		if (!name)
+			break;
+		char *fp = pj(dir, name);
+		char *c = tu_read(fp, NULL);
+		cap += strlen(c);
+		sent = realloc(sent, cap);
+		memcpy(sent + len, c, strlen(c) + 1);
+		len += strlen(c);
+		free(c);
+		free(fp);
+		free(name);
+	}
+	char *m1 = mask(preview), *m2 = mask(sent);
+	ck_assert_msg(strcmp(m1, m2) == 0, "%s\npreview: %s\ngateway: %s", e->conf, m1, m2);
+	free(m1);
+	free(m2);
+	free(sent);
+	free(dir);
+	free(preview);
+	free(p);
+}
+
+/* compare_with_gateway for a partner with these ack and ta1 settings. */
+static void same_as_gateway(const char *ack_setting, const char *ta1, const char *type,
+			    const char *doc)
+{
+	struct env *e = env_new(ack_setting, ta1);
+	compare_with_gateway(e, type, doc);
+	env_free(e);
+}
+
+START_TEST(test_same_as_gateway)
+{
+	char *good = interchange(42, '0', "PO", "004010", 1, PO_GOOD, NULL);
+	size_t n = strlen(PO_GOOD) + strlen(PO_BAD) + 1;
+	char *two = malloc(n);
+	snprintf(two, n, "%s%s", PO_GOOD, PO_BAD);
+	char *mixed = interchange(42, '1', "PO", "004010", 2, two, NULL);
+	char *rejected = interchange(42, '1', "PO", "004010", 1, PO_GOOD, "000000099");
+	char *fa = interchange(42, '1', "FA", "004010", 1, "ST*997*0001~AK1*PO*7~AK9*A*1*1*1~SE*4*0001~",
+			       NULL);
+	char *other = interchange(42, '0', "PR", "004010", 1, POA_855, NULL);
+	same_as_gateway("997", "on-error", "997", good);
+	same_as_gateway("999", "on-error", "999", good);
+	same_as_gateway("997", "on-error", "997", mixed);
+	same_as_gateway("999", "requested", "999", mixed);
+	same_as_gateway("997", "never", "997", mixed);
+	same_as_gateway("997", "on-error", "997", rejected);
+	same_as_gateway("997", "requested", "997", rejected);
+	same_as_gateway("997", "never", "997", rejected);
+	same_as_gateway("997", "on-error", "997", fa);
+	same_as_gateway("997", "on-error", "997", other);
+	free(good);
+	free(two);
+	free(mixed);
+	free(rejected);
+	free(fa);
+	free(other);
+}
+END_TEST
+
+/* --partner applies the partner's schema-overlay, as the gateway does (here DTM made
+ * mandatory: AK3 code 3); a broken overlay stops inspect with its line (exit 78). */
+START_TEST(test_overlay)
+{
+	struct env *e = env_new("997", "on-error");
+	char *ov = pj(e->dir, "partners/retailer-850.def");
+	writef(ov, "transaction 004010 850\nrequire DTM\n");
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	FILE *f = fopen(pc, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("schema-overlay = retailer-850.def\n", f);
+	fclose(f);
+	char *doc = interchange(42, '0', "PO", "004010", 1, PO_GOOD, NULL);
+	char *p = input(e, "po.x12", doc);
+	int ex = -1;
+	char *ack = inspect_ack(e, "997", p, "retailer", &ex, NULL);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(ack, "AK2*850*0001~AK3*DTM*3**3~AK5*R*5~AK9*R*1*1*0~") != NULL, "%s", ack);
+	free(ack);
+	/* the overlay is the partner's: without --partner the order is accepted */
+	ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_ptr_nonnull(strstr(ack, "AK5*A~AK9*A*1*1*1~"));
+	free(ack);
+	compare_with_gateway(e, "997", doc);
+	writef(ov, "transaction 004010 850\nrequire DTM\nmax-use CUR 9\n");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "retailer", "--ack", "997", p, NULL), 78);
+	ck_assert_msg(strstr(out, "retailer-850.def:3") != NULL, "%s", out);
+	free(out);
+	free(p);
+	free(doc);
+	free(pc);
+	free(ov);
+	env_free(e);
+}
+END_TEST
+
+/* Usage: --ack takes 997 or 999; --ack-out needs --ack; an unwritable --ack-out is 74. */
+START_TEST(test_usage)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("good-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "998", f, NULL), 64);
+	ck_assert_ptr_nonnull(strstr(out, "--ack takes 997 or 999"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack-out", "x.997", f, NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", f, "--ack", NULL), 64);
+	free(out);
+	char *bad = pj(e->dir, "no/such/dir/ack.997");
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", "--ack-out", bad, f, NULL), 74);
+	ck_assert_ptr_nonnull(strstr(out, "1 transaction set(s) validated")); /* the report came first */
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "--ack 997|999"));
+	ck_assert_ptr_nonnull(strstr(out, "--ack-out PATH"));
+	free(out);
+	free(bad);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* SOURCE_DATE_EPOCH: up to 9999-12-31 23:59:59 (GS04 is CCYYMMDD): one below, at, above. */
+START_TEST(test_source_date_epoch_limit)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("good-850.x12");
+	setenv("SOURCE_DATE_EPOCH", "253402300798", 1);
+	char *ack = inspect_ack(e, "997", f, NULL, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(ack, "*991231*2359*"));
+	ck_assert_ptr_nonnull(strstr(ack, "*99991231*2359*"));
+	free(ack);
+	setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+	ack = inspect_ack(e, "997", f, NULL, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(ack, "*99991231*2359*"));
+	free(ack);
+	setenv("SOURCE_DATE_EPOCH", "253402300800", 1);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", f, NULL), 64);
+	ck_assert_ptr_nonnull(strstr(out, "SOURCE_DATE_EPOCH '253402300800'"));
+	free(out);
+	setenv("SOURCE_DATE_EPOCH", "soon", 1);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", f, NULL), 64);
+	free(out);
+	/* without --ack the variable is not read */
+	ck_assert_int_eq(edigw(e, &out, "inspect", f, NULL), 0);
+	free(out);
+	setenv("SOURCE_DATE_EPOCH", EPOCH, 1);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* No side effects: no spool, no ledger, no ERP directory, nothing but --ack-out. */
+START_TEST(test_no_side_effects)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("bad-850.x12");
+	char *ack = inspect_ack(e, "997", f, "retailer", NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(ack, "AK5*R*5~"));
+	char *spool = pj(e->dir, "spool"), *erp = pj(e->dir, "erp");
+	ck_assert_int_eq(access(spool, F_OK), -1);
+	ck_assert_int_eq(access(erp, F_OK), -1);
+	ck_assert_int_eq(tu_count_files(e->dir), 2); /* edigw.conf and ack.out */
+	free(spool);
+	free(erp);
+	free(ack);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+static Suite *inspect_suite(void)
+{
+	Suite *s = suite_create("inspect");
+	TCase *tc = tcase_create("ack");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_good_850);
+	tcase_add_test(tc, test_bad_850);
+	tcase_add_test(tc, test_999);
+	tcase_add_test(tc, test_no_ack_for_ack);
+	tcase_add_test(tc, test_ta1);
+	tcase_add_test(tc, test_partner);
+	tcase_add_test(tc, test_two_interchanges);
+	tcase_add_test(tc, test_same_as_gateway);
+	tcase_add_test(tc, test_overlay);
+	tcase_add_test(tc, test_usage);
+	tcase_add_test(tc, test_source_date_epoch_limit);
+	tcase_add_test(tc, test_no_side_effects);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	setenv("SOURCE_DATE_EPOCH", EPOCH, 1);
+	return tu_run_suite(inspect_suite());
+}
