@@ -1617,6 +1617,120 @@ START_TEST(test_856_ynq_sln)
 END_TEST
 
 
+/* 850 with the segments and loops of the standard added last: heading PAM, the
+ * SAC loop (SAC, CUR), DIS, INC, LDT, LIN, SI, PCT, CTB, the AMT loop (AMT, PCT),
+ * SI in the N1 loop, the LM loop (LM, LQ) and the SPI loop (SPI, REF); in the
+ * PO1 loop SI, CN1, PAM, the SAC loop (SAC, CUR, CTP), DIS, INC, IT3, PCT, SPI,
+ * CTB, the QTY loop with SI, the PKG loop (PKG, MEA), the bounded LS loop (LS,
+ * LDT loop with QTY and an LM loop, LE), the N1 loop's LDT loop, SLN loop SI,
+ * PAM and SAC, the AMT loop and the LM loop. */
+#define PO_S "ST*850*0001~BEG*00*SA*PO-2001**20261122~PAM*01*10*EA~CSH*Y~SAC*A*C310***1500~CUR*BY*USD~" \
+	     "ITD*01*3*2**10**30~DIS*DIS*CA*2*QTY*100~INC*01*EA*12*1*1000~DTM*002*20261201~LDT*AE*10*DA~" \
+	     "LIN**VP*W-9~SI*VI*PG*ABC~PCT*ZZ*5~CTB*OR*Minimum order~AMT*TT*1500~PCT*ZZ*5~" \
+	     "N1*ST*Retail DC 7*92*0007~SI*VI*PG*DOCK4~LM*VI~LQ*0*ABC~SPI*00~REF*ZZ*SPEC-1~" \
+	     "PO1*1*24*EA*12.50**BP*SKU-1~SI*VI*PG*RED~CN1*02*1500~PAM*01*24*EA~SAC*A*C310***150~CUR*BY*USD~" \
+	     "CTP**RES*12.50~DIS*DIS*CA*2*QTY*12~INC*01*EA*12*1~IT3*24*EA*CC~PCT*ZZ*5~SPI*00~CTB*OR*Min~" \
+	     "QTY*01*24~SI*VI*PG*LOT1~PKG*F****Shrink wrap~MEA*PD*WT*10*LB~LS*LDT~LDT*AE*10*DA~QTY*01*24~" \
+	     "LM*VI~LQ*0*ABC~LE*LDT~N1*ST*Store 12*92*0012~LDT*AE*5*DA~SLN*1**I*12*EA~SI*VI*PG*X~PAM*01*12*EA~" \
+	     "SAC*A*C310***50~AMT*1*300~PCT*ZZ*5~LM*VI~LQ*0*XYZ~CTT*1~SE*58*0001~"
+
+START_TEST(test_850_standard_segments)
+{
+	clean_set("004010", "850", PO_S);
+	clean_set("005010", "850", PO_S);
+	/* DIS05 discount control limit is mandatory */
+	elem_err("004010", "850", PO_S, "DIS*DIS*CA*2*QTY*12~", "DIS*DIS*CA*2*QTY~", "1", "DIS", 31, 5, 0, 657, NULL);
+	/* PCT01 percent qualifier is at most 2 characters */
+	elem_err("005010", "850", PO_S, "PCT*ZZ*5~SPI", "PCT*ZZZ*5~SPI", "5", "PCT", 34, 1, 0, 1004, "ZZZ");
+	/* SI04 service characteristics qualifier without SI05 (P0405) */
+	elem_err("004010", "850", PO_S, "SI*VI*PG*RED~", "SI*VI*PG*RED*XX~", "2", "SI", 25, 5, 0, 234, NULL);
+	/* LQ01 code list qualifier without LQ02 industry code (C0102) */
+	elem_err("005010", "850", PO_S, "LQ*0*XYZ~", "LQ*0~", "2", "LQ", 56, 2, 0, 1271, NULL);
+	/* CN1 contract type code is two characters (element 1166, as BEG09) */
+	elem_err("004010", "850", PO_S, "CN1*02*", "CN1*2*", "4", "CN1", 26, 1, 0, 1166, "2");
+	/* IT3 units shipped without the unit (P0102) */
+	elem_err("004010", "850", PO_S, "IT3*24*EA*CC~", "IT3*24**CC~", "2", "IT3", 33, 2, 0, 355, NULL);
+	/* CN1 occurs once per PO1 loop (AK304 5) */
+	seg_err("004010", "850", PO_S, "CN1*02*1500~", "CN1*02*1500~CN1*02~", "5", "CN1", 27, "PO1");
+	/* CTB after the QTY loop belongs earlier in the PO1 loop (AK304 7) */
+	seg_err("005010", "850", PO_S, "SI*VI*PG*LOT1~", "SI*VI*PG*LOT1~CTB*OR*Min~", "7", "CTB", 39, "QTY");
+	/* the LS loop must be closed by its LE (AK304 3, found missing at the N1 after it) */
+	seg_err("004010", "850", PO_S, "LE*LDT~", "", "3", "LE", 46, "LS");
+	/* an LM loop needs its LQ (AK304 3, found missing at the next segment) */
+	seg_err("004010", "850", PO_S, "LM*VI~LQ*0*XYZ~", "LM*VI~", "3", "LQ", 56, "LM");
+	/* LS and LE are not 856 segments: an LS there is AK304 6 */
+	seg_err("004010", "856", ASN_Y, "PRF*PO-1001~", "PRF*PO-1001~LS*LDT~", "6", "LS", 10, "");
+}
+END_TEST
+
+/* 856 with TD3 seal (TD308/TD309), TSD, the LH1 loop, the CLD loop (CLD, REF,
+ * DTP), PAL, ETD, GF, the LM loop and the V1 loop (V1, R4, DTM). */
+#define ASN_S "ST*856*0001~BSN*00*SHP-2*20261122*0930~HL*1**S~TD1*CTN25*4~TD5*B*2*UPSN*M~" \
+	      "TD3*TL*ABCD*123456*****SN*SEAL1234~TSD*1*A1~REF*BM*BOL-1~LH1*EA*4*UN1263~CLD*1*4*CTN25~" \
+	      "REF*ZZ*CLD-REF~DTP*011*D8*20261122~DTM*011*20261122~FOB*PP~PAL*4*3*4*12~" \
+	      "N1*ST*Retail DC 7*92*0007~ETD*A*S~GF*ZZ*GF-1*C-100~LM*VI~LQ*0*ABC~V1*1234567*VESSEL ONE~" \
+	      "R4*L*UN*USNYC*New York~DTM*011*20261122~HL*2*1*O~PRF*PO-1001~HL*3*2*I~LIN*1*VP*W-9~SN1*1*4*EA~" \
+	      "CTT*3~SE*30*0001~"
+
+START_TEST(test_856_standard_segments)
+{
+	clean_set("004010", "856", ASN_S);
+	clean_set("005010", "856", ASN_S);
+	/* TSD occurs once per HL loop (AK304 5) */
+	seg_err("004010", "856", ASN_S, "TSD*1*A1~", "TSD*1*A1~TSD*2*A2~", "5", "TSD", 8, "HL");
+	/* PAL after the N1 loop belongs earlier (AK304 7) */
+	seg_err("005010", "856", ASN_S, "ETD*A*S~", "PAL*4~ETD*A*S~", "7", "PAL", 17, "N1");
+	/* ETD02 excess transportation responsibility is mandatory */
+	elem_err("004010", "856", ASN_S, "ETD*A*S~", "ETD*A~", "1", "ETD", 17, 2, 0, 627, NULL);
+	/* CLD05 unit without CLD04 size (C0504) */
+	elem_err("005010", "856", ASN_S, "CLD*1*4*CTN25~", "CLD*1*4*CTN25**EA~", "2", "CLD", 10, 4, 0, 357, NULL);
+	/* V1 with neither vessel code nor vessel name (R0102): reported on V101 */
+	elem_err("004010", "856", ASN_S, "V1*1234567*VESSEL ONE~", "V1***US~", "2", "V1", 21, 1, 0, 597, NULL);
+	/* TD301 equipment description and TD310 equipment type exclude each other (E0110) */
+	elem_err("004010", "856", ASN_S, "*SN*SEAL1234~", "*SN*SEAL1234*TRLR~", "10", "TD3", 6, 10, 0, 24, "TRLR");
+	/* TD308 seal status code is two characters: a seal number there is AK403 5 */
+	elem_err("004010", "856", ASN_S, "*****SN*SEAL1234~", "*****SEAL1234~", "5", "TD3", 6, 8, 0, 407,
+		 "SEAL1234");
+	/* LH103 UN/NA identification code is exactly 6 characters */
+	elem_err("005010", "856", ASN_S, "*UN1263~", "*UN12634~", "5", "LH1", 9, 3, 0, 277, "UN12634");
+	elem_err("004010", "856", ASN_S, "*UN1263~", "*UN126~", "4", "LH1", 9, 3, 0, 277, "UN126");
+	/* an LM loop without its LQ (AK304 3, found missing at the V1) */
+	seg_err("004010", "856", ASN_S, "LQ*0*ABC~", "", "3", "LQ", 20, "LM");
+	/* GF01 reference qualifier without GF02 (P0102) */
+	elem_err("004010", "856", ASN_S, "GF*ZZ*GF-1*", "GF*ZZ**", "2", "GF", 18, 2, 0, 127, NULL);
+}
+END_TEST
+
+/* Warehouse segment findings carry the X12 element reference number (AK402):
+ * W14 (944) with its quantities, W05/W01/W12/W04/W17 on their own elements. */
+START_TEST(test_warehouse_element_refs)
+{
+	const char *w14 = "ST*944*0003~W17*F*20261126*RCV-57~N1*WH*DC*9*1234567890001~W07*10*CA*012345678905~"
+			  "W14*10*12*2*1*1~SE*6*0003~";
+	clean_set("004010", "944", w14);
+	clean_set("005010", "944", w14);
+	/* W1405 lading quantity is a whole number (element 80) */
+	elem_err("004010", "944", w14, "*1*1~SE", "*1*1.5~SE", "6", "W14", 5, 5, 0, 80, "1.5");
+	/* W1403 quantity damaged/on hold: at most 9 digits (element 414); 9 are accepted */
+	char *nine = tu_replace(w14, "*12*2*", "*12*123456789*");
+	clean_set("004010", "944", nine);
+	free(nine);
+	elem_err("005010", "944", w14, "*12*2*", "*12*1234567890*", "5", "W14", 5, 3, 0, 414, "1234567890");
+	/* W1404 lading quantity received: at most 7 digits (element 663) */
+	elem_err("004010", "944", w14, "*2*1*1~", "*2*12345678*1~", "5", "W14", 5, 4, 0, 663, "12345678");
+	/* W1702 receipt date not a date (element 373), W1703 receipt number too long (394) */
+	elem_err("004010", "944", w14, "W17*F*20261126*", "W17*F*20261332*", "8", "W17", 2, 2, 0, 373, "20261332");
+	elem_err("005010", "944", w14, "*RCV-57~", "*RCV-5700000000~", "5", "W17", 2, 3, 0, 394, "RCV-5700000000");
+	/* W0502 depositor order number too long (285), W0101 quantity missing (330) */
+	elem_err("004010", "940", WSO_A, "W05*N*ORD-1001*", "W05*N*ORD-10010000000000000000001*", "5", "W05", 2, 2, 0,
+		 285, "ORD-10010000000000000000001");
+	elem_err("005010", "940", WSO_A, "W01*6*CA*", "W01**CA*", "1", "W01", 14, 1, 0, 330, NULL);
+	/* W1203 units shipped not a number (382), W0402 unit missing (355) */
+	elem_err("004010", "945", WSA_A, "W12*CP*6*4*", "W12*CP*6*X*", "6", "W12", 10, 3, 0, 382, "X");
+	elem_err("005010", "943", WST_A, "W04*40*CA*", "W04*40**", "1", "W04", 9, 2, 0, 355, NULL);
+}
+END_TEST
+
 /* The corpus's warehouse files. */
 START_TEST(test_corpus_warehouse)
 {
@@ -2003,6 +2117,9 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_850_added_segments);
 	tcase_add_test(tc, test_856_ynq_sln);
 	tcase_add_test(tc, test_850_pwk_po3_sdq_tc2);
+	tcase_add_test(tc, test_850_standard_segments);
+	tcase_add_test(tc, test_856_standard_segments);
+	tcase_add_test(tc, test_warehouse_element_refs);
 	tcase_add_test(tc, test_997);
 	tcase_add_test(tc, test_999);
 	tcase_add_test(tc, test_corpus_997_999);
