@@ -3,11 +3,14 @@
 # corpus with the source project's verdict (MANIFEST.tsv "expected") beside ours,
 # envelope-only (tests/data/x12/corpus-verdicts.tsv) and with the transaction set
 # definitions (tests/data/x12/corpus-validation.tsv), and the explanation of every
-# disagreement (tests/data/x12/conformance-notes.tsv: path TAB note).
+# disagreement (tests/data/x12/conformance-notes.tsv: path TAB note); then our 997/999
+# beside pyx12's for the files pyx12 acknowledged (tests/data/x12/pyx12-acks.tsv, made by
+# tests/pyx12-acks.sh) with the explanation of every disagreement
+# (tests/data/x12/pyx12-ack-notes.tsv: path TAB note).
 #
 #   tests/conformance.sh [CORPUS] > doc/conformance.md
 #
-# Regenerate the two verdict tables first (see tests/check_corpus.c).
+# Regenerate the verdict tables first (see tests/check_corpus.c and tests/pyx12-acks.sh).
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=${1:-${EDIGW_CORPUS:-$TOP/../shared/corpus}}
@@ -63,3 +66,81 @@ END {
 	print ""
 	printf "%d files: %d agree with *expected*, %d disagree (%d without a note), %d have no verdict (*unknown*).\n", total, agree, dis, missing, total - agree - dis
 }' "$CORPUS/MANIFEST.tsv"
+
+# Our acknowledgments beside pyx12's: AK5/IK5 statuses in order and AK9 status with its
+# counts are judged; codes and the TA1 are shown.
+awk -F'\t' -v notes="$D/pyx12-ack-notes.tsv" '
+function statuses(v,   n, a, i, r) {
+	if (v == "-") return "-"
+	n = split(v, a, " "); r = ""
+	for (i = 1; i <= n; i++) { sub(/:.*/, "", a[i]); r = r (i > 1 ? " " : "") a[i] }
+	return r
+}
+function show5(v,   n, a, i, r, c) {
+	if (v == "-") return "none"
+	n = split(v, a, " "); r = ""
+	for (i = 1; i <= n; i++) {
+		c = a[i]; if (c ~ /:/) { sub(/:/, " ", c) }
+		r = r (i > 1 ? "; " : "") c
+	}
+	return r
+}
+function show9(v,   n, a, i, r, c, s) {
+	if (v == "-") return "none"
+	n = split(v, a, " "); r = ""
+	for (i = 1; i <= n; i++) {
+		c = a[i]; s = ""
+		if (c ~ /:/) { s = c; sub(/^[^:]*:/, "", s); s = " [" s "]"; sub(/:.*/, "", c) }
+		sub(/\//, " ", c)
+		r = r (i > 1 ? "; " : "") c s
+	}
+	return r
+}
+function show1(v,   n, a, i, r) {
+	if (v == "-") return ""
+	n = split(v, a, " "); r = ""
+	for (i = 1; i <= n; i++) { sub(/\//, " ", a[i]); r = r (i > 1 ? "; " : "") a[i] }
+	return " · TA1 " r
+}
+function cell(ack, k5, k9, ta1) {
+	return (ack == "999" ? "IK5 " : "AK5 ") show5(k5) " · AK9 " show9(k9) show1(ta1)
+}
+BEGIN {
+	while ((getline l < notes) > 0) { if (l ~ /^#/ || l == "") continue; split(l, a, "\t"); N[a[1]] = a[2] }
+	print ""
+	print "## Our 997/999 beside pyx12'"'"'s"
+	print ""
+	print "For every corpus file for which `reference/pyx12` holds the acknowledgment pyx12 wrote"
+	print "(`<file>.997`; most hold a 999), `edigw inspect --ack` builds ours with the same type"
+	print "(pyx12'"'"'s ST01), the gateway'"'"'s ack writer and rules, the shipped definitions and no"
+	print "partner (so `ta1 = on-error`, the default). Generated from `tests/data/x12/pyx12-acks.tsv`"
+	print "(`tests/pyx12-acks.sh`, which `tests/check_conformance.sh` reruns against the binary)."
+	print "Judged: the AK5/IK5 status (AK501) of every transaction set, in order, and the AK9"
+	print "status and counts (AK901 declared/received/accepted: AK902-AK904) of every group, in"
+	print "order. Shown but not judged: AK502-AK506 codes, AK905 codes [in brackets], the TA1."
+	print "Never read: ISA09/ISA10/ISA13, GS04-GS06, ST02/SE02 (dates and control numbers; pyx12"
+	print "fills them in at its run time)."
+	print ""
+	print "pyx12 validates against HIPAA implementation guides (834, 835, 837, 277, 270 ...);"
+	print "edigw ships X12 definitions for supply-chain sets only (`maps/schemas`), so these"
+	print "transaction sets get our envelope checks only. Where both reject, the codes can"
+	print "still differ: pyx12 adds code 5 (segments in error) for guide findings that edigw"
+	print "does not make (e.g. an 837 with SE01 wrong: pyx12 `R 4,5`, edigw `R 4`)."
+	print ""
+	print "| file | set | ack | pyx12 | ours | AK5/IK5 | AK9 | note |"
+	print "|---|---|---|---|---|---|---|---|"
+}
+/^#/ || $0 == "" { next }
+{
+	a5 = statuses($4) == statuses($7); a9 = statuses($5) == statuses($8)
+	if (a5) agree5++
+	if (a9) agree9++
+	if (!a5 || !a9) { dis++; if (!($1 in N)) missing++ }
+	total++
+	printf "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, cell($3, $4, $5, $6), cell($3, $7, $8, $9),
+		(a5 ? "agree" : "**disagree**"), (a9 ? "agree" : "**disagree**"), ($1 in N ? N[$1] : "")
+}
+END {
+	print ""
+	printf "%d files with a pyx12 acknowledgment: %d agree on AK5/IK5, %d on AK9; %d disagree (%d without a note).\n", total, agree5, agree9, dis, missing
+}' "$D/pyx12-acks.tsv"
