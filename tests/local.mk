@@ -19,6 +19,7 @@ include tests/map.mk
 include tests/ack.mk
 include tests/schema.mk
 include tests/gateway.mk
+include tests/inspect.mk
 include tests/erp.mk
 
 TESTS += $(check_PROGRAMS)
