@@ -27,8 +27,10 @@
 # profile); without one the gateway maps, validates and acknowledges the
 # notices but writes no ERP file, and the table says "no-erp".
 # Wall time comes from bash's EPOCHREALTIME around each command (microseconds;
-# GNU time's %e has only centiseconds, too coarse for a 0.15 s scan), peak RSS
-# from /usr/bin/time (GNU time, Debian package "time").
+# GNU time's %e has only centiseconds, too coarse for a 0.15 s scan); MB/s and
+# sets/s are from the wall time. CPU time (user + system) and peak RSS come
+# from /usr/bin/time (GNU time, Debian package "time"); on a busy machine the
+# CPU column moves less than the wall column.
 set -euo pipefail
 export LC_ALL=C
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -105,7 +107,7 @@ CONF
 }
 
 setup_conf "$W/conf"
-printf '%-4s %-5s %-9s %7s %8s %9s %12s  %s\n' doc nl stage "MB" "MB/s" "sets/s" "peakRSS_MiB" note
+printf '%-4s %-5s %-9s %7s %8s %8s %9s %7s %12s  %s\n' doc nl stage MB wall_s MB/s sets/s cpu_s peakRSS_MiB note
 for doc in $docs; do
 	if [ "$doc" = 850 ]; then
 		sets=$POS partner=bench
@@ -124,6 +126,7 @@ for doc in $docs; do
 		for stage in scan validate flow; do
 			: >"$W/secs"
 			: >"$W/rss"
+			: >"$W/cpu"
 			note=
 			for i in $(seq 1 "$RUNS"); do
 				if [ "$stage" = scan ] || [ "$stage" = validate ]; then
@@ -131,7 +134,7 @@ for doc in $docs; do
 					[ "$stage" = scan ] && opt=--envelope-only
 					t0=$EPOCHREALTIME
 					rc=0
-					$TIME -f "%M" -o "$W/t" "$B/edigw" -c "$W/conf/edigw.conf" inspect $opt "$f" >"$W/out" 2>&1 || rc=$?
+					$TIME -f "%M %U %S" -o "$W/t" "$B/edigw" -c "$W/conf/edigw.conf" inspect $opt "$f" >"$W/out" 2>&1 || rc=$?
 					t1=$EPOCHREALTIME
 					[ "$rc" -eq 0 ] || {
 						tail -5 "$W/out" >&2
@@ -152,7 +155,7 @@ for doc in $docs; do
 					}
 					t0=$EPOCHREALTIME
 					rc=0
-					$TIME -f "%M" -o "$W/t" "$B/edigw" -q -c "$d/edigw.conf" run --once >"$W/out" 2>&1 || rc=$?
+					$TIME -f "%M %U %S" -o "$W/t" "$B/edigw" -q -c "$d/edigw.conf" run --once >"$W/out" 2>&1 || rc=$?
 					t1=$EPOCHREALTIME
 					[ "$rc" -eq 0 ] || {
 						cat "$W/out" >&2
@@ -172,13 +175,14 @@ for doc in $docs; do
 					rm -rf "$d"
 				fi
 				awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$W/secs"
-				tail -1 "$W/t" >>"$W/rss"
+				tail -1 "$W/t" | awk '{ print $1 >>"'"$W/rss"'"; printf "%.2f\n", $2 + $3 >>"'"$W/cpu"'" }'
 			done
 			s=$(median <"$W/secs")
 			r=$(median <"$W/rss")
-			awk -v doc="$doc" -v v="$nl" -v st="$stage" -v mb="$mb" -v s="$s" -v r="$r" -v p="$sets" -v n="$note" 'BEGIN {
+			c=$(median <"$W/cpu")
+			awk -v doc="$doc" -v v="$nl" -v st="$stage" -v mb="$mb" -v s="$s" -v r="$r" -v c="$c" -v p="$sets" -v n="$note" 'BEGIN {
 				if (s < 0.001) s = 0.001;
-				printf "%-4s %-5s %-9s %7s %8.1f %9.0f %12.1f  %s\n", doc, v, st, mb, mb/s, p/s, r/1024, n }'
+				printf "%-4s %-5s %-9s %7s %8.3f %8.1f %9.0f %7.2f %12.1f  %s\n", doc, v, st, mb, s, mb/s, p/s, c, r/1024, n }'
 		done
 	done
 done
