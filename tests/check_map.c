@@ -2321,7 +2321,7 @@ START_TEST(test_940)
 		"NTE*WHI*Deliver to back door~"
 		"W66*PP*M***UPS GROUND*****UPSN~"
 		"LX*1~"
-		"W01*24*EA*012345678905*VN*WID-9~"
+		"W01*24*EA*012345678905*VN*WID-9********LOT-40~"
 		"G69*Blue widget, large~"
 		"LX*2~"
 		"W01*6*CA**VN*GAD-2*WH*LOC-7~"
@@ -2347,8 +2347,8 @@ START_TEST(test_940)
 	ck_all(d, "lines/line/unit", "EA|CA");
 	ck_all(d, "lines/line/upc", "012345678905");
 	ck_all(d, "lines/line/vendor-item", "WID-9|GAD-2");
+	ck_all(d, "lines/line/lot", "LOT-40|LOT-42"); /* W0113, then N9*LT */
 	ck_all(d, "lines/line/warehouse-item", "LOC-7");
-	ck_all(d, "lines/line/lot", "LOT-42");
 	ck_all(d, "lines/line/description", "Blue widget, large");
 	ck_get(d, "totals/quantity", "30");
 	ck_get(d, "totals/weight", "41.5");
@@ -2445,7 +2445,7 @@ START_TEST(test_943_944)
 		"W27*M*ODFL~"
 		"W04*100*EA*012345678905*VN*WID-9~"
 		"N9*LT*LOT-5~"
-		"W04*20*CA**VN*GAD-2~"
+		"W04*20*CA**VN*GAD-2*******LOT-6~"
 		"W03*120*900*LB~"
 		"SE*11*0001~"
 		"GE*1*101~IEA*1*000000101~";
@@ -2460,7 +2460,7 @@ START_TEST(test_943_944)
 	ck_get(d, "carrier/scac", "ODFL");
 	ck_all(d, "lines/line/quantity", "100|20");
 	ck_all(d, "lines/line/unit", "EA|CA");
-	ck_all(d, "lines/line/lot", "LOT-5");
+	ck_all(d, "lines/line/lot", "LOT-5|LOT-6"); /* N9*LT, then W0412 */
 	ck_get(d, "totals/quantity", "120");
 	xmlFreeDoc(d);
 	static const char s5[] =
@@ -2477,7 +2477,7 @@ START_TEST(test_943_944)
 		"ST*944*0001~"
 		"W17*F*20261123*RCV-555*TR-100*SHP-9~"
 		"N1*WH*Demo DC*92*0007~"
-		"W07*100*EA*012345678905*VN*WID-9*LOT-5~"
+		"W07*100*EA*012345678905*VN*WID-9***LOT-5~"
 		"W07*18*CA**VN*GAD-2~"
 		"W14*118~"
 		"SE*7*0001~"
