@@ -306,6 +306,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c->poll_interval_s, 30);
 	ck_assert_str_eq(c->log_level, "info");
 	ck_assert_uint_eq(c->dup_window_s, 30u * 86400);
+	ck_assert_uint_eq(c->ack_due_s, 86400);
 	ck_assert_uint_eq(c->limits.max_file_size, 512u * 1024 * 1024);
 	ck_assert_uint_eq(c->limits.max_segment_len, 65536);
 	ck_assert_uint_eq(c->limits.max_element_len, 4096);
@@ -337,8 +338,19 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(a->ack, CFG_ACK_997);
 	ck_assert_int_eq(a->ta1, CFG_TA1_ON_ERROR);
 	ck_assert_uint_eq(a->dup_window_s, 2u * 86400);
+	ck_assert_uint_eq(a->ack_due_s, 86400);
+	ck_assert_ptr_null(a->schema_overlay);
 	ck_assert_uint_eq(a->limits.max_elements, 100);
 	ck_assert_uint_eq(a->limits.max_file_size, 512u * 1024 * 1024);
+
+	/* schema-overlay is a path relative to the partner file, with its line */
+	fx_put(&f, "partners/acme.conf", ACME_OK "schema-overlay = acme/x12.def\n");
+	LOAD_OK(&f);
+	a = config_partner(f.c, "acme");
+	p = under(f.dir, "partners/acme/x12.def");
+	ck_assert_str_eq(a->schema_overlay, p);
+	ck_assert_uint_eq(a->schema_overlay_line, 2);
+	free(p);
 	fx_free(&f);
 }
 END_TEST
@@ -1084,6 +1096,8 @@ static const struct range_case ranges[] = {
 	  { 0, 1, 2, 86399, 86400, 86401 }, "1s to 1d", 0 },
 	{ "duplicate-window", { "3599", "1h", "3601", "315359999", "3650d", "315360001" },
 	  { 3599, 3600, 3601, 315359999, 315360000, 315360001 }, "1h to 3650d", 1 },
+	{ "ack-due", { "59", "1m", "61", "2591999", "30d", "2592001" },
+	  { 59, 60, 61, 2591999, 2592000, 2592001 }, "1m to 30d", 1 },
 	{ "limit.max-file-size", { "1023", "1k", "1025", "4294967295", "4G", "4294967297" },
 	  { 1023, 1024, 1025, 4294967295u, 4294967296u, 4294967297u }, "1k to 4G", 1 },
 	{ "limit.max-segment-length", { "105", "106", "107", "16777215", "16M", "16777217" },
@@ -1107,6 +1121,8 @@ static uint64_t range_get(const struct config *c, const struct cfg_partner *p, c
 		return c->poll_interval_s;
 	if (strcmp(key, "duplicate-window") == 0)
 		return p ? p->dup_window_s : c->dup_window_s;
+	if (strcmp(key, "ack-due") == 0)
+		return p ? p->ack_due_s : c->ack_due_s;
 	if (strcmp(key, "limit.max-file-size") == 0)
 		return l->max_file_size;
 	if (strcmp(key, "limit.max-segment-length") == 0)
@@ -1226,7 +1242,8 @@ START_TEST(test_man_page)
 		".BR spool ", ".BR ledger ", ".BR erp-dir ", ".BR erp-test-dir ",
 		".BR partners-dir ", ".BR canonical-schema ", ".BR schema-dir ", ".BR poll-interval ",
 		".BR log-level ", ".BR our.x12.qualifier ", ".BR our.x12.id ",
-		".BR our.x12.gs-id ", ".BR duplicate-window ", ".BR limit.max-file-size ",
+		".BR our.x12.gs-id ", ".BR duplicate-window ", ".BR ack-due ", ".BR schema-overlay ",
+		".BR limit.max-file-size ",
 		".BR limit.max-segment-length ", ".BR limit.max-element-length ",
 		".BR limit.max-elements ", ".BR limit.max-segments-per-transaction ",
 		".BR limit.max-loop-depth ", ".BR tolerate.alphanumeric-isa11 ",

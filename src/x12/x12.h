@@ -293,6 +293,9 @@ struct x12_handler {
 	int (*group_end)(void *ctx, const struct x12_group_result *res);
 	int (*interchange_end)(void *ctx, const struct x12_interchange_result *res);
 	x12_notice_fn notice;
+	/* An inbound TA1 segment in its place (after the ISA, before the first GS): the
+	 * partner's interchange acknowledgment of something we sent. May be NULL. */
+	int (*ta1)(void *ctx, const struct x12_isa *isa, const struct x12_segment *seg);
 };
 
 struct x12_file_summary {

@@ -1041,7 +1041,7 @@ static int dispatch(struct pctx *c, const struct x12_segment *s)
 	case K_TA1:
 		if (c->st == E_ICH && !c->gs_seen) {
 			c->ir.ta1_segments++;
-			return 0;
+			return c->h->ta1 ? cb_rc(c, c->h->ta1(c->h->ctx, &c->ir.isa, s)) : 0;
 		}
 		misplaced(c, s, "024", "TA1 after the first functional group: a TA1 goes between the ISA "
 			  "and the first GS");

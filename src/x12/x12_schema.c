@@ -555,6 +555,7 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		return rc;
 	memcpy(t->version, v->name, sizeof t->version);
 	t->hl_seg = -1;
+	t->key_seg = -1;
 	t->loops = xcalloc(X12_SCHEMA_MAX_LOOPS, sizeof *t->loops);
 	while (rd_next(&r)) {
 		struct span k = r.tok[0];
@@ -612,6 +613,20 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 				rd_err(&r, "loop %s has no segments", t->loops[stack[depth - 1]].id);
 			need_trigger = 0;
 			t->loops[stack[--depth]].end = t->nentries;
+			continue;
+		}
+		if (span_eq(k, "key")) {
+			/* key SEGNN: the element that names the document for people (PO number) */
+			struct span kp = r.ntok == 2 ? r.tok[1] : SPAN_NULL;
+			uint64_t en = 0;
+			int ksi = kp.n >= 4 && kp.n <= 5 ? x12_schema_seg_index(v, kp.p, kp.n - 2) : -1;
+			if (ksi < 0 || span_to_u64((struct span){ kp.p + kp.n - 2, 2 }, &en) < 0 || en < 1 ||
+			    en > v->segs[ksi].n || !v->segs[ksi].items[en - 1].e) {
+				rd_err(&r, "expected 'key SEGNN' naming a simple element of a known segment (e.g. 'key BEG03')");
+				continue;
+			}
+			t->key_seg = ksi;
+			t->key_elem = (int)en;
 			continue;
 		}
 		if (span_eq(k, "hl")) {
@@ -888,6 +903,18 @@ const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char
 				return &v->txns[j];
 	}
 	return NULL;
+}
+
+/* The document's key (the first occurrence of the definition's 'key' element). */
+struct span x12_txn_def_key(const struct x12_txn_def *def, const struct x12_txn *txn)
+{
+	if (!def || !txn || def->key_seg < 0)
+		return SPAN_NULL;
+	const char *id = def->ver->segs[def->key_seg].id;
+	for (size_t i = 0; i < txn->nseg; i++)
+		if (strcmp(txn->segs[i].id, id) == 0)
+			return x12_tseg_elem(&txn->segs[i], (size_t)def->key_elem);
+	return SPAN_NULL;
 }
 
 /* The version of a definition ("004010"). */

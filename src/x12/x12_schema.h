@@ -55,6 +55,10 @@ void x12_schema_free(struct x12_schema *s);
 const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
 					  const char *st01);
 
+/* The element a definition names as the document's key ('key BEG03': the PO number)
+ * in txn; SPAN_NULL when the definition has none or the segment is absent. */
+struct span x12_txn_def_key(const struct x12_txn_def *def, const struct x12_txn *txn);
+
 /* The version ("004010") and transaction set id ("850") of a definition. */
 const char *x12_txn_def_version(const struct x12_txn_def *def);
 const char *x12_txn_def_id(const struct x12_txn_def *def);
@@ -189,6 +193,7 @@ struct x12_txn_def {
 	char hl_code[XS_MAX_HL][4];
 	int hl_top[XS_MAX_HL];               /* may have no parent */
 	uint32_t hl_parents[XS_MAX_HL];      /* bit j: level j may be the parent */
+	int key_seg, key_elem; /* 'key SEGNN': dictionary index and element position; -1 none */
 	const char *overlay;   /* the partner overlay file of a changed copy, NULL when shipped */
 	struct xs_extra *extra; /* codes the overlay accepts with a warning */
 	size_t nextra;
