@@ -548,6 +548,167 @@ START_TEST(test_schema_overlay)
 }
 END_TEST
 
+/* ------------------------------------------------ outbound and reconciliation */
+
+/* An 855 interchange from us to the retailer, as an ERP would write it. */
+static char *po_ack(const char *po, unsigned their_icn)
+{
+	char *s = NULL;
+	ck_assert_int_gt(asprintf(&s,
+				  "ISA*00*          *00*          *ZZ*ACMESUPPLY     *ZZ*RETAILER       *261122*0930*U*"
+				  "00401*%09u*0*P*>~GS*PR*ACMESUPPLY*RETAILER*20261122*0930*55*X*004010~"
+				  "ST*855*0001~BAK*00*AD*%s*20261122~PO1*1*24*EA*12.50**BP*SKU-1~ACK*IA*24*EA~"
+				  "CTT*1~SE*6*0001~GE*1*55~IEA*1*%09u~\n",
+				  their_icn, po, their_icn),
+			 0);
+	return s;
+}
+
+/* An interchange from the retailer to us with one FA group holding body (ST..SE). */
+static char *from_retailer_fa(unsigned icn, const char *body)
+{
+	char *i = isa("RETAILER", icn, '0', "00401", 'U', 'P');
+	char *s = NULL;
+	ck_assert_int_gt(asprintf(&s, "%sGS*FA*RETAILER*ACMESUPPLY*20261122*1000*%u*X*004010~%sGE*1*%u~IEA*1*%09u~\n",
+				  i, icn, body, icn, icn),
+			 0);
+	free(i);
+	return s;
+}
+
+/* Run edigw send on text; returns the exit code, output in *out. */
+static int send_text(struct env *e, const char *name, const char *text, char **out)
+{
+	char *path = pj(e->tmp, name);
+	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
+	int rc = edigw(e, out, "send", path, "--partner", "retailer", NULL);
+	free(path);
+	return rc;
+}
+
+/* The job id at the end of send's "...; job ID" line. */
+static char *sent_job(const char *out)
+{
+	const char *p = strstr(out, "; job ");
+	ck_assert_ptr_nonnull(p);
+	p += 6;
+	size_t n = strcspn(p, "\n");
+	return strndup(p, n);
+}
+
+/* edigw send checks, renumbers, records and queues; the partner's 997 settles it; what
+ * matches nothing is listed; overdue groups show in status and track; a TA1 R rejects. */
+START_TEST(test_send_and_reconcile)
+{
+	struct env *e = env_new("997", "on-error");
+	char *out = NULL;
+	/* refused: not addressed to the partner, with the reason */
+	char *a1 = po_ack("PO-1001", 77);
+	char *wrong = tu_replace(a1, "*ZZ*RETAILER       *", "*ZZ*SOMEONE        *");
+	ck_assert_int_eq(send_text(e, "wrong.x12", wrong, &out), 65);
+	ck_assert_msg(strstr(out, "ISA07/ISA08 is ZZ:SOMEONE") != NULL, "%s", out);
+	free(out);
+	/* refused: an 855 that breaks its definition (ACK01 is mandatory) */
+	char *bad = tu_replace(a1, "ACK*IA*", "ACK**");
+	ck_assert_int_eq(send_text(e, "bad.x12", bad, &out), 65);
+	ck_assert_msg(strstr(out, "transaction set 855 0001") && strstr(out, "ACK"), "%s", out);
+	free(out);
+	ck_assert_int_le(tu_count_files(e->out), 0); /* nothing queued (no directory yet) */
+
+	/* queued with our numbers: ISA13/IEA02 1, GS06/GE02 1 (the ERP wrote 77 and 55) */
+	ck_assert_int_eq(send_text(e, "a1.x12", a1, &out), 0);
+	ck_assert_msg(strstr(out, "interchange 000000001, 1 group(s), 1 transaction set(s)"), "%s", out);
+	char *job = sent_job(out);
+	free(out);
+	char *q = pj(e->out, "000000001-855.x12");
+	char *sent = tu_read(q, NULL);
+	ck_assert_ptr_nonnull(sent);
+	ck_assert_ptr_nonnull(strstr(sent, "*00401*000000001*0*P*>~GS*PR*ACMESUPPLY*RETAILER*20261122*0930*1*X*004010~"));
+	ck_assert_ptr_nonnull(strstr(sent, "~GE*1*1~IEA*1*000000001~"));
+	ck_assert_ptr_nonnull(strstr(sent, "BAK*00*AD*PO-1001*20261122~"));
+	/* the same bytes again: refused */
+	ck_assert_int_eq(send_text(e, "a1-again.x12", a1, &out), 65);
+	ck_assert_msg(strstr(out, "already sent") && strstr(out, job), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "awaiting 1 (overdue 0)"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", job, NULL), 0);
+	ck_assert_msg(strstr(out, "awaiting-ack") && strstr(out, "group PR 1 (1 set(s)) of interchange 000000001: "
+								  "awaiting acknowledgment, due "),
+		      "%s", out);
+	free(out);
+
+	/* the retailer's 997 for our group 1: accepted */
+	char *ack = from_retailer_fa(3001, "ST*997*0001~AK1*PR*1~AK2*855*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~");
+	free(ingest(e, "997.x12", ack));
+	run_once(e);
+	ck_assert_int_eq(edigw(e, &out, "track", job, NULL), 0);
+	ck_assert_msg(strstr(out, "state acknowledged") && strstr(out, ": accepted by job "), "%s", out);
+	free(out);
+	/* a 997 for a group we never sent: unmatched, listed by status */
+	char *stray = from_retailer_fa(3002, "ST*997*0001~AK1*PR*99~AK9*A*1*1*1~SE*4*0001~");
+	free(ingest(e, "stray.x12", stray));
+	run_once(e);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "accepted 1,") && strstr(out, "unmatched inbound acks 1") &&
+			      strstr(out, "997 for group PR 99: we sent partner retailer no such functional group"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "status", "--json", NULL), 0);
+	ck_assert_msg(strstr(out, "\"acknowledgments\":{\"awaiting\":0,\"overdue\":0,\"accepted\":1,"), "%s", out);
+	free(out);
+
+	/* a second order acknowledgment, never answered: overdue once its due time passed
+	 * (the ledger's send time is moved back 25 h: ack-due is 24 h by default) */
+	char *a2 = po_ack("PO-1002", 78);
+	ck_assert_int_eq(send_text(e, "a2.x12", a2, &out), 0);
+	char *job2 = sent_job(out);
+	free(out);
+	char *db = pj(e->spool, "ledger.db");
+	char *sql = NULL;
+	ck_assert_int_gt(asprintf(&sql, "UPDATE sent_groups SET sent_unix = sent_unix - 90000, due_unix = due_unix - "
+					"90000 WHERE job_id = '%s'", job2), 0);
+	ck_assert_int_eq(tu_sql(db, sql), 0);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "awaiting 1 (overdue 1)") && strstr(out, "OVERDUE by 60m") && strstr(out, job2),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "PO-1002", NULL), 0);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", job2, NULL), 0);
+	ck_assert_msg(strstr(out, "OVERDUE"), "%s", out);
+	free(out);
+	/* the retailer rejects that interchange with a TA1 (TA1-only interchange) */
+	char *i = isa("RETAILER", 3003, '0', "00401", 'U', 'P');
+	char *ta1 = NULL;
+	ck_assert_int_gt(asprintf(&ta1, "%sTA1*000000002*261122*0930*R*006~IEA*0*000003003~\n", i), 0);
+	free(ingest(e, "ta1.x12", ta1));
+	run_once(e);
+	ck_assert_int_eq(edigw(e, &out, "track", job2, NULL), 0);
+	ck_assert_msg(strstr(out, "state ack-rejected") && strstr(out, "rejected (TA1 R 006)"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "awaiting 0 (overdue 0)") && strstr(out, "rejected 1;"), "%s", out);
+	free(out);
+	free(i);
+	free(ta1);
+	free(sql);
+	free(db);
+	free(a2);
+	free(job2);
+	free(stray);
+	free(ack);
+	free(sent);
+	free(q);
+	free(job);
+	free(bad);
+	free(wrong);
+	free(a1);
+	env_free(e);
+}
+END_TEST
+
 /* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
 START_TEST(test_tolerated_wrong_count)
 {
@@ -1090,6 +1251,7 @@ int main(void)
 	tcase_add_test(tc, test_tolerated_wrong_count);
 	tcase_add_test(tc, test_schema_findings);
 	tcase_add_test(tc, test_schema_overlay);
+	tcase_add_test(tc, test_send_and_reconcile);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
 	tcase_add_test(tc, test_ta1_requested);

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 char *tu_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -224,4 +226,17 @@ int tu_run_suite(Suite *s)
 	int nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Run SQL on a database file directly (tests simulating time passing, damage). */
+int tu_sql(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(h, 10000);
+		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	}
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
 }

@@ -33,5 +33,7 @@ int tu_run(char **out, const char *const *args);
 int tu_run_suite(Suite *s);
 /* Replace every occurrence of `from` with `to` in s. Allocated. */
 char *tu_replace(const char *s, const char *from, const char *to);
+/* Run SQL on a database file (sqlite3); 0 or -1. */
+int tu_sql(const char *db, const char *sql);
 
 #endif

@@ -253,6 +253,12 @@ const struct x12_overlay *gateway_overlay(const struct gateway *g, const struct 
 	return g->overlays[p - g->cfg->partners];
 }
 
+/* The shipped definitions, or NULL. */
+const struct x12_schema *gateway_schemas(const struct gateway *g)
+{
+	return g->schemas;
+}
+
 const struct config *gateway_config(const struct gateway *g)
 {
 	return g->cfg;
@@ -770,6 +776,169 @@ int gateway_txn_syntax_rejected(const struct x12_txn_result *res)
 
 #define MAX_WARNING_EVENTS 20 /* per job; the rest are counted */
 
+/* ---- inbound acknowledgments: settle what we sent (ledger_ack_match / ledger_ta1_match) */
+
+#define ACK_SETS_MAX 100000 /* AK2 loops read from one 997/999 (its SE01 bounds it too) */
+
+/* An element as a NUL-terminated copy in a fixed buffer (truncated). */
+static const char *elem_c(const struct x12_tseg *s, size_t n, char *out, size_t cap)
+{
+	struct span v = x12_tseg_elem(s, n);
+	size_t k = v.n < cap - 1 ? v.n : cap - 1;
+	if (k)
+		memcpy(out, v.p, k);
+	out[k] = '\0';
+	return out;
+}
+
+/* A 999's M, W and X statuses reject: they count as R here. */
+static char ack_status(const char *v)
+{
+	return v[0] == 'A' || v[0] == 'E' || v[0] == 'P' ? v[0] : 'R';
+}
+
+/* Append a segment's codes (elements from..to, non-empty ones, ' '-separated) to b. */
+static void codes_append(struct buf *b, const struct x12_tseg *s, size_t from, size_t to)
+{
+	char v[16];
+	for (size_t i = from; i <= to; i++)
+		if (*elem_c(s, i, v, sizeof v))
+			buf_printf(b, "%s%s", b->len ? " " : "", v);
+}
+
+/* Settle what we sent from an inbound 997/999 (one AK1 group response per set). A
+ * broken one settles nothing and says why in the ledger; the job goes on. */
+static int reconcile_ack(struct job *j, const struct x12_txn *txn, const struct x12_txn_result *res)
+{
+	struct ledger_ack_in a = { 0 };
+	struct ledger_ack_set *sets = NULL;
+	struct buf *setcodes = NULL;
+	size_t cap = 0;
+	struct buf gcodes;
+	char fid[8] = "", gcn[16] = "", st[4] = "";
+	int have_ak1 = 0, have_ak9 = 0, rc = 0;
+	buf_init(&gcodes, 0);
+	if (strcmp(txn->st01, "997") != 0 && strcmp(txn->st01, "999") != 0)
+		goto out; /* another set in an FA group: nothing to settle */
+	if (res->errors.n) {
+		rc = ledger_event(j->g->ledger, j->meta.id, NULL, "ack-unreadable",
+				  "an inbound acknowledgment with envelope errors settles nothing");
+		goto out;
+	}
+	for (size_t i = 1; i < txn->nseg; i++) {
+		const struct x12_tseg *s = &txn->segs[i];
+		if (strcmp(s->id, "AK1") == 0) {
+			elem_c(s, 1, fid, sizeof fid);
+			elem_c(s, 2, gcn, sizeof gcn);
+			have_ak1 = 1;
+		} else if (strcmp(s->id, "AK2") == 0 && a.nsets < ACK_SETS_MAX) {
+			if (a.nsets == cap) {
+				cap = cap ? cap * 2 : 16;
+				sets = xrealloc(sets, cap * sizeof *sets);
+				setcodes = xrealloc(setcodes, cap * sizeof *setcodes);
+			}
+			struct ledger_ack_set *k = &sets[a.nsets];
+			memset(k, 0, sizeof *k);
+			buf_init(&setcodes[a.nsets], 0);
+			a.nsets++;
+			k->st01 = span_dup(x12_tseg_elem(s, 1));
+			k->tcn = span_dup(x12_tseg_elem(s, 2));
+			k->status = 'R';
+		} else if (a.nsets && (strcmp(s->id, "AK3") == 0 || strcmp(s->id, "IK3") == 0)) {
+			struct buf *b = &setcodes[a.nsets - 1];
+			char seg[8], pos[16], code[8];
+			buf_printf(b, "%s%s %s %s code %s", b->len ? "; " : "", s->id, elem_c(s, 1, seg, sizeof seg),
+				   elem_c(s, 2, pos, sizeof pos), elem_c(s, 4, code, sizeof code));
+		} else if (a.nsets && (strcmp(s->id, "AK4") == 0 || strcmp(s->id, "IK4") == 0)) {
+			struct buf *b = &setcodes[a.nsets - 1];
+			char pos[16], code[8];
+			buf_printf(b, "%s%s %s code %s", b->len ? "; " : "", s->id, elem_c(s, 1, pos, sizeof pos),
+				   elem_c(s, 3, code, sizeof code));
+		} else if (a.nsets && (strcmp(s->id, "AK5") == 0 || strcmp(s->id, "IK5") == 0)) {
+			struct buf five;
+			buf_init(&five, 0);
+			codes_append(&five, s, 2, 6);
+			sets[a.nsets - 1].status = ack_status(elem_c(s, 1, st, sizeof st));
+			if (five.len)
+				buf_printf(&setcodes[a.nsets - 1], "%s%s %s", setcodes[a.nsets - 1].len ? "; " : "",
+					   s->id, five.data);
+			buf_free(&five);
+		} else if (strcmp(s->id, "AK9") == 0) {
+			uint64_t n = 0;
+			a.status = ack_status(elem_c(s, 1, st, sizeof st));
+			a.included = span_to_u64(x12_tseg_elem(s, 2), &n) == 0 ? n : 0;
+			a.received = span_to_u64(x12_tseg_elem(s, 3), &n) == 0 ? n : 0;
+			a.accepted = span_to_u64(x12_tseg_elem(s, 4), &n) == 0 ? n : 0;
+			codes_append(&gcodes, s, 5, 9);
+			have_ak9 = 1;
+		}
+	}
+	if (!have_ak1 || !have_ak9 || !*fid || !*gcn) {
+		char *m = xasprintf("inbound %s %s has no %s: it settles nothing", txn->st01, txn->st02,
+				    !have_ak1 || !*fid || !*gcn ? "usable AK1" : "AK9");
+		rc = ledger_event(j->g->ledger, j->meta.id, NULL, "ack-unreadable", m);
+		free(m);
+		goto out;
+	}
+	for (size_t i = 0; i < a.nsets; i++)
+		sets[i].codes = setcodes[i].len ? setcodes[i].data : NULL;
+	a.partner = j->partner->id;
+	a.job_id = j->meta.id;
+	a.doc_type = txn->st01;
+	a.fid = fid;
+	a.gcn = gcn;
+	a.codes = gcodes.len ? gcodes.data : NULL;
+	a.sets = sets;
+	char *why = NULL;
+	rc = ledger_ack_match(j->g->ledger, &a, &why);
+	if (rc == 0)
+		log_warn("job %s: %s", j->meta.id, why);
+	else if (rc > 0)
+		log_info("job %s: %s %s settles our group %s %s: AK9 %c", j->meta.id, txn->st01, txn->st02, fid, gcn,
+			 a.status);
+	free(why);
+	rc = rc < 0 ? rc : 0;
+out:
+	for (size_t i = 0; i < a.nsets; i++) {
+		free((char *)sets[i].st01);
+		free((char *)sets[i].tcn);
+		buf_free(&setcodes[i]);
+	}
+	free(sets);
+	free(setcodes);
+	buf_free(&gcodes);
+	return rc;
+}
+
+/* An inbound TA1: settle the interchange we sent (TA101) for this partner. */
+static int cb_ta1(void *ctx, const struct x12_isa *isa, const struct x12_segment *seg)
+{
+	struct job *j = ctx;
+	char icn[16] = "", st[4] = "", code[8] = "";
+	(void)isa;
+	if (!j->partner)
+		return 0;
+	struct span e1 = seg->nelem >= 1 ? seg->elem[1] : SPAN_NULL;
+	struct span e4 = seg->nelem >= 4 ? seg->elem[4] : SPAN_NULL;
+	struct span e5 = seg->nelem >= 5 ? seg->elem[5] : SPAN_NULL;
+	memcpy(icn, e1.p ? e1.p : "", e1.n < sizeof icn - 1 ? e1.n : sizeof icn - 1);
+	memcpy(st, e4.p ? e4.p : "", e4.n < sizeof st - 1 ? e4.n : sizeof st - 1);
+	memcpy(code, e5.p ? e5.p : "", e5.n < sizeof code - 1 ? e5.n : sizeof code - 1);
+	if (!*icn || !*st) {
+		char *m = xasprintf("TA1 at line %llu without TA101/TA104: it settles nothing",
+				    (unsigned long long)seg->line);
+		int rc = ledger_event(j->g->ledger, j->meta.id, NULL, "ack-unreadable", m);
+		free(m);
+		return rc;
+	}
+	char *why = NULL;
+	int rc = ledger_ta1_match(j->g->ledger, j->partner->id, j->meta.id, icn, ack_status(st), code, &why);
+	if (rc == 0)
+		log_warn("job %s: %s", j->meta.id, why);
+	free(why);
+	return rc < 0 ? rc : 0;
+}
+
 /* Check a transaction set against its definition; warnings become ledger events. */
 static void validate_txn(struct job *j, const struct x12_txn_def *def, const struct x12_txn *txn,
 			 struct x12_txn_result *res)
@@ -798,7 +967,7 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 	j->bkey = NULL;
 	j->txn_mapped = 0;
 	if (gateway_txn_is_ack(txn))
-		return 0; /* acknowledgments are recorded, never mapped or acknowledged */
+		return reconcile_ack(j, txn, res); /* recorded and reconciled, never mapped or acknowledged */
 	const struct cfg_doc *doc = gateway_txn_document(j->partner, txn, res);
 	if (!doc)
 		return 0;
@@ -1279,6 +1448,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		.interchange_begin = cb_interchange_begin,
 		.group_begin = cb_group_begin,
 		.transaction = cb_transaction,
+		.ta1 = cb_ta1,
 		.transaction_end = cb_transaction_end,
 		.group_end = cb_group_end,
 		.interchange_end = cb_interchange_end,

@@ -47,6 +47,8 @@ const struct config *gateway_config(const struct gateway *g);
 /* The schema overlay (partner key schema-overlay) loaded for partner p, or NULL. */
 const struct x12_overlay *gateway_overlay(const struct gateway *g, const struct cfg_partner *p);
 struct spool *gateway_spool(struct gateway *g);
+/* The shipped X12 definitions, or NULL when schema-dir has none (added). */
+const struct x12_schema *gateway_schemas(const struct gateway *g);
 struct ledger *gateway_ledger(struct gateway *g);
 
 /* Start-up recovery of the spool (active/ back to incoming/). */
@@ -83,6 +85,24 @@ int gateway_txn_syntax_rejected(const struct x12_txn_result *res);
 /* 1 when an interchange for which no 997/999 group was opened still gets a TA1 (ISA14 = 1
  * with transaction sets inside; an envelope error with ta1 = on-error). */
 int gateway_ta1_only(enum cfg_ta1 ta1, const struct x12_interchange_result *res);
+
+/* What gateway_send did (added). */
+struct gw_send_result {
+	char job_id[SPOOL_ID_MAX]; /* the ledger's job for the sent interchange */
+	uint64_t isa13;    /* our control number written into ISA13/IEA02 */
+	char name[64];     /* file name in spool/outbound/<partner>/ */
+	char *path;        /* the queued file (allocated), NULL when not queued */
+	size_t groups, sets;
+	time_t due;        /* acknowledgment due by */
+	char *message;     /* allocated: why the file was refused, NULL otherwise */
+};
+/* Send a ready-made X12 interchange to a partner (edigw send, src/gateway/send.c):
+ * check it like inbound (envelope, definitions with the partner's overlay, our identity
+ * as sender, the partner's as receiver, no acknowledgments), put our ISA13/GS06 into it,
+ * record it as awaiting acknowledgment and queue it in spool/outbound/<partner>/.
+ * -EBADMSG (r->message lists the problems), -EEXIST (already sent), -ENOENT (no such
+ * partner), other negative errno. The caller frees r->path and r->message. */
+int gateway_send(struct gateway *g, const char *partner, const char *path, struct gw_send_result *r);
 
 /* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
  * failed/ → incoming/ (replay after a fix). */

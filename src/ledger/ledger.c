@@ -1045,7 +1045,7 @@ int ledger_sent_record(struct ledger *l, const struct ledger_sent *sn)
 	time_iso(t, ts);
 	time_iso(t + (time_t)sn->due_s, due);
 	snprintf(reason, sizeof reason, "acknowledgment due by %s", due);
-	ctl_norm(sn->icn, icn, sizeof icn);
+	snprintf(icn, sizeof icn, "%s", sn->icn); /* as sent; TA1 matching ignores leading zeros */
 	if ((rc = ledger_begin(l)) < 0)
 		return rc;
 	if ((rc = prep(l, "INSERT OR IGNORE INTO sent_groups(partner, job_id, icn, gcn, fid, version,"
@@ -1325,8 +1325,8 @@ int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, 
 	ctl_norm(icn_in, icn, sizeof icn);
 	if ((rc = ledger_begin(l)) < 0)
 		return rc;
-	if ((rc = prep(l, "SELECT id, job_id FROM sent_interchanges WHERE partner = ?1 AND icn = ?2"
-		       " ORDER BY id DESC LIMIT 1", &s)) < 0)
+	if ((rc = prep(l, "SELECT id, job_id, icn FROM sent_interchanges WHERE partner = ?1"
+		       " AND ltrim(icn, '0') = ?2 ORDER BY id DESC LIMIT 1", &s)) < 0)
 		goto out;
 	bind_text(s, 1, partner);
 	bind_text(s, 2, icn);
@@ -1338,6 +1338,7 @@ int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, 
 	found = 1;
 	int64_t id = sqlite3_column_int64(s, 0);
 	char *job = xstrdup(col(s, 1));
+	snprintf(icn, sizeof icn, "%s", col(s, 2)); /* as we sent it */
 	sqlite3_finalize(s);
 	s = NULL;
 	snprintf(reason, sizeof reason, "TA1 in job %s: interchange %s %s (TA105 %s)", job_id, icn_in,
