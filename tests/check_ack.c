@@ -710,6 +710,53 @@ START_TEST(test_999)
 }
 END_TEST
 
+/* 999: the business unit of a segment in error follows its IK3 (CTX*PO101:3); a 997
+ * has no CTX. Delimiters inside the value are cleaned like AK404. */
+START_TEST(test_999_ctx)
+{
+	struct x12_delims d = { '*', '^', ':', '~' };
+	struct x12_gs gs = make_gs("PO", "55", "005010");
+	struct x12_txn_result t;
+	txn_init(&t, "850", "0001", "");
+	add_err(&t, X12_SCOPE_ELEMENT, "4", "PO1", 9, 2, 0, 0, 330, "");
+	snprintf(t.errors.v[0].ctx_name, sizeof t.errors.v[0].ctx_name, "PO101");
+	snprintf(t.errors.v[0].ctx_ref, sizeof t.errors.v[0].ctx_ref, "3");
+	add_err(&t, X12_SCOPE_SEGMENT, "3", "N3", 12, 0, 0, 0, 0, NULL);
+	add_loop(&t, "N1");
+	snprintf(t.errors.v[1].ctx_name, sizeof t.errors.v[1].ctx_name, "N101");
+	snprintf(t.errors.v[1].ctx_ref, sizeof t.errors.v[1].ctx_ref, "S*T");
+	struct x12_group_result gr = make_group(&gs, 'R', 1, 0);
+	char *out = ack_one_group(ACK_999, d, "00501", &gs, &t, 1, &gr);
+	ck_assert_msg(strstr(out, "IK3*PO1*9**8~CTX*PO101:3~IK4*2*330*4~IK3*N3*12*N1*3~CTX*N101:S T~IK5*R*5~"),
+		      "%s", out);
+	free(out);
+	out = ack_one_group(ACK_997, d, "00501", &gs, &t, 1, &gr);
+	ck_assert_ptr_null(strstr(out, "CTX"));
+	free(out);
+	x12_txn_result_free(&t);
+}
+END_TEST
+
+/* AK403 12 and 13 exist from 004020 on: a 004010 997 says 3 (too many data elements). */
+START_TEST(test_ak403_by_version)
+{
+	struct x12_gs g4 = make_gs("PO", "55", "004010");
+	struct x12_gs g5 = make_gs("PO", "55", "005010");
+	struct x12_txn_result t;
+	txn_init(&t, "850", "0001", "");
+	add_err(&t, X12_SCOPE_ELEMENT, "13", "MEA", 5, 4, 0, 0, 0, NULL);
+	struct x12_group_result gr = make_group(&g4, 'R', 1, 0);
+	char *out = ack_one_group(ACK_997, STD, "00401", &g4, &t, 1, &gr);
+	ck_assert_msg(strstr(out, "AK3*MEA*5**8~AK4*4**3~"), "%s", out);
+	free(out);
+	gr = make_group(&g5, 'R', 1, 0);
+	out = ack_one_group(ACK_997, STD, "00501", &g5, &t, 1, &gr);
+	ck_assert_msg(strstr(out, "AK3*MEA*5**8~AK4*4**13~"), "%s", out);
+	free(out);
+	x12_txn_result_free(&t);
+}
+END_TEST
+
 /* ------------------------------------------------------------ TA1 */
 
 /* A writer with one accepted 850 group (or none), finished with ic. */
@@ -1128,6 +1175,8 @@ int main(void)
 	tcase_add_test(tc, test_position_limits);
 	tcase_add_test(tc, test_no_identity_no_ak2);
 	tcase_add_test(tc, test_999);
+	tcase_add_test(tc, test_999_ctx);
+	tcase_add_test(tc, test_ak403_by_version);
 	tcase_add_test(tc, test_ta1_requested_good);
 	tcase_add_test(tc, test_ta1_envelope_error);
 	tcase_add_test(tc, test_ta1_never);

@@ -2058,6 +2058,28 @@ START_TEST(test_timing)
 }
 END_TEST
 
+/* Findings inside a loop carry its business unit for the 999 CTX (the loop's first
+ * segment and element: PO101 = 1, N101 = ST); findings outside loops carry none. */
+START_TEST(test_ctx_business_unit)
+{
+	struct x12_errlist errs;
+	edited(&errs, "004010", "PO1*1*24*EA*", "PO1*1*2X*EA*");
+	const struct x12_error *e = one(&errs, X12_SCOPE_ELEMENT, "6", "PO1", 6);
+	ck_assert_str_eq(e->ctx_name, "PO101");
+	ck_assert_str_eq(e->ctx_ref, "1");
+	x12_errlist_free(&errs);
+	edited(&errs, "004010", "N3*1200 Distribution Way~", "N3~");
+	e = one(&errs, X12_SCOPE_ELEMENT, "1", "N3", 4);
+	ck_assert_str_eq(e->ctx_name, "N101");
+	ck_assert_str_eq(e->ctx_ref, "ST");
+	x12_errlist_free(&errs);
+	edited(&errs, "004010", "BEG*00*SA*PO-1001", "BEG*00*SA*");
+	e = one(&errs, X12_SCOPE_ELEMENT, "1", "BEG", 2);
+	ck_assert_str_eq(e->ctx_name, "");
+	x12_errlist_free(&errs);
+}
+END_TEST
+
 static Suite *schema_suite(void)
 {
 	Suite *s = suite_create("schema");
@@ -2124,6 +2146,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_999);
 	tcase_add_test(tc, test_corpus_997_999);
 	tcase_add_test(tc, test_own_acks_validate);
+	tcase_add_test(tc, test_ctx_business_unit);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;

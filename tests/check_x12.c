@@ -1082,6 +1082,37 @@ START_TEST(test_group_errors)
 }
 END_TEST
 
+/* A GS06 used twice in one interchange is reported (notice, with the line); the groups
+ * are still read. The same GS06 in the next interchange is fine. */
+START_TEST(test_gs06_reused)
+{
+	static const char *grp = "GS*PO*SENDER*RECEIVER*20240101*1200*1*X*005010~\n"
+				 "ST*850*0002~\nBEG*00*SA*PO2**20240101~\nSE*3*0002~\nGE*1*1~\n";
+	char *two = tu_replace(GOOD, "IEA*1*", "");
+	char *doc = NULL;
+	/* GOOD without its IEA, a second group with GS06 1, IEA 2; then GOOD again */
+	char *cut = strstr(two, "000000001~\n");
+	ck_assert_ptr_nonnull(cut);
+	*cut = '\0';
+	ck_assert_int_gt(asprintf(&doc, "%s%sIEA*2*000000001~\n%s", two, grp, GOOD), 0);
+	struct rec r;
+	parse_ok(doc, &r);
+	ck_assert_int_eq(r.nic, 2);
+	ck_assert_int_eq(r.ngr, 3);
+	ck_assert_int_eq(r.gr[1].status, 'A');
+	int hits = 0;
+	for (int i = 0; i < r.nnotice; i++)
+		if (strstr(r.notice[i], "GS06 1 is used by an earlier functional group of interchange 000000001")) {
+			hits++;
+			ck_assert_uint_eq(r.notice_line[i], 8);
+		}
+	ck_assert_int_eq(hits, 1);
+	rec_free(&r);
+	free(doc);
+	free(two);
+}
+END_TEST
+
 START_TEST(test_txn_errors)
 {
 	static const struct {
@@ -2190,6 +2221,7 @@ int main(void)
 	tcase_add_test(tc, test_txn_segments);
 	tcase_add_test(tc, test_interchange_errors);
 	tcase_add_test(tc, test_group_errors);
+	tcase_add_test(tc, test_gs06_reused);
 	tcase_add_test(tc, test_txn_errors);
 	tcase_add_test(tc, test_group_partial);
 	tcase_add_test(tc, test_two_interchanges_first_broken);

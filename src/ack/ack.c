@@ -54,6 +54,7 @@ struct ack_writer {
 	int in_group;
 	uint64_t gs06, st02;
 	int allow_rep;      /* C030-03 exists in this version (004020 on) */
+	uint64_t gs_v;      /* the acknowledged group's version as a number (4010, 5010) */
 	uint64_t seg_count; /* ST..SE so far */
 	uint64_t ntxn, naccepted;
 };
@@ -220,6 +221,11 @@ static const char *out_code(const struct ack_writer *w, enum x12_scope scope, co
 		return NULL;
 	if (scope == X12_SCOPE_GROUP)
 		return code[0] == 'I' ? NULL : code; /* AK905 has no implementation codes */
+	/* AK403 12 (too many repetitions) and 13 (too many components) came with 004020:
+	 * an older 997 says 3 (too many data elements), the nearest code it has */
+	if (scope == X12_SCOPE_ELEMENT && w->gs_v && w->gs_v < 4020 &&
+	    (strcmp(code, "12") == 0 || strcmp(code, "13") == 0))
+		return "3";
 	return w->p.type == ACK_997 ? code_997(scope, code) : code;
 }
 
@@ -442,6 +448,7 @@ int ack_group_begin(struct ack_writer *w, const struct x12_gs *gs, uint64_t gs06
 	group_version(w, gs, version);
 	uint64_t v = gs_version(version);
 	w->allow_rep = v >= 4020;
+	w->gs_v = v;
 	w->gs06 = gs06;
 	w->st02 = st02;
 	w->seg_count = 0;
@@ -530,6 +537,18 @@ static void write_ak3(struct ack_writer *w, const struct x12_error *e, const cha
 	sw_el(&s, nl <= LOOP_ID_MAX ? e->loop_id : NULL);
 	sw_el(&s, code);
 	tx_end(w, &s);
+	/* 999: the business unit the segment belongs to (CTX*PO101:3), right after IK3 */
+	if (w->p.type == ACK_999 && e->ctx_name[0] && e->ctx_ref[0]) {
+		struct buf v;
+		buf_init(&v, 0);
+		put_clean(&v, w, e->ctx_name, strnlen(e->ctx_name, sizeof e->ctx_name));
+		buf_append(&v, &w->p.delims.comp, 1);
+		put_clean(&v, w, e->ctx_ref, strnlen(e->ctx_ref, sizeof e->ctx_ref));
+		sw_begin(&s, &w->out, w, "CTX");
+		sw_raw(&s, v.data);
+		tx_end(w, &s);
+		buf_free(&v);
+	}
 }
 
 /* AK4/IK4 for an element finding. */

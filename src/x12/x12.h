@@ -94,6 +94,9 @@ struct x12_error {
 	uint64_t file_seg;    /* segment ordinal in the file, 1-based; 0 unknown */
 	uint64_t line;        /* line in the file, 1-based; 0 unknown */
 	uint64_t offset;      /* byte offset in the file */
+	char ctx_name[8];     /* 999 CTX01-1 business unit: the open loop's first segment and
+	                       * element ("PO101", "HL01"); "" when the finding is outside loops */
+	char ctx_ref[36];     /* CTX01-2: that element's value ("3") */
 };
 
 #define X12_MAX_ERRORS 100 /* per list; more are counted in dropped */

@@ -86,6 +86,7 @@ struct pctx {
 	struct x12_group_result gr;
 	struct st02set set;
 	int set_noted;
+	struct st02set gset; /* GS06 values of the current interchange */
 	int grp_e;           /* a set of the group was accepted with errors noted */
 	struct txn_build t;
 };
@@ -655,6 +656,11 @@ static int group_begin(struct pctx *c, const struct x12_segment *s)
 		IERR(c, "024", &w, 5, gs05, "invalid GS segment: GS05 is not a time (HHMM, HHMMSS or HHMMSSd[d])");
 	if (gs06.n && !(all_digits(gs06) && gs06.n <= 9))
 		GERR(c, "6", &w, 6, gs06, "GS06 group control number must be 1 to 9 digits");
+	else if (gs06.n && set_insert(&c->gset, st02_key(gs06)) == 0)
+		/* no AK905 code for it before 005030: reported, the group is still read */
+		notice(c, s->line, "GS06 %.*s is used by an earlier functional group of interchange %s: "
+		       "group control numbers must be unique within an interchange", (int)gs06.n, gs06.p,
+		       c->ir.isa.icn);
 	if (s->elem_too_long || s->too_many_elems)
 		IERR(c, "024", &w, (int)s->elem_too_long, SPAN_NULL,
 		     "invalid GS segment: elements beyond the limits (max_element_len/max_elements)");
@@ -836,6 +842,7 @@ static int ich_begin(struct pctx *c, const struct x12_segment *s)
 {
 	struct x12_interchange_result *ir = &c->ir;
 	memset(ir, 0, sizeof *ir);
+	set_reset(&c->gset);
 	c->gs_seen = 0;
 	c->orphan = 0;
 	c->skip = 0;
@@ -1163,5 +1170,6 @@ int x12_parse(struct x12_reader *r, const struct x12_handler *h, struct x12_file
 	x12_errlist_free(&c.gr.errors);
 	x12_errlist_free(&c.ir.errors);
 	free(c.set.v);
+	free(c.gset.v);
 	return rc;
 }

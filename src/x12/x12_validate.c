@@ -36,6 +36,7 @@ struct vst {
 	int nfound;
 	uint32_t *count;
 	int stack[X12_SCHEMA_MAX_NEST + 1]; /* stack[1..depth]: open loops */
+	const struct x12_tseg *trig[X12_SCHEMA_MAX_NEST + 1]; /* the segment that opened each */
 	size_t pos[X12_SCHEMA_MAX_NEST + 1];
 	int depth;
 	size_t maxdepth;
@@ -43,6 +44,20 @@ struct vst {
 	size_t nhl, hlcap;
 	char comp, rep;
 };
+
+/* The business unit of a finding (999 CTX): the innermost open loop's first segment
+ * and its first element, e.g. PO101 = 3 for anything inside the third PO1 loop. */
+static void set_ctx(const struct vst *st, struct x12_error *e)
+{
+	const struct x12_tseg *t = st->depth > 0 ? st->trig[st->depth] : NULL;
+	struct span v = x12_tseg_elem(t, 1);
+	if (!t || !v.n)
+		return;
+	snprintf(e->ctx_name, sizeof e->ctx_name, "%.3s01", t->id);
+	size_t n = v.n < sizeof e->ctx_ref - 1 ? v.n : sizeof e->ctx_ref - 1;
+	memcpy(e->ctx_ref, v.p, n);
+	e->ctx_ref[n] = '\0';
+}
 
 /* Add a SEGMENT finding. */
 static void seg_err(struct vst *st, const char *code, const char *seg_id, uint64_t seg_pos,
@@ -67,6 +82,7 @@ static void seg_err(struct vst *st, const char *code, const char *seg_id, uint64
 		e.line = s->line;
 		e.offset = s->offset;
 	}
+	set_ctx(st, &e);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -123,6 +139,7 @@ static void elem_err(struct vst *st, int warn, const char *code, const struct ep
 	e.file_seg = p->seg->file_seg;
 	e.line = p->seg->line;
 	e.offset = p->seg->offset;
+	set_ctx(st, &e);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -728,6 +745,7 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 		st->pos[level] = j;
 		st->depth = level + 1;
 		st->stack[st->depth] = K;
+		st->trig[st->depth] = s;
 		st->pos[st->depth] = j;
 		st->count[j] = 1;
 		for (size_t k = j + 1; k < d->loops[K].end; k++)
@@ -736,6 +754,7 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 		int L = st->stack[level];
 		const struct xs_loop *lp = &d->loops[L];
 		check_missing(st, level, st->pos[level], lp->end, segpos);
+		st->trig[level] = s;
 		st->pos[level] = j;
 		if (++st->count[j] > lp->maxrep)
 			seg_err(st, "4", s->id, segpos, lp->id, "%s loop occurs %u times, at most %u allowed", lp->id,
