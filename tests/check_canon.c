@@ -777,6 +777,44 @@ START_TEST(test_erp_limits)
 }
 END_TEST
 
+/* "../" steps: an ERP column reads its parent's field; not past the root; not with '/'. */
+START_TEST(test_path_up)
+{
+	static const char xml[] = "<order xmlns='urn:edigw:canonical:1'><po-number>PO-7</po-number>"
+				  "<packs><pack><sscc>S1</sscc><items><item><upc>U1</upc></item></items></pack>"
+				  "</packs></order>";
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "t.xml", NULL, 0);
+	ck_assert_ptr_nonnull(doc);
+	struct canon_path each, p;
+	const char *why;
+	ck_assert_int_eq(canon_path_parse(&each, "packs/pack/items/item", &why), 0);
+	xmlNodePtr item = canon_path_find(xmlDocGetRootElement(doc), &each);
+	ck_assert_ptr_nonnull(item);
+	static const struct {
+		const char *path, *want;
+	} cases[] = { { "upc", "U1" },
+		      { "../../sscc", "S1" },
+		      { "../../../../po-number", "PO-7" },
+		      { "../../../../../po-number", NULL }, /* above the root: nothing */
+		      { "./../../sscc", "S1" } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(canon_path_parse(&p, cases[i].path, &why), 0);
+		char *v = canon_path_value(item, &p);
+		if (cases[i].want)
+			ck_assert_msg(v && strcmp(v, cases[i].want) == 0, "%s: got %s", cases[i].path, v ? v : "(none)");
+		else
+			ck_assert_ptr_null(v);
+		free(v);
+		canon_path_clear(&p);
+	}
+	ck_assert_int_eq(canon_path_parse(&p, "..//po-number", &why), -EINVAL);
+	ck_assert_str_eq(why, "'../' and a leading '/' do not mix");
+	ck_assert_int_eq(canon_path_parse(&p, "../", &why), -EINVAL);
+	canon_path_clear(&each);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
 /* Canonical paths: name length and number of steps, one below, at and one above. */
 START_TEST(test_path_limits)
 {
@@ -944,6 +982,7 @@ static Suite *canon_suite(void)
 	tcase_add_test(tc, test_lex_limits);
 	tcase_add_test(tc, test_erp_limits);
 	tcase_add_test(tc, test_path_limits);
+	tcase_add_test(tc, test_path_up);
 	tcase_add_test(tc, test_validate_message_cap);
 	tcase_add_test(tc, test_parse_limit);
 	tcase_add_test(tc, test_schema_cache);

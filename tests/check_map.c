@@ -1176,6 +1176,11 @@ START_TEST(test_syntax_errors)
 	e = map_errors("h.map", "source x12\ntarget a/b\npo-number BEG03\n");
 	ck_assert_msg(strstr(e, "h.map:1: write 'source STANDARD DOCUMENT'") != NULL, "%s", e);
 	free(e);
+	/* a map writes below its block: '../' is for ERP profiles */
+	e = map_errors("h.map", "source x12 850\ntarget order\nlines/line each PO1\n  ../po-number PO101\n");
+	ck_assert_msg(strstr(e, "h.map:4: bad canonical field '../po-number': a map writes below its block") != NULL,
+		      "%s", e);
+	free(e);
 	e = map_errors("h.map", "source x12 850\ntarget order\nlines/line each PO1\nx BEG03\n");
 	ck_assert_msg(strstr(e, "h.map:3: each PO1 has no fields") != NULL, "%s", e);
 	free(e);

@@ -64,6 +64,17 @@ int canon_path_parse(struct canon_path *p, const char *text, const char **why)
 		return 0;
 	if (s[0] == '.' && s[1] == '/')
 		s += 2;
+	while (s[0] == '.' && s[1] == '.' && s[2] == '/') {
+		if (++p->up > CANON_PATH_MAX_STEPS) {
+			*why = "too many '../' steps";
+			goto bad;
+		}
+		s += 3;
+	}
+	if (*s == '/' && p->up) {
+		*why = "'../' and a leading '/' do not mix";
+		goto bad;
+	}
 	if (*s == '/') {
 		p->absolute = 1;
 		s++;
@@ -166,11 +177,14 @@ static int step_match(xmlNodePtr n, const struct canon_path_step *st)
 	return ok;
 }
 
-/* Where a path starts: at, or the root element for absolute paths. */
+/* Where a path starts: at, the root element for absolute paths, or an ancestor of at
+ * for "../" steps (NULL when there is none that high). */
 static xmlNodePtr start_of(xmlNodePtr at, const struct canon_path *p)
 {
 	if (p->absolute && at && at->doc)
 		return xmlDocGetRootElement(at->doc);
+	for (unsigned i = 0; at && i < p->up; i++)
+		at = at->parent && at->parent->type == XML_ELEMENT_NODE ? at->parent : NULL;
 	return at;
 }
 

@@ -4,10 +4,11 @@
  * map and canon modules.
  *
  * Syntax (doc/edigw-map.5, "Canonical paths"):
- *   path  = "." | ["/"] step *("/" step) ["/" "@" name] | "@" name
+ *   path  = "." | ["/" | *("../")] step *("/" step) ["/" "@" name] | *("../") "@" name
  *   step  = name ["[" "@" name "=" value "]"]
  *   name  = letter *(letter | digit | "-" | "_" | ".")     at most 64 bytes
- * A leading "/" starts at the record's root element; "." is the node itself.
+ * A leading "/" starts at the record's root element; "." is the node itself; each
+ * leading "../" goes up one element first (an ERP record reading its parent's key).
  * A step with a predicate ("party[@role=buyer]") selects the first element with
  * that attribute value, and creating it sets the attribute.
  */
@@ -32,6 +33,7 @@ struct canon_path_step {
 struct canon_path {
 	char *text;      /* as written */
 	int absolute;    /* leading '/' */
+	unsigned up;     /* leading "../" steps */
 	struct canon_path_step *steps;
 	size_t nsteps;   /* 0 for "." and "@name" */
 	xmlChar *attr;   /* final "@name", or NULL */

@@ -625,6 +625,10 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 	if (canon_path_parse(&f->tpath, t, &why) != 0) {
 		diag_error(d, file, l->lineno, "bad canonical field '%s': %s", l->tok[0].s, why);
 		bad = 1;
+	} else if (f->tpath.up) {
+		diag_error(d, file, l->lineno, "bad canonical field '%s': a map writes below its block, "
+			   "'../' is for ERP profiles reading a parent's field", l->tok[0].s);
+		bad = 1;
 	}
 	if (l->ntok < 2) {
 		diag_error(d, file, l->lineno,

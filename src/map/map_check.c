@@ -44,6 +44,7 @@ struct snode {
 	size_t set_line;
 	struct snode **kids;
 	size_t nkids;
+	struct snode *parent;   /* NULL for the record (and the schema's top) */
 };
 
 struct swalk {
@@ -90,6 +91,7 @@ static struct snode *snode_add(struct swalk *w, struct snode *p, const char *nam
 	k = xcalloc(1, sizeof *k);
 	k->name = xstrdup(name);
 	k->required = required;
+	k->parent = p;
 	p->kids = xrealloc(p->kids, (p->nkids + 1) * sizeof *p->kids);
 	p->kids[p->nkids++] = k;
 	return k;
@@ -224,6 +226,7 @@ static struct snode *load_schema(const char *rng, const char *kind, struct diag_
 	for (size_t i = 0; i < top->nkids; i++)
 		if (top->kids[i] == k)
 			top->kids[i] = NULL;
+	k->parent = NULL;
 	rec = k;
 out:
 	if (top) {
@@ -255,6 +258,13 @@ static struct snode *follow(struct snode *rec, struct snode *n, const struct can
 {
 	if (p->absolute)
 		n = rec;
+	for (unsigned i = 0; i < p->up; i++) {
+		if (n == rec || !n->parent) {
+			*bad = "..";
+			return NULL;
+		}
+		n = n->parent;
+	}
 	for (size_t i = 0; i < p->nsteps; i++) {
 		struct snode *k = snode_kid(n, (const char *)p->steps[i].name);
 		if (!k) {
