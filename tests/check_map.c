@@ -2511,6 +2511,9 @@ START_TEST(test_943_944)
 	ck_assert_msg(strstr(e, "receipt-number: W1703 is required") != NULL, "%s", e);
 	ck_assert_msg(strstr(e, "lines/line[1]/quantity: W0701 is required") != NULL, "%s", e);
 	free(e);
+	/* the warehouse segments' findings carry their element numbers (AK402) */
+	ck_assert_int_eq(shipped_ref("maps/x12/944.map", "ST*944*1~W17*F*20261123~W07**EA~SE*4*1~", "W1703"), 394);
+	ck_assert_int_eq(shipped_ref("maps/x12/944.map", "ST*944*1~W17*F*20261123~W07**EA~SE*4*1~", "W0701"), 413);
 }
 END_TEST
 
@@ -2573,9 +2576,10 @@ START_TEST(test_shipped_elem_refs)
 	ck_assert_int_eq(shipped_ref("maps/x12/846.map",
 				     "ST*846*1~BIA*00*DD*R*20261122~LIN**UP*1~QTY*33~SE*5*1~",
 				     "value"), 380);
-	/* not listed yet: 0, which the acknowledgment leaves out */
 	ck_assert_int_eq(shipped_ref("maps/x12/940.map", "ST*940*1~W05*N~W01*1~SE*4*1~",
-				     "order-number"), 0);
+				     "order-number"), 285);
+	ck_assert_int_eq(shipped_ref("maps/x12/940.map", "ST*940*1~W05*N*O-1~W01~SE*4*1~",
+				     "lines/line[1]/quantity"), 330);
 }
 END_TEST
 

@@ -1,8 +1,9 @@
 /*
  * map_elemref.c — X12 data element reference numbers (AK402/IK402) for
- * the segments the shipped maps read (the warehouse segments W01..W17 are
- * not listed yet). Composite elements (C001 ...) have no number: 0. The numbers come from the X12 data
- * element dictionary and are the same in 004010 and 005010. An element
+ * the segments the shipped maps read. Composite elements (C001 ...) have no
+ * number: 0. The numbers come from the X12 data element dictionary (for the
+ * warehouse and G segments: maps/schemas/x12/004010/segments.def) and are the
+ * same in 004010 and 005010. An element
  * not listed gets 0 ("unknown"), which the ack builders leave out.
  */
 #include <string.h>
@@ -59,6 +60,23 @@ static const int r_sac[] = { 248, 1300, 559, 1301, 610, 378, 332 };
 static const int r_sn1[] = { 350, 382, 355, 646, 330, 355, 728, 668 };
 static const int r_td1[] = { 103, 80, 23, 22, 79, 187, 81, 355, 183, 355 };
 static const int r_tds[] = { 610, 610, 610, 610 };
+/* 940, 943, 944, 945 (from maps/schemas/x12/004010/segments.def) */
+static const int r_g62[] = { 432, 373, 176, 337, 623 };
+static const int r_g69[] = { 369 };
+static const int r_lx[] = { 554 };
+static const int r_nte[] = { 363, 352 };
+static const int r_w01[] = { 330, 355, 438, 235, 234, 235, 234, 59, 121, 23, 22, 416, 451, 286, 235, 234, 560 };
+static const int r_w03[] = { 382, 81, 355, 183, 355, 80, 355 };
+static const int r_w04[] = { 382, 355, 438, 235, 234, 235, 234, 59, 121, 23, 22, 451 };
+static const int r_w05[] = { 473, 285, 324, 472, 474, 640, 306, 92 };
+static const int r_w06[] = { 514, 285, 373, 145, 531, 324, 474, 472, 152, 891, 640, 306 };
+static const int r_w07[] = { 413, 355, 438, 235, 234, 235, 234, 451, 893, 235, 234 };
+static const int r_w12[] = { 368, 330, 382, 383, 355, 438, 235, 234, 451, 81, 187, 188, 81, 187, 188, 438, 235, 234, 892, 893, 235, 234 };
+static const int r_w14[] = { 413, 382, 414, 663, 80 };
+static const int r_w17[] = { 514, 373, 394, 285, 145, 176, 337, 474, 472 };
+static const int r_w27[] = { 91, 140, 387, 146, 40, 206, 207, 368, 152, 890 };
+static const int r_w66[] = { 146, 91, 399, 400, 387, 309, 310, 107, 610, 140 };
+static const int r_w76[] = { 330, 81, 355, 183, 355, 398 };
 
 #define E(s, a) { s, a, (int)(sizeof a / sizeof a[0]) }
 
@@ -66,12 +84,15 @@ static const int r_tds[] = { 610, 610, 610, 610 };
 static const struct eref refs[] = {
 	E("ACK", r_ack), E("AMT", r_amt), E("BAK", r_bak), E("BCH", r_bch), E("BEG", r_beg),
 	E("BIA", r_bia), E("BIG", r_big), E("BSN", r_bsn), E("CTT", r_ctt), E("CUR", r_cur),
-	E("DTM", r_dtm), E("HL", r_hl),   E("IT1", r_it1), E("LIN", r_lin), E("MAN", r_man),
-	E("MSG", r_msg), E("N1", r_n1),   E("N2", r_n2),   E("N3", r_n3),   E("N4", r_n4),
-	E("N9", r_n9),   E("PER", r_per), E("PID", r_pid), E("PO1", r_po1), E("PO4", r_po4),
-	E("POC", r_poc), E("PRF", r_prf), E("QTY", r_qty), E("REF", r_ref), E("SAC", r_sac),
-	E("SCH", r_sch), E("SE", r_se),   E("SN1", r_sn1), E("ST", r_st),   E("TD1", r_td1),
-	E("TD5", r_td5), E("TDS", r_tds),
+	E("DTM", r_dtm), E("G62", r_g62), E("G69", r_g69), E("HL", r_hl), E("IT1", r_it1),
+	E("LIN", r_lin), E("LX", r_lx), E("MAN", r_man), E("MSG", r_msg), E("N1", r_n1),
+	E("N2", r_n2), E("N3", r_n3), E("N4", r_n4), E("N9", r_n9), E("NTE", r_nte),
+	E("PER", r_per), E("PID", r_pid), E("PO1", r_po1), E("PO4", r_po4), E("POC", r_poc),
+	E("PRF", r_prf), E("QTY", r_qty), E("REF", r_ref), E("SAC", r_sac), E("SCH", r_sch),
+	E("SE", r_se), E("SN1", r_sn1), E("ST", r_st), E("TD1", r_td1), E("TD5", r_td5),
+	E("TDS", r_tds), E("W01", r_w01), E("W03", r_w03), E("W04", r_w04), E("W05", r_w05),
+	E("W06", r_w06), E("W07", r_w07), E("W12", r_w12), E("W14", r_w14), E("W17", r_w17),
+	E("W27", r_w27), E("W66", r_w66), E("W76", r_w76),
 };
 
 /* Reference number of element pos of segment seg_id, 0 when unknown. */
