@@ -1110,6 +1110,8 @@ static const struct range_case ranges[] = {
 	  { 3, 4, 5, 9999999, 10000000, 10000001 }, "4 to 10000000", 1 },
 	{ "limit.max-loop-depth", { "0", "1", "2", "999", "1000", "1001" },
 	  { 0, 1, 2, 999, 1000, 1001 }, "1 to 1000", 1 },
+	{ "limit.max-transaction-size", { "1048575", "1M", "1048577", "1073741823", "1G", "1073741825" },
+	  { 1048575, 1048576, 1048577, 1073741823, 1073741824, 1073741825 }, "1M to 1G", 1 },
 };
 #define NRANGES (sizeof ranges / sizeof ranges[0])
 
@@ -1135,6 +1137,8 @@ static uint64_t range_get(const struct config *c, const struct cfg_partner *p, c
 		return l->max_segments_per_txn;
 	if (strcmp(key, "limit.max-loop-depth") == 0)
 		return l->max_loop_depth;
+	if (strcmp(key, "limit.max-transaction-size") == 0)
+		return l->max_txn_size;
 	ck_abort_msg("no field for %s", key);
 	return 0;
 }
@@ -1246,7 +1250,8 @@ START_TEST(test_man_page)
 		".BR limit.max-file-size ",
 		".BR limit.max-segment-length ", ".BR limit.max-element-length ",
 		".BR limit.max-elements ", ".BR limit.max-segments-per-transaction ",
-		".BR limit.max-loop-depth ", ".BR tolerate.alphanumeric-isa11 ",
+		".BR limit.max-loop-depth ", ".BR limit.max-transaction-size ",
+		".BR tolerate.alphanumeric-isa11 ",
 		".BR tolerate.trailing-empty-elements ", ".BR tolerate.unpadded-isa ",
 		".BR tolerate.isa-line-breaks ", ".BR tolerate.wrong-counts ", ".BI erp. kind ", ".BR id ", ".BR name ",
 		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",

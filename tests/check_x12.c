@@ -320,7 +320,7 @@ START_TEST(test_limits_default)
 	ck_assert_uint_eq(l.max_element_len, 4096);
 	ck_assert_uint_eq(l.max_elements, 512);
 	ck_assert_uint_eq(l.max_segments_per_txn, 200000);
-	ck_assert_uint_eq(l.max_txn_bytes, 16u * 1024 * 1024);
+	ck_assert_uint_eq(l.max_txn_bytes, 64u * 1024 * 1024);
 	ck_assert_uint_eq(l.max_loop_depth, 32);
 }
 END_TEST

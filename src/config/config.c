@@ -78,6 +78,7 @@ enum slot {
 	S_LIM_ELEMS,
 	S_LIM_SEGS,
 	S_LIM_DEPTH,
+	S_LIM_TXN,
 	S_TOL_ISA11,
 	S_TOL_TRAILING,
 	S_TOL_UNPADDED,
@@ -133,6 +134,7 @@ static const struct keydef keydefs[] = {
 	{ "limit.max-segments-per-transaction", S_LIM_SEGS, V_COUNT, WB, 4, 10000000, "4",
 	  "10000000", NULL },
 	{ "limit.max-loop-depth", S_LIM_DEPTH, V_COUNT, WB, 1, 1000, "1", "1000", NULL },
+	{ "limit.max-transaction-size", S_LIM_TXN, V_SIZE, WB, MIB, GIB, "1M", "1G", NULL },
 	{ "tolerate.alphanumeric-isa11", S_TOL_ISA11, V_ENUM, WB, 0, 0, NULL, NULL, yes_no },
 	{ "tolerate.trailing-empty-elements", S_TOL_TRAILING, V_ENUM, WB, 0, 0, NULL, NULL,
 	  yes_no },
@@ -161,6 +163,7 @@ void cfg_limits_default(struct cfg_limits *l)
 	l->max_elements = 512;
 	l->max_segments_per_txn = 200000;
 	l->max_loop_depth = 32;
+	l->max_txn_size = 64 * MIB;
 }
 
 /* The cfg_limits field a limit.* slot sets. */
@@ -173,6 +176,7 @@ static uint64_t *limit_field(struct cfg_limits *l, enum slot s)
 	case S_LIM_ELEMS: return &l->max_elements;
 	case S_LIM_SEGS: return &l->max_segments_per_txn;
 	case S_LIM_DEPTH: return &l->max_loop_depth;
+	case S_LIM_TXN: return &l->max_txn_size;
 	default: return NULL;
 	}
 }

@@ -23,6 +23,8 @@ struct cfg_limits {
 	uint64_t max_elements;          /* limit.max-elements, default 512 */
 	uint64_t max_segments_per_txn;  /* limit.max-segments-per-transaction, default 200000 */
 	uint64_t max_loop_depth;        /* limit.max-loop-depth, default 32 */
+	uint64_t max_txn_size;          /* limit.max-transaction-size: bytes one transaction set
+	                                 * may hold while read (x12 max_txn_bytes), default 64M */
 };
 
 /* X12 departures tolerated (1) or rejected (0); defaults in edigw.conf, overrides per

@@ -512,6 +512,7 @@ void gateway_reader_settings(const struct config *cfg, const struct cfg_partner 
 	lim->max_elements = (size_t)c->max_elements;
 	lim->max_segments_per_txn = (size_t)c->max_segments_per_txn;
 	lim->max_loop_depth = (size_t)c->max_loop_depth;
+	lim->max_txn_bytes = (size_t)c->max_txn_size;
 	const struct cfg_tolerances *t = p ? &p->tolerances : &cfg->tolerances;
 	x12_tolerances_default(tol);
 	tol->alphanumeric_isa11 = t->alphanumeric_isa11;

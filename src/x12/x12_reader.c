@@ -128,7 +128,7 @@ void x12_limits_default(struct x12_limits *l)
 	l->max_element_len = 4096;
 	l->max_elements = 512;
 	l->max_segments_per_txn = 200000;
-	l->max_txn_bytes = 16u * 1024 * 1024;
+	l->max_txn_bytes = 64u * 1024 * 1024;
 	l->max_loop_depth = 32;
 }
 
