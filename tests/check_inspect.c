@@ -223,6 +223,8 @@ static char *mask(const char *ack)
 	return r;
 }
 
+static void compare_with_gateway(struct env *e, const char *type, const char *doc);
+
 /* ------------------------------------------------------------------ tests */
 
 static const char GOOD_997[] =
@@ -287,7 +289,8 @@ START_TEST(test_bad_850)
 }
 END_TEST
 
-/* --ack 999 gives a 999 (GS08/ST03 005010X231A1, AK103 the inbound GS08, IK3/IK4/IK5). */
+/* --ack 999 gives a 999 (GS08/ST03 005010X231A1, AK103 the inbound GS08, IK3/IK4/IK5, the
+ * CTX naming the PO1 loop's line). */
 START_TEST(test_999)
 {
 	struct env *e = env_new("997", "on-error");
@@ -299,7 +302,7 @@ START_TEST(test_999)
 			 "GS*FA*ACMESUPPLY*RETAILER*20240305*1407*1*X*005010X231A1~"
 			 "ST*999*0001*005010X231A1~AK1*PO*7*004010~AK2*850*0001~IK5*A~"
 			 "AK2*850*0002~IK3*BEG*2**8~IK4*3*324*1~IK4*5*373*8*20261399~IK3*PO1*4**8~"
-			 "IK4*2*330*6*1O~IK5*R*5~AK9*P*2*2*1~SE*13*0001~"
+			 "CTX*PO101>1~IK4*2*330*6*1O~IK5*R*5~AK9*P*2*2*1~SE*14*0001~"
 			 "GE*1*1~IEA*1*000000001~");
 	free(ack);
 	free(f);
@@ -418,6 +421,60 @@ START_TEST(test_partner)
 }
 END_TEST
 
+/* An interchange without a group (IEA01 = 0): nothing to acknowledge, no TA1 unless its
+ * envelope is in error or ISA14 = 1 asks for one where there are transaction sets. */
+START_TEST(test_empty_interchange)
+{
+	struct env *e = env_new("997", "on-error");
+	char *i = isa(45, '1');
+	size_t n = strlen(i) + 64;
+	char *doc = malloc(n);
+	snprintf(doc, n, "%sIEA*0*000000045~\n", i);
+	char *p = input(e, "empty.x12", doc);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "997", p, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "no acknowledgment (nothing to acknowledge and no TA1 due)") != NULL, "%s", rep);
+	free(rep);
+	free(ack);
+	free(p);
+	free(doc);
+	free(i);
+	env_free(e);
+}
+END_TEST
+
+/* --partner runs the partner's map like the gateway: BEG01 99 is not in the 850 map's
+ * purpose table (the definitions have no code list for it), an AK4 code 7 from the map. */
+START_TEST(test_partner_map)
+{
+	struct env *e = env_new("997", "on-error");
+	char *doc = interchange(46, '0', "PO", "004010", 1,
+				"ST*850*0001~BEG*99*SA*PO-1001**20261122~N1*ST*Retail DC 7*92*0007~"
+				"PO1*1*24*EA*12.50**BP*SKU-1~CTT*1~SE*6*0001~",
+				NULL);
+	char *p = input(e, "beg01.x12", doc);
+	int ex = -1;
+	char *ack = inspect_ack(e, "997", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_ptr_nonnull(strstr(ack, "AK2*850*0001~AK5*A~AK9*A*1*1*1~"));
+	free(ack);
+	char *rep = NULL;
+	ack = inspect_ack(e, "997", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(ack, "AK2*850*0001~AK3*BEG*2**8~AK4*1*353*7*99~AK5*R*5~AK9*R*1*1*0~") != NULL,
+		      "%s\n%s", ack, rep);
+	free(rep);
+	free(ack);
+	compare_with_gateway(e, "997", doc);
+	free(p);
+	free(doc);
+	env_free(e);
+}
+END_TEST
+
 /* Two interchanges: two ack interchanges, ISA13 1 and 2. */
 START_TEST(test_two_interchanges)
 {
@@ -517,6 +574,11 @@ START_TEST(test_same_as_gateway)
 	same_as_gateway("997", "never", "997", rejected);
 	same_as_gateway("997", "on-error", "997", fa);
 	same_as_gateway("997", "on-error", "997", other);
+	char *i = isa(45, '1');
+	char empty[160];
+	snprintf(empty, sizeof empty, "%sIEA*0*000000045~\n", i);
+	same_as_gateway("997", "on-error", "997", empty);
+	free(i);
 	free(good);
 	free(two);
 	free(mixed);
@@ -652,6 +714,8 @@ static Suite *inspect_suite(void)
 	tcase_add_test(tc, test_no_ack_for_ack);
 	tcase_add_test(tc, test_ta1);
 	tcase_add_test(tc, test_partner);
+	tcase_add_test(tc, test_empty_interchange);
+	tcase_add_test(tc, test_partner_map);
 	tcase_add_test(tc, test_two_interchanges);
 	tcase_add_test(tc, test_same_as_gateway);
 	tcase_add_test(tc, test_overlay);
