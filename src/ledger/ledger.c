@@ -1009,23 +1009,29 @@ static const char *ctl_norm(const char *v, char *out, size_t cap)
 	return out;
 }
 
+/* Run a one-off statement with n texts bound to ?1..?n and the time t to ?n+1. */
+static int run_texts(struct ledger *l, const char *sql, const char *what, const char *const *v, int n,
+		     time_t t)
+{
+	sqlite3_stmt *s;
+	int rc = prep(l, sql, &s);
+	if (rc < 0)
+		return rc;
+	for (int i = 0; i < n; i++)
+		bind_text(s, i + 1, v[i]);
+	sqlite3_bind_int64(s, n + 1, (sqlite3_int64)t);
+	rc = step_done(l, s, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Set a document's state and reason (no other field) and append the event. */
 static int doc_state(struct ledger *l, const char *job_id, const char *doc_key, const char *state,
 		     const char *reason, time_t t, const char *ts)
 {
-	sqlite3_stmt *s;
-	int rc = prep(l, "UPDATE documents SET state = ?3, reason = ?4, updated = ?5, updated_unix = ?6"
-		      " WHERE job_id = ?1 AND doc_key = ?2", &s);
-	if (rc < 0)
-		return rc;
-	bind_text(s, 1, job_id);
-	bind_text(s, 2, doc_key);
-	bind_text(s, 3, state);
-	bind_text(s, 4, reason);
-	bind_text(s, 5, ts);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)t);
-	rc = step_done(l, s, "document state");
-	sqlite3_finalize(s);
+	const char *v[] = { job_id, doc_key, state, reason, ts };
+	int rc = run_texts(l, "UPDATE documents SET state = ?3, reason = ?4, updated = ?5, updated_unix = ?6"
+			   " WHERE job_id = ?1 AND doc_key = ?2", "document state", v, 5, t);
 	if (rc == 0)
 		rc = event_insert(l, job_id, doc_key, state, reason, t, ts);
 	return rc;
@@ -1133,20 +1139,9 @@ out:
 static int unmatched(struct ledger *l, const char *partner, const char *job_id, const char *kind,
 		     const char *ref, const char *detail, time_t t, const char *ts)
 {
-	sqlite3_stmt *s;
-	int rc = prep(l, "INSERT INTO unmatched_acks(partner, job_id, kind, ref, detail, time, unix)"
-		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &s);
-	if (rc < 0)
-		return rc;
-	bind_text(s, 1, partner);
-	bind_text(s, 2, job_id);
-	bind_text(s, 3, kind);
-	bind_text(s, 4, ref);
-	bind_text(s, 5, detail);
-	bind_text(s, 6, ts);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)t);
-	rc = step_done(l, s, "record unmatched ack");
-	sqlite3_finalize(s);
+	const char *v[] = { partner, job_id, kind, ref, detail, ts };
+	int rc = run_texts(l, "INSERT INTO unmatched_acks(partner, job_id, kind, ref, detail, time, unix)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", "record unmatched ack", v, 6, t);
 	if (rc == 0)
 		rc = event_insert(l, job_id, NULL, "unmatched-ack", detail, t, ts);
 	return rc;
@@ -1189,6 +1184,20 @@ static int settle_rest(struct ledger *l, int64_t id, const char *job_id, char st
 	rc = step_done(l, s, "settle sets");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* End of a matching transaction: roll back on an error (no reason then), else commit;
+ * returns the error, or found (1 matched, 0 recorded as unmatched). */
+static int match_end(struct ledger *l, int rc, int found, char **why)
+{
+	if (rc < 0) {
+		ledger_rollback(l);
+		free(*why);
+		*why = NULL;
+		return rc;
+	}
+	rc = ledger_commit(l);
+	return rc < 0 ? rc : found;
 }
 
 /* Settle a sent group from an inbound 997/999 group response. */
@@ -1298,14 +1307,7 @@ int ledger_ack_match(struct ledger *l, const struct ledger_ack_in *a, char **why
 	free(prev);
 out:
 	sqlite3_finalize(s);
-	if (rc < 0) {
-		ledger_rollback(l);
-		free(*why);
-		*why = NULL;
-		return rc;
-	}
-	rc = ledger_commit(l);
-	return rc < 0 ? rc : found;
+	return match_end(l, rc, found, why);
 }
 
 /* Settle a sent interchange from an inbound TA1. */
@@ -1386,14 +1388,7 @@ int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, 
 	free(job);
 out:
 	sqlite3_finalize(s);
-	if (rc < 0) {
-		ledger_rollback(l);
-		free(*why);
-		*why = NULL;
-		return rc;
-	}
-	rc = ledger_commit(l);
-	return rc < 0 ? rc : found;
+	return match_end(l, rc, found, why);
 }
 
 /* Sent groups for status and track. */
