@@ -679,9 +679,24 @@ START_TEST(test_send_and_reconcile)
 	ck_assert_int_eq(edigw(e, &out, "track", job2, NULL), 0);
 	ck_assert_msg(strstr(out, "OVERDUE"), "%s", out);
 	free(out);
-	/* the retailer rejects that interchange with a TA1 (TA1-only interchange) */
-	char *i = isa("RETAILER", 3003, '0', "00401", 'U', 'P');
+	/* a TA1 that breaks its definition (TA104 Q) settles nothing and says why */
+	char *i = isa("RETAILER", 3004, '0', "00401", 'U', 'P');
 	char *ta1 = NULL;
+	ck_assert_int_gt(asprintf(&ta1, "%sTA1*000000002*261122*0930*Q*006~IEA*0*000003004~\n", i), 0);
+	char *bad_job = ingest(e, "ta1-bad.x12", ta1);
+	run_once(e);
+	ck_assert_int_eq(edigw(e, &out, "track", bad_job, NULL), 0);
+	ck_assert_msg(strstr(out, "ack-unreadable") && strstr(out, "TA104") && strstr(out, "'Q'"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "awaiting 1 (overdue 1)"), "%s", out);
+	free(out);
+	free(bad_job);
+	free(ta1);
+	free(i);
+	/* the retailer rejects that interchange with a TA1 (TA1-only interchange) */
+	i = isa("RETAILER", 3003, '0', "00401", 'U', 'P');
+	ta1 = NULL;
 	ck_assert_int_gt(asprintf(&ta1, "%sTA1*000000002*261122*0930*R*006~IEA*0*000003003~\n", i), 0);
 	free(ingest(e, "ta1.x12", ta1));
 	run_once(e);

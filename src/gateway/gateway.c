@@ -916,9 +916,29 @@ static int cb_ta1(void *ctx, const struct x12_isa *isa, const struct x12_segment
 {
 	struct job *j = ctx;
 	char icn[16] = "", st[4] = "", code[8] = "";
-	(void)isa;
 	if (!j->partner)
 		return 0;
+	/* the TA1's own definition (maps/schemas .../segments.def): a broken one settles nothing */
+	if (j->g->schemas) {
+		struct x12_tseg ts = { .nelem = seg->nelem, .elem = seg->elem, .file_seg = seg->index,
+				       .line = seg->line, .offset = seg->offset };
+		memcpy(ts.id, seg->id, sizeof ts.id);
+		char ver[8];
+		snprintf(ver, sizeof ver, "%.5s0", isa->version); /* ISA12 00401 -> 004010 */
+		struct x12_errlist errs = { 0 };
+		int n = x12_schema_check_segment(j->g->schemas, ver, &ts, &isa->delims, &errs);
+		if (n > 0) {
+			char *d = x12_error_describe(&errs.v[0]);
+			char *m = xasprintf("TA1 at line %llu settles nothing: %s", (unsigned long long)seg->line, d);
+			int rc = ledger_event(j->g->ledger, j->meta.id, NULL, "ack-unreadable", m);
+			log_warn("job %s: %s", j->meta.id, m);
+			free(m);
+			free(d);
+			x12_errlist_free(&errs);
+			return rc;
+		}
+		x12_errlist_free(&errs);
+	}
 	struct span e1 = seg->nelem >= 1 ? seg->elem[1] : SPAN_NULL;
 	struct span e4 = seg->nelem >= 4 ? seg->elem[4] : SPAN_NULL;
 	struct span e5 = seg->nelem >= 5 ? seg->elem[5] : SPAN_NULL;

@@ -132,6 +132,18 @@ static long tok_num(const struct rd *r, size_t i, long lo, long hi)
 	return (long)v;
 }
 
+/* An element reference token: 1..99999, or I01..I99 (interchange elements, stored as
+ * XS_IREF + n); -1 otherwise. */
+static long tok_ref(const struct rd *r, size_t i)
+{
+	struct span t = r->tok[i];
+	uint64_t v;
+	if (t.n >= 2 && t.n <= 3 && t.p[0] == 'I' && span_to_u64((struct span){ t.p + 1, t.n - 1 }, &v) == 0 &&
+	    v >= 1 && v <= 99)
+		return XS_IREF + (long)v;
+	return tok_num(r, i, 1, 99999);
+}
+
 /* A max use / repeat token: a number >= 1 or ">1" (unbounded). */
 static int tok_max(const struct rd *r, size_t i, uint32_t *out)
 {
@@ -204,10 +216,10 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 				rd_err(&r, "expected 'element REF TYPE MIN MAX [NAME...]'");
 				continue;
 			}
-			long ref = tok_num(&r, 1, 1, 99999);
+			long ref = tok_ref(&r, 1);
 			struct xs_elem e = { 0 };
 			if (ref < 0) {
-				rd_err(&r, "element reference '%s' is not a number from 1 to 99999",
+				rd_err(&r, "element reference '%s' is not a number from 1 to 99999 or I01 to I99",
 				       tokc(&r, 1, tmp, sizeof tmp));
 				continue;
 			}
@@ -248,7 +260,7 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 				rd_err(&r, "expected 'codes REF full|partial CODE...'");
 				continue;
 			}
-			long ref = tok_num(&r, 1, 1, 99999);
+			long ref = tok_ref(&r, 1);
 			struct xs_elem *e = ref < 0 ? NULL : elem_find(v, (int)ref);
 			if (!e) {
 				rd_err(&r, "codes for undefined element '%s' (define it with 'element' first)",
@@ -498,7 +510,7 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 					continue;
 				}
 			} else {
-				long ref = tok_num(&r, 0, 1, 99999);
+				long ref = tok_ref(&r, 0);
 				it.e = ref < 0 ? NULL : elem_find(v, (int)ref);
 				if (!it.e) {
 					rd_err(&r, "element '%s' is not in elements.def", tokc(&r, 0, tmp, sizeof tmp));

@@ -76,6 +76,13 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
 			     size_t max_loop_depth, struct x12_errlist *errs,
 			     struct x12_errlist *warns);
 
+/* Check one segment that is not part of a transaction set (an inbound TA1) against its
+ * definition in the dictionary of version ("004010"; the first 6 characters count).
+ * ELEMENT findings go to errs (seg_pos 0). Returns their number, 0 when the version or
+ * the segment has no definition, -EINVAL for bad arguments. */
+int x12_schema_check_segment(const struct x12_schema *s, const char *version, const struct x12_tseg *seg,
+			     const struct x12_delims *delims, struct x12_errlist *errs);
+
 /* A partner's overlay of the shipped definitions (partner key schema-overlay;
  * format in doc/x12-schemas.md, "Partner overlays"): make an optional segment or
  * loop mandatory, narrow a max use or a loop repeat, accept extra codes of an
@@ -107,6 +114,8 @@ const char *x12_txn_def_overlay(const struct x12_txn_def *def);
 #include <stdint.h>
 
 enum xs_type { XS_AN, XS_ID, XS_N, XS_R, XS_DT, XS_TM, XS_B };
+
+#define XS_IREF 100000 /* interchange elements I01..I99 (ISA, TA1) are stored as XS_IREF + n */
 
 struct xs_elem {
 	int ref;

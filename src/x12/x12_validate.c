@@ -129,7 +129,7 @@ static void elem_err(struct vst *st, int warn, const char *code, const struct ep
 	e.elem_pos = p->elem;
 	e.comp_pos = p->comp;
 	e.rep_pos = p->rep;
-	e.elem_ref = ref;
+	e.elem_ref = ref < XS_IREF ? ref : 0; /* AK402 has no interchange (I..) elements */
 	if (bad.p && bad.n) {
 		size_t n = bad.n > 99 ? 99 : bad.n;
 		memcpy(val, bad.p, n);
@@ -251,6 +251,17 @@ static const char *label(const struct epos *p, const struct xs_elem *e, char *ou
 	return out;
 }
 
+/* An element reference for messages: "355", or "I17" for an interchange element. */
+#define REFS(ref, buf) ref_str((ref), (buf), sizeof(buf))
+static const char *ref_str(int ref, char *out, size_t cap)
+{
+	if (ref > XS_IREF)
+		snprintf(out, cap, "I%02d", ref - XS_IREF);
+	else
+		snprintf(out, cap, "%d", ref);
+	return out;
+}
+
 /* The partner overlay's extra code matching a value at position p, or NULL. */
 static const struct xs_extra *extra_code(const struct x12_txn_def *d, const struct epos *p, struct span v)
 {
@@ -314,19 +325,20 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", label(p, e, lab, sizeof lab),
 			 SHOW(v, sh));
 	else if (e->has_codes && !code_known(e, v)) {
-		const struct xs_extra *x = extra_code(st->def, p, v);
+		const struct xs_extra *x = st->def ? extra_code(st->def, p, v) : NULL;
+		char rs[12];
 		if (x)
 			elem_err(st, 1, "7", p, e->ref, v,
-				 "%s code '%s' is not a standard code for element %d; accepted for this partner "
-				 "(%s line %u)", label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref, st->def->overlay,
+				 "%s code '%s' is not a standard code for element %s; accepted for this partner "
+				 "(%s line %u)", label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs), st->def->overlay,
 				 x->line);
 		else if (e->partial)
 			elem_err(st, 1, "7", p, e->ref, v,
-				 "%s code '%s' is not in our list for element %d (the list is partial: it may be valid)",
-				 label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref);
+				 "%s code '%s' is not in our list for element %s (the list is partial: it may be valid)",
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs));
 		else
-			elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not a known code for element %d",
-				 label(p, e, lab, sizeof lab), SHOW(v, sh), e->ref);
+			elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not a known code for element %s",
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs));
 	}
 }
 
@@ -794,6 +806,34 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
 	check_missing(&st, 0, st.pos[0], def->nentries, txn->nseg);
 	free(st.count);
 	free(st.hl);
+	return st.nfound;
+}
+
+/* Check one segment outside a transaction set (e.g. an inbound TA1) against its
+ * definition in a version's dictionary. */
+int x12_schema_check_segment(const struct x12_schema *s, const char *version, const struct x12_tseg *seg,
+			     const struct x12_delims *delims, struct x12_errlist *errs)
+{
+	if (!s || !version || !seg || !errs || strlen(version) < 6)
+		return -EINVAL;
+	const struct xs_ver *v = NULL;
+	for (size_t i = 0; i < s->nvers && !v; i++)
+		if (memcmp(s->vers[i].name, version, 6) == 0)
+			v = &s->vers[i];
+	int si = v ? x12_schema_seg_index(v, seg->id, strnlen(seg->id, 4)) : -1;
+	if (si < 0)
+		return 0; /* no definition: nothing to check */
+	struct x12_txn txn = { 0 };
+	txn.nseg = 1;
+	txn.segs = seg;
+	struct vst st;
+	memset(&st, 0, sizeof st);
+	st.ver = v;
+	st.txn = &txn;
+	st.errs = errs;
+	st.comp = delims ? delims->comp : 0;
+	st.rep = delims ? delims->rep : 0;
+	check_segment(&st, &v->segs[si], seg, 0);
 	return st.nfound;
 }
 
