@@ -2080,6 +2080,43 @@ START_TEST(test_ctx_business_unit)
 }
 END_TEST
 
+/* The TA1 segment is defined (interchange elements I12 I08 I09 I17 I18): a good one is
+ * clean; a bad code names element I17 and gives no AK402 number (I.. are not data
+ * elements); a short TA101 is too short. */
+START_TEST(test_ta1_segment)
+{
+	static const struct {
+		const char *text, *code;
+		int elem;
+	} cases[] = { { "TA1*000000042*261122*0930*A*000", NULL, 0 },
+		      { "TA1*000000042*261122*0930*Q*000", "7", 4 },
+		      { "TA1*42*261122*0930*R*006", "4", 1 },
+		      { "TA1*000000042*261399*0930*A*000", "8", 2 } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tx *t = tx_parse(cases[i].text, ':', 0);
+		struct x12_errlist errs = { 0 };
+		int n = x12_schema_check_segment(g_schema, "004010", &t->segs[0], NULL, &errs);
+		if (!cases[i].code) {
+			ck_assert_msg(n == 0, "%s:\n%s", cases[i].text, dump(&errs));
+		} else {
+			const struct x12_error *e = one(&errs, X12_SCOPE_ELEMENT, cases[i].code, "TA1", 0);
+			ck_assert_int_eq(e->elem_pos, cases[i].elem);
+			ck_assert_int_eq(e->elem_ref, 0);
+			if (cases[i].code[0] == '7')
+				ck_assert_ptr_nonnull(strstr(e->msg, "element I17"));
+		}
+		x12_errlist_free(&errs);
+		tx_free(t);
+	}
+	/* no definition for the version or the segment: nothing to check */
+	struct tx *t = tx_parse("TA1*1", ':', 0);
+	struct x12_errlist errs = { 0 };
+	ck_assert_int_eq(x12_schema_check_segment(g_schema, "003040", &t->segs[0], NULL, &errs), 0);
+	ck_assert_int_eq(x12_schema_check_segment(g_schema, "0040", &t->segs[0], NULL, &errs), -EINVAL);
+	tx_free(t);
+}
+END_TEST
+
 static Suite *schema_suite(void)
 {
 	Suite *s = suite_create("schema");
@@ -2147,6 +2184,7 @@ static Suite *schema_suite(void)
 	tcase_add_test(tc, test_corpus_997_999);
 	tcase_add_test(tc, test_own_acks_validate);
 	tcase_add_test(tc, test_ctx_business_unit);
+	tcase_add_test(tc, test_ta1_segment);
 	tcase_add_test(tc, test_timing);
 	suite_add_tcase(s, tc);
 	return s;
