@@ -388,7 +388,8 @@ START_TEST(test_partner)
 	char *ack = inspect_ack(e, "997", p, "retailer", &ex, &rep);
 	ck_assert_int_eq(ex, 65);
 	ck_assert_str_eq(ack, "");
-	ck_assert_msg(strstr(rep, "no acknowledgment (nothing to acknowledge and no TA1 due)") != NULL,
+	ck_assert_msg(strstr(rep, "no acknowledgment (a rejected interchange gets no 997/999, "
+				  "and the ta1 setting sends it no TA1)") != NULL,
 		      "%s", rep);
 	free(rep);
 	free(ack);
@@ -436,7 +437,8 @@ START_TEST(test_empty_interchange)
 	char *ack = inspect_ack(e, "997", p, NULL, &ex, &rep);
 	ck_assert_int_eq(ex, 0);
 	ck_assert_str_eq(ack, "");
-	ck_assert_msg(strstr(rep, "no acknowledgment (nothing to acknowledge and no TA1 due)") != NULL, "%s", rep);
+	ck_assert_msg(strstr(rep, "no acknowledgment (no functional group to acknowledge and no TA1 "
+				  "due)") != NULL, "%s", rep);
 	free(rep);
 	free(ack);
 	free(p);

@@ -57,7 +57,8 @@ static const char usage_main[] =
 	"commands:\n"
 	"  run [--once]             process documents (--once: what is waiting, then exit)\n"
 	"  ingest FILE --partner ID put FILE into the spool as if ID had sent it\n"
-	"  status [--json]          queues, oldest jobs, document counts, recent failures\n"
+	"  send FILE --partner ID   check an X12 interchange, number it, queue it for ID\n"
+	"  status [--json]          queues, document counts, failures, overdue acknowledgments\n"
 	"  track KEY                history of a document by job id, PO number or control number\n"
 	"  release ID               process a held job (e.g. a duplicate) anyway\n"
 	"  replay ID                process a failed job again after a fix\n"
@@ -288,6 +289,64 @@ static int cmd_ingest(int argc, char **argv)
 	return ex;
 }
 
+static int cmd_send(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw send FILE --partner ID\n"
+		"Send a ready-made X12 interchange (e.g. an 855, 856 or 810 your ERP wrote)\n"
+		"to partner ID. It is checked like an inbound document (envelope, the\n"
+		"transaction set definitions with the partner's schema-overlay, our identity\n"
+		"in ISA05/06, the partner's in ISA07/08, no acknowledgments inside) and\n"
+		"refused as a whole with every problem listed. Then our own interchange and\n"
+		"group control numbers are written into ISA13/IEA02 and GS06/GE02, every\n"
+		"group is recorded as awaiting acknowledgment until now + ack-due, and the\n"
+		"file is queued in spool/outbound/ID/ for delivery. The same bytes are not\n"
+		"sent twice within the partner's duplicate-window.\n"
+		"Exit status: 0 queued, 65 refused (bad or already sent), 69 no such partner.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	const char *file = NULL, *partner = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			partner = argv[++i];
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else {
+			fprintf(stderr, "edigw send: unexpected argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	if (!file || !partner) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	struct gw_send_result r;
+	int rc = gateway_send(g, partner, file, &r);
+	if (rc == 0) {
+		char due[21];
+		time_iso(r.due, due);
+		printf("queued %s for %s: interchange %09llu, %zu group(s), %zu transaction set(s); "
+		       "acknowledgment due by %s; job %s\n",
+		       r.path, partner, (unsigned long long)r.isa13, r.groups, r.sets, due, r.job_id);
+	} else {
+		fprintf(stderr, "edigw send: %s\n", r.message ? r.message : strerror(-rc));
+		ex = rc == -ENOENT && !config_partner(gateway_config(g), partner) ? EX_UNAVAILABLE
+		     : rc == -EBADMSG || rc == -EEXIST			 ? EX_DATAERR
+		     : rc == -ENOENT					 ? EX_NOINPUT
+									 : EX_IOERR;
+	}
+	free(r.path);
+	free(r.message);
+	gateway_free(g);
+	return ex;
+}
+
 /* Age in a short human form. */
 static void fmt_age(time_t then, char *out, size_t n)
 {
@@ -369,12 +428,112 @@ static int status_fail_cb(void *ctx, const struct ledger_track_row *r)
 	return 0;
 }
 
+/* Due time as text, and how late it is when overdue. */
+static void fmt_due(int64_t due, char *out, size_t n)
+{
+	char iso[21];
+	time_iso((time_t)due, iso);
+	long late = (long)(time(NULL) - (time_t)due);
+	if (late > 0) {
+		char age[32];
+		fmt_age(time(NULL) - late, age, sizeof age);
+		snprintf(out, n, "due %s, OVERDUE by %s", iso, age);
+	} else {
+		snprintf(out, n, "due %s", iso);
+	}
+}
+
+static int status_sent_cb(void *ctx, const struct ledger_sent_row *r)
+{
+	struct status_ctx *c = ctx;
+	char due[80];
+	fmt_due(r->due_unix, due, sizeof due);
+	if (c->json) {
+		fprintf(c->f, "%s{\"partner\":", c->first ? "" : ",");
+		json_str(c->f, r->partner);
+		fprintf(c->f, ",\"job\":");
+		json_str(c->f, r->job_id);
+		fprintf(c->f, ",\"isa13\":");
+		json_str(c->f, r->icn);
+		fprintf(c->f, ",\"gs01\":");
+		json_str(c->f, r->fid);
+		fprintf(c->f, ",\"gs06\":");
+		json_str(c->f, r->gcn);
+		fprintf(c->f, ",\"sent\":");
+		json_str(c->f, r->sent);
+		fprintf(c->f, ",\"due_unix\":%lld,\"overdue\":%s}", (long long)r->due_unix,
+			r->overdue ? "true" : "false");
+	} else {
+		fprintf(c->f, "  %s  group %s %s of interchange %s (%lld set(s), job %s): sent %s, %s\n", r->partner,
+			r->fid, r->gcn, r->icn, (long long)r->nsets, r->job_id, r->sent, due);
+	}
+	c->first = 0;
+	return 0;
+}
+
+static int status_unmatched_cb(void *ctx, const struct ledger_unmatched_row *r)
+{
+	struct status_ctx *c = ctx;
+	if (c->json) {
+		fprintf(c->f, "%s{\"time\":", c->first ? "" : ",");
+		json_str(c->f, r->time);
+		fprintf(c->f, ",\"partner\":");
+		json_str(c->f, r->partner);
+		fprintf(c->f, ",\"job\":");
+		json_str(c->f, r->job_id);
+		fprintf(c->f, ",\"kind\":");
+		json_str(c->f, r->kind);
+		fprintf(c->f, ",\"detail\":");
+		json_str(c->f, r->detail);
+		fprintf(c->f, "}");
+	} else {
+		fprintf(c->f, "  %s  %s  %s: %s\n", r->time, r->job_id, r->partner, r->detail);
+	}
+	c->first = 0;
+	return 0;
+}
+
+/* What we sent and its acknowledgments: counts, overdue groups, unmatched acks. */
+static void status_acks(FILE *f, int json, struct ledger *l)
+{
+	struct ledger_ack_counts n;
+	if (ledger_ack_counts(l, &n) < 0)
+		memset(&n, 0, sizeof n);
+	struct status_ctx sc = { f, json, 1 };
+	if (json) {
+		fprintf(f, ",\"acknowledgments\":{\"awaiting\":%lld,\"overdue\":%lld,\"accepted\":%lld,"
+			   "\"accepted_with_errors\":%lld,\"partially_accepted\":%lld,\"rejected\":%lld,"
+			   "\"unmatched\":%lld,\"overdue_groups\":[",
+			(long long)n.awaiting, (long long)n.overdue, (long long)n.accepted, (long long)n.with_errors,
+			(long long)n.partial, (long long)n.rejected, (long long)n.unmatched);
+	} else {
+		fprintf(f, "\nacknowledgments of what we sent (functional groups)\n"
+			   "  awaiting %lld (overdue %lld), accepted %lld, accepted with errors %lld, "
+			   "partially accepted %lld, rejected %lld; unmatched inbound acks %lld\n",
+			(long long)n.awaiting, (long long)n.overdue, (long long)n.accepted, (long long)n.with_errors,
+			(long long)n.partial, (long long)n.rejected, (long long)n.unmatched);
+		if (n.overdue)
+			fprintf(f, "overdue (oldest first is last)\n");
+	}
+	ledger_sent_groups(l, LEDGER_SENT_OVERDUE, NULL, 20, status_sent_cb, &sc);
+	sc.first = 1;
+	if (json)
+		fprintf(f, "],\"unmatched\":[");
+	else if (n.unmatched)
+		fprintf(f, "unmatched acknowledgments (they answer nothing we sent)\n");
+	ledger_unmatched_acks(l, 10, status_unmatched_cb, &sc);
+	if (json)
+		fprintf(f, "]}");
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static const char help[] =
 		"usage: edigw status [--json]\n"
 		"Queue sizes and the age of the oldest job in each, acknowledgments waiting\n"
-		"per partner, ledger document counts by state, and recent failures.\n";
+		"per partner, ledger document counts by state, recent failures, and the\n"
+		"acknowledgments of what we sent: awaiting, overdue (past the partner's\n"
+		"ack-due), settled, and inbound acks that matched nothing.\n";
 	int json = 0;
 	int ex = one_flag(argc, argv, "--json", help, &json);
 	if (ex >= 0)
@@ -460,21 +619,55 @@ static int cmd_status(int argc, char **argv)
 		fprintf(f, "\nrecent failures\n");
 	ledger_recent_failures(gateway_ledger(g), 10, status_fail_cb, &sc);
 	if (json)
-		fprintf(f, "]}\n");
+		fprintf(f, "]");
 	else if (sc.first)
 		fprintf(f, "  (none)\n");
+	status_acks(f, json, gateway_ledger(g));
+	if (json)
+		fprintf(f, "}\n");
 	gateway_free(g);
 	return EX_OK;
 }
 
+#define TRACK_SENT_JOBS 16
 struct track_ctx {
 	char last_doc[256];
+	char sent_jobs[TRACK_SENT_JOBS][SPOOL_ID_MAX]; /* jobs with outbound documents shown */
+	size_t nsent;
 };
+
+/* Remember a job that sent documents, once. */
+static void track_note_sent(struct track_ctx *t, const char *job)
+{
+	for (size_t i = 0; i < t->nsent; i++)
+		if (strcmp(t->sent_jobs[i], job) == 0)
+			return;
+	if (t->nsent < TRACK_SENT_JOBS)
+		snprintf(t->sent_jobs[t->nsent++], SPOOL_ID_MAX, "%s", job);
+}
+
+static int track_sent_cb(void *ctx, const struct ledger_sent_row *r)
+{
+	(void)ctx;
+	char due[80];
+	fmt_due(r->due_unix, due, sizeof due);
+	if (strcmp(r->state, "awaiting") == 0)
+		printf("  group %s %s (%lld set(s)) of interchange %s: awaiting acknowledgment, %s\n", r->fid, r->gcn,
+		       (long long)r->nsets, r->icn, due);
+	else
+		printf("  group %s %s (%lld set(s)) of interchange %s: %s%s%s%s by job %s at %s\n", r->fid, r->gcn,
+		       (long long)r->nsets, r->icn, r->state, r->codes ? " (" : "", r->codes ? r->codes : "",
+		       r->codes ? ")" : "", r->ack_job ? r->ack_job : "?", r->acked ? r->acked : "?");
+	return 0;
+}
 
 static int track_cb(void *ctx, const struct ledger_track_row *r)
 {
 	struct track_ctx *t = ctx;
 	char head[256];
+	if (r->job_id && r->direction && strcmp(r->direction, "out") == 0 && r->doc_type &&
+	    strcmp(r->doc_type, "997") != 0 && strcmp(r->doc_type, "999") != 0 && strcmp(r->doc_type, "TA1") != 0)
+		track_note_sent(t, r->job_id);
 	snprintf(head, sizeof head, "%s/%s", r->job_id ? r->job_id : "", r->doc_key ? r->doc_key : "-");
 	if (strcmp(head, t->last_doc) != 0) {
 		snprintf(t->last_doc, sizeof t->last_doc, "%s", head);
@@ -518,7 +711,7 @@ static int cmd_track(int argc, char **argv)
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
-	struct track_ctx t = { "" };
+	struct track_ctx t = { "", { "" }, 0 };
 	int n = 0;
 	int rc = ledger_track(gateway_ledger(g), argv[1], track_cb, &t, &n);
 	if (rc < 0) {
@@ -534,6 +727,10 @@ static int cmd_track(int argc, char **argv)
 		}
 	} else {
 		enum spool_queue q;
+		for (size_t i = 0; i < t.nsent; i++) {
+			printf("\nacknowledgment of job %s\n", t.sent_jobs[i]);
+			ledger_sent_groups(gateway_ledger(g), LEDGER_SENT_ALL, t.sent_jobs[i], 1000, track_sent_cb, NULL);
+		}
 		if (name_is_safe(argv[1]) && spool_locate(gateway_spool(g), argv[1], &q) == 0)
 			printf("\nthe job file is now in %s/%s/\n", gateway_config(g)->spool_root,
 			       spool_queue_name(q));
@@ -720,6 +917,7 @@ struct inspect_ack {
 	int out;                           /* anonymous file collecting the ack interchanges */
 	uint64_t sent;                     /* ack interchanges written to it */
 	uint64_t fa_groups, groups;        /* groups seen with GS01 = FA, and in all */
+	uint64_t rejected;                 /* interchanges rejected (TA1 R) */
 	struct map **maps;                 /* loaded once per map path (inspect_map_for) */
 	char **map_paths;
 	size_t nmaps;
@@ -898,6 +1096,8 @@ static int ins_ic_end(void *ctx, const struct x12_interchange_result *r)
 	inspect_errors(c, "interchange error", &r->errors);
 	if (!c->ack.on)
 		return 0;
+	if (r->ta1_status == 'R')
+		c->ack.rejected++;
 	/* As the gateway's interchange end: a TA1-only ack when one is due, then the writer
 	 * decides what is sent (only the TA1 for a rejected interchange, nothing at all when
 	 * there is neither a TA1 nor a group). */
@@ -1027,7 +1227,9 @@ static int inspect_emit_ack(const char *file, const struct inspect_ack *a, const
 	const char *none = sum->interchanges == 0 ? "no interchange could be read"
 			   : a->groups && a->fa_groups == a->groups
 				   ? "never an acknowledgment for an acknowledgment (GS01 = FA)"
-				   : "nothing to acknowledge and no TA1 due";
+			   : a->rejected ? "a rejected interchange gets no 997/999, and the ta1 setting "
+					   "sends it no TA1"
+					 : "no functional group to acknowledge and no TA1 due";
 	uint64_t bytes = 0;
 	int rc = 0;
 	if (ack_out) {
@@ -1309,6 +1511,8 @@ int main(int argc, char **argv)
 		ex = cmd_ingest(ac, av);
 	else if (strcmp(cmd, "status") == 0)
 		ex = cmd_status(ac, av);
+	else if (strcmp(cmd, "send") == 0)
+		ex = cmd_send(ac, av);
 	else if (strcmp(cmd, "track") == 0)
 		ex = cmd_track(ac, av);
 	else if (strcmp(cmd, "release") == 0)
