@@ -656,7 +656,9 @@ START_TEST(test_send_and_reconcile)
 		      "%s", out);
 	free(out);
 	ck_assert_int_eq(edigw(e, &out, "status", "--json", NULL), 0);
-	ck_assert_msg(strstr(out, "\"acknowledgments\":{\"awaiting\":0,\"overdue\":0,\"accepted\":1,"), "%s", out);
+	ck_assert_msg(strstr(out, "\"acknowledgments\":{\"awaiting\":0,\"overdue\":0,\"accepted\":1,") &&
+			      strstr(out, "\"unmatched\":1,") && strstr(out, "\"unmatched_acks\":[{\"time\":"),
+		      "%s", out);
 	free(out);
 
 	/* a second order acknowledgment, never answered: overdue once its due time passed

@@ -388,15 +388,30 @@ struct status_ctx {
 	int first;
 };
 
+/* One JSON object of string fields (kv: key, value, key, value ...; NULL values are
+ * written as ""), then raw (more members, e.g. ",\"n\":1", or ""), after a comma unless
+ * first. */
+static void json_obj(FILE *f, int first, const char *const *kv, size_t nkv, const char *raw)
+{
+	fputs(first ? "{" : ",{", f);
+	for (size_t i = 0; i + 1 < nkv; i += 2) {
+		if (i)
+			fputc(',', f);
+		json_str(f, kv[i]);
+		fputc(':', f);
+		json_str(f, kv[i + 1]);
+	}
+	fprintf(f, "%s}", raw);
+}
+
 static int status_counts_cb(void *ctx, const char *direction, const char *state, int64_t n)
 {
 	struct status_ctx *c = ctx;
 	if (c->json) {
-		fprintf(c->f, "%s{\"direction\":", c->first ? "" : ",");
-		json_str(c->f, direction);
-		fprintf(c->f, ",\"state\":");
-		json_str(c->f, state);
-		fprintf(c->f, ",\"count\":%lld}", (long long)n);
+		const char *kv[] = { "direction", direction, "state", state };
+		char raw[40];
+		snprintf(raw, sizeof raw, ",\"count\":%lld", (long long)n);
+		json_obj(c->f, c->first, kv, 4, raw);
 	} else {
 		fprintf(c->f, "  %-4s %-10s %8lld\n", direction, state, (long long)n);
 	}
@@ -408,17 +423,9 @@ static int status_fail_cb(void *ctx, const struct ledger_track_row *r)
 {
 	struct status_ctx *c = ctx;
 	if (c->json) {
-		fprintf(c->f, "%s{\"time\":", c->first ? "" : ",");
-		json_str(c->f, r->event_time);
-		fprintf(c->f, ",\"job\":");
-		json_str(c->f, r->job_id);
-		fprintf(c->f, ",\"partner\":");
-		json_str(c->f, r->partner);
-		fprintf(c->f, ",\"state\":");
-		json_str(c->f, r->event_state);
-		fprintf(c->f, ",\"reason\":");
-		json_str(c->f, r->event_reason);
-		fprintf(c->f, "}");
+		const char *kv[] = { "time", r->event_time, "job", r->job_id, "partner", r->partner,
+				     "state", r->event_state, "reason", r->event_reason };
+		json_obj(c->f, c->first, kv, sizeof kv / sizeof kv[0], "");
 	} else {
 		fprintf(c->f, "  %s  %s  %s %s: %s\n", r->event_time ? r->event_time : "",
 			r->job_id ? r->job_id : "", r->partner ? r->partner : "-",
@@ -449,20 +456,12 @@ static int status_sent_cb(void *ctx, const struct ledger_sent_row *r)
 	char due[80];
 	fmt_due(r->due_unix, due, sizeof due);
 	if (c->json) {
-		fprintf(c->f, "%s{\"partner\":", c->first ? "" : ",");
-		json_str(c->f, r->partner);
-		fprintf(c->f, ",\"job\":");
-		json_str(c->f, r->job_id);
-		fprintf(c->f, ",\"isa13\":");
-		json_str(c->f, r->icn);
-		fprintf(c->f, ",\"gs01\":");
-		json_str(c->f, r->fid);
-		fprintf(c->f, ",\"gs06\":");
-		json_str(c->f, r->gcn);
-		fprintf(c->f, ",\"sent\":");
-		json_str(c->f, r->sent);
-		fprintf(c->f, ",\"due_unix\":%lld,\"overdue\":%s}", (long long)r->due_unix,
-			r->overdue ? "true" : "false");
+		const char *kv[] = { "partner", r->partner, "job", r->job_id, "isa13", r->icn,
+				     "gs01", r->fid, "gs06", r->gcn, "sent", r->sent };
+		char raw[64];
+		snprintf(raw, sizeof raw, ",\"due_unix\":%lld,\"overdue\":%s", (long long)r->due_unix,
+			 r->overdue ? "true" : "false");
+		json_obj(c->f, c->first, kv, sizeof kv / sizeof kv[0], raw);
 	} else {
 		fprintf(c->f, "  %s  group %s %s of interchange %s (%lld set(s), job %s): sent %s, %s\n", r->partner,
 			r->fid, r->gcn, r->icn, (long long)r->nsets, r->job_id, r->sent, due);
@@ -475,17 +474,9 @@ static int status_unmatched_cb(void *ctx, const struct ledger_unmatched_row *r)
 {
 	struct status_ctx *c = ctx;
 	if (c->json) {
-		fprintf(c->f, "%s{\"time\":", c->first ? "" : ",");
-		json_str(c->f, r->time);
-		fprintf(c->f, ",\"partner\":");
-		json_str(c->f, r->partner);
-		fprintf(c->f, ",\"job\":");
-		json_str(c->f, r->job_id);
-		fprintf(c->f, ",\"kind\":");
-		json_str(c->f, r->kind);
-		fprintf(c->f, ",\"detail\":");
-		json_str(c->f, r->detail);
-		fprintf(c->f, "}");
+		const char *kv[] = { "time", r->time, "partner", r->partner, "job", r->job_id,
+				     "kind", r->kind, "detail", r->detail };
+		json_obj(c->f, c->first, kv, sizeof kv / sizeof kv[0], "");
 	} else {
 		fprintf(c->f, "  %s  %s  %s: %s\n", r->time, r->job_id, r->partner, r->detail);
 	}
@@ -518,7 +509,7 @@ static void status_acks(FILE *f, int json, struct ledger *l)
 	ledger_sent_groups(l, LEDGER_SENT_OVERDUE, NULL, 20, status_sent_cb, &sc);
 	sc.first = 1;
 	if (json)
-		fprintf(f, "],\"unmatched\":[");
+		fprintf(f, "],\"unmatched_acks\":[");
 	else if (n.unmatched)
 		fprintf(f, "unmatched acknowledgments (they answer nothing we sent)\n");
 	ledger_unmatched_acks(l, 10, status_unmatched_cb, &sc);
