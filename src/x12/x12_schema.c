@@ -554,6 +554,8 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 
 /* <ID>.def: "transaction ID FG", area words, "SEG USAGE MAX", "loop ID USAGE MAX" ... "end",
  * "hl CODE top|PARENT...". */
+static void def_index(struct x12_txn_def *t);
+
 static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, const char *id,
 		    struct diag_list *d)
 {
@@ -729,8 +731,59 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		t->first_entry[t->entries[i].seg] = (int)i;
 	t->ver = v;
 	rc = r.bad ? -EINVAL : 0;
+	if (rc == 0)
+		def_index(t);
 	free(r.data);
 	return rc;
+}
+
+/* Build a definition's placement indexes (body_bits, mand); replaces earlier ones. */
+static void def_index(struct x12_txn_def *t)
+{
+	free(t->body_bits);
+	free(t->mand);
+	free(t->mand_off);
+	t->bitwords = (t->ver->nsegs + 31) / 32 + 1;
+	t->body_bits = xcalloc((t->nloops ? t->nloops : 1) * t->bitwords, sizeof *t->body_bits);
+	for (size_t L = 0; L < t->nloops; L++) {
+		uint32_t *b = t->body_bits + L * t->bitwords;
+		for (size_t j = t->loops[L].start + 1; j < t->loops[L].end; j++)
+			b[t->entries[j].seg / 32] |= 1u << (t->entries[j].seg % 32);
+	}
+	size_t nscope = t->nloops + 1;
+	t->mand_off = xcalloc(nscope + 1, sizeof *t->mand_off);
+	t->mand = xmalloc((t->nentries ? t->nentries : 1) * sizeof *t->mand);
+	size_t n = 0;
+	for (size_t sc = 0; sc < nscope; sc++) {
+		int L = (int)sc - 1;
+		size_t a = L >= 0 ? t->loops[L].start : 0, b = L >= 0 ? t->loops[L].end : t->nentries;
+		t->mand_off[sc] = n;
+		for (size_t j = a; j < b;) {
+			const struct xs_entry *e = &t->entries[j];
+			if (e->loop != L && !(L >= 0 && j == t->loops[L].start)) {
+				const struct xs_loop *K = &t->loops[e->loop];
+				if (K->usage == 'M')
+					t->mand[n++] = (int)j;
+				j = K->end;
+				continue;
+			}
+			if (e->usage == 'M' && strcmp(t->ver->segs[e->seg].id, "SE") != 0)
+				t->mand[n++] = (int)j;
+			j++;
+		}
+	}
+	t->mand_off[nscope] = n;
+}
+
+/* Free what a definition owns. */
+static void free_def(struct x12_txn_def *t)
+{
+	free(t->entries);
+	free(t->loops);
+	free(t->first_entry);
+	free(t->body_bits);
+	free(t->mand);
+	free(t->mand_off);
 }
 
 static void free_ver(struct xs_ver *v)
@@ -753,11 +806,8 @@ static void free_ver(struct xs_ver *v)
 	}
 	free(v->segs);
 	free(v->hash);
-	for (size_t i = 0; i < v->ntxns; i++) {
-		free(v->txns[i].entries);
-		free(v->txns[i].loops);
-		free(v->txns[i].first_entry);
-	}
+	for (size_t i = 0; i < v->ntxns; i++)
+		free_def(&v->txns[i]);
 	free(v->txns);
 }
 
@@ -962,6 +1012,9 @@ static void def_copy(struct x12_txn_def *dst, const struct x12_txn_def *src, con
 	dst->overlay = path;
 	dst->extra = NULL;
 	dst->nextra = 0;
+	dst->body_bits = NULL; /* the copy's own, built when the overlay is loaded */
+	dst->mand = NULL;
+	dst->mand_off = NULL;
 }
 
 /* The loop path of an entry ("PO1/N1"; "" outside loops) into out. */
@@ -1207,9 +1260,7 @@ static void ov_directive(struct rd *r, struct x12_txn_def *t)
 static void ov_free_defs(struct x12_overlay *o)
 {
 	for (size_t i = 0; i < o->ndefs; i++) {
-		free(o->defs[i].entries);
-		free(o->defs[i].loops);
-		free(o->defs[i].first_entry);
+		free_def(&o->defs[i]);
 		free(o->defs[i].extra);
 	}
 	free(o->defs);
@@ -1273,6 +1324,8 @@ int x12_overlay_load(struct x12_overlay **out, const struct x12_schema *s, const
 		x12_overlay_free(o);
 		return -EINVAL;
 	}
+	for (size_t i = 0; i < o->ndefs; i++)
+		def_index(&o->defs[i]); /* require and loop usage changed what is mandatory */
 	*out = o;
 	return 0;
 }

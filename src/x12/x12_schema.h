@@ -203,6 +203,15 @@ struct x12_txn_def {
 	int hl_top[XS_MAX_HL];               /* may have no parent */
 	uint32_t hl_parents[XS_MAX_HL];      /* bit j: level j may be the parent */
 	int key_seg, key_elem; /* 'key SEGNN': dictionary index and element position; -1 none */
+	/* Indexes built after loading (x12_schema.c def_index), so placing a segment does not
+	 * walk the table: */
+	uint32_t *body_bits;   /* per loop, bitwords words: dictionary segments that occur in the
+	                        * loop after its trigger (nested loops included) */
+	size_t bitwords;
+	int *mand;             /* per scope (0: outside loops, L + 1: loop L), ascending: the entries
+	                        * whose absence is an error at that level (mandatory segments of the
+	                        * level, first entries of its mandatory nested loops) */
+	size_t *mand_off;      /* nloops + 2 offsets: scope s is mand[mand_off[s] .. mand_off[s + 1]) */
 	const char *overlay;   /* the partner overlay file of a changed copy, NULL when shipped */
 	struct xs_extra *extra; /* codes the overlay accepts with a warning */
 	size_t nextra;

@@ -354,6 +354,18 @@ static void check_rules(struct vst *st, const struct xs_rule *rules, size_t nrul
 		for (size_t i = 0; i < ru->n; i++)
 			npres += present[ru->pos[i]];
 		int first = present[ru->pos[0]];
+		/* the common case: the condition holds, nothing to report */
+		int broken;
+		switch (ru->kind) {
+		case 'P': broken = npres && npres < ru->n; break;
+		case 'R': broken = !npres; break;
+		case 'C': broken = first && npres < ru->n; break;
+		case 'L': broken = first && npres == 1; break;
+		case 'E': broken = npres > 1; break;
+		default: broken = 1; break;
+		}
+		if (!broken)
+			continue;
 		for (size_t i = 0; i < ru->n; i++) {
 			int pos = ru->pos[i];
 			const char *code = NULL;
@@ -541,27 +553,25 @@ static void check_missing(struct vst *st, int level, size_t a, size_t b, uint64_
 {
 	const struct x12_txn_def *d = st->def;
 	int L = level ? st->stack[level] : -1;
-	for (size_t j = a; j < b;) {
+	/* only the level's mandatory entries (def_index) can be missing */
+	const int *m = d->mand + d->mand_off[L + 1], *mend = d->mand + d->mand_off[L + 2];
+	for (; m < mend; m++) {
+		size_t j = (size_t)*m;
+		if (j < a || j >= b || st->count[j])
+			continue;
 		const struct xs_entry *e = &d->entries[j];
 		if (e->loop != L && !(level && j == d->loops[L].start)) {
 			const struct xs_loop *K = &d->loops[e->loop];
-			if (K->usage == 'M' && !st->count[j])
-				seg_err(st, "3", seg_name(st, j), segpos, K->id,
-					"mandatory loop %s (starting with segment %s) is missing", K->id,
-					seg_name(st, j));
-			j = K->end;
+			seg_err(st, "3", seg_name(st, j), segpos, K->id,
+				"mandatory loop %s (starting with segment %s) is missing", K->id, seg_name(st, j));
 			continue;
 		}
-		if (e->usage == 'M' && !st->count[j] && strcmp(seg_name(st, j), "SE") != 0) {
-			if (L >= 0)
-				seg_err(st, "3", seg_name(st, j), segpos, loop_name(st, L),
-					"mandatory segment %s is missing in loop %s", seg_name(st, j),
-					loop_name(st, L));
-			else
-				seg_err(st, "3", seg_name(st, j), segpos, "", "mandatory segment %s is missing",
-					seg_name(st, j));
-		}
-		j++;
+		if (L >= 0)
+			seg_err(st, "3", seg_name(st, j), segpos, loop_name(st, L),
+				"mandatory segment %s is missing in loop %s", seg_name(st, j), loop_name(st, L));
+		else
+			seg_err(st, "3", seg_name(st, j), segpos, "", "mandatory segment %s is missing",
+				seg_name(st, j));
 	}
 }
 
@@ -587,6 +597,9 @@ static int find(const struct vst *st, int si, int *level_out, size_t *j_out)
 		size_t end = level_end(st, level);
 		if (L >= 0 && from == d->loops[L].start)
 			from++;
+		/* a segment that never occurs in this loop's body: no need to walk it */
+		if (L >= 0 && !(d->body_bits[(size_t)L * d->bitwords + (unsigned)si / 32] & (1u << ((unsigned)si % 32))))
+			from = end;
 		for (size_t j = from; j < end;) {
 			const struct xs_entry *e = &d->entries[j];
 			if (e->loop != L) {
