@@ -70,6 +70,8 @@ demo() {
 	$E config check
 	say "the demo retailer dropped $(ls spool/drop/demo-retailer | wc -l) files into spool/drop/demo-retailer:"
 	ls -1 spool/drop/demo-retailer | sed 's/^/    /'
+	say "our ERP wrote an 855 order acknowledgment for the retailer: edigw send"
+	$E send partners/demo-retailer/from-erp/855-PO-4500012345.x12 --partner demo-retailer
 	say "edigw run --once"
 	$E run --once
 	say "ERP import files (erp/):"
@@ -86,11 +88,13 @@ demo() {
 	done
 	say "edigw status"
 	$E status
+	say "edigw track PO-4500012345 (the order, its 997, our 855 and the retailer's 997 for it)"
+	$E track PO-4500012345
 	cat <<MSG
 
 Where to look:
   erp/                              ERP import files (one per inbound functional group)
-  spool/outbound/demo-retailer/     997/TA1 acknowledgments for the retailer
+  spool/outbound/demo-retailer/     our 855 and the 997/TA1 acknowledgments for the retailer
   spool/archive/  spool/failed/     processed originals / rejected documents (with a Reason: header)
   build/edigw -c edigw.conf track PO-4500012345    the history of one purchase order
   build/edigw -c edigw.conf status --json           the same status, for monitoring
