@@ -160,6 +160,12 @@ static int tok_max(const struct rd *r, size_t i, uint32_t *out)
 
 /* ------------------------------------------------------------ elements */
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int cmp_code(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -296,9 +302,22 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 		} else
 			rd_err(&r, "unknown keyword '%s' (element, codes)", tokc(&r, 0, tmp, sizeof tmp));
 	}
-	for (size_t i = 0; i < v->nelems; i++)
-		if (v->elems[i].ncodes)
-			qsort(v->elems[i].codes, v->elems[i].ncodes, sizeof(char *), cmp_code);
+	for (size_t i = 0; i < v->nelems; i++) {
+		struct xs_elem *e = &v->elems[i];
+		if (!e->ncodes)
+			continue;
+		qsort(e->codes, e->ncodes, sizeof(char *), cmp_code);
+		/* integer keys for the validator when every code fits 8 bytes (they all do today) */
+		int fits = 1;
+		for (size_t k = 0; k < e->ncodes; k++)
+			fits &= strlen(e->codes[k]) <= 8;
+		if (!fits)
+			continue;
+		e->ckeys = xmalloc(e->ncodes * sizeof *e->ckeys);
+		for (size_t k = 0; k < e->ncodes; k++)
+			e->ckeys[k] = xs_code_key(e->codes[k], strlen(e->codes[k]));
+		qsort(e->ckeys, e->ncodes, sizeof *e->ckeys, cmp_u64);
+	}
 	rc = r.bad ? -EINVAL : 0;
 	free(r.data);
 	return rc;
@@ -792,6 +811,7 @@ static void free_ver(struct xs_ver *v)
 		for (size_t j = 0; j < v->elems[i].ncodes; j++)
 			free(v->elems[i].codes[j]);
 		free(v->elems[i].codes);
+		free(v->elems[i].ckeys);
 		free(v->elems[i].name);
 	}
 	free(v->elems);

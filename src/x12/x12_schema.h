@@ -126,7 +126,19 @@ struct xs_elem {
 	int has_codes, partial;
 	char **codes;  /* sorted */
 	size_t ncodes;
+	uint64_t *ckeys; /* the codes packed (xs_code_key), sorted, when all are 1..8 bytes; else NULL */
 };
+
+/* A code of 1..8 bytes packed into an integer (first byte highest); 0 for other lengths. */
+static inline uint64_t xs_code_key(const char *p, size_t n)
+{
+	uint64_t k = 0;
+	if (n == 0 || n > 8)
+		return 0;
+	for (size_t i = 0; i < 8; i++)
+		k = (k << 8) | (i < n ? (unsigned char)p[i] : 0);
+	return k;
+}
 
 struct xs_rule {
 	char kind;             /* P R C E L */

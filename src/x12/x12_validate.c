@@ -43,7 +43,17 @@ struct vst {
 	struct hlnode *hl;
 	size_t nhl, hlcap;
 	char comp, rep;
+	unsigned char bad[256]; /* 1 for bytes an element may not hold (controls, non-ASCII, comp) */
 };
+
+/* The bytes no element value may hold: controls, DEL and above, the component separator. */
+static void bad_bytes(struct vst *st)
+{
+	for (int c = 0; c < 256; c++)
+		st->bad[c] = c < 0x20 || c >= 0x7f;
+	if (st->comp)
+		st->bad[(unsigned char)st->comp] = 1;
+}
 
 /* The business unit of a finding (999 CTX): the innermost open loop's first segment
  * and its first element, e.g. PO101 = 3 for anything inside the third PO1 loop. */
@@ -212,6 +222,22 @@ static int valid_time(struct span v)
 
 static int code_known(const struct xs_elem *e, struct span v)
 {
+	if (e->ckeys) { /* every code is 1..8 bytes: compare packed integers */
+		uint64_t k = xs_code_key(v.p, v.n);
+		size_t lo = 0, hi = e->ncodes;
+		if (!k)
+			return 0;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (e->ckeys[mid] == k)
+				return 1;
+			if (e->ckeys[mid] < k)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return 0;
+	}
 	size_t lo = 0, hi = e->ncodes;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -279,9 +305,11 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 {
 	char sh[128], lab[160];
 	size_t len = v.n;
-	for (size_t i = 0; i < v.n; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (c < 0x20 || c >= 0x7f || (char)c == st->comp) {
+	unsigned char any = 0;
+	for (size_t i = 0; i < v.n; i++)
+		any |= st->bad[(unsigned char)v.p[i]];
+	for (size_t i = 0; any && i < v.n; i++) {
+		if (st->bad[(unsigned char)v.p[i]]) {
 			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' contains a character that is not allowed",
 				 label(p, e, lab, sizeof lab), SHOW(v, sh));
 			return;
@@ -809,6 +837,7 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
 	st.maxdepth = max_loop_depth && max_loop_depth < X12_SCHEMA_MAX_NEST ? max_loop_depth : X12_SCHEMA_MAX_NEST;
 	st.comp = txn->delims ? txn->delims->comp : 0;
 	st.rep = txn->delims ? txn->delims->rep : 0;
+	bad_bytes(&st);
 	st.count = xcalloc(def->nentries, sizeof *st.count);
 	/* segs[0] is ST, entries[0] is ST */
 	st.count[0] = 1;
@@ -846,6 +875,7 @@ int x12_schema_check_segment(const struct x12_schema *s, const char *version, co
 	st.errs = errs;
 	st.comp = delims ? delims->comp : 0;
 	st.rep = delims ? delims->rep : 0;
+	bad_bytes(&st);
 	check_segment(&st, &v->segs[si], seg, 0);
 	return st.nfound;
 }
