@@ -21,6 +21,10 @@ include tests/schema.mk
 include tests/gateway.mk
 include tests/inspect.mk
 include tests/erp.mk
+include tests/edifact.mk
+include tests/edi_schema.mk
+include tests/contrl.mk
+include tests/map_edifact.mk
 
 TESTS += $(check_PROGRAMS)
 

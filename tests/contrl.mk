@@ -1,0 +1,1 @@
+## contrl tests (see the module header).

@@ -1,0 +1,1 @@
+## edi_schema tests (see the module header).

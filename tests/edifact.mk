@@ -1,0 +1,1 @@
+## edifact tests (see the module header).

@@ -1,0 +1,1 @@
+## map_edifact tests (see the module header).
