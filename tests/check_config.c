@@ -857,6 +857,50 @@ START_TEST(test_x12_identity)
 }
 END_TEST
 
+/* EDIFACT identities: ours and the partners', unique; contrl and the charset tolerance. */
+START_TEST(test_edifact_identity)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_put(&f, "edigw.conf", MAIN_OK "our.edifact.id = 4012345000009\nour.edifact.qualifier = 14\n");
+	fx_put(&f, "partners/a.conf", "id = a\nedifact.id = 5412345000013\nedifact.qualifier = 14\ncontrl = always\n"
+				      "tolerate.edifact-charset = yes\n");
+	fx_put(&f, "partners/b.conf", "id = b\nedifact.id = 5412345000013\n");
+	fx_put(&f, "partners/c.conf", "id = c\nedifact.qualifier = ZZ\n");
+	fx_put(&f, "partners/d.conf", "id = d\nedifact.id = A+B\ncontrl = sometimes\n");
+	fx_put(&f, "partners/e.conf", "id = e\nedifact.id = 4012345000009\n");
+	LOAD_ERR(&f, "partners/b.conf:2: error: edifact identity 5412345000013 is also used by partners/a.conf\n"
+		     "partners/c.conf:2: error: edifact.qualifier without edifact.id\n"
+		     "partners/d.conf:2: error: bad value 'A+B' for 'edifact.id' (1 to 35 printable ASCII "
+		     "characters, none of + : ' ? *)\n"
+		     "partners/d.conf:3: error: bad value 'sometimes' for 'contrl' (allowed: requested, always, never)\n"
+		     "partners/e.conf:2: error: edifact identity 4012345000009 is our own (our.edifact.id in edigw.conf)\n");
+	const char *gone[] = { "partners/b.conf", "partners/c.conf", "partners/d.conf", "partners/e.conf" };
+	for (size_t i = 0; i < 4; i++) {
+		char *p = under(f.dir, gone[i]);
+		unlink(p);
+		free(p);
+	}
+	fx_put(&f, "partners/g.conf", "id = g\nedifact.id = GLN-2\n");
+	LOAD_OK(&f);
+	const struct cfg_partner *a = config_partner(f.c, "a");
+	ck_assert_str_eq(f.c->us_edifact.id, "4012345000009");
+	ck_assert_str_eq(f.c->us_edifact.qualifier, "14");
+	ck_assert_int_eq(a->has_edifact, 1);
+	ck_assert_int_eq(a->contrl, CFG_CONTRL_ALWAYS);
+	ck_assert_int_eq(a->edifact_charset_relaxed, 1);
+	ck_assert_int_eq(config_partner(f.c, "g")->contrl, CFG_CONTRL_REQUESTED);
+	ck_assert_int_eq(config_partner(f.c, "g")->edifact_charset_relaxed, 0);
+	ck_assert_ptr_eq(config_partner_by_edifact(f.c, "14", "5412345000013"), a);
+	ck_assert_ptr_null(config_partner_by_edifact(f.c, "ZZ", "5412345000013"));
+	/* no qualifier in the profile: any qualifier, or none */
+	ck_assert_ptr_eq(config_partner_by_edifact(f.c, "ZZ", "GLN-2"), config_partner(f.c, "g"));
+	ck_assert_ptr_eq(config_partner_by_edifact(f.c, "", "GLN-2"), config_partner(f.c, "g"));
+	ck_assert_ptr_null(config_partner_by_edifact(f.c, "", "UNKNOWN"));
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_x12_all_or_none)
 {
 	struct fx f;
@@ -1255,6 +1299,8 @@ START_TEST(test_man_page)
 		".BR tolerate.trailing-empty-elements ", ".BR tolerate.unpadded-isa ",
 		".BR tolerate.isa-line-breaks ", ".BR tolerate.wrong-counts ", ".BI erp. kind ", ".BR id ", ".BR name ",
 		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",
+		".BR our.edifact.id ", ".BR our.edifact.qualifier ", ".BR edifact.id ", ".BR edifact.qualifier ",
+		".BR contrl \" = \" requested | always | never", ".BR tolerate.edifact-charset ",
 		".BI document. type ", ".BR ack \" = \" 997 | 999 | none",
 		".BR ta1 \" = \" on-error | requested | never",
 		".BR log-level \" = \" error | warning | info | debug",
@@ -1340,6 +1386,7 @@ int main(void)
 	tcase_add_test(tc, test_partners_dir);
 	tcase_add_test(tc, test_missing_main_file);
 	tcase_add_test(tc, test_x12_identity);
+	tcase_add_test(tc, test_edifact_identity);
 	tcase_add_test(tc, test_x12_all_or_none);
 	tcase_add_test(tc, test_x12_fields);
 	tcase_add_test(tc, test_control_and_utf8);

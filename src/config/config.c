@@ -55,6 +55,8 @@ enum vtype {
 	V_X12ID,    /* X12 interchange id */
 	V_X12GS,    /* X12 application (GS) id */
 	V_PID,      /* partner id */
+	V_EDIID,    /* EDIFACT identification (0004/0010): 1..35 characters */
+	V_EDIQ,     /* EDIFACT identification code qualifier (0007): 1..4 characters */
 };
 
 enum slot {
@@ -70,6 +72,8 @@ enum slot {
 	S_OUR_Q,
 	S_OUR_ID,
 	S_OUR_GS,
+	S_OUR_EDI_ID,
+	S_OUR_EDI_Q,
 	S_DUP_WINDOW,
 	S_ACK_DUE,
 	S_LIM_FILE,
@@ -93,6 +97,10 @@ enum slot {
 	S_ACK,
 	S_TA1,
 	S_OVERLAY,
+	S_EDI_ID,
+	S_EDI_Q,
+	S_CONTRL,
+	S_TOL_EDI_CHARSET,
 	S_COUNT
 };
 
@@ -109,6 +117,7 @@ struct keydef {
 static const char *const log_levels[] = { "error", "warning", "info", "debug", NULL };
 static const char *const acks[] = { "997", "999", "none", NULL };
 static const char *const ta1s[] = { "on-error", "requested", "never", NULL };
+static const char *const contrls[] = { "requested", "always", "never", NULL };
 static const char *const yes_no[] = { "yes", "no", NULL }; /* index 0 = yes */
 
 #define WB (W_MAIN | W_PARTNER)
@@ -125,6 +134,8 @@ static const struct keydef keydefs[] = {
 	{ "our.x12.qualifier", S_OUR_Q, V_X12Q, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "our.x12.id", S_OUR_ID, V_X12ID, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "our.x12.gs-id", S_OUR_GS, V_X12GS, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "our.edifact.id", S_OUR_EDI_ID, V_EDIID, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "our.edifact.qualifier", S_OUR_EDI_Q, V_EDIQ, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "duplicate-window", S_DUP_WINDOW, V_DURATION, WB, 3600, 3650 * DAY, "1h", "3650d",
 	  NULL },
 	{ "limit.max-file-size", S_LIM_FILE, V_SIZE, WB, KIB, 4 * GIB, "1k", "4G", NULL },
@@ -151,6 +162,10 @@ static const struct keydef keydefs[] = {
 	{ "ta1", S_TA1, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, ta1s },
 	{ "ack-due", S_ACK_DUE, V_DURATION, WB, 60, 30 * DAY, "1m", "30d", NULL },
 	{ "schema-overlay", S_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "edifact.id", S_EDI_ID, V_EDIID, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "edifact.qualifier", S_EDI_Q, V_EDIQ, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "contrl", S_CONTRL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, contrls },
+	{ "tolerate.edifact-charset", S_TOL_EDI_CHARSET, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
 
@@ -630,6 +645,20 @@ static int parse_value(struct diag_list *d, const char *path, const struct entry
 			return 0;
 		bad_value(d, path, en, "2 to 15 printable ASCII characters, none of * ~ : ^ | >");
 		return -EINVAL;
+	case V_EDIID:
+	case V_EDIQ: {
+		size_t n = strlen(en->val), max = kd->type == V_EDIID ? 35 : 4;
+		int ok = n >= 1 && n <= max;
+		for (size_t i = 0; ok && i < n; i++)
+			ok = (unsigned char)en->val[i] >= 0x20 && (unsigned char)en->val[i] < 0x7f &&
+			     !strchr("+:'?*", en->val[i]);
+		if (ok)
+			return 0;
+		bad_value(d, path, en, kd->type == V_EDIID
+					       ? "1 to 35 printable ASCII characters, none of + : ' ? *"
+					       : "1 to 4 printable ASCII characters, none of + : ' ? *");
+		return -EINVAL;
+	}
 	case V_PID:
 		if (name_is_safe(en->val))
 			return 0;
@@ -741,6 +770,8 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_OUR_Q: copy_checked(c->us.qualifier, sizeof c->us.qualifier, v->s); break;
 	case S_OUR_ID: copy_checked(c->us.id, sizeof c->us.id, v->s); break;
 	case S_OUR_GS: copy_checked(c->us.gs_id, sizeof c->us.gs_id, v->s); break;
+	case S_OUR_EDI_ID: copy_checked(c->us_edifact.id, sizeof c->us_edifact.id, v->s); break;
+	case S_OUR_EDI_Q: copy_checked(c->us_edifact.qualifier, sizeof c->us_edifact.qualifier, v->s); break;
 	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
 	case S_ACK_DUE: c->ack_due_s = v->u; break;
 	default:
@@ -857,6 +888,13 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_DUP_WINDOW: p->dup_window_s = v->u; break;
 	case S_ACK_DUE: p->ack_due_s = v->u; break;
 	case S_OVERLAY: p->schema_overlay = path_relative_to(p->file, v->s); break;
+	case S_EDI_ID:
+		copy_checked(p->edifact.id, sizeof p->edifact.id, v->s);
+		p->has_edifact = 1;
+		break;
+	case S_EDI_Q: copy_checked(p->edifact.qualifier, sizeof p->edifact.qualifier, v->s); break;
+	case S_CONTRL: p->contrl = (enum cfg_contrl)v->u; break;
+	case S_TOL_EDI_CHARSET: p->edifact_charset_relaxed = v->u == 0; break;
 	default:
 		if (tol_field(&p->tolerances, s))
 			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -928,6 +966,14 @@ static void partner_x12(struct cfg_partner *p, const struct partner_state *st,
 	p->has_x12 = nok == 3;
 }
 
+/* edifact.qualifier needs edifact.id. */
+static void partner_edifact(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
+{
+	p->edifact_line = st->line[S_EDI_ID];
+	if (st->line[S_EDI_Q] && !st->line[S_EDI_ID])
+		diag_error(d, p->file, st->line[S_EDI_Q], "edifact.qualifier without edifact.id");
+}
+
 /* Load one partner file into p (already zeroed); base is the file name without ".conf". */
 static void load_partner(struct config *c, struct cfg_partner *p, const char *file,
 			 const char *base, size_t *x12_line, struct diag_list *d)
@@ -957,6 +1003,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 		diag_error(d, file, st.line[S_ID], "id '%s' does not match the file name '%s.conf'",
 			   p->id, base);
 	partner_x12(p, &st, d);
+	partner_edifact(p, &st, d);
 	*x12_line = st.line[S_X12_ID];
 out:
 	if (!p->name)
@@ -1028,6 +1075,22 @@ static void load_partners(struct config *c, size_t dir_line, int us_ok, struct d
 				diag_error(d, p->file, x12_lines[i],
 					   "x12 identity %s:%s is also used by %s (line %zu)",
 					   p->x12.qualifier, p->x12.id, q->file, x12_lines[j]);
+				break;
+			}
+		}
+		/* EDIFACT: unique per id (a partner without a qualifier takes every qualifier) */
+		if (p->has_edifact && c->us_edifact.id[0] && strcmp(p->edifact.id, c->us_edifact.id) == 0 &&
+		    (!p->edifact.qualifier[0] || !c->us_edifact.qualifier[0] ||
+		     strcmp(p->edifact.qualifier, c->us_edifact.qualifier) == 0))
+			diag_error(d, p->file, p->edifact_line, "edifact identity %s is our own (our.edifact.id in %s)",
+				   p->edifact.id, c->file);
+		for (size_t j = 0; p->has_edifact && j < i; j++) {
+			const struct cfg_partner *q = &c->partners[j];
+			if (q->has_edifact && strcmp(p->edifact.id, q->edifact.id) == 0 &&
+			    (!p->edifact.qualifier[0] || !q->edifact.qualifier[0] ||
+			     strcmp(p->edifact.qualifier, q->edifact.qualifier) == 0)) {
+				diag_error(d, p->file, p->edifact_line, "edifact identity %s%s%s is also used by %s", p->edifact.id,
+					   p->edifact.qualifier[0] ? ":" : "", p->edifact.qualifier, q->file);
 				break;
 			}
 		}
@@ -1159,6 +1222,21 @@ const struct cfg_partner *config_partner_by_x12(const struct config *c, const ch
 		const struct cfg_partner *p = &c->partners[i];
 		if (p->has_x12 && strcmp(p->x12.qualifier, qualifier) == 0 &&
 		    strcmp(p->x12.id, id) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The partner with this EDIFACT identity (a partner without edifact.qualifier matches any). */
+const struct cfg_partner *config_partner_by_edifact(const struct config *c, const char *qualifier,
+						    const char *id)
+{
+	if (!c || !id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		if (p->has_edifact && strcmp(p->edifact.id, id) == 0 &&
+		    (!p->edifact.qualifier[0] || (qualifier && strcmp(p->edifact.qualifier, qualifier) == 0)))
 			return p;
 	}
 	return NULL;

@@ -44,6 +44,15 @@ struct cfg_x12_id {
 };
 
 enum cfg_ack { CFG_ACK_997 = 0, CFG_ACK_999, CFG_ACK_NONE };
+
+/* An UN/EDIFACT identity (UNB 0004/0007 or 0010/0007) (added). */
+struct cfg_edi_id {
+	char id[36];       /* 1..35 characters */
+	char qualifier[5]; /* 0..4 characters; "" = any (partner) / none written (us) */
+};
+
+/* When a partner gets a CONTRL (added). */
+enum cfg_contrl { CFG_CONTRL_REQUESTED = 0, CFG_CONTRL_ALWAYS, CFG_CONTRL_NEVER };
 enum cfg_ta1 {
 	CFG_TA1_ON_ERROR = 0, /* when ISA14 = 1, and always when the envelope is in error (default) */
 	CFG_TA1_REQUESTED,    /* only when ISA14 = 1 */
@@ -72,6 +81,11 @@ struct cfg_partner {
 	uint64_t dup_window_s;   /* duplicate-window, default from edigw.conf (30d) */
 	uint64_t ack_due_s;      /* ack-due: how long the partner has to acknowledge what we send (24h) */
 	char *schema_overlay;    /* schema-overlay: changes to the X12 definitions for this partner, or NULL */
+	struct cfg_edi_id edifact; /* edifact.id / edifact.qualifier (added) */
+	int has_edifact;
+	size_t edifact_line;     /* line of edifact.id */
+	enum cfg_contrl contrl;  /* contrl: requested (UNB 0031 = 1, default), always, never */
+	int edifact_charset_relaxed; /* tolerate.edifact-charset (default no) */
 	size_t schema_overlay_line;
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: edigw.conf's, overridden by the partner file */
@@ -95,6 +109,7 @@ struct config {
 	uint64_t poll_interval_s; /* poll-interval, default 30s */
 	char *log_level;      /* log-level: error, warning, info, debug */
 	struct cfg_x12_id us; /* our.x12.qualifier / our.x12.id / our.x12.gs-id */
+	struct cfg_edi_id us_edifact; /* our.edifact.id / our.edifact.qualifier (added; id "" = unset) */
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: defaults for every partner */
 	uint64_t dup_window_s;
@@ -120,6 +135,9 @@ const struct cfg_partner *config_partner(const struct config *c, const char *id)
 const struct cfg_partner *config_partner_by_x12(const struct config *c, const char *qualifier,
 						const char *id);
 const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char *type);
+/* The partner whose edifact.id is id and whose edifact.qualifier is qualifier or unset (added). */
+const struct cfg_partner *config_partner_by_edifact(const struct config *c, const char *qualifier,
+						    const char *id);
 const char *config_erp_profile(const struct config *c, const char *kind);
 
 /* log-level as the util log level (added; LOG_INFO when c is NULL). */
