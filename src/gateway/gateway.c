@@ -23,6 +23,7 @@
  * process with SIGKILL at the n-th pass of a named point.
  */
 #include "gateway/gateway.h"
+#include "gateway/gateway_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,24 +49,10 @@ struct erp_slot {
 	struct erp_profile *prof;
 };
 
-struct gateway {
-	struct config *cfg;
-	struct spool *spool;
-	struct ledger *ledger;
-	struct map_slot *maps;
-	size_t nmaps;
-	struct erp_slot *erps;
-	size_t nerps;
-	char *erp_tmp;      /* <erp-dir>/.edigw-tmp */
-	char *erp_test_tmp; /* <erp-test-dir>/.edigw-tmp */
-	struct x12_schema *schemas; /* transaction set definitions, or NULL */
-	struct x12_overlay **overlays; /* per cfg->partners[i]: its schema-overlay, or NULL */
-};
-
 /* ------------------------------------------------------------ fault points */
 
 /* Kill ourselves at a named point when EDIGW_CRASH_AT asks for it (tests only). */
-static void fault_point(const char *name)
+void gw_fault_point(const char *name)
 {
 	static const char *spec;
 	static int init;
@@ -89,7 +76,7 @@ static void fault_point(const char *name)
 /* ------------------------------------------------------------- set-up */
 
 /* Load (once) the map at path. */
-static struct map *map_for(struct gateway *g, const char *path, struct diag_list *d)
+struct map *gw_map_for(struct gateway *g, const char *path, struct diag_list *d)
 {
 	for (size_t i = 0; i < g->nmaps; i++)
 		if (strcmp(g->maps[i].path, path) == 0)
@@ -105,7 +92,7 @@ static struct map *map_for(struct gateway *g, const char *path, struct diag_list
 }
 
 /* The ERP profile for a record kind, or NULL. */
-static const struct erp_profile *erp_for(const struct gateway *g, const char *kind)
+const struct erp_profile *gw_erp_for(const struct gateway *g, const char *kind)
 {
 	for (size_t i = 0; i < g->nerps; i++)
 		if (strcmp(g->erps[i].kind, kind) == 0)
@@ -143,7 +130,7 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 	for (size_t i = 0; i < c->npartners; i++) {
 		const struct cfg_partner *p = &c->partners[i];
 		for (size_t j = 0; j < p->ndocs; j++) {
-			struct map *m = map_for(g, p->docs[j].map_path, d);
+			struct map *m = gw_map_for(g, p->docs[j].map_path, d);
 			if (!m) {
 				diag_error(d, p->file, p->docs[j].line, "map %s for document %s cannot be loaded",
 					   p->docs[j].map_path, p->docs[j].type);
@@ -156,7 +143,7 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 					   p->docs[j].type, p->docs[j].map_path, map_source_type(m));
 				rc = -EINVAL;
 			}
-			if (!erp_for(g, map_target_kind(m)))
+			if (!gw_erp_for(g, map_target_kind(m)))
 				diag_warn(d, p->file, p->docs[j].line,
 					  "no ERP profile for '%s' records (erp.%s in %s): "
 					  "documents will be acknowledged but no ERP file written",
@@ -333,7 +320,7 @@ static int take_drop_file(struct gateway *g, const struct cfg_partner *p, const 
 		log_error("drop %s: cannot spool %s: %s; left in place", p->drop_dir, name, strerror(-rc));
 		goto out;
 	}
-	fault_point("after-pickup");
+	gw_fault_point("after-pickup");
 	if (unlink(path) < 0) {
 		rc = -errno;
 		log_error("drop %s: spooled %s as job %s but cannot remove it: %s", p->drop_dir, name,
@@ -430,23 +417,8 @@ out:
 
 /* ------------------------------------------------------------ one job */
 
-/* A staged ERP file: written in .edigw-tmp, linked into dir/name at commit. */
-struct staged {
-	char *tmp;
-	char *dir;
-	char *name;
-	char *kind;
-	int fd; /* open while its group is being read; -1 after */
-	uint64_t records;
-	uint64_t group; /* group index within the interchange */
-	char *gcn;      /* the inbound GS06 of that group */
-	struct buf pending; /* records not yet written to fd */
-};
-
-#define STAGE_FLUSH_AT (64 * 1024)
-
 /* Write a staged file's pending records. */
-static int staged_flush(struct staged *s)
+int gw_staged_flush(struct staged *s)
 {
 	if (!s->pending.len || s->fd < 0)
 		return 0;
@@ -455,44 +427,8 @@ static int staged_flush(struct staged *s)
 	return rc;
 }
 
-struct job {
-	struct gateway *g;
-	struct gw_stats *st;
-	struct spool_meta meta;
-	const struct cfg_partner *bound;   /* partner named by the job header */
-	const struct cfg_partner *partner; /* partner of the current interchange */
-	char *hold_reason;
-	char *fail_reason;
-	uint64_t accepted, rejected;       /* transaction sets in the whole job */
-	uint64_t interchanges_rejected;
-	size_t max_loop_depth;             /* from the partner's limits */
-	uint64_t warnings;                 /* definition warnings (partial code lists) */
-	uint64_t ic_accepted, gr_accepted; /* accepted so far in the current interchange / group */
-	/* current interchange */
-	uint64_t ic;
-	int in_txn_scope;                  /* ledger transaction open */
-	struct ack_writer *ack;
-	struct ledger_ack_ctl actl;
-	int have_actl;
-	int ack_group_open;
-	int test;
-	struct staged *staged;
-	size_t nstaged;
-	/* current group */
-	uint64_t gr;
-	const char *gcn;                   /* GS06 of the current group (borrowed) */
-	const char *icn;                   /* ISA13 of the current interchange (borrowed) */
-	int group_is_ack;                  /* GS01 = FA: never acknowledged */
-	size_t group_staged_from;          /* first staged entry of the current group */
-	/* current transaction */
-	struct buf erp_out;
-	const char *erp_kind;
-	char *bkey;
-	int txn_mapped;
-};
-
 /* Remember the first failure reason of the job. */
-static void set_reason(char **slot, char *msg)
+void gw_set_reason(char **slot, char *msg)
 {
 	if (!*slot)
 		*slot = msg;
@@ -534,7 +470,7 @@ static char *x12_party(const char *qual, const char *id)
 }
 
 /* Discard staged ERP files from index `from` on. */
-static void staged_discard(struct job *j, size_t from)
+void gw_staged_discard(struct job *j, size_t from)
 {
 	for (size_t i = from; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
@@ -552,7 +488,7 @@ static void staged_discard(struct job *j, size_t from)
 }
 
 /* The staged file of the current group for kind, created on first use. */
-static struct staged *staged_for(struct job *j, const char *kind, int *err)
+struct staged *gw_staged_for(struct job *j, const char *kind, int *err)
 {
 	for (size_t i = j->group_staged_from; i < j->nstaged; i++)
 		if (strcmp(j->staged[i].kind, kind) == 0)
@@ -599,7 +535,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	const struct cfg_partner *p = config_partner_by_x12(g->cfg, isa->sender_qual, isa->sender_id);
 	char *who = x12_party(isa->sender_qual, isa->sender_id);
 	if (!p) {
-		set_reason(&j->hold_reason,
+		gw_set_reason(&j->hold_reason,
 			   xasprintf("unknown sender %s in interchange %s (ISA at line %llu): no partner "
 				     "profile has this x12.qualifier/x12.id",
 				     who, isa->icn, (unsigned long long)isa->line));
@@ -607,7 +543,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 		return X12_SKIP;
 	}
 	if (j->bound && j->bound != p) {
-		set_reason(&j->hold_reason,
+		gw_set_reason(&j->hold_reason,
 			   xasprintf("interchange %s is from %s (partner %s) but arrived as partner %s",
 				     isa->icn, who, p->id, j->bound->id));
 		free(who);
@@ -617,7 +553,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 	const struct cfg_x12_id *us = &g->cfg->us;
 	if (strcmp(isa->receiver_qual, us->qualifier) != 0 || strcmp(isa->receiver_id, us->id) != 0) {
 		char *to = x12_party(isa->receiver_qual, isa->receiver_id);
-		set_reason(&j->hold_reason,
+		gw_set_reason(&j->hold_reason,
 			   xasprintf("interchange %s from partner %s is addressed to %s, not to us (%s:%s)",
 				     isa->icn, p->id, to, us->qualifier, us->id));
 		free(to);
@@ -635,7 +571,7 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 		if (dup < 0)
 			return dup;
 		if (dup == 1) {
-			set_reason(&j->hold_reason,
+			gw_set_reason(&j->hold_reason,
 				   xasprintf("duplicate of %s (interchange %s from partner %s already "
 					     "received)", first, isa->icn, p->id));
 			free(first);
@@ -1000,7 +936,7 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		validate_txn(j, def, txn, res);
 	struct diag_list dl;
 	diag_list_init(&dl);
-	struct map *m = map_for(g, doc->map_path, &dl);
+	struct map *m = gw_map_for(g, doc->map_path, &dl);
 	diag_list_free(&dl);
 	if (!m)
 		return -EINVAL; /* checked at start-up; a vanished map is an environment failure */
@@ -1031,7 +967,7 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		app_error(res, "the canonical record does not match canonical.rng", err.data ? err.data : "");
 		goto done;
 	}
-	const struct erp_profile *prof = erp_for(g, canon_kind(rec));
+	const struct erp_profile *prof = gw_erp_for(g, canon_kind(rec));
 	if (prof) {
 		buf_reset(&err);
 		if (erp_render(prof, rec, &j->erp_out, &err) < 0) {
@@ -1048,7 +984,7 @@ done:
 }
 
 /* A ledger row of this job, with the fields every row has. */
-static struct ledger_doc job_doc(const struct job *j, const char *key, const char *direction,
+struct ledger_doc gw_job_doc(const struct job *j, const char *key, const char *direction,
 				 const char *standard, const char *type, const char *state)
 {
 	struct ledger_doc d = { 0 };
@@ -1094,12 +1030,12 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 		return rc;
 	struct staged *s = NULL;
 	if (ok && j->erp_kind && j->erp_out.len) {
-		s = staged_for(j, j->erp_kind, &rc);
+		s = gw_staged_for(j, j->erp_kind, &rc);
 		if (!s)
 			return rc;
 		if ((rc = buf_append(&s->pending, j->erp_out.data, j->erp_out.len)) < 0)
 			return rc;
-		if (s->pending.len >= STAGE_FLUSH_AT && (rc = staged_flush(s)) < 0)
+		if (s->pending.len >= STAGE_FLUSH_AT && (rc = gw_staged_flush(s)) < 0)
 			return rc;
 		s->records++;
 	}
@@ -1107,7 +1043,7 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	snprintf(key, sizeof key, "%llu.%llu.%s", (unsigned long long)j->ic,
 		 (unsigned long long)j->gr, res->st02);
 	char *reason = txn_reason(res);
-	struct ledger_doc d = job_doc(j, key, "in", "x12", res->st01,
+	struct ledger_doc d = gw_job_doc(j, key, "in", "x12", res->st01,
 				      ok ? (s ? "accepted" : "received") : "rejected");
 	d.icn = j->icn;
 	d.gcn = j->gcn;
@@ -1116,14 +1052,14 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	d.reason = reason;
 	rc = ledger_doc_put(g->ledger, &d, NULL);
 	if (!ok)
-		set_reason(&j->fail_reason, xasprintf("transaction set %s %s rejected: %s", res->st01,
+		gw_set_reason(&j->fail_reason, xasprintf("transaction set %s %s rejected: %s", res->st01,
 						       res->st02, reason ? reason : "errors"));
 	free(reason);
 	return rc;
 }
 
 /* Transaction sets counted as accepted turn out rejected with their group or interchange. */
-static void unaccept(struct job *j, uint64_t n)
+void gw_unaccept(struct job *j, uint64_t n)
 {
 	j->accepted -= n;
 	j->st->accepted -= n;
@@ -1141,7 +1077,7 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 	}
 	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
-		int frc = staged_flush(s);
+		int frc = gw_staged_flush(s);
 		if (frc < 0 && rc == 0)
 			rc = frc;
 		if (s->fd >= 0 && fsync(s->fd) < 0 && rc == 0)
@@ -1151,17 +1087,17 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 		s->fd = -1;
 	}
 	if (res->status == 'R') {
-		unaccept(j, j->gr_accepted);
+		gw_unaccept(j, j->gr_accepted);
 		j->ic_accepted -= j->gr_accepted;
 		j->gr_accepted = 0;
-		staged_discard(j, j->group_staged_from);
+		gw_staged_discard(j, j->group_staged_from);
 		char prefix[48];
 		snprintf(prefix, sizeof prefix, "%llu.%llu.", (unsigned long long)j->ic,
 			 (unsigned long long)j->gr);
 		char *why = xasprintf("functional group %s rejected (AK9 code %s)", res->gs.gcn,
 				      res->ncodes ? res->codes[0] : "-");
 		ledger_docs_set_state(j->g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
-		set_reason(&j->fail_reason, why);
+		gw_set_reason(&j->fail_reason, why);
 	}
 	return rc;
 }
@@ -1217,7 +1153,7 @@ static int write_ack(struct job *j, const struct x12_interchange_result *res)
 		char isa13[16], key[32];
 		snprintf(isa13, sizeof isa13, "%09llu", (unsigned long long)j->actl.isa13);
 		snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
-		struct ledger_doc d = job_doc(j, key, "out", "x12", type, "queued");
+		struct ledger_doc d = gw_job_doc(j, key, "out", "x12", type, "queued");
 		d.icn = isa13;
 		d.business_key = res->isa.icn;
 		d.output = name;
@@ -1253,9 +1189,9 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		why = xasprintf("interchange %s rejected (TA1 code %s): %s", res->isa.icn, res->ta1_code, d);
 		free(d);
 		j->interchanges_rejected++;
-		unaccept(j, j->ic_accepted);
+		gw_unaccept(j, j->ic_accepted);
 		j->ic_accepted = 0;
-		staged_discard(j, 0);
+		gw_staged_discard(j, 0);
 		char prefix[40];
 		snprintf(prefix, sizeof prefix, "%llu.", (unsigned long long)j->ic);
 		ledger_docs_set_state(g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
@@ -1263,7 +1199,7 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 	/* A TA1-only ack still needs our interchange control number. */
 	if (!j->ack && gateway_ta1_only(j->partner->ta1, res) && (rc = ensure_ack(j, &res->isa, 0)) < 0)
 		goto out;
-	struct ledger_doc d = job_doc(j, key, "in", "x12", "interchange",
+	struct ledger_doc d = gw_job_doc(j, key, "in", "x12", "interchange",
 				      rejected ? "rejected" : "accepted");
 	d.sender = res->isa.sender_id;
 	d.receiver = res->isa.receiver_id;
@@ -1285,27 +1221,27 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 	/* The ERP file names, recorded with the ledger commit. */
 	for (size_t i = 0; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
-		const struct erp_profile *prof = erp_for(g, s->kind);
+		const struct erp_profile *prof = gw_erp_for(g, s->kind);
 		free(s->name);
 		s->name = erp_name(j, &res->isa, s, s->gcn, erp_profile_extension(prof));
 		char ekey[48];
 		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic,
 			 (unsigned long long)s->group);
-		struct ledger_doc e = job_doc(j, ekey, "out", "erp", s->kind, "written");
+		struct ledger_doc e = gw_job_doc(j, ekey, "out", "erp", s->kind, "written");
 		e.icn = res->isa.icn;
 		e.output = s->name;
 		if ((rc = ledger_doc_put(g->ledger, &e, NULL)) < 0)
 			goto out;
 	}
-	fault_point("before-ledger-commit");
+	gw_fault_point("before-ledger-commit");
 	rc = ledger_commit(g->ledger);
 	j->in_txn_scope = 0;
 	if (rc < 0)
 		goto out;
-	fault_point("after-ledger-commit");
+	gw_fault_point("after-ledger-commit");
 	if (j->ack && (rc = write_ack(j, res)) < 0)
 		goto out;
-	fault_point("after-ack");
+	gw_fault_point("after-ack");
 	for (size_t i = 0; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
 		rc = file_commit(s->tmp, s->dir, s->name, 0);
@@ -1323,12 +1259,12 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 			log_info("job %s: ERP file %s/%s (%llu record%s)", j->meta.id, s->dir, s->name,
 				 (unsigned long long)s->records, s->records == 1 ? "" : "s");
 		}
-		fault_point("erp-commit");
+		gw_fault_point("erp-commit");
 	}
-	staged_discard(j, 0);
+	gw_staged_discard(j, 0);
 out:
 	if (why)
-		set_reason(&j->fail_reason, why);
+		gw_set_reason(&j->fail_reason, why);
 	ack_writer_free(j->ack);
 	j->ack = NULL;
 	if (j->have_actl) {
@@ -1343,7 +1279,7 @@ out:
 	return rc;
 }
 
-static void cb_notice(void *ctx, uint64_t line, const char *msg)
+void gw_notice(void *ctx, uint64_t line, const char *msg)
 {
 	struct job *j = ctx;
 	log_info("job %s line %llu: %s", j->meta.id, (unsigned long long)line, msg);
@@ -1371,7 +1307,7 @@ static const char *sniff(int fd)
 }
 
 /* Finish a job into its final queue with a ledger event. */
-static int finish_job(struct job *j, enum spool_queue to, const char *reason)
+int gw_finish_job(struct job *j, enum spool_queue to, const char *reason)
 {
 	struct gateway *g = j->g;
 	int rc = spool_move(g->spool, j->meta.id, SPOOL_ACTIVE, to, reason, -1);
@@ -1427,7 +1363,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 	int rc = spool_claim(g->spool, id);
 	if (rc < 0)
 		return rc;
-	fault_point("after-claim");
+	gw_fault_point("after-claim");
 	remove_leftovers(g->erp_tmp, id);
 	remove_leftovers(g->erp_test_tmp, id);
 	rc = spool_open_job(g->spool, SPOOL_ACTIVE, id, &j.meta, &fd, &len);
@@ -1435,7 +1371,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		log_error("job %s: cannot open: %s", id, strerror(-rc));
 		char *why = xasprintf("cannot read the job file: %s", strerror(-rc));
 		memcpy(j.meta.id, id, strnlen(id, SPOOL_ID_MAX - 1));
-		finish_job(&j, SPOOL_FAILED, why);
+		gw_finish_job(&j, SPOOL_FAILED, why);
 		free(why);
 		rc = 0;
 		goto out;
@@ -1447,13 +1383,13 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		j.bound = config_partner(g->cfg, j.meta.partner);
 		if (!j.bound) {
 			char *why = xasprintf("partner '%s' named by the job is not configured", j.meta.partner);
-			rc = finish_job(&j, SPOOL_HOLD, why);
+			rc = gw_finish_job(&j, SPOOL_HOLD, why);
 			free(why);
 			goto out;
 		}
 	}
 	if (strcmp(sniff(fd), "edifact") == 0) {
-		rc = finish_job(&j, SPOOL_FAILED,
+		rc = gw_finish_job(&j, SPOOL_FAILED,
 				"UN/EDIFACT interchange (UNA/UNB): EDIFACT is not supported by this version");
 		goto out;
 	}
@@ -1473,9 +1409,9 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		.transaction_end = cb_transaction_end,
 		.group_end = cb_group_end,
 		.interchange_end = cb_interchange_end,
-		.notice = cb_notice,
+		.notice = gw_notice,
 	};
-	x12_reader_set_notice(r, cb_notice, &j);
+	x12_reader_set_notice(r, gw_notice, &j);
 	struct x12_file_summary sum = { 0 };
 	rc = x12_parse(r, &h, &sum, &err);
 	if (j.in_txn_scope) {
@@ -1484,7 +1420,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 	}
 	ack_writer_free(j.ack);
 	j.ack = NULL;
-	staged_discard(&j, 0);
+	gw_staged_discard(&j, 0);
 	if (rc < 0 && err.msg == NULL) {
 		/* A handler failure: the environment (ledger, disk), not the document. */
 		log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "
@@ -1495,7 +1431,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		char *d = x12_error_describe(&err);
 		char *why = xasprintf("not a valid X12 document: %s", d);
 		free(d);
-		rc = finish_job(&j, SPOOL_FAILED, why);
+		rc = gw_finish_job(&j, SPOOL_FAILED, why);
 		free(why);
 		goto out;
 	}
@@ -1505,11 +1441,11 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		ledger_event(g->ledger, id, NULL, "warning", m);
 		free(m);
 	}
-	fault_point("before-archive");
+	gw_fault_point("before-archive");
 	if (j.hold_reason)
-		rc = finish_job(&j, SPOOL_HOLD, j.hold_reason);
+		rc = gw_finish_job(&j, SPOOL_HOLD, j.hold_reason);
 	else if (j.accepted == 0 && (j.rejected > 0 || j.interchanges_rejected > 0 || j.fail_reason))
-		rc = finish_job(&j, SPOOL_FAILED, j.fail_reason ? j.fail_reason : "nothing accepted");
+		rc = gw_finish_job(&j, SPOOL_FAILED, j.fail_reason ? j.fail_reason : "nothing accepted");
 	else {
 		if (j.fail_reason) {
 			char *note = xasprintf("partly accepted: %llu transaction set(s) accepted, %llu "
@@ -1520,7 +1456,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 			log_warn("job %s: %s", id, note);
 			free(note);
 		}
-		rc = finish_job(&j, SPOOL_ARCHIVE, NULL);
+		rc = gw_finish_job(&j, SPOOL_ARCHIVE, NULL);
 	}
 out:
 	free(err.msg);

@@ -1,2 +1,2 @@
-libedigw_a_SOURCES += src/gateway/gateway.h src/gateway/gateway.c
+libedigw_a_SOURCES += src/gateway/gateway.h src/gateway/gateway_int.h src/gateway/gateway.c
 libedigw_a_SOURCES += src/gateway/send.c
