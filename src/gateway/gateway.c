@@ -1103,17 +1103,66 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 }
 
 /* ERP file name for a staged group file: kind-partner-ISA09-ISA13-GS06.ext */
-static char *erp_name(const struct job *j, const struct x12_isa *isa, const struct staged *s,
+static char *erp_name(const struct job *j, const char *idate, const char *iicn, const struct staged *s,
 		      const char *gcn, const char *ext)
 {
-	char *date = name_sanitize(isa->date, strlen(isa->date));
-	char *icn = name_sanitize(isa->icn, strlen(isa->icn));
+	char *date = name_sanitize(idate, strlen(idate));
+	char *icn = name_sanitize(iicn, strlen(iicn));
 	char *g = name_sanitize(gcn, strlen(gcn));
 	char *n = xasprintf("%s-%s-%s-%s-%s.%s", s->kind, j->partner->id, date, icn, g, ext);
 	free(date);
 	free(icn);
 	free(g);
 	return n;
+}
+
+/* Name the staged ERP files (kind-partner-date-icn-group.ext) and record them in the
+ * open ledger transaction. */
+int gw_name_staged(struct job *j, const char *date, const char *icn)
+{
+	for (size_t i = 0; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		const struct erp_profile *prof = gw_erp_for(j->g, s->kind);
+		free(s->name);
+		s->name = erp_name(j, date, icn, s, s->gcn, erp_profile_extension(prof));
+		char ekey[48];
+		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic, (unsigned long long)s->group);
+		struct ledger_doc e = gw_job_doc(j, ekey, "out", "erp", s->kind, "written");
+		e.icn = icn;
+		e.output = s->name;
+		int rc = ledger_doc_put(j->g->ledger, &e, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Link the staged ERP files into place (after the ledger commit); an existing one was
+ * delivered by an interrupted earlier run. */
+int gw_commit_staged(struct job *j)
+{
+	int rc = 0;
+	for (size_t i = 0; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		rc = file_commit(s->tmp, s->dir, s->name, 0);
+		if (rc == -EEXIST) {
+			log_info("job %s: ERP file %s already delivered; not written again", j->meta.id,
+				 s->name);
+			rc = 0;
+		} else if (rc < 0) {
+			log_error("job %s: cannot deliver ERP file %s to %s: %s", j->meta.id, s->name,
+				  s->dir, strerror(-rc));
+			return rc;
+		} else {
+			j->st->erp_files++;
+			j->st->records += s->records;
+			log_info("job %s: ERP file %s/%s (%llu record%s)", j->meta.id, s->dir, s->name,
+				 (unsigned long long)s->records, s->records == 1 ? "" : "s");
+		}
+		gw_fault_point("erp-commit");
+	}
+	gw_staged_discard(j, 0);
+	return rc;
 }
 
 /* Write the ack interchange into outbound/<partner>/ (idempotent by name). */
@@ -1218,21 +1267,8 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 		if (rc < 0)
 			goto out;
 	}
-	/* The ERP file names, recorded with the ledger commit. */
-	for (size_t i = 0; i < j->nstaged; i++) {
-		struct staged *s = &j->staged[i];
-		const struct erp_profile *prof = gw_erp_for(g, s->kind);
-		free(s->name);
-		s->name = erp_name(j, &res->isa, s, s->gcn, erp_profile_extension(prof));
-		char ekey[48];
-		snprintf(ekey, sizeof ekey, "%llu.%llu", (unsigned long long)j->ic,
-			 (unsigned long long)s->group);
-		struct ledger_doc e = gw_job_doc(j, ekey, "out", "erp", s->kind, "written");
-		e.icn = res->isa.icn;
-		e.output = s->name;
-		if ((rc = ledger_doc_put(g->ledger, &e, NULL)) < 0)
-			goto out;
-	}
+	if ((rc = gw_name_staged(j, res->isa.date, res->isa.icn)) < 0)
+		goto out;
 	gw_fault_point("before-ledger-commit");
 	rc = ledger_commit(g->ledger);
 	j->in_txn_scope = 0;
@@ -1242,26 +1278,7 @@ static int cb_interchange_end(void *ctx, const struct x12_interchange_result *re
 	if (j->ack && (rc = write_ack(j, res)) < 0)
 		goto out;
 	gw_fault_point("after-ack");
-	for (size_t i = 0; i < j->nstaged; i++) {
-		struct staged *s = &j->staged[i];
-		rc = file_commit(s->tmp, s->dir, s->name, 0);
-		if (rc == -EEXIST) {
-			log_info("job %s: ERP file %s already delivered; not written again", j->meta.id,
-				 s->name);
-			rc = 0;
-		} else if (rc < 0) {
-			log_error("job %s: cannot deliver ERP file %s to %s: %s", j->meta.id, s->name,
-				  s->dir, strerror(-rc));
-			goto out;
-		} else {
-			j->st->erp_files++;
-			j->st->records += s->records;
-			log_info("job %s: ERP file %s/%s (%llu record%s)", j->meta.id, s->dir, s->name,
-				 (unsigned long long)s->records, s->records == 1 ? "" : "s");
-		}
-		gw_fault_point("erp-commit");
-	}
-	gw_staged_discard(j, 0);
+	rc = gw_commit_staged(j);
 out:
 	if (why)
 		gw_set_reason(&j->fail_reason, why);

@@ -110,6 +110,11 @@ struct ledger_doc gw_job_doc(const struct job *j, const char *key, const char *d
 void gw_unaccept(struct job *j, uint64_t n);
 /* A reader notice: logged and recorded as a job event. */
 void gw_notice(void *ctx, uint64_t line, const char *msg);
+/* Name the staged ERP files after the interchange (date, control number) and record
+ * them in the open ledger transaction. */
+int gw_name_staged(struct job *j, const char *date, const char *icn);
+/* Link the staged ERP files into place after the ledger commit, then forget them. */
+int gw_commit_staged(struct job *j);
 /* Move the job to its final queue with a ledger event. */
 int gw_finish_job(struct job *j, enum spool_queue to, const char *reason);
 
