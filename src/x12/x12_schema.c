@@ -5,8 +5,14 @@
  * transaction set a flat entry array with loop ranges, so the validator
  * (x12_validate.c) compares integers only.
  *
- * Functions: x12_schema_load, x12_schema_free, x12_schema_find,
- * x12_schema_seg_index, x12_txn_def_version, x12_txn_def_id.
+ * Functions: x12_schema_load, x12_schema_load_edifact, x12_schema_free,
+ * x12_schema_find, x12_schema_seg_index, x12_txn_def_version, x12_txn_def_id,
+ * and the partner overlays (x12_overlay_*).
+ *
+ * The same loader reads UN/EDIFACT directories (maps/schemas/edifact/<release>/):
+ * a version flagged 'edifact' takes 4-digit data element numbers, the EDIFACT
+ * formats (a3, an..35, n..15), composites Cnnn/Snnn/Ennn, status C as a synonym
+ * of O, "message TYPE" files whose table runs from UNH to UNT.
  *
  * Ownership: the schema owns everything it points to.
  * Limits: files at most X12_SCHEMA_MAX_FILE bytes, lines at most
@@ -144,6 +150,21 @@ static long tok_ref(const struct rd *r, size_t i)
 	return tok_num(r, i, 1, 99999);
 }
 
+/* An element reference in a version's dictionary: X12 as tok_ref; EDIFACT exactly four
+ * digits ("0065", "1004"), stored as the number. -1 otherwise. */
+static long tok_ref_v(const struct rd *r, size_t i, int edifact)
+{
+	struct span t = r->tok[i];
+	if (!edifact)
+		return tok_ref(r, i);
+	if (t.n != 4)
+		return -1;
+	for (size_t k = 0; k < 4; k++)
+		if (t.p[k] < '0' || t.p[k] > '9')
+			return -1;
+	return tok_num(r, i, 1, 9999);
+}
+
 /* A max use / repeat token: a number >= 1 or ">1" (unbounded). */
 static int tok_max(const struct rd *r, size_t i, uint32_t *out)
 {
@@ -207,7 +228,41 @@ static int parse_type(struct span t, enum xs_type *ty, int *dec)
 	return 0;
 }
 
-/* elements.def: "element REF TYPE MIN MAX" and "codes REF full|partial CODE...". */
+/* An EDIFACT type word: a, an, n. */
+static int parse_edi_type(struct span t, enum xs_type *ty)
+{
+	if (span_eq(t, "a"))
+		*ty = XS_EA;
+	else if (span_eq(t, "an"))
+		*ty = XS_EAN;
+	else if (span_eq(t, "n"))
+		*ty = XS_EN;
+	else
+		return -1;
+	return 0;
+}
+
+/* An EDIFACT format as the directories write it: a3 an..35 n..15 (fixed or up to);
+ * lengths 1..99999. */
+static int parse_edi_format(struct span t, enum xs_type *ty, unsigned *mn, unsigned *mx)
+{
+	size_t k = 0;
+	while (k < t.n && (t.p[k] == 'a' || t.p[k] == 'n'))
+		k++;
+	if (k == 0 || k == t.n || parse_edi_type((struct span){ t.p, k }, ty) < 0)
+		return -1;
+	int upto = t.n - k > 2 && t.p[k] == '.' && t.p[k + 1] == '.';
+	struct span num = { t.p + k + (upto ? 2 : 0), t.n - k - (upto ? 2 : 0) };
+	uint64_t v;
+	if (!num.n || num.p[0] < '0' || num.p[0] > '9' || span_to_u64(num, &v) < 0 || v < 1 || v > 99999)
+		return -1;
+	*mx = (unsigned)v;
+	*mn = upto ? 1 : (unsigned)v;
+	return 0;
+}
+
+/* elements.def: "element REF TYPE MIN MAX" and "codes REF full|partial CODE..."; in an
+ * EDIFACT directory "element REF FORMAT" (an..35) or "element REF a|an|n MIN MAX". */
 static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d)
 {
 	struct rd r;
@@ -218,23 +273,45 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 		return rc;
 	while (rd_next(&r)) {
 		if (span_eq(r.tok[0], "element")) {
-			if (r.ntok < 5) {
-				rd_err(&r, "expected 'element REF TYPE MIN MAX [NAME...]'");
+			size_t name_at = 5;
+			if (r.ntok < (v->edifact ? 3u : 5u)) {
+				rd_err(&r, v->edifact ? "expected 'element REF FORMAT [NAME...]' (e.g. 'element 1004 an..35')"
+						      : "expected 'element REF TYPE MIN MAX [NAME...]'");
 				continue;
 			}
-			long ref = tok_ref(&r, 1);
+			long ref = tok_ref_v(&r, 1, v->edifact);
 			struct xs_elem e = { 0 };
+			long mn, mx;
 			if (ref < 0) {
-				rd_err(&r, "element reference '%s' is not a number from 1 to 99999 or I01 to I99",
+				rd_err(&r, v->edifact ? "element reference '%s' is not a 4-digit EDIFACT data element number"
+							" (e.g. 1004, 0065)"
+						      : "element reference '%s' is not a number from 1 to 99999 or I01 to I99",
 				       tokc(&r, 1, tmp, sizeof tmp));
 				continue;
 			}
-			if (parse_type(r.tok[2], &e.type, &e.decimals) < 0) {
-				rd_err(&r, "unknown element type '%s' (AN ID Nn R DT TM B)",
-				       tokc(&r, 2, tmp, sizeof tmp));
-				continue;
+			if (v->edifact) {
+				unsigned fmn = 0, fmx = 0;
+				if (parse_edi_format(r.tok[2], &e.type, &fmn, &fmx) == 0) {
+					mn = fmn;
+					mx = fmx;
+					name_at = 3;
+				} else if (parse_edi_type(r.tok[2], &e.type) == 0 && r.ntok >= 5) {
+					mn = tok_num(&r, 3, 0, 99999);
+					mx = tok_num(&r, 4, 1, 99999);
+				} else {
+					rd_err(&r, "unknown EDIFACT format '%s' (a3, an..35, n..15, or 'a|an|n MIN MAX')",
+					       tokc(&r, 2, tmp, sizeof tmp));
+					continue;
+				}
+			} else {
+				if (parse_type(r.tok[2], &e.type, &e.decimals) < 0) {
+					rd_err(&r, "unknown element type '%s' (AN ID Nn R DT TM B)",
+					       tokc(&r, 2, tmp, sizeof tmp));
+					continue;
+				}
+				mn = tok_num(&r, 3, 0, 99999);
+				mx = tok_num(&r, 4, 1, 99999);
 			}
-			long mn = tok_num(&r, 3, 0, 99999), mx = tok_num(&r, 4, 1, 99999);
 			if (mn < 0 || mx < 0 || mn > mx) {
 				rd_err(&r, "bad length %s..%s (need 0 <= MIN <= MAX, MAX >= 1)",
 				       tokc(&r, 3, tmp, 32), tokc(&r, 4, tmp + 32, 32));
@@ -255,8 +332,8 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 			e.ref = (int)ref;
 			e.minlen = (unsigned)mn;
 			e.maxlen = (unsigned)mx;
-			if (r.ntok > 5) {
-				const char *a = r.tok[5].p;
+			if (r.ntok > name_at) {
+				const char *a = r.tok[name_at].p;
 				const char *z = r.tok[r.ntok - 1].p + r.tok[r.ntok - 1].n;
 				e.name = span_dup((struct span){ a, (size_t)(z - a) });
 			}
@@ -266,7 +343,7 @@ static int load_elements(struct xs_ver *v, const char *path, struct diag_list *d
 				rd_err(&r, "expected 'codes REF full|partial CODE...'");
 				continue;
 			}
-			long ref = tok_ref(&r, 1);
+			long ref = tok_ref_v(&r, 1, v->edifact);
 			struct xs_elem *e = ref < 0 ? NULL : elem_find(v, (int)ref);
 			if (!e) {
 				rd_err(&r, "codes for undefined element '%s' (define it with 'element' first)",
@@ -398,6 +475,31 @@ static int valid_seg_id(struct span t)
 	return 1;
 }
 
+/* A composite id: X12 C followed by up to 5 characters (C001); EDIFACT C, S or E and
+ * three digits (C507, S009). */
+static int valid_comp_id(struct span t, int edifact)
+{
+	if (!edifact)
+		return t.n >= 2 && t.n <= 6 && t.p[0] == 'C';
+	if (t.n != 4 || !strchr("CSE", t.p[0]))
+		return 0;
+	for (size_t i = 1; i < 4; i++)
+		if (t.p[i] < '0' || t.p[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A usage letter: M O X (X12 segments.def), M O (tables); EDIFACT also takes C
+ * (conditional), stored as O. 0 when not allowed. */
+static char usage_letter(struct span t, const char *allowed, int edifact)
+{
+	if (t.n != 1)
+		return 0;
+	if (edifact && t.p[0] == 'C')
+		return 'O';
+	return strchr(allowed, t.p[0]) ? t.p[0] : 0;
+}
+
 /* segments.def: "composite Cnnn" / "segment ID" blocks of "REF|Cnnn M|O|X [REPEAT]"
  * and "rule Pnnnn" lines, each block closed by "end". */
 static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d)
@@ -435,8 +537,10 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 				rd_err(&r, "segment id '%s' must be 2-3 capital letters or digits", tokc(&r, 1, tmp, sizeof tmp));
 				continue;
 			}
-			if (!is_seg && (r.tok[1].n < 2 || r.tok[1].n > 6 || r.tok[1].p[0] != 'C')) {
-				rd_err(&r, "composite id '%s' must look like C001", tokc(&r, 1, tmp, sizeof tmp));
+			if (!is_seg && !valid_comp_id(r.tok[1], v->edifact)) {
+				rd_err(&r, v->edifact ? "composite id '%s' must be C, S or E and three digits (C507, S009)"
+						      : "composite id '%s' must look like C001",
+				       tokc(&r, 1, tmp, sizeof tmp));
 				continue;
 			}
 			open = is_seg ? 1 : 2;
@@ -516,7 +620,7 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 				continue;
 			}
 			struct xs_item it = { 0 };
-			if (r.tok[0].p[0] == 'C') {
+			if (v->edifact ? (r.tok[0].p[0] >= 'A' && r.tok[0].p[0] <= 'Z') : r.tok[0].p[0] == 'C') {
 				if (open == 2) {
 					rd_err(&r, "a composite cannot contain composite %s", tokc(&r, 0, tmp, sizeof tmp));
 					continue;
@@ -529,18 +633,19 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 					continue;
 				}
 			} else {
-				long ref = tok_ref(&r, 0);
+				long ref = tok_ref_v(&r, 0, v->edifact);
 				it.e = ref < 0 ? NULL : elem_find(v, (int)ref);
 				if (!it.e) {
 					rd_err(&r, "element '%s' is not in elements.def", tokc(&r, 0, tmp, sizeof tmp));
 					continue;
 				}
 			}
-			if (r.tok[1].n != 1 || !strchr("MOX", r.tok[1].p[0])) {
-				rd_err(&r, "usage '%s' must be M, O or X", tokc(&r, 1, tmp, sizeof tmp));
+			it.usage = usage_letter(r.tok[1], "MOX", v->edifact);
+			if (!it.usage) {
+				rd_err(&r, v->edifact ? "usage '%s' must be M, C (or O) or X" : "usage '%s' must be M, O or X",
+				       tokc(&r, 1, tmp, sizeof tmp));
 				continue;
 			}
-			it.usage = r.tok[1].p[0];
 			it.maxrep = 1;
 			if (r.ntok == 3) {
 				long rep = tok_num(&r, 2, 1, 99999);
@@ -571,8 +676,9 @@ static int load_segments(struct xs_ver *v, const char *path, struct diag_list *d
 
 /* ---------------------------------------------------- transaction sets */
 
-/* <ID>.def: "transaction ID FG", area words, "SEG USAGE MAX", "loop ID USAGE MAX" ... "end",
- * "hl CODE top|PARENT...". */
+/* <ID>.def: "transaction ID FG" (EDIFACT: "message TYPE", "accept VERSION:RELEASE..."),
+ * area words, "SEG USAGE MAX", "loop ID USAGE MAX" ... "end", "hl CODE top|PARENT...",
+ * "key SEGNN[-C]". */
 static void def_index(struct x12_txn_def *t);
 
 static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, const char *id,
@@ -593,13 +699,37 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 	while (rd_next(&r)) {
 		struct span k = r.tok[0];
 		if (!have_header) {
-			if (!span_eq(k, "transaction") || r.ntok != 3 || !span_eq(r.tok[1], id) || r.tok[2].n != 2) {
+			if (v->edifact) {
+				if (!span_eq(k, "message") || r.ntok != 2 || !span_eq(r.tok[1], id)) {
+					rd_err(&r, "the file must start with 'message %s' (the UNH 0065 message type)", id);
+					break;
+				}
+			} else if (!span_eq(k, "transaction") || r.ntok != 3 || !span_eq(r.tok[1], id) || r.tok[2].n != 2) {
 				rd_err(&r, "the file must start with 'transaction %s FG' (FG: the GS01 code)", id);
 				break;
 			}
 			memcpy(t->id, id, strlen(id) + 1);
-			memcpy(t->fg, r.tok[2].p, 2);
+			if (!v->edifact)
+				memcpy(t->fg, r.tok[2].p, 2);
 			have_header = 1;
+			continue;
+		}
+		if (v->edifact && span_eq(k, "accept")) {
+			/* accept D:3 2:2 — other UNH 0052:0054 this definition answers (CONTRL) */
+			for (size_t i = 1; i < r.ntok; i++) {
+				struct span a = r.tok[i];
+				const char *colon = memchr(a.p, ':', a.n);
+				if (!colon || colon == a.p || colon == a.p + a.n - 1 || a.n >= sizeof t->accept[0] ||
+				    t->naccept == XS_MAX_ACCEPT) {
+					rd_err(&r, "expected 'accept VERSION:RELEASE...' (e.g. 'accept D:3 2:2', at most %d)",
+					       XS_MAX_ACCEPT);
+					break;
+				}
+				memcpy(t->accept[t->naccept], a.p, a.n);
+				t->accept[t->naccept++][a.n] = '\0';
+			}
+			if (r.ntok < 2)
+				rd_err(&r, "expected 'accept VERSION:RELEASE...' (e.g. 'accept D:3 2:2')");
 			continue;
 		}
 		if (span_eq(k, "heading") || span_eq(k, "detail") || span_eq(k, "summary")) {
@@ -613,9 +743,11 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 				continue;
 			}
 			uint32_t mx;
-			if (r.ntok != 4 || r.tok[1].n < 1 || r.tok[1].n > 6 || r.tok[2].n != 1 ||
-			    !strchr("MO", r.tok[2].p[0]) || tok_max(&r, 3, &mx) < 0) {
-				rd_err(&r, "expected 'loop ID M|O MAX' (ID up to 6 characters, MAX a number or >1)");
+			char lu = r.ntok == 4 ? usage_letter(r.tok[2], "MO", v->edifact) : 0;
+			if (r.ntok != 4 || r.tok[1].n < 1 || r.tok[1].n > 6 || !lu || tok_max(&r, 3, &mx) < 0) {
+				rd_err(&r, v->edifact ? "expected 'loop ID M|C MAX' (ID up to 6 characters such as SG25, MAX a"
+							" number or >1)"
+						      : "expected 'loop ID M|O MAX' (ID up to 6 characters, MAX a number or >1)");
 				continue;
 			}
 			if (depth == X12_SCHEMA_MAX_NEST) {
@@ -628,7 +760,7 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 			}
 			struct xs_loop *l = &t->loops[t->nloops];
 			memcpy(l->id, r.tok[1].p, r.tok[1].n);
-			l->usage = r.tok[2].p[0];
+			l->usage = lu;
 			l->maxrep = mx;
 			l->parent = depth ? stack[depth - 1] : -1;
 			l->start = t->nentries;
@@ -649,17 +781,28 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 			continue;
 		}
 		if (span_eq(k, "key")) {
-			/* key SEGNN: the element that names the document for people (PO number) */
+			/* key SEGNN: the element that names the document for people (PO number);
+			 * key SEGNN-C: a component of a composite (EDIFACT BGM02-1 from D.01B on) */
 			struct span kp = r.ntok == 2 ? r.tok[1] : SPAN_NULL;
-			uint64_t en = 0;
-			int ksi = kp.n >= 4 && kp.n <= 5 ? x12_schema_seg_index(v, kp.p, kp.n - 2) : -1;
-			if (ksi < 0 || span_to_u64((struct span){ kp.p + kp.n - 2, 2 }, &en) < 0 || en < 1 ||
-			    en > v->segs[ksi].n || !v->segs[ksi].items[en - 1].e) {
-				rd_err(&r, "expected 'key SEGNN' naming a simple element of a known segment (e.g. 'key BEG03')");
+			uint64_t en = 0, cn = 0;
+			const char *dash = kp.n ? memchr(kp.p, '-', kp.n) : NULL;
+			size_t base = dash ? (size_t)(dash - kp.p) : kp.n;
+			int ksi = base >= 4 && base <= 5 ? x12_schema_seg_index(v, kp.p, base - 2) : -1;
+			const struct xs_item *ki = NULL;
+			if (ksi >= 0 && span_to_u64((struct span){ kp.p + base - 2, 2 }, &en) == 0 && en >= 1 &&
+			    en <= v->segs[ksi].n)
+				ki = &v->segs[ksi].items[en - 1];
+			if (ki && dash && (span_to_u64((struct span){ dash + 1, kp.n - base - 1 }, &cn) < 0 || !ki->c ||
+					   cn < 1 || cn > ki->c->n))
+				ki = NULL;
+			if (!ki || (!dash && !ki->e)) {
+				rd_err(&r, "expected 'key SEGNN' naming a simple element of a known segment (e.g. 'key BEG03'),"
+					   " or 'key SEGNN-C' a component (e.g. 'key BGM02-1')");
 				continue;
 			}
 			t->key_seg = ksi;
 			t->key_elem = (int)en;
+			t->key_comp = (int)cn;
 			continue;
 		}
 		if (span_eq(k, "hl")) {
@@ -702,8 +845,10 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		}
 		/* a segment line */
 		uint32_t mx;
-		if (r.ntok != 3 || r.tok[1].n != 1 || !strchr("MO", r.tok[1].p[0]) || tok_max(&r, 2, &mx) < 0) {
-			rd_err(&r, "expected 'SEGMENT M|O MAX' (MAX a number or >1), 'loop', 'end', 'hl' or an area");
+		char su = r.ntok == 3 ? usage_letter(r.tok[1], "MO", v->edifact) : 0;
+		if (r.ntok != 3 || !su || tok_max(&r, 2, &mx) < 0) {
+			rd_err(&r, v->edifact ? "expected 'SEGMENT M|C MAX' (MAX a number or >1), 'loop', 'end' or 'accept'"
+					      : "expected 'SEGMENT M|O MAX' (MAX a number or >1), 'loop', 'end', 'hl' or an area");
 			continue;
 		}
 		int si = x12_schema_seg_index(v, r.tok[0].p, r.tok[0].n);
@@ -721,7 +866,7 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		}
 		struct xs_entry *e = &t->entries[t->nentries++];
 		e->seg = si;
-		e->usage = r.tok[1].p[0];
+		e->usage = su;
 		e->maxuse = mx;
 		e->loop = depth ? stack[depth - 1] : -1;
 		e->trigger = need_trigger;
@@ -729,15 +874,17 @@ static int load_txn(struct xs_ver *v, struct x12_txn_def *t, const char *path, c
 		need_trigger = 0;
 	}
 	if (!have_header && !r.bad) {
-		diag_error(d, path, 0, "empty file: expected 'transaction %s FG'", id);
+		diag_error(d, path, 0, v->edifact ? "empty file: expected 'message %s'" : "empty file: expected 'transaction %s FG'",
+			   id);
 		r.bad = 1;
 	}
 	if (depth)
 		rd_err(&r, "loop %s is not closed with 'end'", t->loops[stack[depth - 1]].id);
-	if (!r.bad && (t->nentries < 2 || strcmp(v->segs[t->entries[0].seg].id, "ST") != 0 ||
-		       strcmp(v->segs[t->entries[t->nentries - 1].seg].id, "SE") != 0 ||
+	const char *head = v->edifact ? "UNH" : "ST", *trail = v->edifact ? "UNT" : "SE";
+	if (!r.bad && (t->nentries < 2 || strcmp(v->segs[t->entries[0].seg].id, head) != 0 ||
+		       strcmp(v->segs[t->entries[t->nentries - 1].seg].id, trail) != 0 ||
 		       t->entries[t->nentries - 1].loop != -1))
-		rd_err(&r, "the table must start with ST and end with SE (outside loops)");
+		rd_err(&r, "the table must start with %s and end with %s (outside loops)", head, trail);
 	if (t->nhl) {
 		t->hl_seg = x12_schema_seg_index(v, "HL", 2);
 		if (t->hl_seg < 0)
@@ -786,7 +933,8 @@ static void def_index(struct x12_txn_def *t)
 				j = K->end;
 				continue;
 			}
-			if (e->usage == 'M' && strcmp(t->ver->segs[e->seg].id, "SE") != 0)
+			/* the trailer (SE, UNT) is the envelope layer's to report */
+			if (e->usage == 'M' && strcmp(t->ver->segs[e->seg].id, t->ver->edifact ? "UNT" : "SE") != 0)
 				t->mand[n++] = (int)j;
 			j++;
 		}
@@ -892,6 +1040,30 @@ static int is_txn_file(const char *s)
 	       s[2] <= '9' && strcmp(s + 3, ".def") == 0;
 }
 
+/* An EDIFACT release directory: 2-6 capital letters or digits, first a letter ("D96A"). */
+static int is_release_dir(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > 6 || s[0] < 'A' || s[0] > 'Z')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* An EDIFACT message file: 1-6 capital letters and ".def" ("ORDERS.def"). */
+static int is_msg_file(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 5 || n > 10 || strcmp(s + n - 4, ".def") != 0)
+		return 0;
+	for (size_t i = 0; i + 4 < n; i++)
+		if (s[i] < 'A' || s[i] > 'Z')
+			return 0;
+	return 1;
+}
+
 static void free_names(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -900,13 +1072,14 @@ static void free_names(char **v, size_t n)
 }
 
 /* Load one version directory. */
-static int load_ver(struct xs_ver *v, const char *dir, const char *name, struct diag_list *d)
+static int load_ver(struct xs_ver *v, const char *dir, const char *name, int edifact, struct diag_list *d)
 {
 	char *p;
 	char **files = NULL;
 	size_t nfiles = 0;
 	int rc, bad = 0;
-	memcpy(v->name, name, 7);
+	memcpy(v->name, name, strnlen(name, sizeof v->name - 1));
+	v->edifact = edifact;
 	p = path_join(dir, "elements.def");
 	rc = load_elements(v, p, d);
 	free(p);
@@ -918,14 +1091,15 @@ static int load_ver(struct xs_ver *v, const char *dir, const char *name, struct 
 	build_hash(v);
 	if (rc < 0)
 		return rc;
-	rc = list_dir(dir, is_txn_file, X12_SCHEMA_MAX_TXNS, &files, &nfiles, d);
+	rc = list_dir(dir, edifact ? is_msg_file : is_txn_file, X12_SCHEMA_MAX_TXNS, &files, &nfiles, d);
 	if (rc < 0)
 		return rc;
 	v->txns = xcalloc(nfiles + 1, sizeof *v->txns);
 	for (size_t i = 0; i < nfiles; i++) {
-		char id[4];
-		memcpy(id, files[i], 3);
-		id[3] = '\0';
+		char id[8];
+		size_t idn = strlen(files[i]) - 4; /* without ".def": 3 (X12) or 1..6 (EDIFACT) */
+		memcpy(id, files[i], idn);
+		id[idn] = '\0';
 		p = path_join(dir, files[i]);
 		rc = load_txn(v, &v->txns[v->ntxns++], p, id, d);
 		free(p);
@@ -936,26 +1110,27 @@ static int load_ver(struct xs_ver *v, const char *dir, const char *name, struct 
 	return bad ? -EINVAL : 0;
 }
 
-/* Load every version directory under root/x12. */
-int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list *d)
+/* Load every version directory under root/<sub> (x12: 004010 ...; edifact: D96A ...). */
+static int load_std(struct x12_schema **out, const char *root, int edifact, struct diag_list *d)
 {
 	struct x12_schema *s = xcalloc(1, sizeof *s);
 	char **names = NULL;
 	size_t n = 0;
-	char *x12dir = path_join(root, "x12");
-	int rc = list_dir(x12dir, is_version_dir, X12_SCHEMA_MAX_VERSIONS, &names, &n, d);
+	char *x12dir = path_join(root, edifact ? "edifact" : "x12");
+	int rc = list_dir(x12dir, edifact ? is_release_dir : is_version_dir, X12_SCHEMA_MAX_VERSIONS, &names, &n, d);
 	*out = NULL;
+	s->edifact = edifact;
 	if (rc < 0)
 		goto out;
 	if (n == 0) {
-		diag_error(d, x12dir, 0, "no version directories (e.g. 004010)");
+		diag_error(d, x12dir, 0, edifact ? "no release directories (e.g. D96A)" : "no version directories (e.g. 004010)");
 		rc = -ENOENT;
 		goto out;
 	}
 	s->vers = xcalloc(n, sizeof *s->vers);
 	for (size_t i = 0; i < n; i++) {
 		char *vd = path_join(x12dir, names[i]);
-		int r = load_ver(&s->vers[s->nvers++], vd, names[i], d);
+		int r = load_ver(&s->vers[s->nvers++], vd, names[i], edifact, d);
 		free(vd);
 		if (r < 0)
 			rc = -EINVAL;
@@ -970,15 +1145,42 @@ out:
 	return rc;
 }
 
+/* Load every version directory under root/x12. */
+int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list *d)
+{
+	return load_std(out, root, 0, d);
+}
+
+/* Load every EDIFACT release directory under root/edifact. */
+int x12_schema_load_edifact(struct x12_schema **out, const char *root, struct diag_list *d)
+{
+	return load_std(out, root, 1, d);
+}
+
+/* Whether a schema holds EDIFACT definitions. */
+int x12_schema_is_edifact(const struct x12_schema *s)
+{
+	return s && s->edifact;
+}
+
+/* Whether a version's name matches what the caller asked for: X12 the first six characters
+ * of GS08, EDIFACT the whole release directory name. */
+static int ver_matches(const char *name, int edifact, const char *want)
+{
+	if (edifact)
+		return strcmp(name, want) == 0;
+	return strlen(want) >= 6 && memcmp(name, want, 6) == 0;
+}
+
 /* Definition for a GS08 version (first 6 characters) and ST01; NULL when none. */
 const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
 					  const char *st01)
 {
-	if (!s || !gs08 || !st01 || strlen(gs08) < 6)
+	if (!s || !gs08 || !st01)
 		return NULL;
 	for (size_t i = 0; i < s->nvers; i++) {
 		const struct xs_ver *v = &s->vers[i];
-		if (memcmp(v->name, gs08, 6) != 0)
+		if (!ver_matches(v->name, s->edifact, gs08))
 			continue;
 		for (size_t j = 0; j < v->ntxns; j++)
 			if (strcmp(v->txns[j].id, st01) == 0)
@@ -993,9 +1195,14 @@ struct span x12_txn_def_key(const struct x12_txn_def *def, const struct x12_txn 
 	if (!def || !txn || def->key_seg < 0)
 		return SPAN_NULL;
 	const char *id = def->ver->segs[def->key_seg].id;
-	for (size_t i = 0; i < txn->nseg; i++)
-		if (strcmp(txn->segs[i].id, id) == 0)
-			return x12_tseg_elem(&txn->segs[i], (size_t)def->key_elem);
+	for (size_t i = 0; i < txn->nseg; i++) {
+		if (strcmp(txn->segs[i].id, id) != 0)
+			continue;
+		struct span el = x12_tseg_elem(&txn->segs[i], (size_t)def->key_elem);
+		if (!def->key_comp)
+			return el;
+		return x12_component(el, txn->delims ? txn->delims->comp : ':', (size_t)def->key_comp);
+	}
 	return SPAN_NULL;
 }
 
@@ -1014,6 +1221,7 @@ const char *x12_txn_def_id(const struct x12_txn_def *def)
 /* ------------------------------------------------------------ partner overlays */
 
 struct x12_overlay {
+	int edifact;
 	char *path;
 	struct x12_txn_def *defs;
 	size_t ndefs;
@@ -1298,21 +1506,25 @@ int x12_overlay_load(struct x12_overlay **out, const struct x12_schema *s, const
 		return rc;
 	struct x12_overlay *o = xcalloc(1, sizeof *o);
 	o->path = xstrdup(path);
+	o->edifact = s->edifact;
 	/* allocated up front so the copies do not move while directives point into them */
 	o->defs = xcalloc(X12_SCHEMA_MAX_TXNS, sizeof *o->defs);
 	struct x12_txn_def *cur = NULL;
 	while (rd_next(&r)) {
-		if (span_eq(r.tok[0], "transaction")) {
+		if (span_eq(r.tok[0], "transaction") || (s->edifact && span_eq(r.tok[0], "message"))) {
 			cur = NULL;
-			if (r.ntok != 3 || r.tok[1].n != 6 || r.tok[2].n != 3) {
-				rd_err(&r, "expected 'transaction VERSION ID' (e.g. 'transaction 004010 850')");
+			/* X12: transaction 004010 850; EDIFACT: transaction D96A ORDERS (or message ...) */
+			size_t vn = r.ntok == 3 ? r.tok[1].n : 0, in = r.ntok == 3 ? r.tok[2].n : 0;
+			if (s->edifact ? (vn < 2 || vn > 6 || in < 1 || in > 6) : (vn != 6 || in != 3)) {
+				rd_err(&r, s->edifact ? "expected 'transaction RELEASE TYPE' (e.g. 'transaction D96A ORDERS')"
+						      : "expected 'transaction VERSION ID' (e.g. 'transaction 004010 850')");
 				continue;
 			}
-			char ver[7], id[4];
-			memcpy(ver, r.tok[1].p, 6);
-			ver[6] = '\0';
-			memcpy(id, r.tok[2].p, 3);
-			id[3] = '\0';
+			char ver[7], id[8];
+			memcpy(ver, r.tok[1].p, vn);
+			ver[vn] = '\0';
+			memcpy(id, r.tok[2].p, in);
+			id[in] = '\0';
 			const struct x12_txn_def *base = x12_schema_find(s, ver, id);
 			if (!base) {
 				rd_err(&r, "no shipped definition %s %s to overlay (schema-dir)", ver, id);
@@ -1364,9 +1576,9 @@ void x12_overlay_free(struct x12_overlay *o)
 const struct x12_txn_def *x12_overlay_find(const struct x12_overlay *o, const struct x12_schema *s,
 					   const char *gs08, const char *st01)
 {
-	if (o && gs08 && st01 && strlen(gs08) >= 6)
+	if (o && gs08 && st01)
 		for (size_t i = 0; i < o->ndefs; i++)
-			if (memcmp(o->defs[i].version, gs08, 6) == 0 && strcmp(o->defs[i].id, st01) == 0)
+			if (ver_matches(o->defs[i].version, o->edifact, gs08) && strcmp(o->defs[i].id, st01) == 0)
 				return &o->defs[i];
 	return x12_schema_find(s, gs08, st01);
 }

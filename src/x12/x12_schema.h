@@ -55,11 +55,13 @@ void x12_schema_free(struct x12_schema *s);
 const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
 					  const char *st01);
 
-/* The element a definition names as the document's key ('key BEG03': the PO number)
- * in txn; SPAN_NULL when the definition has none or the segment is absent. */
+/* The element a definition names as the document's key ('key BEG03': the PO number;
+ * 'key BGM02-1': a component) in txn; SPAN_NULL when the definition has none or the
+ * segment is absent. */
 struct span x12_txn_def_key(const struct x12_txn_def *def, const struct x12_txn *txn);
 
-/* The version ("004010") and transaction set id ("850") of a definition. */
+/* The version ("004010"; EDIFACT: the release directory "D96A") and transaction set id
+ * ("850"; EDIFACT: the message type "ORDERS") of a definition. */
 const char *x12_txn_def_version(const struct x12_txn_def *def);
 const char *x12_txn_def_id(const struct x12_txn_def *def);
 
@@ -82,6 +84,21 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
  * the segment has no definition, -EINVAL for bad arguments. */
 int x12_schema_check_segment(const struct x12_schema *s, const char *version, const struct x12_tseg *seg,
 			     const struct x12_delims *delims, struct x12_errlist *errs);
+
+/* ------------------------------------------------------------------------
+ * UN/EDIFACT message definitions use the same engine (doc/edifact-schemas.md):
+ * maps/schemas/edifact/<release>/ ("D96A") holds elements.def (EDIFACT formats
+ * a..n, an..n, n..n), segments.def (composites Cnnn/Snnn/Ennn) and one <TYPE>.def
+ * per message ("message ORDERS", segment groups as loops SG1, SG2 ...). A schema
+ * loaded this way reports ISO 9735 syntax error codes (0085) instead of AK304/AK403
+ * codes. src/edifact/edi_schema.h is the entry point for EDIFACT callers.
+ */
+
+/* Load every release directory under root/edifact (e.g. root = "maps/schemas"); errors
+ * and return codes as x12_schema_load. */
+int x12_schema_load_edifact(struct x12_schema **out, const char *root, struct diag_list *d);
+/* 1 when s holds EDIFACT definitions. */
+int x12_schema_is_edifact(const struct x12_schema *s);
 
 /* A partner's overlay of the shipped definitions (partner key schema-overlay;
  * format in doc/x12-schemas.md, "Partner overlays"): make an optional segment or
@@ -106,14 +123,16 @@ size_t x12_overlay_count(const struct x12_overlay *o);
 const char *x12_txn_def_overlay(const struct x12_txn_def *def);
 
 /* ------------------------------------------------------------------------
- * Compiled form, shared by x12_schema.c (loader) and x12_validate.c only.
- * Not part of the public face: other modules use the functions above.
+ * Compiled form, shared by x12_schema.c (loader), x12_validate.c and
+ * src/edifact/edi_schema.c only. Not part of the public face: other modules
+ * use the functions above.
  */
 #ifdef X12_SCHEMA_INTERNAL
 
 #include <stdint.h>
 
-enum xs_type { XS_AN, XS_ID, XS_N, XS_R, XS_DT, XS_TM, XS_B };
+enum xs_type { XS_AN, XS_ID, XS_N, XS_R, XS_DT, XS_TM, XS_B,
+	       XS_EA, XS_EAN, XS_EN }; /* EDIFACT a (alphabetic), an, n (numeric: sign, one decimal mark) */
 
 #define XS_IREF 100000 /* interchange elements I01..I99 (ISA, TA1) are stored as XS_IREF + n */
 
@@ -199,10 +218,13 @@ struct xs_extra {
 };
 
 #define XS_MAX_HL 16
+#define XS_MAX_ACCEPT 8 /* 'accept' versions of an EDIFACT message (CONTRL D:3, 2:2) */
 struct x12_txn_def {
-	char version[7];
-	char id[4];
+	char version[7];       /* X12 "004010"; EDIFACT release directory "D96A" */
+	char id[8];            /* X12 "850"; EDIFACT "ORDERS" */
 	char fg[3];
+	char accept[XS_MAX_ACCEPT][8]; /* EDIFACT: other UNH 0052:0054 answered ("D:3") */
+	size_t naccept;
 	const struct xs_ver *ver;
 	struct xs_entry *entries;
 	size_t nentries;
@@ -215,6 +237,7 @@ struct x12_txn_def {
 	int hl_top[XS_MAX_HL];               /* may have no parent */
 	uint32_t hl_parents[XS_MAX_HL];      /* bit j: level j may be the parent */
 	int key_seg, key_elem; /* 'key SEGNN': dictionary index and element position; -1 none */
+	int key_comp;          /* 'key SEGNN-C': component, 0 for the whole element */
 	/* Indexes built after loading (x12_schema.c def_index), so placing a segment does not
 	 * walk the table: */
 	uint32_t *body_bits;   /* per loop, bitwords words: dictionary segments that occur in the
@@ -231,6 +254,7 @@ struct x12_txn_def {
 
 struct xs_ver {
 	char name[7];
+	int edifact;           /* EDIFACT release directory: formats, codes and messages */
 	struct xs_elem *elems;
 	size_t nelems;
 	struct xs_comp *comps;
@@ -246,6 +270,7 @@ struct xs_ver {
 struct x12_schema {
 	struct xs_ver *vers;
 	size_t nvers;
+	int edifact;
 };
 
 /* Dictionary index of a segment id (1-3 bytes), -1 when unknown. */

@@ -14,6 +14,13 @@
  *
  * Recovery: a segment that does not fit the table is reported and skipped
  * without moving the position, so one stray segment gives one error.
+ *
+ * EDIFACT: a definition loaded from an EDIFACT release directory is checked the
+ * same way (the message seen through its X12 view, src/edifact/edifact.h) and
+ * its findings carry ISO 9735 syntax error codes (0085) instead of AK304/AK403:
+ * edi_code() is the one table between the two (doc/edifact-schemas.md); the
+ * checks only EDIFACT has (numeric and alphabetic formats, a component in a
+ * simple data element) report their 0085 code directly.
  */
 #define X12_SCHEMA_INTERNAL
 #include "x12/x12_schema.h"
@@ -43,14 +50,56 @@ struct vst {
 	struct hlnode *hl;
 	size_t nhl, hlcap;
 	char comp, rep;
+	int edi;                /* EDIFACT definition: 0085 codes, UTF-8 values, EDIFACT wording */
 	unsigned char bad[256]; /* 1 for bytes an element may not hold (controls, non-ASCII, comp) */
 };
+
+/* The ISO 9735 syntax error code (0085) for an X12 finding code of a scope. A code written
+ * "E<n>" is already an EDIFACT code (a check only EDIFACT has). */
+static const char *edi_code(enum x12_scope sc, const char *code)
+{
+	static const char *const seg[] = {
+		[1] = "15", /* segment tag not in the directory: not supported in this position */
+		[2] = "15", /* cannot occur here */
+		[3] = "13", /* missing */
+		[4] = "36", /* too many segment group repetitions */
+		[5] = "35", /* too many segment repetitions */
+		[6] = "15", /* not in this message */
+		[7] = "15", /* out of order */
+	};
+	static const char *const el[] = {
+		[1] = "13",  /* mandatory missing */
+		[2] = "13",  /* required by a condition: missing */
+		[3] = "16",  /* too many constituents (data elements) */
+		[4] = "40",  /* too short */
+		[5] = "39",  /* too long */
+		[6] = "21",  /* invalid character */
+		[7] = "12",  /* invalid value (code not in the list) */
+		[8] = "12",  /* invalid value (date) */
+		[9] = "12",  /* invalid value (time) */
+		[10] = "48", /* dependency notes condition violated (exclusion) */
+		[12] = "35", /* too many data element repetitions */
+		[13] = "16", /* too many constituents (components) */
+	};
+	if (code[0] == 'E')
+		return code + 1;
+	int n = 0;
+	for (const char *p = code; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (*p - '0');
+	const char *r = NULL;
+	if (sc == X12_SCOPE_SEGMENT && n >= 1 && n < (int)(sizeof seg / sizeof *seg))
+		r = seg[n];
+	else if (sc == X12_SCOPE_ELEMENT && n >= 1 && n < (int)(sizeof el / sizeof *el))
+		r = el[n];
+	return r ? r : "18"; /* unspecified error */
+}
 
 /* The bytes no element value may hold: controls, DEL and above, the component separator. */
 static void bad_bytes(struct vst *st)
 {
+	/* EDIFACT values are decoded UTF-8, checked against the syntax level by the reader */
 	for (int c = 0; c < 256; c++)
-		st->bad[c] = c < 0x20 || c >= 0x7f;
+		st->bad[c] = c < 0x20 || (st->edi ? c == 0x7f : c >= 0x7f);
 	if (st->comp)
 		st->bad[(unsigned char)st->comp] = 1;
 }
@@ -81,6 +130,8 @@ static void seg_err(struct vst *st, const char *code, const char *seg_id, uint64
 
 	memset(&e, 0, sizeof e);
 	e.scope = X12_SCOPE_SEGMENT;
+	if (st->edi)
+		code = edi_code(X12_SCOPE_SEGMENT, code);
 	memcpy(e.code, code, strlen(code) + 1);
 	memcpy(e.seg_id, seg_id, strnlen(seg_id, 3));
 	e.seg_pos = seg_pos;
@@ -133,6 +184,8 @@ static void elem_err(struct vst *st, int warn, const char *code, const struct ep
 		return;
 	memset(&e, 0, sizeof e);
 	e.scope = X12_SCOPE_ELEMENT;
+	if (st->edi)
+		code = edi_code(X12_SCOPE_ELEMENT, code);
 	memcpy(e.code, code, strlen(code) + 1);
 	memcpy(e.seg_id, p->seg->id, strnlen(p->seg->id, 3));
 	e.seg_pos = p->seg_pos;
@@ -265,23 +318,33 @@ static const char *type_name(const struct xs_elem *e)
 	case XS_R: return "decimal number";
 	case XS_DT: return "date";
 	case XS_TM: return "time";
+	case XS_EA: return "alphabetic value";
+	case XS_EAN: return "text";
+	case XS_EN: return "number";
 	default: return "binary";
 	}
 }
 
-/* "PO103 unit of measure": position and the element's name for messages. */
+/* "PO103 unit of measure": position and the element's name for messages; EDIFACT adds the
+ * data element number ("BGM01-1 1001 document name code"). */
 static const char *label(const struct epos *p, const struct xs_elem *e, char *out, size_t cap)
 {
-	char nm[48];
-	snprintf(out, cap, "%s%s%.100s", PNAME(p, nm), e->name ? " " : "", e->name ? e->name : "");
+	char nm[48], num[8] = "";
+	if (e->type >= XS_EA)
+		snprintf(num, sizeof num, " %04d", e->ref);
+	snprintf(out, cap, "%s%s%s%.100s", PNAME(p, nm), num, e->name ? " " : "", e->name ? e->name : "");
 	return out;
 }
 
-/* An element reference for messages: "355", or "I17" for an interchange element. */
-#define REFS(ref, buf) ref_str((ref), (buf), sizeof(buf))
-static const char *ref_str(int ref, char *out, size_t cap)
+/* An element reference for messages: "355", "I17" for an interchange element, "0065" for
+ * an EDIFACT one. */
+#define REFS(e, buf) ref_str((e), (buf), sizeof(buf))
+static const char *ref_str(const struct xs_elem *e, char *out, size_t cap)
 {
-	if (ref > XS_IREF)
+	int ref = e->ref;
+	if (e->type >= XS_EA)
+		snprintf(out, cap, "%04d", ref);
+	else if (ref > XS_IREF)
 		snprintf(out, cap, "I%02d", ref - XS_IREF);
 	else
 		snprintf(out, cap, "%d", ref);
@@ -308,11 +371,64 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 	unsigned char any = 0;
 	for (size_t i = 0; i < v.n; i++)
 		any |= st->bad[(unsigned char)v.p[i]];
+	if (any && st->edi && st->comp && memchr(v.p, st->comp, v.n)) {
+		/* "BGM+220:X+..." where BGM's element is simple: a component too many */
+		struct epos q = *p;
+		q.comp = 2;
+		const char *c2 = (const char *)memchr(v.p, st->comp, v.n) + 1;
+		struct span x = { c2, (size_t)(v.p + v.n - c2) };
+		elem_err(st, 0, "E16", &q, e->ref, x, "%s is a simple data element: component '%s' is too many",
+			 label(p, e, lab, sizeof lab), SHOW(x, sh));
+		return;
+	}
 	for (size_t i = 0; any && i < v.n; i++) {
 		if (st->bad[(unsigned char)v.p[i]]) {
 			elem_err(st, 0, "6", p, e->ref, v, "%s '%s' contains a character that is not allowed",
 				 label(p, e, lab, sizeof lab), SHOW(v, sh));
 			return;
+		}
+	}
+	if (e->type == XS_EN) {
+		/* ISO 9735: an optional leading minus, at most one decimal mark ('.' or ',', whatever
+		 * UNA3 says) preceded and followed by a digit; the length counts digits only */
+		size_t i = v.n && v.p[0] == '-' ? 1 : 0;
+		int marks = 0, prev_digit = 0;
+		const char *code = NULL, *why = NULL;
+		len = 0;
+		if (i == v.n)
+			code = "E37", why = "is not a number";
+		for (; !code && i < v.n; i++) {
+			char c = v.p[i];
+			if (c >= '0' && c <= '9') {
+				len++;
+				prev_digit = 1;
+			} else if (c == '.' || c == ',') {
+				if (marks)
+					code = "E19", why = "has more than one decimal mark";
+				else if (!prev_digit)
+					code = "E38", why = "has no digit in front of its decimal mark";
+				marks = 1;
+				prev_digit = 0;
+			} else
+				code = "E37", why = "is not a number (digits, a leading minus and one decimal mark)";
+		}
+		if (!code && !prev_digit)
+			code = "E19", why = "ends with its decimal mark";
+		if (code) {
+			elem_err(st, 0, code, p, e->ref, v, "%s '%s' %s", label(p, e, lab, sizeof lab), SHOW(v, sh), why);
+			return;
+		}
+	} else if (e->type == XS_EA || e->type == XS_EAN) {
+		/* length in characters: UTF-8 continuation bytes do not count */
+		len = 0;
+		for (size_t i = 0; i < v.n; i++) {
+			unsigned char c = (unsigned char)v.p[i];
+			len += (c & 0xc0) != 0x80;
+			if (e->type == XS_EA && c >= '0' && c <= '9') {
+				elem_err(st, 0, "E37", p, e->ref, v, "%s '%s' is alphabetic: digits are not allowed",
+					 label(p, e, lab, sizeof lab), SHOW(v, sh));
+				return;
+			}
 		}
 	}
 	if (e->type == XS_N || e->type == XS_R) {
@@ -358,15 +474,15 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 		if (x)
 			elem_err(st, 1, "7", p, e->ref, v,
 				 "%s code '%s' is not a standard code for element %s; accepted for this partner "
-				 "(%s line %u)", label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs), st->def->overlay,
+				 "(%s line %u)", label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e, rs), st->def->overlay,
 				 x->line);
 		else if (e->partial)
 			elem_err(st, 1, "7", p, e->ref, v,
 				 "%s code '%s' is not in our list for element %s (the list is partial: it may be valid)",
-				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs));
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e, rs));
 		else
 			elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not a known code for element %s",
-				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e->ref, rs));
+				 label(p, e, lab, sizeof lab), SHOW(v, sh), REFS(e, rs));
 	}
 }
 
@@ -507,6 +623,14 @@ static void check_segment(struct vst *st, const struct xs_seg *sd, const struct 
 	for (size_t i = 1; i <= sd->n; i++) {
 		const struct xs_item *it = &sd->items[i - 1];
 		struct span v = i <= s->nelem ? s->elem[i] : SPAN_NULL;
+		if (st->edi && it->c && v.n) {
+			/* an EDIFACT composite of empty components ("+::+") is an absent one */
+			size_t k = 0;
+			while (k < v.n && v.p[k] == st->comp)
+				k++;
+			if (k == v.n)
+				v = SPAN_NULL;
+		}
 		vals[i] = v;
 		present[i] = v.n > 0;
 		p.elem = (int)i;
@@ -566,6 +690,12 @@ static const char *loop_name(const struct vst *st, int l)
 	return l < 0 ? "" : st->def->loops[l].id;
 }
 
+/* What a loop is called in messages: an EDIFACT loop is a segment group. */
+static const char *loop_word(const struct vst *st)
+{
+	return st->edi ? "segment group" : "loop";
+}
+
 static const char *seg_name(const struct vst *st, size_t entry)
 {
 	return st->ver->segs[st->def->entries[entry].seg].id;
@@ -591,12 +721,13 @@ static void check_missing(struct vst *st, int level, size_t a, size_t b, uint64_
 		if (e->loop != L && !(level && j == d->loops[L].start)) {
 			const struct xs_loop *K = &d->loops[e->loop];
 			seg_err(st, "3", seg_name(st, j), segpos, K->id,
-				"mandatory loop %s (starting with segment %s) is missing", K->id, seg_name(st, j));
+				"mandatory %s %s (starting with segment %s) is missing", loop_word(st), K->id,
+				seg_name(st, j));
 			continue;
 		}
 		if (L >= 0)
 			seg_err(st, "3", seg_name(st, j), segpos, loop_name(st, L),
-				"mandatory segment %s is missing in loop %s", seg_name(st, j), loop_name(st, L));
+				"mandatory segment %s is missing in %s %s", seg_name(st, j), loop_word(st), loop_name(st, L));
 		else
 			seg_err(st, "3", seg_name(st, j), segpos, "", "mandatory segment %s is missing",
 				seg_name(st, j));
@@ -751,12 +882,17 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 	char sh[16];
 
 	if (si < 0) {
-		seg_err(st, "1", s->id, segpos, "", "segment id '%s' is not a known X12 segment",
-			SHOW(span_cstr(s->id), sh));
+		if (st->edi)
+			seg_err(st, "1", s->id, segpos, "", "segment tag '%s' is not in the %s directory's segments",
+				SHOW(span_cstr(s->id), sh), d->version);
+		else
+			seg_err(st, "1", s->id, segpos, "", "segment id '%s' is not a known X12 segment",
+				SHOW(span_cstr(s->id), sh));
 		return;
 	}
 	if (d->first_entry[si] < 0) {
-		seg_err(st, "6", s->id, segpos, "", "segment %s is not part of transaction set %s", s->id, d->id);
+		seg_err(st, "6", s->id, segpos, "", "segment %s is not part of %s %s", s->id,
+			st->edi ? "message" : "transaction set", d->id);
 		return;
 	}
 	hit = find(st, si, &level, &j);
@@ -769,8 +905,8 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 			const struct xs_entry *e = &d->entries[d->first_entry[si]];
 			if (e->loop >= 0 && !e->trigger)
 				seg_err(st, "2", s->id, segpos, loop_name(st, L),
-					"segment %s is unexpected here: it belongs inside loop %s, which is not open",
-					s->id, d->loops[e->loop].id);
+					"segment %s is unexpected here: it belongs inside %s %s, which is not open",
+					s->id, loop_word(st), d->loops[e->loop].id);
 			else
 				seg_err(st, "2", s->id, segpos, loop_name(st, L), "segment %s is unexpected here",
 					s->id);
@@ -779,7 +915,7 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 	}
 	if (hit == HIT_ENTER && (size_t)level + 1 > st->maxdepth) {
 		seg_err(st, "2", s->id, segpos, d->loops[d->entries[j].loop].id,
-			"loop %s would be nested %d deep, at most %zu allowed", d->loops[d->entries[j].loop].id,
+			"%s %s would be nested %d deep, at most %zu allowed", loop_word(st), d->loops[d->entries[j].loop].id,
 			level + 1, st->maxdepth);
 		return;
 	}
@@ -790,7 +926,7 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 		if (++st->count[j] > d->entries[j].maxuse)
 			seg_err(st, "5", s->id, segpos, loop_name(st, d->entries[j].loop),
 				"segment %s occurs %u times, at most %u allowed%s%s", s->id, st->count[j],
-				d->entries[j].maxuse, d->entries[j].loop >= 0 ? " in loop " : "",
+				d->entries[j].maxuse, d->entries[j].loop >= 0 ? (st->edi ? " in segment group " : " in loop ") : "",
 				loop_name(st, d->entries[j].loop));
 	} else if (hit == HIT_ENTER) {
 		int K = d->entries[j].loop;
@@ -810,7 +946,8 @@ static void step(struct vst *st, const struct x12_tseg *s, uint64_t segpos)
 		st->trig[level] = s;
 		st->pos[level] = j;
 		if (++st->count[j] > lp->maxrep)
-			seg_err(st, "4", s->id, segpos, lp->id, "%s loop occurs %u times, at most %u allowed", lp->id,
+			seg_err(st, "4", s->id, segpos, lp->id, st->edi ? "segment group %s occurs %u times, at most %u allowed"
+								 : "%s loop occurs %u times, at most %u allowed", lp->id,
 				st->count[j], lp->maxrep);
 		for (size_t k = j + 1; k < lp->end; k++)
 			st->count[k] = 0;
@@ -837,6 +974,7 @@ int x12_schema_validate_warn(const struct x12_txn_def *def, const struct x12_txn
 	st.maxdepth = max_loop_depth && max_loop_depth < X12_SCHEMA_MAX_NEST ? max_loop_depth : X12_SCHEMA_MAX_NEST;
 	st.comp = txn->delims ? txn->delims->comp : 0;
 	st.rep = txn->delims ? txn->delims->rep : 0;
+	st.edi = def->ver->edifact;
 	bad_bytes(&st);
 	st.count = xcalloc(def->nentries, sizeof *st.count);
 	/* segs[0] is ST, entries[0] is ST */
