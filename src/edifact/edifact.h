@@ -230,6 +230,9 @@ void edi_reader_set_notice(struct edi_reader *r, x12_notice_fn fn, void *ctx);
 /* Hash each interchange's bytes into the result's sha256 (default on). */
 void edi_reader_set_hash(struct edi_reader *r, int on);
 void edi_reader_free(struct edi_reader *r);
+/* At most n bytes per read(2) (memory: made visible n bytes at a time); 0 = no limit.
+ * For tests of segments that straddle chunks. (Addition to the agreed contract.) */
+void edi_reader_set_chunk_size(struct edi_reader *r, size_t n);
 
 /* Read every interchange and call the handler. Returns 0 when the whole input was read
  * (interchanges may still be rejected: see the results), <0 when the input is not
