@@ -688,14 +688,14 @@ static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12
 }
 
 /* Add an application-level finding (not expressible in a 997) to a result. */
-static void app_error(struct x12_txn_result *res, const char *what, const char *detail)
+void gw_app_error(struct x12_errlist *errs, const char *what, const char *detail)
 {
 	struct x12_error e = { 0 };
 	e.scope = X12_SCOPE_TXN;
 	e.application = 1;
 	char *m = xasprintf("%s: %s", what, detail);
 	e.msg = m;
-	x12_errlist_add(&res->errors, &e);
+	x12_errlist_add(errs, &e);
 	free(m);
 }
 
@@ -955,23 +955,32 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		 * gateway goes on with the next one. */
 		if (rec)
 			xmlFreeDoc(rec);
-		app_error(res, "map", rc == -EINVAL ? "the map does not read this transaction set"
+		gw_app_error(&res->errors, "map", rc == -EINVAL ? "the map does not read this transaction set"
 						    : strerror(-rc));
 		return 0;
 	}
 	j->txn_mapped = 1;
 	canon_set_source(rec, j->partner->id, txn);
+	gw_emit_record(j, rec, &res->errors);
+	return 0;
+}
+
+/* A mapped record: checked against canonical.rng and rendered with its ERP profile into
+ * j->erp_out (application findings to errs when either fails). Frees rec. */
+void gw_emit_record(struct job *j, xmlDocPtr rec, struct x12_errlist *errs)
+{
+	struct gateway *g = j->g;
 	struct buf err;
 	buf_init(&err, 4096);
 	if (canon_validate(rec, g->cfg->canonical_rng, &err) != 0) {
-		app_error(res, "the canonical record does not match canonical.rng", err.data ? err.data : "");
+		gw_app_error(errs, "the canonical record does not match canonical.rng", err.data ? err.data : "");
 		goto done;
 	}
 	const struct erp_profile *prof = gw_erp_for(g, canon_kind(rec));
 	if (prof) {
 		buf_reset(&err);
 		if (erp_render(prof, rec, &j->erp_out, &err) < 0) {
-			app_error(res, "ERP profile", err.data ? err.data : "cannot render the record");
+			gw_app_error(errs, "ERP profile", err.data ? err.data : "cannot render the record");
 			buf_reset(&j->erp_out);
 			goto done;
 		}
@@ -980,7 +989,6 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 done:
 	buf_free(&err);
 	xmlFreeDoc(rec);
-	return 0;
 }
 
 /* A ledger row of this job, with the fields every row has. */
@@ -1000,14 +1008,14 @@ struct ledger_doc gw_job_doc(const struct job *j, const char *key, const char *d
 }
 
 /* The first syntax or application finding of a transaction as a sentence. */
-static char *txn_reason(const struct x12_txn_result *res)
+char *gw_errs_reason(const struct x12_errlist *errs)
 {
-	if (res->errors.n == 0)
+	if (errs->n == 0)
 		return NULL;
-	char *d = x12_error_describe(&res->errors.v[0]);
+	char *d = x12_error_describe(&errs->v[0]);
 	char *r;
-	if (res->errors.n + res->errors.dropped > 1)
-		r = xasprintf("%s (and %zu more)", d, res->errors.n + res->errors.dropped - 1);
+	if (errs->n + errs->dropped > 1)
+		r = xasprintf("%s (and %zu more)", d, errs->n + errs->dropped - 1);
 	else
 		r = xstrdup(d);
 	free(d);
@@ -1020,29 +1028,15 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 	struct gateway *g = j->g;
 	int ok = res->status != 'R' && !res->app_rejected;
 	int rc = 0;
-	j->st->transactions++;
-	if (ok) {
-		j->accepted++, j->st->accepted++;
-		j->ic_accepted++, j->gr_accepted++;
-	} else
-		j->rejected++, j->st->rejected++;
 	if (j->ack_group_open && (rc = ack_txn(j->ack, res)) < 0)
 		return rc;
 	struct staged *s = NULL;
-	if (ok && j->erp_kind && j->erp_out.len) {
-		s = gw_staged_for(j, j->erp_kind, &rc);
-		if (!s)
-			return rc;
-		if ((rc = buf_append(&s->pending, j->erp_out.data, j->erp_out.len)) < 0)
-			return rc;
-		if (s->pending.len >= STAGE_FLUSH_AT && (rc = gw_staged_flush(s)) < 0)
-			return rc;
-		s->records++;
-	}
+	if ((rc = gw_document_done(j, ok, &s)) < 0)
+		return rc;
 	char key[64];
 	snprintf(key, sizeof key, "%llu.%llu.%s", (unsigned long long)j->ic,
 		 (unsigned long long)j->gr, res->st02);
-	char *reason = txn_reason(res);
+	char *reason = gw_errs_reason(&res->errors);
 	struct ledger_doc d = gw_job_doc(j, key, "in", "x12", res->st01,
 				      ok ? (s ? "accepted" : "received") : "rejected");
 	d.icn = j->icn;
@@ -1055,6 +1049,64 @@ static int cb_transaction_end(void *ctx, const struct x12_txn_result *res)
 		gw_set_reason(&j->fail_reason, xasprintf("transaction set %s %s rejected: %s", res->st01,
 						       res->st02, reason ? reason : "errors"));
 	free(reason);
+	return rc;
+}
+
+/* Count a finished document and stage its ERP records when it was accepted (*out: the
+ * staged file it went to, or NULL). */
+int gw_document_done(struct job *j, int ok, struct staged **out)
+{
+	int rc = 0;
+	*out = NULL;
+	j->st->transactions++;
+	if (ok) {
+		j->accepted++, j->st->accepted++;
+		j->ic_accepted++, j->gr_accepted++;
+	} else {
+		j->rejected++, j->st->rejected++;
+	}
+	if (!ok || !j->erp_kind || !j->erp_out.len)
+		return 0;
+	struct staged *s = gw_staged_for(j, j->erp_kind, &rc);
+	if (!s)
+		return rc;
+	if ((rc = buf_append(&s->pending, j->erp_out.data, j->erp_out.len)) < 0)
+		return rc;
+	if (s->pending.len >= STAGE_FLUSH_AT && (rc = gw_staged_flush(s)) < 0)
+		return rc;
+	s->records++;
+	*out = s;
+	return 0;
+}
+
+/* Close the group's staged files (fsync); when the group is rejected, take back what it
+ * accepted, discard its files and mark its documents rejected with why (taken over). */
+int gw_group_done(struct job *j, int rejected, char *why)
+{
+	int rc = 0;
+	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
+		struct staged *s = &j->staged[i];
+		int frc = gw_staged_flush(s);
+		if (frc < 0 && rc == 0)
+			rc = frc;
+		if (s->fd >= 0 && fsync(s->fd) < 0 && rc == 0)
+			rc = -errno;
+		if (s->fd >= 0 && close(s->fd) < 0 && rc == 0)
+			rc = -errno;
+		s->fd = -1;
+	}
+	if (rejected) {
+		gw_unaccept(j, j->gr_accepted);
+		j->ic_accepted -= j->gr_accepted;
+		j->gr_accepted = 0;
+		gw_staged_discard(j, j->group_staged_from);
+		char prefix[48];
+		snprintf(prefix, sizeof prefix, "%llu.%llu.", (unsigned long long)j->ic, (unsigned long long)j->gr);
+		ledger_docs_set_state(j->g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
+		gw_set_reason(&j->fail_reason, why);
+	} else {
+		free(why);
+	}
 	return rc;
 }
 
@@ -1075,31 +1127,11 @@ static int cb_group_end(void *ctx, const struct x12_group_result *res)
 		rc = ack_group_end(j->ack, res);
 		j->ack_group_open = 0;
 	}
-	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
-		struct staged *s = &j->staged[i];
-		int frc = gw_staged_flush(s);
-		if (frc < 0 && rc == 0)
-			rc = frc;
-		if (s->fd >= 0 && fsync(s->fd) < 0 && rc == 0)
-			rc = -errno;
-		if (s->fd >= 0 && close(s->fd) < 0 && rc == 0)
-			rc = -errno;
-		s->fd = -1;
-	}
-	if (res->status == 'R') {
-		gw_unaccept(j, j->gr_accepted);
-		j->ic_accepted -= j->gr_accepted;
-		j->gr_accepted = 0;
-		gw_staged_discard(j, j->group_staged_from);
-		char prefix[48];
-		snprintf(prefix, sizeof prefix, "%llu.%llu.", (unsigned long long)j->ic,
-			 (unsigned long long)j->gr);
-		char *why = xasprintf("functional group %s rejected (AK9 code %s)", res->gs.gcn,
-				      res->ncodes ? res->codes[0] : "-");
-		ledger_docs_set_state(j->g->ledger, j->meta.id, prefix, "accepted", "rejected", why);
-		gw_set_reason(&j->fail_reason, why);
-	}
-	return rc;
+	int grc = gw_group_done(j, res->status == 'R',
+				res->status == 'R' ? xasprintf("functional group %s rejected (AK9 code %s)", res->gs.gcn,
+							       res->ncodes ? res->codes[0] : "-")
+						   : NULL);
+	return rc ? rc : grc;
 }
 
 /* ERP file name for a staged group file: kind-partner-ISA09-ISA13-GS06.ext */

@@ -115,6 +115,17 @@ void gw_notice(void *ctx, uint64_t line, const char *msg);
 int gw_name_staged(struct job *j, const char *date, const char *icn);
 /* Link the staged ERP files into place after the ledger commit, then forget them. */
 int gw_commit_staged(struct job *j);
+/* An application finding (rejects the document, not written into the 997/CONTRL). */
+void gw_app_error(struct x12_errlist *errs, const char *what, const char *detail);
+/* The first finding as a sentence, "(and N more)"; NULL when there is none. */
+char *gw_errs_reason(const struct x12_errlist *errs);
+/* A mapped record: checked against canonical.rng, rendered into j->erp_out; frees rec. */
+void gw_emit_record(struct job *j, xmlDocPtr rec, struct x12_errlist *errs);
+/* Count a finished document; stage its ERP records when ok (*out: the staged file). */
+int gw_document_done(struct job *j, int ok, struct staged **out);
+/* End of a group: close its staged files; when rejected take back what it accepted and
+ * mark its documents rejected with why (taken over; may be NULL when not rejected). */
+int gw_group_done(struct job *j, int rejected, char *why);
 /* Move the job to its final queue with a ledger event. */
 int gw_finish_job(struct job *j, enum spool_queue to, const char *reason);
 
