@@ -117,10 +117,14 @@ static int all_digits(struct span s)
 	return 1;
 }
 
-/* Copy a span into a fixed field, truncated, NUL-terminated. */
+/* Copy a (UTF-8) span into a fixed field, NUL-terminated, truncated at a character
+ * boundary (the value is reported too long where that matters). */
 static void copy_field(char *dst, size_t cap, struct span s)
 {
 	size_t n = s.n < cap - 1 ? s.n : cap - 1;
+	if (n < s.n)
+		while (n > 0 && ((unsigned char)s.p[n] & 0xc0) == 0x80)
+			n--;
 	if (n)
 		memcpy(dst, s.p, n);
 	dst[n] = '\0';
@@ -377,47 +381,52 @@ static void decode_comp(struct pctx *c, struct mb *b, const struct dctx *dc, siz
 	const char *v = un->data ? un->data : "";
 	size_t vn = un->len;
 	int strict = 1;
-	if (c->conv_on && vn) {
+	/* the first character outside the level is reported; with charset_relaxed the ones
+	 * tolerated are passed over, a control character after them is still an error */
+	for (size_t from = 0; c->conv_on && from < vn;) {
 		size_t bad = 0, badlen = 1;
 		int control = 0;
-		if (edi_conv_check(&c->conv, v, vn, &bad, &badlen, &control)) {
-			/* the raw position of unescaped byte `bad` */
-			size_t k = 0, i = 0;
-			for (; i < rawn; i++) {
-				if ((unsigned char)raw[i] == rel && i + 1 < rawn) {
-					char nx = raw[i + 1];
-					if (nx == c->d.rel || nx == c->d.comp || nx == c->d.elem ||
-					    nx == c->d.seg || (c->d.rep && nx == c->d.rep))
-						i++;
-				}
-				if (k == bad)
-					break;
-				k++;
+		if (!edi_conv_check(&c->conv, v + from, vn - from, &bad, &badlen, &control))
+			break;
+		bad += from;
+		/* the raw position of unescaped byte `bad` */
+		size_t k = 0, i = 0;
+		for (; i < rawn; i++) {
+			if ((unsigned char)raw[i] == rel && i + 1 < rawn) {
+				char nx = raw[i + 1];
+				if (nx == c->d.rel || nx == c->d.comp || nx == c->d.elem ||
+				    nx == c->d.seg || (c->d.rep && nx == c->d.rep))
+					i++;
 			}
-			uint64_t off, line;
-			byte_pos(dc->s, raw + (i < rawn ? i : rawn), &off, &line);
-			char *cd = char_desc(v + bad, badlen);
-			if (c->tol.charset_relaxed && !control) {
-				if (!c->charset_noted) {
-					c->charset_noted = 1;
-					notice(c, line, "character '%s' outside the syntax level %s (%s) at "
-					       "segment %s, element %d, component %d, byte offset %llu: kept "
-					       "(tolerances.charset_relaxed; later ones in this interchange "
-					       "not reported)", cd, c->conv.cs->id, c->conv.cs->what,
-					       dc->s->tag, elem, comp, (unsigned long long)off);
-				}
-			} else {
-				struct where w = { dc->s->tag, dc->seg_pos, dc->s->index, line, off };
-				add_err(dc->l, dc->scope, "21", &w, elem, comp, rep,
-					(struct span){ v + bad, badlen },
-					"invalid character '%s' at byte offset %llu: %s under syntax level "
-					"%s (%s)", cd, (unsigned long long)off,
-					control ? "a control character is in no level" : "not in the character set",
-					c->conv.cs->id, c->conv.cs->what);
+			if (k == bad)
+				break;
+			k++;
+		}
+		uint64_t off, line;
+		byte_pos(dc->s, raw + (i < rawn ? i : rawn), &off, &line);
+		char *cd = char_desc(v + bad, badlen);
+		strict = 0;
+		if (c->tol.charset_relaxed && !control) {
+			if (!c->charset_noted) {
+				c->charset_noted = 1;
+				notice(c, line, "character '%s' outside the syntax level %s (%s) at "
+				       "segment %s, element %d, component %d, byte offset %llu: kept "
+				       "(tolerances.charset_relaxed; later ones in this interchange "
+				       "not reported)", cd, c->conv.cs->id, c->conv.cs->what,
+				       dc->s->tag, elem, comp, (unsigned long long)off);
 			}
 			free(cd);
-			strict = 0;
+			from = bad + badlen;
+			continue;
 		}
+		struct where w = { dc->s->tag, dc->seg_pos, dc->s->index, line, off };
+		add_err(dc->l, dc->scope, "21", &w, elem, comp, rep, (struct span){ v + bad, badlen },
+			"invalid character '%s' at byte offset %llu: %s under syntax level %s (%s)", cd,
+			(unsigned long long)off,
+			control ? "a control character is in no level" : "not in the character set",
+			c->conv.cs->id, c->conv.cs->what);
+		free(cd);
+		break;
 	}
 	if (c->conv_on && vn) {
 		edi_conv_value(&c->conv, v, vn, strict);
