@@ -974,6 +974,14 @@ START_TEST(test_c_charset)
 	ck_assert_uint_eq(got[0], 'U');
 	ck_assert_ptr_null(strstr(got, "UNA"));
 	free(got);
+	/* ... or UNOB when UNOA cannot carry its ids */
+	snprintf(unb.sender, sizeof unb.sender, "Acme");
+	got = contrl_of(&p, &unb, &m, 1, &ic, NULL);
+	ck_assert_ptr_nonnull(strstr(got, "UNA:+.? 'UNB+UNOB:3+4012345000009:14+Acme:14+"));
+	free(got);
+	/* and nothing when neither can (the writer never replaces a character) */
+	snprintf(unb.sender, sizeof unb.sender, "ACM\xc3\x89");
+	ck_assert_int_eq(contrl_writer_new(&w, &p, &unb), -EILSEQ);
 	/* but one we are told to use must be writable */
 	snprintf(p.syntax_id, sizeof p.syntax_id, "UNOX");
 	ck_assert_int_eq(contrl_writer_new(&w, &p, &unb), -ENOTSUP);
@@ -1706,6 +1714,8 @@ static int e2e_grp_end(void *ctx, const struct edi_group_result *res)
 static int e2e_ic_end(void *ctx, const struct edi_interchange_result *res)
 {
 	struct e2e *x = ctx;
+	if (!x->w && !res->skipped) /* no interchange_begin for one the reader cannot decode */
+		e2e_ic_begin(x, &res->unb);
 	struct buf *b = &x->out[x->n++];
 	buf_init(b, 0);
 	if (!x->w || res->skipped)
@@ -1810,6 +1820,23 @@ START_TEST(test_c_end_to_end)
 			 "UCF+G2+GS:ZZZ+GR:ZZZ+4+29+UNE+2'"
 			 "UNT+6+7'UNZ+1+000000042'");
 	ck_assert_str_eq(x->out[1].data ? x->out[1].data : "", "");
+	e2e_free(x);
+
+	/* a syntax identifier nobody knows: rejected with code 2 in UNOA, or UNOB when UNOA
+	 * cannot carry the sender */
+	x = e2e_run("UNB+UNOZ:3+SENDER:14+RECEIVER:14+240101:1200+R9++++1'"
+		    "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+3+1'UNZ+1+R9'"
+		    "UNB+UNOZ:3+Sender:14+RECEIVER:14+240101:1200+R10++++1'"
+		    "UNH+1+ORDERS:D:96A:UN'BGM+220+PO1+9'UNT+3+1'UNZ+1+R10'", 0);
+	ck_assert_int_eq(x->n, 2);
+	ck_assert_str_eq(x->out[0].data ? x->out[0].data : "",
+			 "UNB+UNOA:3+RECEIVER:14+SENDER:14+240305:1407+000000042'"
+			 "UNH+7+CONTRL:D:3:UN'UCI+R9+SENDER:14+RECEIVER:14+4+2+UNB+2:1'"
+			 "UNT+3+7'UNZ+1+000000042'");
+	ck_assert_str_eq(x->out[1].data ? x->out[1].data : "",
+			 "UNA:+.? 'UNB+UNOB:3+RECEIVER:14+Sender:14+240305:1407+000000043'"
+			 "UNH+7+CONTRL:D:3:UN'UCI+R10+Sender:14+RECEIVER:14+4+2+UNB+2:1'"
+			 "UNT+3+7'UNZ+1+000000043'");
 	e2e_free(x);
 }
 END_TEST

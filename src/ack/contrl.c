@@ -394,11 +394,13 @@ static int build_head(struct contrl_writer *w)
 	return rc;
 }
 
-/* The edi_writer for the syntax identifier, version and separators we answer with. */
-static int open_edi_writer(struct contrl_writer *w)
+/* The edi_writer for the syntax identifier, version and separators we answer with;
+ * fallback is the level used when the inbound one cannot be written (*fell_back = 1). */
+static int open_edi_writer(struct contrl_writer *w, const char *fallback, int *fell_back)
 {
 	const struct edi_unb *u = &w->unb;
 	const struct contrl_params *p = &w->p;
+	*fell_back = 0;
 	int v = p->syntax_version;
 	if (v == 0)
 		v = u->syntax_version >= 1 && u->syntax_version <= 4 ? u->syntax_version : 3;
@@ -412,12 +414,12 @@ static int open_edi_writer(struct contrl_writer *w)
 		snprintf(id, sizeof id, "%.4s", u->syntax_id);
 	const struct edi_delims *d = p->delims.elem ? &p->delims : u->delims.elem ? &u->delims : NULL;
 	int rc = edi_writer_new(&w->ew, id, v, d);
-	if (rc == -EINVAL && d == &u->delims) /* the inbound's separators are unusable */
-		rc = edi_writer_new(&w->ew, id, v, NULL);
-	if (rc == -ENOTSUP && !p->syntax_id[0]) /* a level we cannot write: answer in UNOA */
-		rc = edi_writer_new(&w->ew, "UNOA", v, d);
-	if (rc == -EINVAL && !p->syntax_id[0] && d == &u->delims)
-		rc = edi_writer_new(&w->ew, "UNOA", v, NULL);
+	if (rc == -ENOTSUP && !p->syntax_id[0]) { /* a level we cannot write */
+		*fell_back = 1;
+		rc = edi_writer_new(&w->ew, fallback, v, d);
+	}
+	if (rc == -EINVAL && d == &u->delims) /* the inbound's separators are unusable: ours */
+		rc = edi_writer_new(&w->ew, *fell_back ? fallback : id, v, NULL);
 	return rc;
 }
 
@@ -459,7 +461,8 @@ int contrl_writer_new(struct contrl_writer **out, const struct contrl_params *p,
 	buf_init(&w->out, 0);
 	buf_init(&w->mbuf, 0);
 	buf_init(&w->gout, 0);
-	int rc = open_edi_writer(w);
+	int fell_back = 0;
+	int rc = open_edi_writer(w, "UNOA", &fell_back);
 	if (rc < 0)
 		goto out;
 	if (p->unh_version[0]) {
@@ -470,6 +473,15 @@ int contrl_writer_new(struct contrl_writer **out, const struct contrl_params *p,
 		snprintf(w->unh_release, sizeof w->unh_release, "%s", w->version >= 4 ? "1" : "3");
 	}
 	rc = build_head(w);
+	if (rc == -EILSEQ && fell_back) {
+		/* an inbound level we cannot write, ids UNOA cannot carry: UNOB, the level the
+		 * reader decodes such a UNB with */
+		edi_writer_free(w->ew);
+		w->ew = NULL;
+		buf_reset(&w->head);
+		if ((rc = open_edi_writer(w, "UNOB", &fell_back)) == 0)
+			rc = build_head(w);
+	}
 out:
 	if (rc < 0) {
 		if (rc == -EILSEQ) {

@@ -32,7 +32,9 @@
  *    messages of each UNG group; contrl_message(res, id) for every message
  *    except CONTRL and APERAK, at message_end (res final), with id copied
  *    from the edi_msg in the message callback (contrl_msg_id_set).
- *  - contrl_writer_finish(interchange result, fd) at interchange_end.
+ *  - contrl_writer_finish(interchange result, fd) at interchange_end. The reader
+ *    does not call interchange_begin for an interchange it cannot decode (unknown
+ *    syntax identifier): create the writer there from res->unb (same policy).
  *
  * Limits (doc/contrl.md): CONTRL_UCS_MAX UCS per UCM and CONTRL_UCD_MAX UCD
  * per UCS, the first ones in the order of the findings; positions the
@@ -73,7 +75,8 @@ struct contrl_params {
 	time_t when;              /* UNB 0017/0019 (UTC) */
 	struct edi_delims delims; /* separators to write with; elem 0: the inbound's (unb->delims),
 	                           * and when those are unset too, the defaults */
-	char syntax_id[5];        /* "" = the inbound's 0001 when we can write it, else UNOA */
+	char syntax_id[5];        /* "" = the inbound's 0001 when we can write it, else UNOA
+	                           * (UNOB when UNOA cannot carry the ids) */
 	int syntax_version;       /* 0 = the inbound's 0002 when 1..4, else 3 */
 	char unh_version[4];      /* CONTRL 0052/0054; "" = D/3 (syntax 1-3), 4/1 (syntax 4) */
 	char unh_release[4];
