@@ -765,6 +765,13 @@ START_TEST(test_c_rejected_interchange)
 	ck_assert_ptr_nonnull(strstr(got, "UCI+IC0001+5412345000013:14+4012345000009:14+4+2'"));
 	free(got);
 
+	/* a finding with another code does not place it */
+	add_err(&ic1.errors, X12_SCOPE_INTERCHANGE, "29", "UNZ", 0, 1, 1, 0);
+	got = contrl_of(&p, &unb, NULL, 0, &ic1, &written);
+	ck_assert_ptr_nonnull(strstr(got, "UCI+IC0001+5412345000013:14+4012345000009:14+4+2'"));
+	free(got);
+	x12_errlist_free(&ic1.errors);
+
 	/* a UNB element: UNB 0031 (element 9) with a bad value */
 	struct edi_interchange_result ic2 = make_ic(&unb, '4', "12", 0);
 	add_err(&ic2.errors, X12_SCOPE_INTERCHANGE, "12", "UNB", 0, 9, 1, 0);

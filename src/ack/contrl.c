@@ -147,23 +147,20 @@ static int service_composite(const char *tag, int elem)
 	return -1;
 }
 
-/* The reason for a level from its findings of scope: the first non-application finding
- * with code (any code when code is ""), else code alone. */
+/* The reason for a level: code (the result's), placed by the first non-application
+ * finding of scope with that code; without a code, the first such finding. */
 static void find_reason(struct reason *r, const struct x12_errlist *l, enum x12_scope scope,
 			const char *code)
 {
 	memset(r, 0, sizeof *r);
 	r->set = 1;
 	const struct x12_error *hit = NULL;
-	for (int pass = 0; pass < 2 && !hit; pass++)
-		for (size_t i = 0; i < l->n && !hit; i++) {
-			const struct x12_error *e = &l->v[i];
-			if (e->scope != scope || e->application)
-				continue;
-			if (pass == 0 && code[0] && strncmp(e->code, code, sizeof e->code) != 0)
-				continue;
+	for (size_t i = 0; i < l->n && !hit; i++) {
+		const struct x12_error *e = &l->v[i];
+		if (e->scope == scope && !e->application &&
+		    (!code[0] || strncmp(e->code, code, sizeof e->code) == 0))
 			hit = e;
-		}
+	}
 	const char *c = code[0] ? code : hit ? hit->code : "";
 	if (code_ok(c, 4))
 		snprintf(r->code, sizeof r->code, "%.3s", c);
@@ -175,7 +172,6 @@ static void find_reason(struct reason *r, const struct x12_errlist *l, enum x12_
 		r->rep = hit->rep_pos;
 	}
 }
-
 
 /* An element position 0098 can hold (it counts the tag as 1). */
 static int s011_ok(int elem)
@@ -518,12 +514,6 @@ void contrl_writer_free(struct contrl_writer *w)
 size_t contrl_writer_messages(const struct contrl_writer *w)
 {
 	return w ? w->nmsgs : 0;
-}
-
-/* What the last -EILSEQ was about. */
-const char *contrl_writer_error(const struct contrl_writer *w)
-{
-	return w ? w->errmsg : "";
 }
 
 /* ------------------------------------------------------------ groups */

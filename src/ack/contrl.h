@@ -50,9 +50,10 @@
  *
  * Errors: -EINVAL for a call out of order or inputs that cannot make a
  * correct CONTRL, -ERANGE for a control number above CONTRL_CTL_MAX,
- * -ENOTSUP for a syntax identifier we cannot write, -EILSEQ for a value the
- * character set cannot carry (contrl_writer_error says which), -E2BIG see
- * above, other negative errno values from the temporary files or the fd.
+ * -ENOTSUP for a syntax identifier we cannot write, -EILSEQ from
+ * contrl_writer_new for an inbound sender, recipient or reference the
+ * character set cannot carry (logged with the character), -E2BIG see above,
+ * other negative errno values from the temporary files or the fd.
  * After a temporary-file error every later call returns it.
  */
 #ifndef EDIGW_CONTRL_H
@@ -125,7 +126,5 @@ int contrl_writer_finish(struct contrl_writer *w, const struct edi_interchange_r
 			 int fd, int *written);
 /* Messages reported so far (contrl_message calls that succeeded). */
 size_t contrl_writer_messages(const struct contrl_writer *w);
-/* What the last -EILSEQ was about ("" when none). */
-const char *contrl_writer_error(const struct contrl_writer *w);
 
 #endif
