@@ -543,8 +543,29 @@ START_TEST(test_line_breaks)
 	ck_assert_int_eq(r->m[0].action, '7');
 	ck_assert_str_eq(r->m[0].dump, "UNH+1+ORDERS:D:96A:UN\nBGM+220\nUNT+3+1\n");
 	rec_free(r);
-	/* a line break inside a segment is data: a control character (UCD 21) */
-	r = parse_ok("UNB+UNOA:3+S+R+240101:1200+7'\nUNH+1+ORDERS:D:96A:UN'\nBGM+22\n0'\nUNT+3+1'\nUNZ+1+7'\n");
+	/* lines wrapped at a fixed width: the line breaks inside segments are dropped */
+	const char *w = "UNB+UNOA:3+S+R+240101:1200+7'\nUNH+1+ORDERS:D:96A:UN'\nBGM+22\n0'\nFTX+A?\r\n'B'UN\nT+4+1'\nUNZ+1+7'\n";
+	r = parse_ok(w);
+	ck_assert_int_eq(r->m[0].action, '7');
+	ck_assert_str_eq(r->m[0].dump, "UNH+1+ORDERS:D:96A:UN\nBGM+220\nFTX+A'B\nUNT+4+1\n");
+	ck_assert_str_eq(r->notice[1], "line breaks inside segments removed: lines wrapped at a fixed "
+				       "width (tolerances.wrapped_lines)");
+	ck_assert_uint_eq(r->notice_line[1], 3);
+	rec_free(r);
+	/* a character's position in a wrapped segment is its place in the file */
+	r = parse_ok("UNB+UNOA:3+S+R+240101:1200+7'\nUNH+1+ORDERS:D:96A:UN'\nBGM+22\r\n0+\r\nx'\nUNT+3+1'\nUNZ+1+7'\n");
+	ck_assert_str_eq(first(&r->m[0].errors), "4 21 BGM@2 2.1.0");
+	ck_assert_uint_eq(r->m[0].errors.v[0].line, 5);
+	ck_assert_uint_eq(r->m[0].errors.v[0].offset, 65);
+	rec_free(r);
+	/* with the tolerance off, a line break inside a segment is data: a control character */
+	struct edi_tolerances tol;
+	edi_tolerances_default(&tol);
+	ck_assert_int_eq(tol.wrapped_lines, 1);
+	tol.wrapped_lines = 0;
+	const char *t = "UNB+UNOA:3+S+R+240101:1200+7'\nUNH+1+ORDERS:D:96A:UN'\nBGM+22\n0'\nUNT+3+1'\nUNZ+1+7'\n";
+	int rc;
+	r = parse_ex(t, strlen(t), NULL, &tol, 0, &rc, NULL, NULL);
 	ck_assert_int_eq(r->m[0].action, '4');
 	ck_assert_str_eq(first(&r->m[0].errors), "4 21 BGM@2 1.1.0");
 	ck_assert_uint_eq(r->m[0].errors.v[0].line, 3);
@@ -963,13 +984,14 @@ START_TEST(test_envelope_errors)
 		{ "UNB+UNOA:3++R+240101:1200+R1'UNZ+0+R1'", 0, "4", "0 13 UNB@0 2.1.0" },
 		{ "UNB+UNOA:3+S++240101:1200+R1'UNZ+0+R1'", 0, "4", "0 13 UNB@0 3.1.0" },
 		{ "UNB+UNOA:3+S+R+240230:1200+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.1.0" },
-		{ "UNB+UNOA:3+S+R+20240101:1200+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.1.0" },
-		{ "UNB+UNOA:4+S+R+240101:1200+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.1.0" },
+		{ "UNB+UNOA:3+S+R+2024010:1200+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.1.0" },
+		{ "UNB+UNOA:4+S+R+20240230:1200+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.1.0" },
+		{ "UNB+UNOA:4+S+R+240101:1200+R1'UNZ+0+R1'", 0, "7", "-" },
+		{ "UNB+UNOA:3+S+R+20240101:1200+R1'UNZ+0+R1'", 0, "7", "-" },
 		{ "UNB+UNOA:3+S+R+240101:2400+R1'UNZ+0+R1'", 0, "4", "0 12 UNB@0 4.2.0" },
 		{ "UNB+UNOA:3+S+R+240101:1200'UNZ+0+'", 0, "4", "0 13 UNB@0 5.1.0" },
 		{ "UNB+UNOA:3+S+R+240101:1200+123456789012345'UNZ+0+123456789012345'", 0, "4", "0 39 UNB@0 5.1.0" },
-		{ "UNB+UNOA:3+S+R+240101:1200+R1++++2'UNZ+0+R1'", 0, "4", "0 12 UNB@0 9.1.0" },
-		{ "UNB+UNOA:3+S+R+240101:1200+R1++++++0'UNZ+0+R1'", 0, "4", "0 12 UNB@0 11.1.0" },
+		{ "UNB+UNOA:4+S+R+20240101:1200+R1++++2++1'UNZ+0+R1'", 0, "7", "-" },
 		{ "UNB+UNOA:3+S+R+240101:1200+R1++++1++1+X'UNZ+0+R1'", 0, "4", "0 16 UNB@0 12.0.0" },
 		/* the same reference as a number */
 		{ "UNB+UNOA:3+S+R+240101:1200+0042'UNZ+0+42'", 0, "7", "-" },

@@ -5,6 +5,12 @@ tests_check_edifact_CFLAGS = $(TEST_CFLAGS)
 tests_check_edifact_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/data/edifact
 
+## The public corpus's EDIFACT files (skipped when $EDIGW_CORPUS is absent).
+check_PROGRAMS += tests/check_edifact_corpus
+tests_check_edifact_corpus_SOURCES = tests/check_edifact_corpus.c
+tests_check_edifact_corpus_CFLAGS = $(TEST_CFLAGS)
+tests_check_edifact_corpus_LDADD = $(TEST_LDADD_ALL)
+
 ## The fuzz target, replayed over its corpus by `make check` (see tests/fuzz/fuzz_edifact.c).
 check_PROGRAMS += tests/replay_edifact
 tests_replay_edifact_SOURCES = tests/fuzz/replay_edifact.c tests/fuzz/fuzz_edifact.c

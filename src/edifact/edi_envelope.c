@@ -327,13 +327,31 @@ struct dctx {
 	const struct edi_rawseg *s;
 };
 
-/* Position (file offset and line) of raw byte q of segment s. */
+/* Position (file offset and line) of raw byte q of segment s (in the file: through the
+ * line breaks a wrapped segment lost). */
 static void byte_pos(const struct edi_rawseg *s, const char *q, uint64_t *off, uint64_t *line)
 {
 	uint64_t lf = 0;
-	for (const char *p = s->raw.p; p < q; p++)
-		lf += *p == '\n';
-	*off = s->offset + (uint64_t)(q - s->raw.p);
+	size_t k = (size_t)(q - s->raw.p);
+	if (!s->unwrapped) {
+		for (const char *p = s->raw.p; p < q; p++)
+			lf += *p == '\n';
+		*off = s->offset + k;
+		*line = s->line + lf;
+		return;
+	}
+	size_t i = 0, seen = 0;
+	for (; i < s->orig.n; i++) {
+		char ch = s->orig.p[i];
+		if (ch == '\r' || ch == '\n') {
+			lf += ch == '\n';
+			continue;
+		}
+		if (seen == k)
+			break;
+		seen++;
+	}
+	*off = s->offset + i;
 	*line = s->line + lf;
 }
 
@@ -588,14 +606,21 @@ static int time_ok(struct span s)
 	return s.n == 4 && all_digits(s) && num2(s.p) <= 23 && num2(s.p + 2) <= 59;
 }
 
-/* Date and time (S004) of a UNB or UNG. */
-static void check_s004(struct x12_errlist *l, enum x12_scope scope, const struct where *w,
-		       const struct edi_seg *g, size_t e, int version, int required)
+/* Date and time (S004) of a UNB or UNG: a real date of 6 or 8 digits (the one the syntax
+ * version does not say is accepted with a notice: files in the wild write YYMMDD in
+ * syntax 4) and a real HHMM time. */
+static void check_s004(struct pctx *c, struct x12_errlist *l, enum x12_scope scope,
+		       const struct where *w, const struct edi_seg *g, size_t e, int version,
+		       int required)
 {
 	struct span d = val(g, e, 1), t = val(g, e, 2);
-	size_t dl = version >= 4 ? 8 : 6;
+	size_t dl = version >= 4 ? 8 : 6, other = version >= 4 ? 6 : 8;
 	if (d.n == 0 && required)
 		add_err(l, scope, "13", w, (int)e, 1, 0, SPAN_NULL, "date of preparation (0017) missing");
+	else if (d.n == other && date_ok(d, other))
+		notice(c, w->line, "%s date of preparation '%.*s' is %s in syntax version %d (%s "
+		       "expected): accepted", w->tag, (int)d.n, d.p, other == 8 ? "CCYYMMDD" : "YYMMDD",
+		       version, dl == 8 ? "CCYYMMDD" : "YYMMDD");
 	else if (d.n && !date_ok(d, dl))
 		add_err(l, scope, "12", w, (int)e, 1, 0, d, "date of preparation (0017) is not a date "
 			"(%s in syntax version %d)", dl == 8 ? "CCYYMMDD" : "YYMMDD", version);
@@ -821,7 +846,7 @@ static int group_begin(struct pctx *c, const struct edi_rawseg *s)
 	     "identification code qualifier (UNG 0007)");
 	copy_field(u->date, sizeof u->date, val(e, 4, 1));
 	copy_field(u->time, sizeof u->time, val(e, 4, 2));
-	check_s004(l, X12_SCOPE_GROUP, &w, e, 4, c->ir.unb.syntax_version, 0);
+	check_s004(c, l, X12_SCOPE_GROUP, &w, e, 4, c->ir.unb.syntax_version, 0);
 	want(l, X12_SCOPE_GROUP, &w, e, 5, 1, 14, u->ref, sizeof u->ref, 1,
 	     "group reference number (UNG 0048)");
 	want(l, X12_SCOPE_GROUP, &w, e, 6, 1, 2, u->agency, sizeof u->agency, 0,
@@ -960,7 +985,7 @@ static int ich_begin(struct pctx *c, const struct edi_rawseg *s)
 	     sizeof u->recipient_route, 0, "routing address (UNB 0014)");
 	copy_field(u->date, sizeof u->date, val(e, 4, 1));
 	copy_field(u->time, sizeof u->time, val(e, 4, 2));
-	check_s004(l, X12_SCOPE_INTERCHANGE, &w, e, 4, sv, 1);
+	check_s004(c, l, X12_SCOPE_INTERCHANGE, &w, e, 4, sv, 1);
 	want(l, X12_SCOPE_INTERCHANGE, &w, e, 5, 1, 14, u->ref, sizeof u->ref, 1,
 	     "interchange control reference (UNB 0020)");
 	want(l, X12_SCOPE_INTERCHANGE, &w, e, 7, 1, 14, u->app_ref, sizeof u->app_ref, 0,
@@ -971,10 +996,6 @@ static int ich_begin(struct pctx *c, const struct edi_rawseg *s)
 	     "interchange agreement identifier (UNB 0032)");
 	want(l, X12_SCOPE_INTERCHANGE, &w, e, 11, 1, 1, u->test, sizeof u->test, 0,
 	     "test indicator (UNB 0035)");
-	if (u->ack_request[0] && u->ack_request[0] != '1')
-		IERR(c, "12", &w, 9, 1, val(e, 9, 1), "acknowledgement request (UNB 0031) must be 1 when present");
-	if (u->test[0] && u->test[0] != '1')
-		IERR(c, "12", &w, 11, 1, val(e, 11, 1), "test indicator (UNB 0035) must be 1 when present");
 	if (s->nelem > 11)
 		IERR(c, "16", &w, 12, 0, SPAN_NULL, "UNB has more than 11 data elements");
 	c->nodecode = !cs;

@@ -58,6 +58,7 @@ enum notice_kind {
 	NK_NO_FINAL_TERM = 1u << 6,
 	NK_TRAILING_JUNK = 1u << 7,
 	NK_UNA_DEC = 1u << 8,
+	NK_WRAPPED = 1u << 9,
 };
 
 struct edi_reader {
@@ -83,6 +84,8 @@ struct edi_reader {
 	int skipping;        /* skipping the rest of an overlong segment */
 	int skip_rel;        /* ... and its last byte was an unpaired release character */
 	unsigned char skip[256]; /* bytes skipped between segments */
+	int wrap_on;         /* CR/LF inside segments are dropped (tolerances.wrapped_lines) */
+	char *scratch;       /* a segment without its line breaks (max_segment_len + 2) */
 	uint64_t line;
 	uint64_t nseg;
 	struct span *ev;     /* max_elements + 2 spans */
@@ -121,6 +124,7 @@ void edi_tolerances_default(struct edi_tolerances *t)
 {
 	t->charset_relaxed = 0;
 	t->wrong_counts = 0;
+	t->wrapped_lines = 1;
 }
 
 /* The service characters when there is no UNA (graphic levels). */
@@ -294,9 +298,13 @@ static void set_skip(struct edi_reader *r)
 	memset(r->skip, 0, sizeof r->skip);
 	r->skip[' '] = r->skip['\t'] = r->skip['\r'] = r->skip['\n'] = 1;
 	const char ds[5] = { r->d.comp, r->d.elem, r->d.rel, r->d.rep, r->d.seg };
-	for (int i = 0; i < 5; i++)
+	r->wrap_on = r->tol.wrapped_lines;
+	for (int i = 0; i < 5; i++) {
 		if (ds[i])
 			r->skip[(unsigned char)ds[i]] = 0;
+		if (ds[i] == '\r' || ds[i] == '\n')
+			r->wrap_on = 0;
+	}
 }
 
 /* A byte that may be a service character: not a letter, digit, space, NUL, CR/LF or
@@ -513,6 +521,7 @@ struct scan {
 	int many;        /* more than max_elements */
 	uint64_t lf;     /* LFs inside the segment */
 	int dangling;    /* the window ended right after a release character */
+	int crlf;        /* CR or LF inside the segment (dropped when wrap_on) */
 };
 
 /* Look at most avail bytes from p for the segment terminator (release characters
@@ -522,6 +531,7 @@ static const char *scan(struct edi_reader *r, struct scan *st, const char *p, si
 	const int es = (unsigned char)r->d.elem, t = (unsigned char)r->d.seg;
 	const int rel = r->d.rel ? (unsigned char)r->d.rel : -1;
 	const int lfc = t != '\n';
+	const int wrap = r->wrap_on;
 	struct span *ev = r->ev;
 	const size_t maxk = r->lim.max_elements;
 	const char *c = p, *end = p + avail, *s = p;
@@ -529,18 +539,32 @@ static const char *scan(struct edi_reader *r, struct scan *st, const char *p, si
 	int many = 0;
 	uint64_t lf = 0;
 	st->dangling = 0;
+	st->crlf = 0;
 	for (; c < end; c++) {
 		int ch = (unsigned char)*c;
+		if (wrap && (ch == '\r' || ch == '\n')) {
+			lf += ch == '\n';
+			st->crlf = 1;
+			continue;
+		}
 		if (ch == rel) {
-			if (c + 1 >= end) {
+			/* the released character (line breaks of a wrapped line are not it) */
+			c++;
+			while (wrap && c < end && (*c == '\r' || *c == '\n')) {
+				lf += *c == '\n';
+				st->crlf = 1;
+				c++;
+			}
+			if (c >= end) {
 				st->dangling = 1;
 				break;
 			}
-			c++;
 			if (*c == '\n' && lfc)
 				lf++;
 			continue;
 		}
+		if (ch == '\r' && !wrap)
+			st->crlf = 1;
 		if (ch == t) {
 			if (!many) {
 				ev[k].p = s;
@@ -562,6 +586,7 @@ static const char *scan(struct edi_reader *r, struct scan *st, const char *p, si
 			}
 		} else if (ch == '\n' && lfc) {
 			lf++;
+			st->crlf = 1;
 		}
 	}
 	/* not terminated in the window: the last element runs to the end */
@@ -585,6 +610,10 @@ static int skip_segment(struct edi_reader *r)
 		size_t i = r->pos;
 		for (; i < r->len; i++) {
 			int ch = (unsigned char)r->data[i];
+			if (r->wrap_on && (ch == '\r' || ch == '\n')) {
+				r->line += ch == '\n';
+				continue;
+			}
 			if (r->skip_rel) {
 				r->skip_rel = 0;
 			} else if (ch == rel) {
@@ -740,6 +769,21 @@ static int read_segment(struct edi_reader *r, struct edi_rawseg *seg)
 			}
 			r->line += !unterminated;
 		}
+		struct span orig = { p, (size_t)(e - p) };
+		int unwrapped = 0;
+		if (r->wrap_on && st.crlf) {
+			size_t k = 0;
+			for (const char *q2 = p; q2 < e; q2++)
+				if (*q2 != '\r' && *q2 != '\n')
+					r->scratch[k++] = *q2;
+			p = r->scratch;
+			e = p + k;
+			scan(r, &st, p, k);
+			unwrapped = 1;
+			edi_tok_notice(r, NK_WRAPPED, line,
+				       "line breaks inside segments removed: lines wrapped at a fixed width "
+				       "(tolerances.wrapped_lines)");
+		}
 		if (e == p) {
 			edi_tok_notice(r, NK_EMPTY_SEG, line, "empty segments ignored");
 			continue;
@@ -749,6 +793,8 @@ static int read_segment(struct edi_reader *r, struct edi_rawseg *seg)
 		seg->nelem = st.k ? st.k - 1 : 0;
 		seg->too_many = st.many;
 		seg->raw = (struct span){ p, (size_t)(e - p) };
+		seg->unwrapped = unwrapped;
+		seg->orig = orig;
 		seg_tag(r, r->ev[0], seg->tag);
 		seg->index = ++r->nseg;
 		seg->line = line;
@@ -789,6 +835,7 @@ static struct edi_reader *reader_new(const struct edi_limits *lim)
 	edi_tolerances_default(&r->tol);
 	edi_delims_default(&r->d, 1);
 	r->ev = xcalloc(r->lim.max_elements + 2, sizeof *r->ev);
+	r->scratch = xmalloc(r->lim.max_segment_len + 2);
 	return r;
 }
 
@@ -838,6 +885,7 @@ void edi_reader_free(struct edi_reader *r)
 	}
 	free(r->buf);
 	free(r->ev);
+	free(r->scratch);
 	free(r->err.msg);
 	free(r->err.bad_value);
 	free(r);
@@ -850,6 +898,7 @@ void edi_reader_set_tolerances(struct edi_reader *r, const struct edi_tolerances
 		r->tol = *t;
 	else
 		edi_tolerances_default(&r->tol);
+	set_skip(r);
 }
 
 /* Where tolerances and notes are reported. */

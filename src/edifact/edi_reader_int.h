@@ -23,6 +23,8 @@ struct edi_rawseg {
 	uint64_t index, line, offset;
 	int too_many;         /* more than max_elements: only the first max_elements split */
 	int starts_ich;       /* a UNB that starts an interchange (after its UNA, if any) */
+	int unwrapped;        /* CR/LF were removed (tolerances.wrapped_lines): raw is a copy, */
+	struct span orig;     /* orig the bytes as they are in the file */
 	uint64_t ich_offset;  /* where that interchange starts (the UNA, or the UNB) */
 };
 

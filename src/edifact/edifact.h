@@ -60,6 +60,10 @@ struct edi_tolerances {
 	                       * notice; off: UCD code 21 (invalid character). Default 0 */
 	int wrong_counts;     /* UNT/UNE/UNZ counts that are numbers but wrong: notice; off: code 29
 	                       * (control count does not match). Default 0 */
+	int wrapped_lines;    /* CR/LF inside a segment (lines wrapped at a fixed width): dropped,
+	                       * one notice per file; off: they are data, a control character
+	                       * (UCD code 21). Never applied when a service character is CR or
+	                       * LF. Default 1. (Addition to the agreed contract.) */
 };
 
 void edi_tolerances_default(struct edi_tolerances *t);
