@@ -197,6 +197,18 @@ START_TEST(test_w_misuse)
 	ck_assert_int_eq(edi_writer_seg_end(w, &b), -EINVAL);
 	edi_writer_free(w);
 	buf_free(&b);
+	/* the caller's cap: nothing appended beyond it */
+	w = writer("UNOA", 3, NULL);
+	buf_init(&b, 10);
+	edi_writer_seg(w, "FTX");
+	edi_writer_elem(w, "12345");
+	ck_assert_int_eq(edi_writer_seg_end(w, &b), 0); /* 10 bytes: at the cap */
+	edi_writer_seg(w, "FTX");
+	edi_writer_elem(w, "1");
+	ck_assert_int_eq(edi_writer_seg_end(w, &b), -ENOSPC);
+	ck_assert_str_eq(b.data, "FTX+12345'");
+	buf_free(&b);
+	edi_writer_free(w);
 }
 END_TEST
 
