@@ -51,7 +51,8 @@ int x12_schema_load(struct x12_schema **out, const char *root, struct diag_list 
 void x12_schema_free(struct x12_schema *s);
 
 /* The definition for a GS08 version (first 6 characters: "004010VICS" → 004010)
- * and ST01; NULL when there is none. */
+ * and ST01; NULL when there is none. For an EDIFACT schema: the whole release directory
+ * name ("D96A") and the message type ("ORDERS"). */
 const struct x12_txn_def *x12_schema_find(const struct x12_schema *s, const char *gs08,
 					  const char *st01);
 
@@ -114,7 +115,8 @@ int x12_overlay_load(struct x12_overlay **out, const struct x12_schema *s, const
 /* Free an overlay; NULL is a no-op. */
 void x12_overlay_free(struct x12_overlay *o);
 /* The overlay's definition for a GS08 version and ST01 when it changes that one, else
- * x12_schema_find(s, ...). o may be NULL. */
+ * x12_schema_find(s, ...). o may be NULL. For an EDIFACT schema: the release directory
+ * ("D96A") and the message type (edi_overlay_find adds the UNH lookup rules). */
 const struct x12_txn_def *x12_overlay_find(const struct x12_overlay *o, const struct x12_schema *s,
 					   const char *gs08, const char *st01);
 /* Number of transaction set definitions the overlay changes. */
