@@ -1,6 +1,8 @@
 /*
  * map.c — map files: parse (doc/edigw-map.5), follow "extends" chains,
- * merge overlays and compile the result for map_apply_x12.
+ * merge overlays and compile the result for map_apply_x12 and
+ * map_apply_edifact (the same paths, read on an X12 transaction set or on
+ * the X12 view of an EDIFACT message).
  *
  *   map_load     parse every file of the chain, merge, compile; every
  *                problem goes to the diag list with file:line
@@ -259,8 +261,22 @@ static const char *parse_cond(struct mcond *c, const char *s, size_t n, const ch
 	size_t i = 0;
 	while (i < n && s[i] != '=' && s[i] != '!')
 		i++;
-	if (i == n)
-		return "a condition is written [N101=ST] or [N101!=ST]";
+	if (i == 0 && n > 1 && s[0] == '!' && memchr(s, '=', n) == NULL) {
+		c->neg = 1; /* [!LIN] */
+		s++;
+		n--;
+		i = n;
+	}
+	if (i == n) {
+		/* [LIN]: the loop holds a LIN */
+		c->holds = map_seg_pack(s, n);
+		if (!c->holds)
+			return "a condition is written [N101=ST], [N101!=ST] or [SEG] (the loop holds "
+			       "a SEG)";
+		memcpy(c->holds_id, s, n);
+		c->holds_id[n] = '\0';
+		return NULL;
+	}
 	char cid[4];
 	const char *why = parse_elemref(s, i, cid, &c->elem, &c->comp);
 	if (why)
@@ -348,6 +364,10 @@ static const char *parse_path(struct mpath *p, const char *s)
 {
 	memset(p, 0, sizeof *p);
 	p->text = xstrdup(s);
+	if (s[0] == '/') {
+		p->absolute = 1; /* from the top level */
+		s++;
+	}
 	struct span part[MAP_MAX_STEPS + 2];
 	size_t n = split_outside(s, '/', part, MAP_MAX_STEPS + 1);
 	if (n > MAP_MAX_STEPS + 1)
@@ -432,6 +452,59 @@ static int word_ok(const char *s, size_t max)
 	return 1;
 }
 
+/* Date formats by name and by EDIFACT 2379 code (the same formats). */
+static const struct {
+	const char *name, *code;
+	unsigned bit;
+} date_formats[] = {
+	{ "CCYYMMDD", "102", DATE_CCYYMMDD },
+	{ "YYMMDD", "101", DATE_YYMMDD },
+	{ "CCYYMMDDHHMM", "203", DATE_CCYYMMDDHHMM },
+	{ "CCYYMMDDHHMMSS", "204", DATE_CCYYMMDDHHMMSS },
+};
+
+/* The format bit of an EDIFACT 2379 code (0 when not one of ours). */
+unsigned map_date_code(struct span code)
+{
+	for (size_t i = 0; i < sizeof date_formats / sizeof date_formats[0]; i++)
+		if (span_eq(code, date_formats[i].code))
+			return date_formats[i].bit;
+	return 0;
+}
+
+/* "CCYYMMDD|YYMMDD" or "102|203|204" into f->date_fmts / date_codes; -1 when bad. */
+static int parse_date_formats(struct mfield *f, const char *arg)
+{
+	f->date_fmts = 0;
+	f->date_codes = 0;
+	if (!arg)
+		return -1;
+	struct span part[5];
+	size_t n = split_outside(arg, '|', part, 4);
+	if (n > 4)
+		return -1;
+	int names = 0, codes = 0;
+	for (size_t k = 0; k < n; k++) {
+		unsigned bit = 0;
+		for (size_t j = 0; j < sizeof date_formats / sizeof date_formats[0] && !bit; j++) {
+			if (span_eq(part[k], date_formats[j].name)) {
+				bit = date_formats[j].bit;
+				names = 1;
+			} else if (span_eq(part[k], date_formats[j].code)) {
+				bit = date_formats[j].bit;
+				codes = 1;
+			}
+		}
+		if (!bit || (f->date_fmts & bit))
+			return -1;
+		f->date_fmts |= bit;
+	}
+	if (names && codes)
+		return -1;
+	f->date_codes = codes;
+	return 0;
+}
+
 /* Parse "count(PATH)" / "sum(PATH)". */
 static int parse_check(struct mfield *f, const char *s, const char **why)
 {
@@ -503,19 +576,11 @@ static int parse_options(struct mfield *f, const struct canon_line *l, size_t i,
 			nfmt++;
 			f->fmt = FMT_DATE;
 			f->date_fmts = 0;
-			struct span part[4];
-			size_t n = arg ? split_outside(arg, '|', part, 3) : 0;
-			for (size_t k = 0; k < n && k < 3; k++) {
-				if (span_eq(part[k], "CCYYMMDD"))
-					f->date_fmts |= DATE_CCYYMMDD;
-				else if (span_eq(part[k], "YYMMDD"))
-					f->date_fmts |= DATE_YYMMDD;
-				else
-					f->date_fmts = 0, k = 3;
-			}
-			if (!f->date_fmts) {
+			if (parse_date_formats(f, arg) != 0) {
 				diag_error(d, file, l->lineno,
-					   "'date' needs a format: CCYYMMDD, YYMMDD or CCYYMMDD|YYMMDD");
+					   "'date' needs a format: CCYYMMDD, YYMMDD or CCYYMMDD|YYMMDD (also "
+					   "CCYYMMDDHHMM, CCYYMMDDHHMMSS, or the EDIFACT codes 101 102 203 "
+					   "204, not mixed with names)");
 				bad = 1;
 				if (!arg)
 					break;
@@ -1418,12 +1483,45 @@ struct cscope {
 	int in_each;
 };
 
+/* Index of a loop starting with segment seg, -1 when none does. */
+static int loop_starting(const struct map *m, uint32_t seg)
+{
+	for (size_t i = 0; i < m->nloops; i++)
+		if (m->loops[i].start == seg)
+			return (int)i;
+	return -1;
+}
+
+/* A step's [SEG] conditions need a loop: its segment must start one. */
+static int check_holds(const struct map *m, const struct mstep *st, const char *file, size_t line,
+		       struct diag_list *d)
+{
+	for (size_t k = 0; k < st->nconds; k++) {
+		if (!st->conds[k].holds)
+			continue;
+		if (loop_starting(m, st->seg) < 0) {
+			diag_error(d, file, line,
+				   "[%s%s] asks what a %s loop holds, but no loop starts with %s (declare "
+				   "'loop %s = %s ...')", st->conds[k].neg ? "!" : "", st->conds[k].holds_id,
+				   st->id, st->id, st->id, st->id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Resolve a source path's steps from scope s (see map_int.h, enum step_kind). */
 static int resolve_path(const struct map *m, struct mpath *p, struct cscope s, const char *file,
 			size_t line, struct diag_list *d)
 {
 	int can_descend = 1; /* the previous step stands for a loop occurrence */
+	if (p->absolute) {
+		s.loop = -1; /* '/': from the top level, whatever the block */
+		s.bound = 0;
+	}
 	for (size_t i = 0; i < p->nsteps; i++) {
+		if (check_holds(m, &p->steps[i], file, line, d) != 0)
+			return -1;
 		struct mstep *st = &p->steps[i];
 		const struct mstep *prev = i ? &p->steps[i - 1] : NULL;
 		if (prev && st->seg == prev->seg) {
@@ -1514,6 +1612,8 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 	if (f->src == SRC_EACH) {
 		struct mstep *st = &f->alts[0].steps[0];
 		struct cscope in = s;
+		if (check_holds(m, st, f->file, f->line, d) != 0)
+			return -1;
 		if (s.bound) {
 			diag_error(d, f->file, f->line,
 				   "unknown loop: the enclosing each repeats a segment that is not a loop, "
@@ -1601,18 +1701,37 @@ static int compile_block(struct map *m, struct mblock *b, struct cscope s, int d
 	return bad ? -1 : 0;
 }
 
+/* An EDIFACT message type (0065): six capital letters. */
+static int edifact_type_ok(const char *t)
+{
+	size_t n = strlen(t);
+	if (n != 6)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < 'A' || t[i] > 'Z')
+			return 0;
+	return 1;
+}
+
 /* Compile the merged file into m. */
 static void compile(struct map *m, struct mfile *mf, const char *top, struct diag_list *d)
 {
 	m->name = mf->name ? xstrdup(mf->name) : xstrdup(top);
 	if (!mf->std) {
 		diag_error(d, top, 0, "no 'source' line (source x12 850)");
-	} else if (strcmp(mf->std, "x12") != 0) {
+	} else if (strcmp(mf->std, "x12") != 0 && strcmp(mf->std, "edifact") != 0) {
 		diag_error(d, mf->source_file, mf->source_line,
-			   "source standard '%s' is not supported yet (this version reads x12)", mf->std);
+			   "source standard '%s' is not supported yet (this version reads x12 and "
+			   "edifact)", mf->std);
 	} else if (!word_ok(mf->type, 8)) {
 		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
+	} else if (strcmp(mf->std, "edifact") == 0 && !edifact_type_ok(mf->type)) {
+		diag_error(d, mf->source_file, mf->source_line,
+			   "bad EDIFACT message type '%s' (six capital letters: ORDERS, DESADV)",
+			   mf->type);
 	}
+	m->edifact = mf->std && strcmp(mf->std, "edifact") == 0;
+	m->hier_seg = m->edifact ? map_seg_pack("CPS", 3) : map_seg_pack("HL", 2);
 	if (!mf->kind) {
 		diag_error(d, top, 0, "no 'target' line: which canonical record does the map write?");
 	} else {

@@ -1,8 +1,8 @@
 /*
  * map — map files: an EDI analyst's table saying where each canonical field
- * comes from (doc/edigw-map.5). This version reads X12 transaction sets
- * into canonical records; the same language is meant to grow to EDIFACT,
- * CSV, fixed-width, XML and outbound documents.
+ * comes from (doc/edigw-map.5). This version reads X12 transaction sets and
+ * EDIFACT messages into canonical records; the same language is meant to
+ * grow to CSV, fixed-width, XML and outbound documents.
  *
  * A map may extend another map ("extends PATH") and replace or add lines,
  * so a partner overlay is a few lines, not a copy.
@@ -12,6 +12,7 @@
 
 #include <libxml/tree.h>
 
+#include "edifact/edifact.h"
 #include "util/util.h"
 #include "x12/x12.h"
 
@@ -27,8 +28,8 @@ void map_free(struct map *m);
  * the canonical paths its columns read. Returns 0 when there were no errors. */
 int map_check(const char *path, const char *rng_path, struct diag_list *d);
 
-/* What the map reads and writes, borrowed: source standard ("x12"), document type
- * ("850"), output record kind ("order"). */
+/* What the map reads and writes, borrowed: source standard ("x12", "edifact"), document
+ * type ("850", "ORDERS"), output record kind ("order"). */
 const char *map_source_standard(const struct map *m);
 const char *map_source_type(const struct map *m);
 const char *map_target_kind(const struct map *m);
@@ -40,5 +41,18 @@ const char *map_target_kind(const struct map *m);
  * or NULL). Returns 0, or <0 on an internal failure. */
 int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out,
 		  struct x12_errlist *errs, char **business_key);
+
+/* Apply an inbound EDIFACT map ("source edifact ORDERS") to one message: the same as
+ * map_apply_x12 on the message's X12 view (edi_view_build; paths like BGM02-1 and
+ * DTM[DTM01-1=137]/DTM01-2). The message type (0065) must be the map's. The record's
+ * source element is filled from UNB/UNG/UNH (standard "edifact", version "D96A" or
+ * "D96A EAN008"); the gateway adds the partner (canon_set_source(doc, partner, NULL)).
+ * Findings carry EDIFACT positions and ISO 9735 syntax error codes (0085: 12 invalid
+ * value, 13 missing, 21 invalid character, 35/36 too many repetitions, 37 invalid type
+ * of character): seg_pos counted from UNH = 1, elem_pos, comp_pos, elem_ref 0. A map
+ * for the wrong message type or standard, or a view that cannot be built: <0 (no
+ * record). */
+int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr *out,
+		      struct x12_errlist *errs, char **business_key);
 
 #endif

@@ -1,6 +1,20 @@
 /*
- * map_apply.c — apply a compiled map to one X12 transaction set and build
- * its canonical record (map_apply_x12).
+ * map_apply.c — apply a compiled map to one X12 transaction set
+ * (map_apply_x12) or one EDIFACT message (map_apply_edifact) and build its
+ * canonical record.
+ *
+ * An EDIFACT message is read through its X12 view (edifact.h, struct
+ * edi_view): one segment per EDIFACT segment, each data element one span
+ * with its components joined by EDI_VIEW_COMP and its repetitions by
+ * EDI_VIEW_REP, so paths (BGM02-1, DTM[DTM01-1=137]/DTM01-2), loops and
+ * conditions work as on X12. What differs for EDIFACT: a path reads the
+ * first repetition of an element; a whole composite (no -N) reads its
+ * components joined by the interchange's component separator; numbers take
+ * '.' or ',' as the decimal mark (the UNA's, or the other one, as syntax 4
+ * allows: EDIFACT has no thousands separator); dates written as 2379 codes
+ * take the format code from the component after the value; findings carry
+ * ISO 9735 syntax error codes (0085) and no X12 element reference number;
+ * the source element comes from UNB/UNG/UNH.
  *
  * The transaction set is partner data. It is read through the bounds the
  * envelope layer already enforced (segments per transaction, element
@@ -38,6 +52,11 @@ struct occ {
 	int hfirst, hlast, hnext; /* HL loops: children by HL02, in document order */
 };
 
+struct joinring {
+	struct buf b[4];
+	size_t n;
+};
+
 struct pending {
 	const struct mfield *f;
 	xmlNodePtr node;
@@ -61,6 +80,10 @@ struct actx {
 	struct occ *occ;
 	size_t nocc, capocc;
 	char comp;            /* component separator, 0 when unknown */
+	int edifact;          /* reading the X12 view of an EDIFACT message */
+	char rep;             /* EDIFACT: repetition separator of the view (first repetition read) */
+	char edi_comp;        /* EDIFACT: the interchange's component separator (whole composites) */
+	struct joinring *ring; /* EDIFACT: whole composites re-joined */
 	struct x12_errlist *errs;
 	struct buf val;       /* converted value */
 	struct buf tmp;       /* squeezed value */
@@ -229,6 +252,19 @@ static void link_hier(struct actx *a)
 
 /* --------------------------------------------------------------- values */
 
+/* An EDIFACT composite read whole: its components joined by the interchange's component
+ * separator (as the partner wrote it, release characters removed). The value lives in
+ * a ring of buffers, so it stays valid for the few reads between taking and using it. */
+static struct span join_composite(const struct actx *a, struct span v)
+{
+	struct joinring *r = a->ring;
+	struct buf *b = &r->b[r->n++ % (sizeof r->b / sizeof r->b[0])];
+	buf_reset(b);
+	for (size_t i = 0; i < v.n; i++)
+		buf_putc(b, v.p[i] == a->comp ? a->edi_comp : v.p[i]);
+	return (struct span){ b->data ? b->data : "", b->len };
+}
+
 /* Element pos (component comp) of segment s; empty span when absent. */
 static struct span elem_value(const struct actx *a, long s, int pos, int comp)
 {
@@ -238,6 +274,13 @@ static struct span elem_value(const struct actx *a, long s, int pos, int comp)
 	struct span v = g->elem[pos];
 	if (!v.p)
 		return (struct span){ "", 0 };
+	if (a->edifact) {
+		const char *r = a->rep ? memchr(v.p, a->rep, v.n) : NULL;
+		if (r)
+			v.n = (size_t)(r - v.p); /* the first repetition */
+		if (comp == 0 && memchr(v.p, a->comp, v.n))
+			return join_composite(a, v);
+	}
 	if (comp == 0)
 		return v;
 	if (!a->comp)
@@ -254,11 +297,35 @@ static struct span elem_value(const struct actx *a, long s, int pos, int comp)
 	return (struct span){ "", 0 };
 }
 
+/* The loop occurrence segment s starts directly holds a seg segment or a loop starting
+ * with seg; for a hierarchical loop asked about its own start segment: has children. */
+static int occ_holds(const struct actx *a, long s, uint32_t seg)
+{
+	int o = a->owner[s];
+	if (o <= 0 || a->occ[o].loop < 0 || a->occ[o].start != (size_t)s)
+		return 0; /* not the start of a loop occurrence */
+	const struct occ *c = &a->occ[o];
+	if (map_loop_hier(a->m, c->loop) && a->m->loops[c->loop].start == seg)
+		return c->hfirst >= 0;
+	for (long d = c->first_direct; d >= 0; d = a->next_direct[d])
+		if (d != s && a->packed[d] == seg)
+			return 1;
+	for (int k = c->first_child; k >= 0; k = a->occ[k].next_sibling)
+		if (a->m->loops[a->occ[k].loop].start == seg)
+			return 1;
+	return 0;
+}
+
 /* Segment s satisfies every condition of step st. */
 static int cond_ok(const struct actx *a, long s, const struct mstep *st)
 {
 	for (size_t c = 0; c < st->nconds; c++) {
 		const struct mcond *cd = &st->conds[c];
+		if (cd->holds) {
+			if (occ_holds(a, s, cd->holds) == cd->neg)
+				return 0;
+			continue;
+		}
 		struct span v = span_trim(elem_value(a, s, cd->elem, cd->comp));
 		int hit = 0;
 		for (size_t k = 0; k < cd->nvals && !hit; k++)
@@ -372,7 +439,10 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 	buf_free(&b);
 }
 
-/* An AK4 finding on element pos (comp) of segment s. */
+/* The code of a finding: X12's (AK3/AK4) or, on EDIFACT, ISO 9735's (0085). */
+#define ECODE(a, x12, edi) ((a)->edifact ? (edi) : (x12))
+
+/* An AK4 (EDIFACT: UCD) finding on element pos (comp) of segment s. */
 static void elem_error(struct actx *a, const struct mfield *f, const char *code, long s, int pos,
 		       int comp, struct span bad, const char *what)
 {
@@ -382,7 +452,7 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 	fill_seg(a, &e, s);
 	e.elem_pos = pos;
 	e.comp_pos = comp;
-	e.elem_ref = map_elem_ref(e.seg_id, pos);
+	e.elem_ref = a->edifact ? 0 : map_elem_ref(e.seg_id, pos);
 	char *bv = bad.n ? span_dup(bad) : NULL;
 	e.bad_value = bv;
 	char ref[16];
@@ -403,7 +473,7 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 		at = (long)a->occ[occ].end;
 	struct x12_error e = { 0 };
 	e.scope = X12_SCOPE_SEGMENT;
-	memcpy(e.code, "3", 2);
+	snprintf(e.code, sizeof e.code, "%s", ECODE(a, "3", "13")); /* mandatory segment missing */
 	fill_seg(a, &e, at);
 	memcpy(e.seg_id, st->id, sizeof e.seg_id);
 	memset(e.loop_id, 0, sizeof e.loop_id);
@@ -454,16 +524,21 @@ static int num2(const char *p)
 	return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
-/* ISO date from CCYYMMDD or YYMMDD; -1 when invalid. */
+/* ISO date from CCYYMMDD, YYMMDD, CCYYMMDDHHMM or CCYYMMDDHHMMSS (the format chosen
+ * by the length among fmts; a time part is checked, not kept); -1 when invalid. */
 static int conv_date(struct buf *out, struct span v, unsigned fmts)
 {
 	int y;
 	const char *md;
 	if (!is_digits(v))
 		return -1;
-	if (v.n == 8 && (fmts & DATE_CCYYMMDD)) {
+	if ((v.n == 8 && (fmts & DATE_CCYYMMDD)) || (v.n == 12 && (fmts & DATE_CCYYMMDDHHMM)) ||
+	    (v.n == 14 && (fmts & DATE_CCYYMMDDHHMMSS))) {
 		y = num2(v.p) * 100 + num2(v.p + 2);
 		md = v.p + 4;
+		if (v.n >= 12 && (num2(v.p + 8) > 23 || num2(v.p + 10) > 59 ||
+				  (v.n == 14 && num2(v.p + 12) > 59)))
+			return -1;
 	} else if (v.n == 6 && (fmts & DATE_YYMMDD)) {
 		int yy = num2(v.p);
 		y = yy < 50 ? 2000 + yy : 1900 + yy; /* window: 00-49 → 20xx, 50-99 → 19xx */
@@ -597,6 +672,95 @@ static int conv_number(struct buf *out, struct span v, int implied)
 	return 0;
 }
 
+/* EDIFACT numeric (ISO 9735 clause 10): [-]digits with at most one decimal mark, '.' or
+ * ',' (the UNA's or, as syntax 4 allows, the other: EDIFACT has no thousands separator);
+ * no '+', no exponent. Into a->val in canonical form; -1 when invalid. */
+static int conv_edi_decimal(struct actx *a, struct span v)
+{
+	size_t marks = 0, digits = 0;
+	struct buf t;
+	buf_init(&t, 0);
+	int rc = -1;
+	for (size_t i = 0; i < v.n; i++) {
+		char c = v.p[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (c == '.' || c == ',')
+			c = '.', marks++;
+		else if (!(c == '-' && i == 0))
+			goto out;
+		buf_putc(&t, c);
+	}
+	if (digits == 0 || marks > 1)
+		goto out;
+	rc = conv_decimal(&a->val, (struct span){ t.data, t.len });
+out:
+	buf_free(&t);
+	return rc;
+}
+
+/* The formats of bits fmts as the map wrote them ("CCYYMMDD or YYMMDD", "102, 203 or 204"). */
+static void date_formats_text(struct buf *b, unsigned fmts, int codes)
+{
+	static const struct {
+		unsigned bit;
+		const char *name, *code;
+	} v[] = {
+		{ DATE_CCYYMMDD, "CCYYMMDD", "102" },
+		{ DATE_YYMMDD, "YYMMDD", "101" },
+		{ DATE_CCYYMMDDHHMM, "CCYYMMDDHHMM", "203" },
+		{ DATE_CCYYMMDDHHMMSS, "CCYYMMDDHHMMSS", "204" },
+	};
+	size_t n = 0, total = 0;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		total += (fmts & v[i].bit) != 0;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		if (!(fmts & v[i].bit))
+			continue;
+		if (n)
+			buf_puts(b, n + 1 == total ? " or " : ", ");
+		buf_puts(b, codes ? v[i].code : v[i].name);
+		n++;
+	}
+}
+
+/* A date field: the format by the value's length among the field's formats or, for
+ * formats written as EDIFACT codes, the code in the component after the value
+ * (DTM01-3 for DTM01-2) when there is one. Returns 0, or -1 after an error. */
+static int convert_date(struct actx *a, const struct mfield *f, struct span v, long s, int pos,
+			int comp)
+{
+	unsigned fmts = f->date_fmts;
+	struct buf t;
+	buf_init(&t, 0);
+	int rc = -1;
+	if (f->date_codes && comp > 0) {
+		struct span code = span_trim(elem_value(a, s, pos, comp + 1));
+		if (code.n) {
+			unsigned bit = map_date_code(code);
+			if (!(bit & fmts)) {
+				buf_printf(&t, "holds the date format code %.*s, but this field reads dates "
+					   "in ", (int)code.n, code.p);
+				date_formats_text(&t, fmts, 1);
+				elem_error(a, f, ECODE(a, "8", "12"), s, pos, comp + 1, code, t.data);
+				goto out;
+			}
+			fmts = bit;
+		}
+	}
+	if (conv_date(&a->val, v, fmts) != 0) {
+		buf_puts(&t, "is not a valid date (");
+		date_formats_text(&t, fmts, f->date_codes);
+		buf_putc(&t, ')');
+		elem_error(a, f, ECODE(a, "8", "12"), s, pos, comp, v, t.data);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&t);
+	return rc;
+}
+
 /* Compare a value (span) with a table entry's code. */
 static int entry_key_cmp(const void *k, const void *e)
 {
@@ -614,7 +778,7 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 {
 	buf_reset(&a->val);
 	if (canon_text_valid(v.p, v.n) != 0) {
-		elem_error(a, f, "6", s, pos, comp, v,
+		elem_error(a, f, ECODE(a, "6", "21"), s, pos, comp, v,
 			   "holds bytes that are not text (not UTF-8, or control characters)");
 		return -1;
 	}
@@ -631,25 +795,17 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 		else {
 			char what[160];
 			snprintf(what, sizeof what, "holds a code that is not in table %s", t->name);
-			elem_error(a, f, "7", s, pos, comp, v, what);
+			elem_error(a, f, ECODE(a, "7", "12"), s, pos, comp, v, what);
 			return -1;
 		}
 		return 0;
 	}
 	switch (f->fmt) {
 	case FMT_DATE:
-		if (conv_date(&a->val, v, f->date_fmts) != 0) {
-			const char *fm = f->date_fmts == (DATE_CCYYMMDD | DATE_YYMMDD) ? "CCYYMMDD or YYMMDD"
-					 : f->date_fmts == DATE_YYMMDD ? "YYMMDD" : "CCYYMMDD";
-			char what[96];
-			snprintf(what, sizeof what, "is not a valid date (%s)", fm);
-			elem_error(a, f, "8", s, pos, comp, v, what);
-			return -1;
-		}
-		return 0;
+		return convert_date(a, f, v, s, pos, comp);
 	case FMT_TIME:
 		if (conv_time(&a->val, v) != 0) {
-			elem_error(a, f, "9", s, pos, comp, v,
+			elem_error(a, f, ECODE(a, "9", "12"), s, pos, comp, v,
 				   "is not a valid time (HHMM, HHMMSS or HHMMSSd..)");
 			return -1;
 		}
@@ -657,18 +813,24 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 	case FMT_NUMBER:
 		if (conv_number(&a->val, v, f->implied) != 0) {
 			char what[96];
-			snprintf(what, sizeof what,
-				 "is not a number (X12 type N%d: digits and an optional leading '-')",
-				 f->implied);
-			elem_error(a, f, "6", s, pos, comp, v, what);
+			if (a->edifact)
+				snprintf(what, sizeof what, "is not a whole number (digits and an optional "
+					 "leading '-'%s)", f->implied ? ", implied decimals" : "");
+			else
+				snprintf(what, sizeof what,
+					 "is not a number (X12 type N%d: digits and an optional leading '-')",
+					 f->implied);
+			elem_error(a, f, ECODE(a, "6", "37"), s, pos, comp, v, what);
 			return -1;
 		}
 		return 0;
 	case FMT_DECIMAL:
-		if (conv_decimal(&a->val, v) != 0) {
-			elem_error(a, f, "6", s, pos, comp, v,
-				   "is not a decimal number (X12 type R: digits, one '.', an optional "
-				   "leading '-')");
+		if (a->edifact ? conv_edi_decimal(a, v) != 0 : conv_decimal(&a->val, v) != 0) {
+			elem_error(a, f, ECODE(a, "6", "37"), s, pos, comp, v,
+				   a->edifact ? "is not a number (EDIFACT numeric: digits, at most one "
+						"decimal mark '.' or ',', an optional leading '-')"
+					      : "is not a decimal number (X12 type R: digits, one '.', an "
+						"optional leading '-')");
 			return -1;
 		}
 		return 0;
@@ -762,7 +924,10 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 		struct x12_error e = { 0 };
 		e.scope = X12_SCOPE_SEGMENT;
 		int loop = st->kind == STEP_ENTER || st->kind == STEP_CHILD;
-		memcpy(e.code, loop ? "4" : "5", 2);
+		/* loop over maximum (EDIFACT 36: too many segment group repetitions), segment
+		 * over maximum use (35: too many segment repetitions) */
+		snprintf(e.code, sizeof e.code, "%s",
+			 loop ? ECODE(a, "4", "36") : ECODE(a, "5", "35"));
 		fill_seg(a, &e, over);
 		add_error(a, &e, f, "more than %zu %s %s (the map allows at most %zu)", f->max, st->text,
 			  loop ? "loops" : "segments", f->max);
@@ -814,7 +979,7 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		for (size_t i = 0; i < f->nalts; i++) {
 			const struct mpath *p = &f->alts[i];
 			a->failed = 0;
-			long s = find(a, p, 0, occ, cur);
+			long s = p->absolute ? find(a, p, 0, 0, -1) : find(a, p, 0, occ, cur);
 			if (i == 0) {
 				first_found = s >= 0;
 				first_seg = s;
@@ -838,7 +1003,8 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 				if (!first_found)
 					missing_segment(a, f, &p->steps[first_fail], first_occ);
 				else
-					elem_error(a, f, "1", first_seg, p->elem, p->comp, (struct span){ "", 0 },
+					elem_error(a, f, ECODE(a, "1", "13"), first_seg, p->elem, p->comp,
+						   (struct span){ "", 0 },
 						   "is required but empty or missing");
 				return;
 			}
@@ -848,7 +1014,7 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 	case SRC_PAIR: {
 		const struct mpath *p = &f->alts[0];
 		a->failed = 0;
-		long s = find(a, p, 0, occ, cur);
+		long s = p->absolute ? find(a, p, 0, 0, -1) : find(a, p, 0, occ, cur);
 		if (s < 0) {
 			if (f->required)
 				missing_segment(a, f, &p->steps[a->fail_step], a->fail_occ);
@@ -870,7 +1036,8 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		if (!v.n) {
 			if (f->required) {
 				if (qpos)
-					elem_error(a, f, "1", s, qpos + 1, 0, (struct span){ "", 0 },
+					elem_error(a, f, ECODE(a, "1", "13"), s, qpos + 1, 0,
+						   (struct span){ "", 0 },
 						   "is required but empty (the value after the qualifier)");
 				else {
 					struct buf qb;
@@ -882,7 +1049,8 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 						 "and the elements after it hold no qualifier %s (required)",
 						 qb.data);
 					buf_free(&qb);
-					elem_error(a, f, "1", s, p->elem, 0, (struct span){ "", 0 }, what);
+					elem_error(a, f, ECODE(a, "1", "13"), s, p->elem, 0,
+						   (struct span){ "", 0 }, what);
 				}
 				return;
 			}
@@ -1017,7 +1185,7 @@ static void run_checks(struct actx *a)
 			const struct mpath *pp = f->alts ? &f->alts[0] : NULL;
 			e.elem_pos = pp ? pp->elem : 0;
 			e.comp_pos = pp ? pp->comp : 0;
-			e.elem_ref = map_elem_ref(e.seg_id, e.elem_pos);
+			e.elem_ref = a->edifact ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
 			e.bad_value = p->value;
 			char *m;
 			if (f->check == CHECK_COUNT)
@@ -1040,27 +1208,76 @@ static void run_checks(struct actx *a)
 
 /* ---------------------------------------------------------------- entry */
 
-/* Apply an inbound X12 map to one transaction set. */
-int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out,
-		  struct x12_errlist *errs, char **business_key)
+/* Add the source child name with an envelope value (escaped when not valid text). */
+static void source_child(xmlNodePtr src, const char *name, const char *v, size_t n)
 {
-	if (out)
-		*out = NULL;
-	if (business_key)
-		*business_key = NULL;
-	if (!m || !txn || !out || txn->nseg == 0 || !txn->segs)
-		return -EINVAL;
-	if (strcmp(txn->st01, m->type) != 0) {
-		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
-		return -EINVAL;
+	n = strnlen(v, n);
+	if (n == 0)
+		return;
+	xmlNodePtr c = xmlNewDocNode(src->doc, src->ns, (const xmlChar *)name, NULL);
+	xmlAddChild(src, c);
+	if (canon_text_valid(v, n) == 0) {
+		canon_node_set_text(c, v, n);
+	} else {
+		char *e = escape_bytes(v, n, 64);
+		canon_node_set_text(c, e, strlen(e));
+		free(e);
 	}
+}
+
+/* The source element of an EDIFACT record, in the order canon_set_source writes:
+ * standard edifact, version (UNH 0052 + 0054, then the association code 0057: "D96A",
+ * "D96A EAN008"), document-type (0065), sender (UNB 0004), receiver (0010), interchange
+ * (0020), group (UNG 0048), transaction (UNH 0062), test (UNB 0035 = 1). The gateway adds
+ * the partner with canon_set_source(doc, partner, NULL), which keeps these. */
+static void edifact_source(xmlDocPtr doc, const struct edi_msg *msg)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr src = xmlNewDocNode(doc, root->ns, (const xmlChar *)"source", NULL);
+	if (root->children)
+		xmlAddPrevSibling(root->children, src);
+	else
+		xmlAddChild(root, src);
+	char ver[sizeof msg->version + sizeof msg->release + sizeof msg->assoc + 2];
+	snprintf(ver, sizeof ver, "%.*s%.*s%s%.*s", (int)strnlen(msg->version, sizeof msg->version),
+		 msg->version, (int)strnlen(msg->release, sizeof msg->release), msg->release,
+		 msg->assoc[0] ? " " : "", (int)strnlen(msg->assoc, sizeof msg->assoc), msg->assoc);
+	source_child(src, "standard", "edifact", 7);
+	source_child(src, "version", ver, sizeof ver);
+	source_child(src, "document-type", msg->type, sizeof msg->type);
+	if (msg->unb) {
+		source_child(src, "sender", msg->unb->sender, sizeof msg->unb->sender);
+		source_child(src, "receiver", msg->unb->recipient, sizeof msg->unb->recipient);
+		source_child(src, "interchange", msg->unb->ref, sizeof msg->unb->ref);
+	}
+	if (msg->ung)
+		source_child(src, "group", msg->ung->ref, sizeof msg->ung->ref);
+	source_child(src, "transaction", msg->ref, sizeof msg->ref);
+	if (msg->unb)
+		source_child(src, "test", msg->unb->test[0] == '1' ? "true" : "false", 5);
+}
+
+/* Apply map m to the segments of txn (an X12 transaction set or the view of an EDIFACT
+ * message; for EDIFACT, msg is the message). The record's source element is filled
+ * before the fields. */
+static int apply_txn(const struct map *m, const struct x12_txn *txn, const struct edi_msg *msg,
+		     xmlDocPtr *out, struct x12_errlist *errs, char **business_key)
+{
 	struct actx a;
+	struct joinring ring;
 	memset(&a, 0, sizeof a);
+	memset(&ring, 0, sizeof ring);
+	a.ring = &ring;
 	a.m = m;
 	a.txn = txn;
 	a.nseg = txn->nseg;
 	a.errs = errs;
 	a.comp = txn->delims ? txn->delims->comp : 0;
+	if (msg) {
+		a.edifact = 1;
+		a.rep = txn->delims ? txn->delims->rep : 0;
+		a.edi_comp = msg->delims && msg->delims->comp ? msg->delims->comp : ':';
+	}
 	a.packed = xmalloc(a.nseg * sizeof *a.packed);
 	a.next_direct = xmalloc(a.nseg * sizeof *a.next_direct);
 	a.owner = xmalloc(a.nseg * sizeof *a.owner);
@@ -1070,6 +1287,8 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 		a.packed[i] = map_seg_pack(txn->segs[i].id, strnlen(txn->segs[i].id, 4));
 	buf_init(&a.val, 0);
 	buf_init(&a.tmp, 0);
+	for (size_t i = 0; i < sizeof ring.b / sizeof ring.b[0]; i++)
+		buf_init(&ring.b[i], 0);
 	build_tree(&a);
 	link_hier(&a);
 
@@ -1078,7 +1297,10 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 		log_error("map %s: cannot create a %s record", m->name, m->kind);
 		abort(); /* compile checked the kind: out of memory */
 	}
-	canon_set_source(doc, NULL, txn);
+	if (msg)
+		edifact_source(doc, msg);
+	else
+		canon_set_source(doc, NULL, txn);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	apply_block(&a, &m->root, 0, -1, root, 1);
 	run_checks(&a);
@@ -1094,9 +1316,63 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 	free(a.miss);
 	buf_free(&a.val);
 	buf_free(&a.tmp);
+	for (size_t i = 0; i < sizeof ring.b / sizeof ring.b[0]; i++)
+		buf_free(&ring.b[i]);
 	free(a.packed);
 	free(a.next_direct);
 	free(a.owner);
 	free(a.occ);
 	return 0;
+}
+
+/* Apply an inbound X12 map to one transaction set. */
+int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out,
+		  struct x12_errlist *errs, char **business_key)
+{
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !txn || !out || txn->nseg == 0 || !txn->segs)
+		return -EINVAL;
+	if (m->edifact) {
+		log_error("map %s reads EDIFACT %s messages, not X12 transaction sets", m->name,
+			  m->type);
+		return -EINVAL;
+	}
+	if (strcmp(txn->st01, m->type) != 0) {
+		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
+		return -EINVAL;
+	}
+	return apply_txn(m, txn, NULL, out, errs, business_key);
+}
+
+/* Apply an inbound EDIFACT map to one message (through its X12 view). */
+int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr *out,
+		      struct x12_errlist *errs, char **business_key)
+{
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !msg || !out || msg->nseg == 0 || !msg->segs)
+		return -EINVAL;
+	if (!m->edifact) {
+		log_error("map %s reads %s %s transaction sets, not EDIFACT messages", m->name,
+			  m->std, m->type);
+		return -EINVAL;
+	}
+	if (strncmp(msg->type, m->type, sizeof msg->type) != 0) {
+		char *t = escape_bytes(msg->type, strnlen(msg->type, sizeof msg->type), 16);
+		log_error("map %s reads %s messages, not %s", m->name, m->type, t);
+		free(t);
+		return -EINVAL;
+	}
+	struct edi_view v;
+	memset(&v, 0, sizeof v);
+	int rc = edi_view_build(&v, msg);
+	if (rc == 0)
+		rc = apply_txn(m, &v.txn, msg, out, errs, business_key);
+	edi_view_free(&v);
+	return rc;
 }

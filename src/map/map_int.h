@@ -1,6 +1,6 @@
 /*
  * map_int.h — the map module's internal structures, shared by map.c
- * (parse, extends, compile), map_apply.c (X12 → canonical), map_check.c
+ * (parse, extends, compile), map_apply.c (X12 and EDIFACT → canonical), map_check.c
  * (schema checks) and map_elemref.c (X12 element reference numbers).
  * Not part of the module's public face (map.h).
  *
@@ -40,12 +40,17 @@ uint32_t map_seg_pack(const char *s, size_t n);
 
 /* ---------------------------------------------------------- source side */
 
-/* [N101=ST|BT] or [N101!=ST]: compares the trimmed element (or component). */
+/* [N101=ST|BT] or [N101!=ST]: compares the trimmed element (or component).
+ * [LIN] or [!LIN] (holds != 0): the loop occurrence the step's segment starts holds (or
+ * does not hold) a LIN segment or a LIN loop directly; on a hierarchical loop's own start
+ * segment ([CPS] on CPS, [HL] on HL), it has children. */
 struct mcond {
 	int elem, comp;
 	int neg;
 	char **vals;
 	size_t nvals;
+	uint32_t holds;     /* packed segment id of a holds condition, 0 for a value test */
+	char holds_id[4];
 };
 
 enum step_kind {
@@ -70,6 +75,7 @@ struct mstep {
 struct mpath {
 	struct mstep *steps;
 	size_t nsteps;
+	int absolute;        /* leading '/': read from the top level, whatever the scope */
 	int elem, comp;      /* element position (1-based), component (0: whole element) */
 	char *text;
 };
@@ -81,6 +87,8 @@ enum mcheck { CHECK_NONE = 0, CHECK_COUNT, CHECK_SUM };
 
 #define DATE_CCYYMMDD 1u
 #define DATE_YYMMDD 2u
+#define DATE_CCYYMMDDHHMM 4u   /* EDIFACT 2379 code 203 */
+#define DATE_CCYYMMDDHHMMSS 8u /* EDIFACT 2379 code 204 */
 
 struct mblock;
 
@@ -104,6 +112,8 @@ struct mfield {
 	int table;              /* resolved: index into map->tables, -1 none */
 	enum mfmt fmt;
 	unsigned date_fmts;
+	int date_codes;         /* formats written as EDIFACT 2379 codes (date 102|203): the
+	                         * component after the value, when present, names the format */
 	int implied;            /* number Nn: implied decimal places */
 	enum mtrim trim;
 	enum mcheck check;
@@ -159,6 +169,8 @@ struct map {
 	size_t nfiles;
 	char *name;
 	char *std, *type;       /* source standard and document type */
+	int edifact;            /* source edifact: paths read the EDIFACT view (edi_view) */
+	uint32_t hier_seg;      /* start segment of hierarchical loops: HL (x12), CPS (edifact) */
 	char *kind;             /* target record kind */
 	const char *target_file;
 	size_t target_line;     /* where "target" was given (for map check messages) */
@@ -190,11 +202,16 @@ static inline int map_intern(const struct map *m, uint32_t seg)
 }
 
 /* Loop L is hierarchical: it starts with the X12 HL segment (HL01 its id, HL02 its
- * parent's id), so an each over it may nest inside itself (STEP_CHILD). */
+ * parent's id) or, in an EDIFACT map, with CPS (CPS01 its id, CPS02 its parent's id), so
+ * an each over it may nest inside itself (STEP_CHILD). */
 static inline int map_loop_hier(const struct map *m, int loop)
 {
-	return loop >= 0 && m->loops[loop].start == map_seg_pack("HL", 2);
+	return loop >= 0 && m->loops[loop].start == m->hier_seg;
 }
+
+/* The DATE_* bit of an EDIFACT date/time format code (2379: 101, 102, 203, 204); 0 for
+ * any other code. */
+unsigned map_date_code(struct span code);
 
 /* Free a field and its block. */
 void map_field_free(struct mfield *f);
