@@ -726,6 +726,141 @@ START_TEST(test_send_and_reconcile)
 }
 END_TEST
 
+/* ------------------------------------------------ EDIFACT */
+
+/* The fixture with our EDIFACT identity and the retailer's, ORDERS mapped. */
+static void edifact_setup(struct env *e, const char *extra)
+{
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("our.edifact.id = 4012345000009\nour.edifact.qualifier = 14\n", f);
+	fclose(f);
+	char *map = tu_srcpath("maps/edifact/ORDERS.map");
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "edifact.id = 5412345000013\nedifact.qualifier = 14\ndocument.ORDERS = %s\n%s",
+				  map, extra ? extra : ""),
+			 0);
+	partner_conf_add(e, line);
+	free(line);
+	free(map);
+}
+
+/* A UNOC ORDERS interchange from the retailer: UNB 0031 (ack) and 0035 (test) as given,
+ * body between UNH and UNT (count and reference right unless unt is given). */
+static char *orders_ic(const char *ref, const char *ack, const char *test, const char *body, const char *unt)
+{
+	int nseg = 2; /* UNH and UNT */
+	for (const char *p = body; *p; p++)
+		nseg += *p == '\'' && (p == body || p[-1] != '?');
+	char *s = NULL;
+	char untbuf[64];
+	snprintf(untbuf, sizeof untbuf, "UNT+%d+M1'", nseg);
+	ck_assert_int_gt(asprintf(&s, "UNA:+.? '\nUNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0830+%s++ORDERS++%s%s%s'\n"
+				      "UNH+M1+ORDERS:D:96A:UN:EAN008'\n%s%s\nUNZ+1+%s'\n",
+				  ref, ack, test[0] ? "++" : "", test, body, unt ? unt : untbuf, ref),
+			 0);
+	return s;
+}
+
+#define ORDERS_BODY "BGM+220+PO?+4711?:A+9'\nDTM+137:20261122:102'\n" \
+		    "NAD+BY+5412345000013::9++M\xfcller ?+ S\xf6hne?'s+1 Main St+Reno++89501+US'\n" \
+		    "LIN+1++4012345000016:SRV'\nQTY+21:24:PCE'\nUNS+S'\nCNT+2:1'\n"
+
+/* An EDIFACT ORDERS (UNOC, release characters, Latin-1) goes the X12 way: the ERP file
+ * holds the exact UTF-8 text, a CONTRL answers UNB 0031 = 1, a wrong UNT count is UCM 4
+ * code 29, the same interchange again is held, UNB 0035 = 1 goes to the test ERP dir. */
+START_TEST(test_edifact_orders)
+{
+	struct env *e = env_new("997", "on-error");
+	edifact_setup(e, NULL);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	free(out);
+	char *ic = orders_ic("ICR0001", "1", "", ORDERS_BODY, NULL);
+	char *id = ingest(e, "orders.edi", ic);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_ptr_nonnull(erp);
+	ck_assert_msg(strstr(erp, "H,PO+4711:A,original,") && strstr(erp, "M\xc3\xbcller + S\xc3\xb6hne's"),
+		      "ERP file:\n%s", erp);
+	free(erp);
+	char *contrl = first_in(e->out);
+	ck_assert_ptr_nonnull(contrl);
+	ck_assert_msg(strstr(contrl, "UNB+UNOC:3+4012345000009:14+5412345000013:14+") &&
+			      strstr(contrl, "UCI+ICR0001+5412345000013:14+4012345000009:14+7'") &&
+			      strstr(contrl, "UCM+M1+ORDERS:D:96A:UN:EAN008+7'"),
+		      "CONTRL:\n%s", contrl);
+	free(contrl);
+	ck_assert_int_eq(edigw(e, &out, "track", "PO+4711:A", NULL), 0);
+	ck_assert_msg(strstr(out, "in ORDERS") && strstr(out, "state accepted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "ICR0001", NULL), 0);
+	ck_assert_msg(strstr(out, "out CONTRL") && strstr(out, "state queued"), "%s", out);
+	free(out);
+	/* the same interchange again: held as a duplicate, nothing written */
+	free(ingest(e, "orders-again.edi", ic));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "hold"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	/* UNT count wrong: UCM 4 code 29, nothing for the ERP, the job fails with the reason */
+	char *bad = orders_ic("ICR0002", "1", "", ORDERS_BODY, "UNT+99+M1'");
+	free(ingest(e, "bad.edi", bad));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *c2 = nth_in(e->out, 1);
+	ck_assert_ptr_nonnull(c2);
+	ck_assert_msg(strstr(c2, "UCM+M1+ORDERS:D:96A:UN:EAN008+4+29+UNT+2'"), "CONTRL:\n%s", c2);
+	free(c2);
+	/* no UNA, line breaks between segments, no CONTRL asked: accepted, nothing queued */
+	char *plain = NULL;
+	ck_assert_int_gt(asprintf(&plain, "UNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0831+ICR0003'\r\n"
+					  "UNH+M1+ORDERS:D:96A:UN'\r\nBGM+220+PO-PLAIN+9'\r\nDTM+137:20261122:102'\r\n"
+					  "LIN+1++4012345000016:SRV'\r\nQTY+21:2:PCE'\r\nUNS+S'\r\nUNT+7+M1'\r\nUNZ+1+ICR0003'\r\n"),
+			 0);
+	free(ingest(e, "plain.edi", plain));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 2);
+	ck_assert_int_eq(tu_count_files(e->erp), 2);
+	ck_assert_int_eq(tu_count_files(e->out), 2);
+	/* test indicator: the ERP file goes to erp-test-dir */
+	char *test = orders_ic("ICR0004", "", "1", ORDERS_BODY, NULL);
+	free(ingest(e, "test.edi", test));
+	run_once(e);
+	char *tdir = pj(e->erp, "test");
+	ck_assert_int_eq(tu_count_files(tdir), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 2); /* production files only */
+	free(tdir);
+	free(test);
+	free(plain);
+	free(bad);
+	free(id);
+	free(ic);
+	env_free(e);
+}
+END_TEST
+
+/* An EDIFACT interchange from an unknown sender, or not addressed to us, is held. */
+START_TEST(test_edifact_unknown_held)
+{
+	struct env *e = env_new("997", "on-error");
+	edifact_setup(e, NULL);
+	char *ic = orders_ic("ICR0009", "1", "", ORDERS_BODY, NULL);
+	char *other = tu_replace(ic, "+4012345000009:14+", "+9999999999999:14+");
+	free(ingest(e, "other.edi", other));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "hold"), 1);
+	char *held = first_in(qdir(e, "hold"));
+	ck_assert_msg(strstr(held, "addressed to 9999999999999:14") != NULL, "%s", held);
+	free(held);
+	ck_assert_int_le(tu_count_files(e->out), 0);
+	free(other);
+	free(ic);
+	env_free(e);
+}
+END_TEST
+
 /* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
 START_TEST(test_tolerated_wrong_count)
 {
@@ -1269,6 +1404,8 @@ int main(void)
 	tcase_add_test(tc, test_schema_findings);
 	tcase_add_test(tc, test_schema_overlay);
 	tcase_add_test(tc, test_send_and_reconcile);
+	tcase_add_test(tc, test_edifact_orders);
+	tcase_add_test(tc, test_edifact_unknown_held);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
 	tcase_add_test(tc, test_ta1_requested);

@@ -24,6 +24,7 @@
  */
 #include "gateway/gateway.h"
 #include "gateway/gateway_int.h"
+#include "edifact/edi_schema.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -159,6 +160,10 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 			  "transaction sets are checked for their envelopes only", xdir);
 	}
 	free(xdir);
+	xdir = path_join(c->schema_dir, "edifact");
+	if (access(xdir, R_OK | X_OK) == 0 && edi_schema_load(&g->edi_schemas, c->schema_dir, d) < 0)
+		rc = -EINVAL;
+	free(xdir);
 	g->overlays = xcalloc(c->npartners ? c->npartners : 1, sizeof *g->overlays);
 	for (size_t i = 0; i < c->npartners; i++) {
 		const struct cfg_partner *p = &c->partners[i];
@@ -226,6 +231,7 @@ void gateway_free(struct gateway *g)
 		x12_overlay_free(g->overlays[i]);
 	free(g->overlays);
 	x12_schema_free(g->schemas);
+	x12_schema_free(g->edi_schemas);
 	ledger_free(g->ledger);
 	spool_free(g->spool);
 	config_free(g->cfg);
@@ -1010,9 +1016,15 @@ struct ledger_doc gw_job_doc(const struct job *j, const char *key, const char *d
 /* The first syntax or application finding of a transaction as a sentence. */
 char *gw_errs_reason(const struct x12_errlist *errs)
 {
+	return gw_errs_reason_as(errs, "X12");
+}
+
+/* The same naming the standard of the codes. */
+char *gw_errs_reason_as(const struct x12_errlist *errs, const char *standard)
+{
 	if (errs->n == 0)
 		return NULL;
-	char *d = x12_error_describe(&errs->v[0]);
+	char *d = x12_error_describe_as(&errs->v[0], standard);
 	char *r;
 	if (errs->n + errs->dropped > 1)
 		r = xasprintf("%s (and %zu more)", d, errs->n + errs->dropped - 1);
@@ -1438,9 +1450,20 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		}
 	}
 	if (strcmp(sniff(fd), "edifact") == 0) {
-		rc = gw_finish_job(&j, SPOOL_FAILED,
-				"UN/EDIFACT interchange (UNA/UNB): EDIFACT is not supported by this version");
-		goto out;
+		char *fatal = NULL;
+		rc = gw_process_edifact(&j, fd, &fatal);
+		gw_staged_discard(&j, 0);
+		if (rc < 0) {
+			log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "
+				  "after a restart", id, strerror(-rc));
+			goto out;
+		}
+		if (fatal) {
+			rc = gw_finish_job(&j, SPOOL_FAILED, fatal);
+			free(fatal);
+			goto out;
+		}
+		goto outcome;
 	}
 	struct x12_limits lim;
 	struct x12_tolerances tol;
@@ -1490,6 +1513,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		ledger_event(g->ledger, id, NULL, "warning", m);
 		free(m);
 	}
+outcome:
 	gw_fault_point("before-archive");
 	if (j.hold_reason)
 		rc = gw_finish_job(&j, SPOOL_HOLD, j.hold_reason);

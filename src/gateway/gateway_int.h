@@ -34,6 +34,7 @@ struct gateway {
 	char *erp_test_tmp; /* <erp-test-dir>/.edigw-tmp */
 	struct x12_schema *schemas; /* transaction set definitions, or NULL */
 	struct x12_overlay **overlays; /* per cfg->partners[i]: its schema-overlay, or NULL */
+	struct x12_schema *edi_schemas; /* EDIFACT message definitions (schema-dir/edifact), or NULL */
 };
 
 /* A staged ERP file: written in .edigw-tmp, linked into dir/name at commit. */
@@ -119,6 +120,7 @@ int gw_commit_staged(struct job *j);
 void gw_app_error(struct x12_errlist *errs, const char *what, const char *detail);
 /* The first finding as a sentence, "(and N more)"; NULL when there is none. */
 char *gw_errs_reason(const struct x12_errlist *errs);
+char *gw_errs_reason_as(const struct x12_errlist *errs, const char *standard);
 /* A mapped record: checked against canonical.rng, rendered into j->erp_out; frees rec. */
 void gw_emit_record(struct job *j, xmlDocPtr rec, struct x12_errlist *errs);
 /* Count a finished document; stage its ERP records when ok (*out: the staged file). */
@@ -126,6 +128,9 @@ int gw_document_done(struct job *j, int ok, struct staged **out);
 /* End of a group: close its staged files; when rejected take back what it accepted and
  * mark its documents rejected with why (taken over; may be NULL when not rejected). */
 int gw_group_done(struct job *j, int rejected, char *why);
+/* Read an EDIFACT job (gateway_edifact.c): <0 for an environment failure; else the outcome
+ * is in j and *fatal (allocated) says why the input is not readable EDIFACT, if so. */
+int gw_process_edifact(struct job *j, int fd, char **fatal);
 /* Move the job to its final queue with a ledger event. */
 int gw_finish_job(struct job *j, enum spool_queue to, const char *reason);
 

@@ -1,2 +1,3 @@
 libedigw_a_SOURCES += src/gateway/gateway.h src/gateway/gateway_int.h src/gateway/gateway.c
 libedigw_a_SOURCES += src/gateway/send.c
+libedigw_a_SOURCES += src/gateway/gateway_edifact.c

@@ -112,6 +112,8 @@ void x12_errlist_add(struct x12_errlist *l, const struct x12_error *e);
 void x12_errlist_free(struct x12_errlist *l);
 /* "segment BEG (position 2, line 3), element 03: mandatory element missing" — allocated. */
 char *x12_error_describe(const struct x12_error *e);
+/* The same with another standard's name in the code note ("[EDIFACT code 29]"). */
+char *x12_error_describe_as(const struct x12_error *e, const char *standard);
 /* Free the strings of a single error (e.g. x12_parse's *err) and clear it. */
 void x12_error_free(struct x12_error *e);
 

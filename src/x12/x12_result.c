@@ -43,6 +43,12 @@ void x12_errlist_free(struct x12_errlist *l)
 /* Human sentence with the position of a finding. */
 char *x12_error_describe(const struct x12_error *e)
 {
+	return x12_error_describe_as(e, "X12");
+}
+
+/* The same, naming the standard whose code it is ("EDIFACT" for ISO 9735 codes). */
+char *x12_error_describe_as(const struct x12_error *e, const char *standard)
+{
 	struct buf b;
 	buf_init(&b, 0);
 	if (e->seg_id[0]) {
@@ -73,7 +79,7 @@ char *x12_error_describe(const struct x12_error *e)
 		free(v);
 	}
 	if (e->code[0])
-		buf_printf(&b, " [X12 code %s]", e->code);
+		buf_printf(&b, " [%s code %s]", standard, e->code);
 	return buf_steal(&b);
 }
 
