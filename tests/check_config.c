@@ -1301,6 +1301,7 @@ START_TEST(test_man_page)
 		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",
 		".BR our.edifact.id ", ".BR our.edifact.qualifier ", ".BR edifact.id ", ".BR edifact.qualifier ",
 		".BR contrl \" = \" requested | always | never", ".BR tolerate.edifact-charset ",
+		".BR edifact-schema-overlay ",
 		".BI document. type ", ".BR ack \" = \" 997 | 999 | none",
 		".BR ta1 \" = \" on-error | requested | never",
 		".BR log-level \" = \" error | warning | info | debug",

@@ -841,6 +841,40 @@ START_TEST(test_edifact_orders)
 }
 END_TEST
 
+/* The partner's overlay of the EDIFACT definitions says which NAD qualifiers it sends: an
+ * unknown one is rejected, and the CONTRL names the segment, element and code 12. */
+START_TEST(test_edifact_unknown_qualifier)
+{
+	struct env *e = env_new("997", "on-error");
+	char *ov = pj(e->dir, "partners/retailer-edifact.def");
+	writef(ov, "transaction D96A ORDERS\nonly-codes NAD01 BY DP SU IV\n");
+	edifact_setup(e, "edifact-schema-overlay = retailer-edifact.def\n");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	free(out);
+	char *body = tu_replace(ORDERS_BODY, "NAD+BY+", "NAD+ZZZ+");
+	char *ic = orders_ic("ICR0010", "1", "", body, NULL);
+	free(ingest(e, "zzz.edi", ic));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_int_le(tu_count_files(e->erp), 0);
+	char *c = first_in(e->out);
+	ck_assert_ptr_nonnull(c);
+	/* NAD is segment 4 of the message (UNH = 1), NAD01 is data element 2 counting the tag */
+	ck_assert_msg(strstr(c, "UCM+M1+ORDERS:D:96A:UN:EAN008+4'UCS+4'UCD+12+2'"), "CONTRL:\n%s", c);
+	free(c);
+	/* a broken overlay stops config check with its line */
+	writef(ov, "transaction D96A ORDERS\nonly-codes NAD99 BY\n");
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_msg(strstr(out, "retailer-edifact.def:2"), "%s", out);
+	free(out);
+	free(ic);
+	free(body);
+	free(ov);
+	env_free(e);
+}
+END_TEST
+
 /* An EDIFACT interchange from an unknown sender, or not addressed to us, is held. */
 START_TEST(test_edifact_unknown_held)
 {
@@ -1406,6 +1440,7 @@ int main(void)
 	tcase_add_test(tc, test_send_and_reconcile);
 	tcase_add_test(tc, test_edifact_orders);
 	tcase_add_test(tc, test_edifact_unknown_held);
+	tcase_add_test(tc, test_edifact_unknown_qualifier);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
 	tcase_add_test(tc, test_ta1_requested);

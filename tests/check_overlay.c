@@ -307,6 +307,34 @@ START_TEST(test_warnings_and_limits)
 }
 END_TEST
 
+/* only-codes: the partner's own short list at a position, enforced as an error. */
+START_TEST(test_only_codes)
+{
+	struct x12_overlay *o = NULL;
+	char *msgs = NULL;
+	ck_assert_int_eq(load(&o, "transaction 004010 850\nonly-codes N101 ST BT\nonly-codes REF01 DP\n", &msgs), 0);
+	const struct x12_txn_def *mine = x12_overlay_find(o, g_schema, "004010", "850");
+	struct found f;
+	check_doc(&f, mine, ST_GOOD);
+	ck_assert_uint_eq(f.errs.n, 0);
+	found_free(&f);
+	check_doc(&f, mine, "ST*850*0001~BEG*00*SA*PO-1**20261122~REF*IA*042~N1*BY*HQ*92*0001~"
+			    "PO1*1*24*EA*12.5**BP*SKU-1~CTT*1~SE*7*0001~");
+	const struct x12_error *e = has(&f.errs, "7", "REF");
+	ck_assert_ptr_nonnull(strstr(e->msg, "not one this partner sends"));
+	e = has(&f.errs, "7", "N1");
+	ck_assert_int_eq(e->elem_pos, 1);
+	ck_assert_uint_eq(f.errs.n, 2);
+	found_free(&f);
+	/* positions without a list stay as the standard has them */
+	ck_assert_ptr_eq(x12_overlay_find(o, g_schema, "004010", "856"), x12_schema_find(g_schema, "004010", "856"));
+	x12_overlay_free(o);
+	free(msgs);
+	bad("transaction 004010 850\nonly-codes N101\n", 2, "expected 'only-codes POSITION CODE...'");
+	bad("transaction 004010 850\nonly-codes N101 TOOLONG\n", 2, "does not fit element 98");
+}
+END_TEST
+
 /* The example in doc/x12-schemas.md ("Partner overlays") loads as written. */
 START_TEST(test_doc_example)
 {
@@ -341,6 +369,7 @@ static Suite *overlay_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_warnings_and_limits);
 	tcase_add_test(tc, test_doc_example);
+	tcase_add_test(tc, test_only_codes);
 	suite_add_tcase(s, tc);
 	return s;
 }

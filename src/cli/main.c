@@ -27,6 +27,7 @@
 #include "canon/canon.h"
 #include "ack/ack.h"
 #include "config/config.h"
+#include "edifact/edi_schema.h"
 #include "gateway/gateway.h"
 #include "ledger/ledger.h"
 #include "map/map.h"
@@ -880,6 +881,23 @@ static int cmd_config(int argc, char **argv)
 			x12_overlay_free(ov);
 		}
 		x12_schema_free(xs);
+		/* the EDIFACT definitions and the partners' overlays of them */
+		struct x12_schema *es = NULL;
+		char *edir = path_join(c->schema_dir, "edifact");
+		if (access(edir, R_OK | X_OK) == 0)
+			edi_schema_load(&es, c->schema_dir, &d);
+		free(edir);
+		for (size_t i = 0; i < c->npartners; i++) {
+			const struct cfg_partner *p = &c->partners[i];
+			struct x12_overlay *ov = NULL;
+			if (!p->edifact_overlay)
+				continue;
+			if (!es || x12_overlay_load(&ov, es, p->edifact_overlay, &d) < 0)
+				diag_error(&d, p->file, p->edifact_overlay_line, "edifact-schema-overlay %s cannot be loaded%s",
+					   p->edifact_overlay, es ? " (errors above)" : ": no EDIFACT definitions in schema-dir");
+			x12_overlay_free(ov);
+		}
+		x12_schema_free(es);
 	}
 	diag_print(&d, stderr);
 	int ex = EX_OK;

@@ -99,6 +99,7 @@ enum slot {
 	S_OVERLAY,
 	S_EDI_ID,
 	S_EDI_Q,
+	S_EDI_OVERLAY,
 	S_CONTRL,
 	S_TOL_EDI_CHARSET,
 	S_COUNT
@@ -163,6 +164,7 @@ static const struct keydef keydefs[] = {
 	{ "ack-due", S_ACK_DUE, V_DURATION, WB, 60, 30 * DAY, "1m", "30d", NULL },
 	{ "schema-overlay", S_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact.id", S_EDI_ID, V_EDIID, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "edifact-schema-overlay", S_EDI_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact.qualifier", S_EDI_Q, V_EDIQ, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "contrl", S_CONTRL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, contrls },
 	{ "tolerate.edifact-charset", S_TOL_EDI_CHARSET, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
@@ -893,6 +895,7 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 		p->has_edifact = 1;
 		break;
 	case S_EDI_Q: copy_checked(p->edifact.qualifier, sizeof p->edifact.qualifier, v->s); break;
+	case S_EDI_OVERLAY: p->edifact_overlay = path_relative_to(p->file, v->s); break;
 	case S_CONTRL: p->contrl = (enum cfg_contrl)v->u; break;
 	case S_TOL_EDI_CHARSET: p->edifact_charset_relaxed = v->u == 0; break;
 	default:
@@ -992,6 +995,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 		goto out;
 	apply_partner(p, &e, &st, d);
 	p->schema_overlay_line = st.line[S_OVERLAY];
+	p->edifact_overlay_line = st.line[S_EDI_OVERLAY];
 	if (!st.line[S_ID])
 		diag_error(d, file, 0, "missing required key 'id'");
 	if (!name_is_safe(base))
@@ -1159,6 +1163,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->file);
 	free(p->drop_dir);
 	free(p->schema_overlay);
+	free(p->edifact_overlay);
 	for (size_t i = 0; i < p->ndocs; i++)
 		free(p->docs[i].map_path);
 	free(p->docs);

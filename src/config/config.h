@@ -87,6 +87,8 @@ struct cfg_partner {
 	enum cfg_contrl contrl;  /* contrl: requested (UNB 0031 = 1, default), always, never */
 	int edifact_charset_relaxed; /* tolerate.edifact-charset (default no) */
 	size_t schema_overlay_line;
+	char *edifact_overlay;   /* edifact-schema-overlay: the same for EDIFACT definitions, or NULL */
+	size_t edifact_overlay_line;
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: edigw.conf's, overridden by the partner file */
 };

@@ -180,6 +180,17 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 			rc = -EINVAL;
 		}
 	}
+	g->edi_overlays = xcalloc(c->npartners ? c->npartners : 1, sizeof *g->edi_overlays);
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		if (!p->edifact_overlay)
+			continue;
+		if (!g->edi_schemas || x12_overlay_load(&g->edi_overlays[i], g->edi_schemas, p->edifact_overlay, d) < 0) {
+			diag_error(d, p->file, p->edifact_overlay_line, "edifact-schema-overlay %s cannot be loaded%s",
+				   p->edifact_overlay, g->edi_schemas ? "" : ": no EDIFACT definitions in schema-dir");
+			rc = -EINVAL;
+		}
+	}
 	if (access(c->canonical_rng, R_OK) < 0) {
 		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",
 			   c->canonical_rng, strerror(errno));
@@ -230,6 +241,9 @@ void gateway_free(struct gateway *g)
 	for (size_t i = 0; g->overlays && i < g->cfg->npartners; i++)
 		x12_overlay_free(g->overlays[i]);
 	free(g->overlays);
+	for (size_t i = 0; g->edi_overlays && i < g->cfg->npartners; i++)
+		x12_overlay_free(g->edi_overlays[i]);
+	free(g->edi_overlays);
 	x12_schema_free(g->schemas);
 	x12_schema_free(g->edi_schemas);
 	ledger_free(g->ledger);

@@ -248,7 +248,9 @@ static int ecb_message(void *ctx, const struct edi_msg *msg, struct edi_msg_resu
 		return 0;
 	}
 	const struct x12_schema *es = g->edi_schemas;
-	const struct x12_txn_def *def = es ? edi_schema_find(es, msg->version, msg->release, msg->type) : NULL;
+	const struct x12_overlay *ov =
+		g->edi_overlays ? g->edi_overlays[j->partner - gateway_config(g)->partners] : NULL;
+	const struct x12_txn_def *def = es ? edi_overlay_find(ov, es, msg->version, msg->release, msg->type) : NULL;
 	if (def) {
 		struct x12_errlist warns = { 0 };
 		edi_schema_validate(def, msg, &e->view, j->max_loop_depth, &res->errors, &warns);

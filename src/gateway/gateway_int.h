@@ -35,6 +35,7 @@ struct gateway {
 	struct x12_schema *schemas; /* transaction set definitions, or NULL */
 	struct x12_overlay **overlays; /* per cfg->partners[i]: its schema-overlay, or NULL */
 	struct x12_schema *edi_schemas; /* EDIFACT message definitions (schema-dir/edifact), or NULL */
+	struct x12_overlay **edi_overlays; /* per cfg->partners[i]: its edifact-schema-overlay, or NULL */
 };
 
 /* A staged ERP file: written in .edigw-tmp, linked into dir/name at commit. */

@@ -1240,6 +1240,8 @@ static void def_copy(struct x12_txn_def *dst, const struct x12_txn_def *src, con
 	dst->overlay = path;
 	dst->extra = NULL;
 	dst->nextra = 0;
+	dst->only = NULL;
+	dst->nonly = 0;
 	dst->body_bits = NULL; /* the copy's own, built when the overlay is loaded */
 	dst->mand = NULL;
 	dst->mand_off = NULL;
@@ -1341,7 +1343,7 @@ static int ov_loop(struct rd *r, const struct x12_txn_def *t, struct span path)
 /* Parse an element position "PO103" or "MEA04-1" against segment definitions; the item it names
  * (simple element) or NULL with a diagnostic. */
 static const struct xs_elem *ov_position(struct rd *r, const struct x12_txn_def *t, struct span pos,
-					 struct xs_extra *x)
+					 struct xs_extra *x, int need_codes)
 {
 	char tmp[64];
 	tokc(r, 1, tmp, sizeof tmp);
@@ -1383,7 +1385,7 @@ static const struct xs_elem *ov_position(struct rd *r, const struct x12_txn_def 
 		rd_err(r, "'%s': element %02d of %s is not a composite", tmp, (int)en, sg->id);
 		return NULL;
 	}
-	if (!it->e || !it->e->has_codes) {
+	if (!it->e || (need_codes && !it->e->has_codes)) {
 		rd_err(r, "'%s' has no code list to extend (only ID elements with codes can take allow-code)", tmp);
 		return NULL;
 	}
@@ -1458,7 +1460,7 @@ static void ov_directive(struct rd *r, struct x12_txn_def *t)
 			return;
 		}
 		struct xs_extra x = { 0 };
-		const struct xs_elem *e = ov_position(r, t, r->tok[1], &x);
+		const struct xs_elem *e = ov_position(r, t, r->tok[1], &x, 1);
 		if (!e)
 			return;
 		for (size_t i = 2; i < r->ntok; i++) {
@@ -1480,7 +1482,32 @@ static void ov_directive(struct rd *r, struct x12_txn_def *t)
 		}
 		return;
 	}
-	rd_err(r, "unknown directive '%s' (transaction, require, max-use, loop-max, allow-code)",
+	if (span_eq(k, "only-codes")) {
+		/* the partner uses these codes and no others at this position: anything else is an
+		 * error (AK403 7 / 0085 12), whatever the standard's list allows */
+		if (r->ntok < 3) {
+			rd_err(r, "expected 'only-codes POSITION CODE...' (e.g. 'only-codes NAD01 BY DP SU')");
+			return;
+		}
+		struct xs_extra x = { 0 };
+		const struct xs_elem *e = ov_position(r, t, r->tok[1], &x, 0);
+		if (!e)
+			return;
+		for (size_t i = 2; i < r->ntok; i++) {
+			if (r->tok[i].n > e->maxlen || r->tok[i].n < e->minlen || r->tok[i].n >= sizeof x.code) {
+				rd_err(r, "code '%s' does not fit element %d (%u to %u characters)", tokc(r, i, tmp, sizeof tmp),
+				       e->ref, e->minlen, e->maxlen);
+				continue;
+			}
+			memcpy(x.code, r->tok[i].p, r->tok[i].n);
+			x.code[r->tok[i].n] = '\0';
+			x.line = (unsigned)r->line;
+			t->only = xrealloc(t->only, (t->nonly + 1) * sizeof *t->only);
+			t->only[t->nonly++] = x;
+		}
+		return;
+	}
+	rd_err(r, "unknown directive '%s' (transaction, require, max-use, loop-max, allow-code, only-codes)",
 	       tokc(r, 0, tmp, sizeof tmp));
 }
 
@@ -1490,6 +1517,7 @@ static void ov_free_defs(struct x12_overlay *o)
 	for (size_t i = 0; i < o->ndefs; i++) {
 		free_def(&o->defs[i]);
 		free(o->defs[i].extra);
+		free(o->defs[i].only);
 	}
 	free(o->defs);
 }

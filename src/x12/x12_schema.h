@@ -252,6 +252,8 @@ struct x12_txn_def {
 	const char *overlay;   /* the partner overlay file of a changed copy, NULL when shipped */
 	struct xs_extra *extra; /* codes the overlay accepts with a warning */
 	size_t nextra;
+	struct xs_extra *only;  /* only-codes: per position, the only codes the partner may send */
+	size_t nonly;
 };
 
 struct xs_ver {

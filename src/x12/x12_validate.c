@@ -351,6 +351,21 @@ static const char *ref_str(const struct xs_elem *e, char *out, size_t cap)
 	return out;
 }
 
+/* Whether v passes the overlay's only-codes at position p (1 when none applies there). */
+static int only_code_ok(const struct x12_txn_def *d, const struct epos *p, struct span v)
+{
+	int restricted = 0;
+	for (size_t i = 0; i < d->nonly; i++) {
+		const struct xs_extra *x = &d->only[i];
+		if (x->elem != p->elem || x->comp != p->comp || strcmp(d->ver->segs[x->seg].id, p->seg->id) != 0)
+			continue;
+		restricted = 1;
+		if (strlen(x->code) == v.n && memcmp(x->code, v.p, v.n) == 0)
+			return 1;
+	}
+	return !restricted;
+}
+
 /* The partner overlay's extra code matching a value at position p, or NULL. */
 static const struct xs_extra *extra_code(const struct x12_txn_def *d, const struct epos *p, struct span v)
 {
@@ -468,7 +483,10 @@ static void check_value(struct vst *st, const struct xs_elem *e, struct span v, 
 	else if (e->type == XS_TM && !valid_time(v))
 		elem_err(st, 0, "9", p, e->ref, v, "%s '%s' is not a valid time (HHMM, HHMMSS)", label(p, e, lab, sizeof lab),
 			 SHOW(v, sh));
-	else if (e->has_codes && !code_known(e, v)) {
+	else if (st->def && st->def->nonly && !only_code_ok(st->def, p, v)) {
+		elem_err(st, 0, "7", p, e->ref, v, "%s code '%s' is not one this partner sends (only-codes in %s)",
+			 label(p, e, lab, sizeof lab), SHOW(v, sh), st->def->overlay);
+	} else if (e->has_codes && !code_known(e, v)) {
 		const struct xs_extra *x = st->def ? extra_code(st->def, p, v) : NULL;
 		char rs[12];
 		if (x)
