@@ -441,7 +441,9 @@ START_TEST(test_unoc_release_utf8)
 			    "UNT+3+1\n");
 	free(d);
 	/* parity: ??? before + is ?+ (data), ???? before + ends the element after ?? */
-	d = one_msg(wrap(UNB_A, "FTX+A???+B+C????+D'"));
+	char *t2 = wrap(UNB_A, "FTX+A???+B+C????+D'");
+	d = one_msg(t2);
+	free(t2);
 	ck_assert(strstr(d, "FTX+A?+B+C??+D\n") != NULL);
 	free(d);
 }

@@ -140,6 +140,8 @@ void edi_conv_init(struct edi_conv *cv, const struct edi_charset *cs, int relaxe
 	cv->cs = cs;
 	cv->cd = (iconv_t)-1;
 	cv->relaxed = relaxed;
+	cv->done_p = NULL;
+	cv->done_n = 0;
 	buf_init(&cv->tmp, 0);
 }
 
@@ -231,11 +233,15 @@ int edi_conv_check(struct edi_conv *cv, const char *p, size_t n, size_t *bad, si
 			return 1;
 		}
 		buf_reset(&cv->tmp);
+		cv->done_p = NULL;
 		size_t off = 0;
-		if (iconv_run(cv, p, n, &cv->tmp, &off) == -EILSEQ) {
+		if (iconv_run(cv, p, n, &cv->tmp, &off) < 0) {
 			*bad = off;
 			return 1;
 		}
+		/* the conversion is done: edi_conv_value takes it as it is */
+		cv->done_p = p;
+		cv->done_n = n;
 		return 0;
 	}
 	case EDI_CS_UTF8:
@@ -285,6 +291,11 @@ static void put_latin1(struct buf *b, unsigned char c)
 int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
 {
 	struct buf *b = &cv->tmp;
+	if (strict && cv->done_p == p && cv->done_n == n && p) {
+		cv->done_p = NULL;
+		return 0;
+	}
+	cv->done_p = NULL;
 	buf_reset(b);
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i;

@@ -76,6 +76,8 @@ struct edi_conv {
 	iconv_t cd;        /* (iconv_t)-1 until opened */
 	int relaxed;       /* tolerances.charset_relaxed */
 	struct buf tmp;    /* conversion output */
+	const char *done_p; /* tmp already holds the conversion of [done_p, done_p + done_n) */
+	size_t done_n;
 };
 
 void edi_conv_init(struct edi_conv *cv, const struct edi_charset *cs, int relaxed);
