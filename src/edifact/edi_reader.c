@@ -473,10 +473,14 @@ static int start_interchange(struct edi_reader *r)
 		/* line breaks between the UNA and the UNB */
 		if ((rc = skip_blank(r, 1)) < 0)
 			return rc;
-		if ((rc = fill(r, 4)) < 0)
+		/* 21 bytes (fewer only at the end): what the message shows must not depend on
+		 * how much a read returned */
+		if ((rc = fill(r, 21)) < 0)
 			return rc;
 		p = r->data + r->pos;
 		avail = r->len - r->pos;
+		if (avail > 21)
+			avail = 21;
 		if (avail < 4 || memcmp(p, "UNB", 3) != 0 || p[3] != r->d.elem) {
 			char *e = escape_bytes(p, avail, 20);
 			rc = FATAL(r, -EINVAL, "13", r->base + r->pos, r->line, p, avail < 20 ? avail : 20,
@@ -730,14 +734,15 @@ static int read_segment(struct edi_reader *r, struct edi_rawseg *seg)
 		const char *q = scan(r, &st, b + i, avail < bound ? avail : bound);
 		int unterminated = 0;
 		if (!q) {
+			size_t shown = bound < 20 ? bound : 20;
 			if (avail >= bound && r->pending_unb)
-				return FATAL(r, -EINVAL, "39", r->base + i, r->line, b + i, 20,
+				return FATAL(r, -EINVAL, "39", r->base + i, r->line, b + i, shown,
 					     "UNB longer than the limit of %zu bytes (max_segment_len)", maxseg);
 			if (avail >= bound) {
 				uint64_t off = r->base + i;
 				struct edi_rawseg tmp;
 				seg_tag(r, r->ev[0], tmp.tag);
-				set_error(r, -EMSGSIZE, "39", off, r->line, b + i, 20,
+				set_error(r, -EMSGSIZE, "39", off, r->line, b + i, shown,
 					  "segment longer than the limit of %zu bytes (max_segment_len)", maxseg);
 				memcpy(r->err.seg_id, tmp.tag, 4);
 				r->nseg++;
