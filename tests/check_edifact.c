@@ -593,6 +593,10 @@ START_TEST(test_data_before)
 	char *d = x12_error_describe(&err);
 	ck_assert_ptr_nonnull(strstr(d, "line 3"));
 	free(d);
+	d = edi_error_describe(&err);
+	ck_assert_str_eq(d, "line 3: not EDIFACT (data before UNA/UNB): expected UNA or UNB at line 3, "
+			    "byte offset 2, found 'hello\\nUNB+UNOA:3+S+R...' (value 'hello\\nUNB+UNOA:3+S+R') [CONTRL UCI 0085 code 13]");
+	free(d);
 	x12_error_free(&err);
 	rec_free(r);
 	/* after a complete interchange: it is processed, then the error */
@@ -927,6 +931,11 @@ START_TEST(test_unt_count)
 	ck_assert_uint_eq(r->m[0].seg_count, 3);
 	ck_assert_str_eq(r->m[0].errors.v[0].bad_value, "5");
 	ck_assert_int_eq(r->ic[0].action, '7');
+	char *d = edi_error_describe(&r->m[0].errors.v[0]);
+	ck_assert_str_eq(d, "segment UNT (position 3 in the message, line 1), element 01, component 1: UNT "
+			    "number of segments (0074) 5 does not match the 3 segments received (UNH through "
+			    "UNT) (value '5') [CONTRL UCM 0085 code 29]");
+	free(d);
 	rec_free(r);
 	/* the same through edi_msg_result_finish directly: idempotent */
 	struct edi_msg_result res;

@@ -76,7 +76,7 @@ static void first_error(struct tally *t, const struct x12_errlist *l)
 	snprintf(t->firstkey, sizeof t->firstkey, "%s %s %s@%llu %d.%d.%d", scopes[e->scope], e->code,
 		 e->seg_id[0] ? e->seg_id : "-", (unsigned long long)e->seg_pos, e->elem_pos,
 		 e->comp_pos, e->rep_pos);
-	char *d = x12_error_describe(e);
+	char *d = edi_error_describe(e);
 	snprintf(t->first, sizeof t->first, "%s", d);
 	for (char *p = t->first; *p; p++)
 		if (*p == '\t' || *p == '\n')

@@ -574,7 +574,10 @@ static void want(struct x12_errlist *l, enum x12_scope scope, const struct where
 			add_err(l, scope, "13", w, (int)e, (int)k, 0, SPAN_NULL, "%s missing", what);
 		return;
 	}
-	if (max && v.n > max)
+	size_t chars = 0;
+	for (size_t i = 0; i < v.n; i++)
+		chars += ((unsigned char)v.p[i] & 0xc0) != 0x80; /* UTF-8: count the characters */
+	if (max && chars > max)
 		add_err(l, scope, "39", w, (int)e, (int)k, 0, v, "%s longer than %zu characters", what, max);
 }
 

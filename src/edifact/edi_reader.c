@@ -204,8 +204,10 @@ static int set_error(struct edi_reader *r, int rc, const char *code, uint64_t of
 	r->err.line = line;
 	r->err.offset = off;
 	if (bad && badn) {
-		/* a NUL would cut the copy short: escape what is not printable */
-		r->err.bad_value = escape_bytes(bad, badn > 40 ? 40 : badn, 40);
+		size_t n = badn > 40 ? 40 : badn;
+		/* a NUL would cut the copy short: then escaped */
+		r->err.bad_value = memchr(bad, 0, n) ? escape_bytes(bad, n, 40)
+						     : span_dup((struct span){ bad, n });
 	}
 	struct buf b;
 	buf_init(&b, 0);

@@ -127,7 +127,8 @@ struct edi_unb {
 	char test[2];             /* 0035: "1" = test interchange */
 	struct edi_delims delims;
 	int una;                  /* the interchange had a UNA */
-	uint64_t file_seg, line, offset;
+	uint64_t file_seg, line, offset; /* the UNB's ordinal and line; offset: where the
+	                              * interchange starts (its UNA, else its UNB) */
 	uint64_t index;           /* 1-based interchange number in the file */
 };
 
@@ -178,6 +179,11 @@ struct edi_msg_result {
 /* Compute action and code from the errors (any non-application error → '4'). Idempotent. */
 void edi_msg_result_finish(struct edi_msg_result *r);
 void edi_msg_result_free(struct edi_msg_result *r);
+
+/* A finding in EDIFACT words, allocated: "segment NAD (position 6 in the message, line 8),
+ * element 04, component 1: invalid character ... [CONTRL UCD 0085 code 21]" (the scope
+ * names the CONTRL segment: UCI, UCF, UCM, UCS, UCD). (Addition to the agreed contract.) */
+char *edi_error_describe(const struct x12_error *e);
 
 struct edi_group_result {
 	struct edi_ung ung;
