@@ -61,18 +61,25 @@ const struct edi_charset *edi_charset_find(struct span id)
 	return NULL;
 }
 
-/* 1 when c belongs to level A. */
-static int level_a(unsigned char c)
-{
-	if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c && strchr(" .,-()/='+:?!\"%&*;<>", c) != NULL;
-}
+/* Levels A and B by byte: bit 1 level A, bit 2 level B. */
+static unsigned char level_tab[256];
 
-/* 1 when c belongs to level B. */
-static int level_b(unsigned char c)
+/* Fill level_tab (idempotent: every call writes the same bytes). */
+static void level_init(void)
 {
-	return (c >= 'a' && c <= 'z') || level_a(c);
+	if (level_tab['A'])
+		return;
+	static const char extra[] = " .,-()/='+:?!\"%&*;<>";
+	unsigned char t[256] = { 0 };
+	for (int c = 'A'; c <= 'Z'; c++)
+		t[c] = 3;
+	for (int c = '0'; c <= '9'; c++)
+		t[c] = 3;
+	for (const char *p = extra; *p; p++)
+		t[(unsigned char)*p] = 3;
+	for (int c = 'a'; c <= 'z'; c++)
+		t[c] = 2;
+	memcpy(level_tab, t, sizeof t);
 }
 
 /* A C0 or C1 control character, or DEL. */
@@ -198,8 +205,9 @@ int edi_conv_check(struct edi_conv *cv, const char *p, size_t n, size_t *bad, si
 	switch (cv->cs->kind) {
 	case EDI_CS_A:
 	case EDI_CS_B:
+		level_init();
 		for (size_t i = 0; i < n; i++) {
-			if (cv->cs->kind == EDI_CS_A ? level_a(u[i]) : level_b(u[i]))
+			if (level_tab[u[i]] & (cv->cs->kind == EDI_CS_A ? 1 : 2))
 				continue;
 			*bad = i;
 			*control = is_control(u[i]);
@@ -287,24 +295,28 @@ static void put_latin1(struct buf *b, unsigned char c)
 	put_cp(b, is_control(c) ? 0xfffd : c);
 }
 
-/* Convert one unescaped value to UTF-8 into cv->tmp. */
-int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
+/* The value converted into cv->tmp, as a span. */
+static struct span tmp_span(struct edi_conv *cv)
+{
+	return (struct span){ cv->tmp.data ? cv->tmp.data : "", cv->tmp.len };
+}
+
+/* One unescaped value in UTF-8: the input itself when ASCII graphics only, else cv->tmp. */
+struct span edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
 {
 	struct buf *b = &cv->tmp;
 	if (strict && cv->done_p == p && cv->done_n == n && p) {
 		cv->done_p = NULL;
-		return 0;
+		return tmp_span(cv);
 	}
 	cv->done_p = NULL;
-	buf_reset(b);
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i;
 	for (i = 0; i < n && u[i] >= 0x20 && u[i] < 0x7f; i++)
 		;
-	if (i == n) {
-		buf_append(b, p, n); /* ASCII graphics: the same in every set */
-		return 0;
-	}
+	if (i == n)
+		return (struct span){ n ? p : "", n }; /* ASCII graphics: the same in every set */
+	buf_reset(b);
 	switch (cv->cs->kind) {
 	case EDI_CS_A:
 	case EDI_CS_B:
@@ -322,10 +334,10 @@ int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
 			for (i = 0; i < n; i++)
 				put_latin1(b, u[i]);
 		}
-		return 0;
+		return tmp_span(cv);
 	case EDI_CS_8BIT:
 		if (strict && conv_open(cv) == 0 && iconv_run(cv, p, n, b, NULL) == 0)
-			return 0;
+			return tmp_span(cv);
 		buf_reset(b);
 		for (i = 0; i < n; i++) {
 			if (is_control(u[i])) {
@@ -335,11 +347,12 @@ int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
 			size_t before = b->len;
 			if (u[i] < 0x80 || conv_open(cv) < 0 || iconv_run(cv, p + i, 1, b, NULL) < 0) {
 				b->len = before;
-				b->data[before] = '\0';
+				if (b->data)
+					b->data[before] = '\0';
 				put_latin1(b, u[i]);
 			}
 		}
-		return 0;
+		return tmp_span(cv);
 	case EDI_CS_UTF8:
 		for (i = 0; i < n;) {
 			unsigned cp;
@@ -355,7 +368,7 @@ int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict)
 				buf_append(b, p + i, l);
 			i += l;
 		}
-		return 0;
+		return tmp_span(cv);
 	}
-	return 0;
+	return tmp_span(cv);
 }

@@ -96,6 +96,7 @@ struct pctx {
 	struct msgstate m;
 	struct buf un;              /* one unescaped component */
 	struct edi_delims d;        /* the interchange's service characters */
+	unsigned char stop[256];    /* 1 for d.rel, d.comp, d.rep: where decode() stops */
 };
 
 /* ------------------------------------------------------------ small helpers */
@@ -365,23 +366,29 @@ static char *char_desc(const char *p, size_t n)
 static void decode_comp(struct pctx *c, struct mb *b, const struct dctx *dc, size_t e,
 			const char *raw, size_t rawn, int elem, int comp, int rep)
 {
-	struct buf *un = &c->un;
-	buf_reset(un);
 	const int rel = c->d.rel ? (unsigned char)c->d.rel : -1;
-	for (size_t i = 0; i < rawn; i++) {
-		int ch = (unsigned char)raw[i];
-		if (ch == rel) {
+	const char *v = raw;
+	size_t vn = rawn;
+	if (rel >= 0 && rawn && memchr(raw, rel, rawn)) {
+		/* release characters removed into c->un (otherwise the raw bytes are the value) */
+		struct buf *un = &c->un;
+		buf_reset(un);
+		size_t run = 0; /* start of the bytes not yet copied */
+		for (size_t i = 0; i < rawn; i++) {
+			if ((unsigned char)raw[i] != rel)
+				continue;
 			if (i + 1 < rawn) {
 				char nx = raw[i + 1];
 				int svc = nx == c->d.rel || nx == c->d.comp || nx == c->d.elem ||
 					  nx == c->d.seg || (c->d.rep && nx == c->d.rep);
 				if (svc) {
-					buf_putc(un, nx);
+					buf_append(un, raw + run, i - run);
+					run = i + 1; /* the released character starts the next run */
 					i++;
 					continue;
 				}
 			}
-			{
+			if (!edi_tok_noticed(c->r, EDI_NK_RELEASE_OTHER)) {
 				uint64_t off, line;
 				byte_pos(dc->s, raw + i, &off, &line);
 				char *m = xasprintf("release character before %s, which is not a service "
@@ -394,10 +401,10 @@ static void decode_comp(struct pctx *c, struct mb *b, const struct dctx *dc, siz
 				free(m);
 			}
 		}
-		buf_putc(un, (char)ch);
+		buf_append(un, raw + run, rawn - run);
+		v = un->data ? un->data : "";
+		vn = un->len;
 	}
-	const char *v = un->data ? un->data : "";
-	size_t vn = un->len;
 	int strict = 1;
 	/* the first character outside the level is reported; with charset_relaxed the ones
 	 * tolerated are passed over, a control character after them is still an error */
@@ -447,15 +454,15 @@ static void decode_comp(struct pctx *c, struct mb *b, const struct dctx *dc, siz
 		break;
 	}
 	if (c->conv_on && vn) {
-		edi_conv_value(&c->conv, v, vn, strict);
-		v = c->conv.tmp.data ? c->conv.tmp.data : "";
-		vn = c->conv.tmp.len;
+		struct span u = edi_conv_value(&c->conv, v, vn, strict);
+		v = u.p;
+		vn = u.n;
 	} else if (!c->conv_on && vn) {
 		/* no known level (the UNB of an unknown syntax identifier): relaxed level B */
 		struct edi_conv tmp;
 		edi_conv_init(&tmp, edi_charset_find(span_cstr("UNOB")), 1);
-		edi_conv_value(&tmp, v, vn, 0);
-		mb_val(b, e, tmp.tmp.data ? tmp.tmp.data : "", tmp.tmp.len);
+		struct span u = edi_conv_value(&tmp, v, vn, 0);
+		mb_val(b, e, u.p, u.n);
 		edi_conv_close(&tmp);
 		return;
 	}
@@ -473,7 +480,6 @@ static void decode(struct pctx *c, struct mb *b, const struct dctx *dc)
 {
 	const struct edi_rawseg *s = dc->s;
 	const int rel = c->d.rel ? (unsigned char)c->d.rel : -1;
-	const int cs = (unsigned char)c->d.comp;
 	const int rs = c->d.rep ? (unsigned char)c->d.rep : -1;
 	size_t oldcap = b->segcap;
 	b->segs = grow(b->segs, &b->segcap, b->nseg + 1, sizeof *b->segs);
@@ -501,14 +507,17 @@ static void decode(struct pctx *c, struct mb *b, const struct dctx *dc)
 		size_t nrep = 1, ncomp = 1;
 		int dropped_c = 0, dropped_r = 0;
 		size_t start = 0;
+		const unsigned char *u = (const unsigned char *)el.p;
 		for (size_t i = 0; i <= el.n; i++) {
-			int ch = i < el.n ? (unsigned char)el.p[i] : -2;
-			if (ch == rel && i + 1 < el.n) {
+			/* the next release character, component or repetition separator */
+			while (i < el.n && !c->stop[u[i]])
 				i++;
+			int ch = i < el.n ? u[i] : -2;
+			if (ch == rel) {
+				if (i + 1 < el.n)
+					i++;
 				continue;
 			}
-			if (ch != -2 && ch != cs && ch != rs)
-				continue;
 			/* a component ends at i */
 			if (nrep <= c->lim.max_repeats && ncomp <= c->lim.max_components)
 				decode_comp(c, b, dc, slot, el.p + start, i - start, (int)k, (int)ncomp,
@@ -934,6 +943,12 @@ static int ich_begin(struct pctx *c, const struct edi_rawseg *s)
 	struct edi_unb *u = &ir->unb;
 	c->d = *edi_tok_delims(c->r);
 	u->delims = c->d;
+	memset(c->stop, 0, sizeof c->stop);
+	c->stop[(unsigned char)c->d.comp] = 1;
+	if (c->d.rel)
+		c->stop[(unsigned char)c->d.rel] = 1;
+	if (c->d.rep)
+		c->stop[(unsigned char)c->d.rep] = 1;
 	u->una = edi_tok_una(c->r);
 	u->file_seg = s->index;
 	u->line = s->line;

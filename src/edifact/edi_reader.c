@@ -188,6 +188,12 @@ void edi_tok_notice(struct edi_reader *r, unsigned kind, uint64_t line, const ch
 		r->notice(r->nctx, line, msg);
 }
 
+/* 1 when a notice of that kind was already reported. */
+int edi_tok_noticed(const struct edi_reader *r, unsigned kind)
+{
+	return (r->noticed & kind) != 0;
+}
+
 /* Record an error; returns rc. */
 static int set_error(struct edi_reader *r, int rc, const char *code, uint64_t off, uint64_t line,
 		     const char *bad, size_t badn, const char *fmt, ...) EDIGW_PRINTF(8, 9);
@@ -812,7 +818,7 @@ static int read_segment(struct edi_reader *r, struct edi_rawseg *seg)
 			seg->ich_offset = r->ich_offset;
 			unb_delims(r, seg);
 		}
-		if (strcmp(seg->tag, "UNZ") == 0)
+		if (seg->tag[0] == 'U' && seg->tag[1] == 'N' && seg->tag[2] == 'Z' && !seg->tag[3])
 			end_interchange(r);
 		return 1;
 	}

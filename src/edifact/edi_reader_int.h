@@ -40,6 +40,8 @@ const struct edi_limits *edi_tok_limits(const struct edi_reader *r);
 const struct edi_tolerances *edi_tok_tolerances(const struct edi_reader *r);
 /* Report through the reader's notice callback (once per kind and reader when kind != 0). */
 void edi_tok_notice(struct edi_reader *r, unsigned kind, uint64_t line, const char *msg);
+/* 1 when a notice of that kind was already reported by this reader. */
+int edi_tok_noticed(const struct edi_reader *r, unsigned kind);
 /* Turn interchange hashing on unless edi_reader_set_hash(r, 0) turned it off. */
 void edi_tok_hash_auto(struct edi_reader *r);
 /* The hash of the interchange that ended last (or of the open one, finishing it) into
@@ -90,9 +92,10 @@ void edi_conv_close(struct edi_conv *cv);
 int edi_conv_check(struct edi_conv *cv, const char *p, size_t n, size_t *bad, size_t *badlen,
 		   int *control);
 
-/* Convert one unescaped value to UTF-8 into cv->tmp (reset first). strict: the value
- * passed edi_conv_check; otherwise characters outside the level are converted as the
- * tolerance says (see edi_charset.c) and control characters become U+FFFD. Returns 0. */
-int edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict);
+/* One unescaped value in UTF-8: the input itself when it is ASCII graphics only, else its
+ * conversion in cv->tmp (valid until the next call). strict: the value passed
+ * edi_conv_check; otherwise characters outside the level are converted as the tolerance
+ * says (see edi_charset.c) and control characters become U+FFFD. */
+struct span edi_conv_value(struct edi_conv *cv, const char *p, size_t n, int strict);
 
 #endif
