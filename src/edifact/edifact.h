@@ -86,7 +86,9 @@ int edi_sniff(const void *data, size_t n);
 
 /* ------------------------------------------------------------- tokens */
 
-/* A decoded value: UTF-8, release characters removed. p may be NULL when n is 0. */
+/* A decoded value: UTF-8, release characters removed. p may be NULL when n is 0. Values
+ * from edi_parse are followed by a NUL byte (p[n] == '\0', not counted in n) and hold no
+ * control character (so neither NUL nor EDI_VIEW_COMP/EDI_VIEW_REP). */
 struct edi_val {
 	const char *p;
 	size_t n;
