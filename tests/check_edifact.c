@@ -1615,6 +1615,47 @@ START_TEST(test_fd_reader)
 }
 END_TEST
 
+
+START_TEST(test_api_edges)
+{
+	struct edi_reader *rd;
+	ck_assert_int_eq(edi_reader_new_mem(&rd, NULL, 5, NULL), -EINVAL);
+	ck_assert_ptr_null(rd);
+	edi_reader_free(NULL);
+	struct edi_view v;
+	memset(&v, 0, sizeof v);
+	ck_assert_int_eq(edi_view_build(&v, NULL), -EINVAL);
+	struct edi_msg m;
+	memset(&m, 0, sizeof m);
+	ck_assert_int_eq(edi_view_build(&v, &m), 0); /* an empty message: an empty view */
+	ck_assert_int_eq(v.txn.nseg, 0);
+	edi_view_free(&v);
+	ck_assert_ptr_null(edi_seg_val(NULL, 1, 1).p);
+	/* a release character at the very end of the input: kept as data, noticed */
+	int rc;
+	const char *t = UNB_A "UNH+1+ORDERS:D:96A:UN'FTX+A?";
+	struct rec *r = parse_ex(t, strlen(t), NULL, NULL, 0, &rc, NULL, NULL);
+	ck_assert_int_eq(rc, 0);
+	ck_assert(strstr(r->m[0].dump, "FTX+A?\n") != NULL);
+	ck_assert_str_eq(first(&r->m[0].errors), "2 13 UNT@3 0.0.0");
+	int found = 0;
+	for (int k = 0; k < r->nnotice && k < MAXR; k++)
+		found |= strstr(r->notice[k], "release character before the end of the input") != NULL;
+	ck_assert(found);
+	rec_free(r);
+	/* IATA: level A repertoire */
+	r = parse_ok("UNA:+.? 'UNB+IATA:1+S+R+240101:1200+7'UNH+1+PAXLST:D:02B:UN:IATA'BGM+745'UNT+3+1'UNZ+1+7'");
+	ck_assert_int_eq(r->ic[0].action, '7');
+	ck_assert_int_eq(r->m[0].action, '7');
+	ck_assert_str_eq(r->m[0].assoc, "IATA");
+	rec_free(r);
+	/* a message reference that is the UNH's as a number is the same reference */
+	r = parse_ok(UNB_A "UNH+0001+ORDERS:D:96A:UN'UNT+2+1'UNZ+1+R1'");
+	ck_assert_int_eq(r->m[0].action, '7');
+	rec_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("edifact");
@@ -1632,6 +1673,7 @@ int main(void)
 	tcase_add_test(tc, test_several_interchanges);
 	tcase_add_test(tc, test_level_b_defaults);
 	tcase_add_test(tc, test_newline_terminator);
+	tcase_add_test(tc, test_api_edges);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("charsets");
 	tcase_add_test(tc, test_charsets);
