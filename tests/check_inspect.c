@@ -705,6 +705,677 @@ START_TEST(test_no_side_effects)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- EDIFACT */
+
+/* The fixture with our EDIFACT identity (4012345000009:14) and the retailer's
+ * (5412345000013:14) sending ORDERS (maps/edifact/ORDERS.map); contrl: the partner's
+ * contrl setting or NULL for the default; extra: more partner lines or NULL. */
+static struct env *edi_env_new(const char *contrl, const char *extra)
+{
+	struct env *e = env_new("997", "on-error");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs("our.edifact.id = 4012345000009\nour.edifact.qualifier = 14\n", f);
+	fclose(f);
+	char *pc = pj(e->dir, "partners/retailer.conf");
+	char *map = tu_srcpath("maps/edifact/ORDERS.map");
+	f = fopen(pc, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "edifact.id = 5412345000013\nedifact.qualifier = 14\ndocument.ORDERS = %s\n%s%s%s%s", map,
+		contrl ? "contrl = " : "", contrl ? contrl : "", contrl ? "\n" : "", extra ? extra : "");
+	fclose(f);
+	free(map);
+	free(pc);
+	return e;
+}
+
+/* The good ORDERS fixture (D96A EAN008, 36 segments) as text, with UNB 0031 = 1 when
+ * asked: "+ICR0001++ORDERS'" becomes "+ICR0001++ORDERS++1'". Allocated. */
+static char *orders_text(int request)
+{
+	char *f = fixture("orders-d96a.edi");
+	char *t = tu_read(f, NULL);
+	ck_assert_ptr_nonnull(t);
+	free(f);
+	if (!request)
+		return t;
+	char *r = tu_replace(t, "+ICR0001++ORDERS'", "+ICR0001++ORDERS++1'");
+	ck_assert_str_ne(r, t);
+	free(t);
+	return r;
+}
+
+/* The CONTRL edigw sends for the good ORDERS with UNB 0031 = 1: UNB swapped with our
+ * 0020 1 and the time of EPOCH, UNH 1 CONTRL D:3 (syntax 3), UCI 7 echoing the
+ * interchange, UCM 7 echoing UNH 0062 and S009. */
+static const char GOOD_CONTRL[] =
+	"UNA:+.? 'UNB+UNOC:3+4012345000009:14+5412345000013:14+240305:1407+000000001'"
+	"UNH+1+CONTRL:D:3:UN'UCI+ICR0001+5412345000013:14+4012345000009:14+7'"
+	"UCM+ME0001+ORDERS:D:96A:UN:EAN008+7'UNT+4+1'UNZ+1+000000001'";
+
+/* A good ORDERS: exit 0, the message checked against D96A ORDERS, nothing rejected;
+ * --verbose lists the message and the partial code lists' warnings. */
+START_TEST(test_edifact_good)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *f = fixture("orders-d96a.edi");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", f, NULL), 0);
+	ck_assert_msg(strstr(out, "interchange ICR0001 from 5412345000013:14 to 4012345000009:14 (UNOC:3, "
+				  "production): 0 group(s), 1 message(s), UCI 7\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, ": EDIFACT, 988 bytes, 38 segment(s), 1 interchange(s) (0 rejected), 0 group(s) "
+				  "(0 rejected), 1 message(s) (0 rejected) in ") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, ": 1 message(s) checked against their definitions, 0 without one") != NULL,
+		      "%s", out);
+	ck_assert_ptr_null(strstr(out, "    message ")); /* accepted ones only with --verbose */
+	ck_assert_ptr_null(strstr(out, "error"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--verbose", f, NULL), 0);
+	ck_assert_msg(strstr(out, "    message ORDERS ME0001 (D:96A:UN:EAN008): 36 segment(s), accepted (UCM 7)\n"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "    warning: segment RFF (position 26") != NULL, "%s", out);
+	free(out);
+	/* --envelope-only: no definitions */
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--envelope-only", f, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, ": envelopes only (no message definitions used)"));
+	free(out);
+	/* a finding of the definition: a quantity that is not a number */
+	char *t = orders_text(0);
+	char *bad = tu_replace(t, "QTY+21:24:PCE'", "QTY+21:2X4:PCE'");
+	char *p = input(e, "qty.edi", bad);
+	ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 65);
+	ck_assert_msg(strstr(out, "    message ORDERS ME0001 (D:96A:UN:EAN008): 36 segment(s), rejected (UCM 4)\n"
+				  "    error: segment QTY (position 23 in the transaction set, line 25), element 01-2:") &&
+			      strstr(out, "(value '2X4') [EDIFACT code 37]\n"),
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "1 message(s) (1 rejected)"));
+	free(out);
+	/* the same with --envelope-only is clean */
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--envelope-only", p, NULL), 0);
+	free(out);
+	free(p);
+	free(bad);
+	free(t);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* A wrong UNT segment count: exit 65, the finding with its position and code 29, and in
+ * the CONTRL UCM 4 with code 29 and the UNT's S011 (UNT, 0098 2). */
+START_TEST(test_edifact_unt_count)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *t = orders_text(1);
+	char *bad = tu_replace(t, "UNT+36+ME0001'", "UNT+35+ME0001'");
+	char *p = input(e, "unt.edi", bad);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 65);
+	ck_assert_msg(strstr(out, "    message ORDERS ME0001 (D:96A:UN:EAN008): 36 segment(s), rejected (UCM 4 code 29)\n"
+				  "    error: segment UNT (position 36 in the transaction set, line 38), element 01-1: "
+				  "UNT number of segments (0074) 35 does not match the 36 segments received "
+				  "(UNH through UNT) (value '35') [EDIFACT code 29]\n") != NULL,
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "1 message(s) (1 rejected)"));
+	free(out);
+	/* --envelope-only still counts */
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--envelope-only", p, NULL), 65);
+	ck_assert_ptr_nonnull(strstr(out, "[EDIFACT code 29]"));
+	free(out);
+	int ex = -1;
+	char *ack = inspect_ack(e, "contrl", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_str_eq(ack, "UNA:+.? 'UNB+UNOC:3+4012345000009:14+5412345000013:14+240305:1407+000000001'"
+			      "UNH+1+CONTRL:D:3:UN'UCI+ICR0001+5412345000013:14+4012345000009:14+7'"
+			      "UCM+ME0001+ORDERS:D:96A:UN:EAN008+4+29+UNT+2'UNT+4+1'UNZ+1+000000001'");
+	free(ack);
+	/* one below, at and one above the right count: only 36 is accepted */
+	char *ok = tu_replace(t, "UNT+36+ME0001'", "UNT+37+ME0001'");
+	char *p2 = input(e, "unt37.edi", ok);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--envelope-only", p2, NULL), 65);
+	free(out);
+	char *p3 = input(e, "unt36.edi", t);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--envelope-only", p3, NULL), 0);
+	free(out);
+	free(p3);
+	free(p2);
+	free(ok);
+	free(p);
+	free(bad);
+	free(t);
+	env_free(e);
+}
+END_TEST
+
+/* --ack contrl for UNB 0031 = 1: the exact CONTRL bytes, to --ack-out and after the
+ * report on stdout; our 0020 counts the interchanges of the file. */
+START_TEST(test_edifact_contrl)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *t = orders_text(1);
+	char *p = input(e, "req.edi", t);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", p, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, GOOD_CONTRL);
+	ck_assert_msg(strstr(rep, "(UNOC:3, production, CONTRL requested)") &&
+			      strstr(rep, "--ack contrl: 1 acknowledgment interchange(s) written to "),
+		      "%s", rep);
+	free(rep);
+	free(ack);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "contrl", p, NULL), 0);
+	const char *hdr = strstr(out, "--ack contrl: the acknowledgment edigw would send");
+	ck_assert_msg(hdr != NULL, "%s", out);
+	const char *nl = strchr(hdr, '\n');
+	ck_assert_ptr_nonnull(nl);
+	ck_assert_str_eq(nl + 1, "UNA:+.? 'UNB+UNOC:3+4012345000009:14+5412345000013:14+240305:1407+000000001'"
+				 "UNH+1+CONTRL:D:3:UN'UCI+ICR0001+5412345000013:14+4012345000009:14+7'"
+				 "UCM+ME0001+ORDERS:D:96A:UN:EAN008+7'UNT+4+1'UNZ+1+000000001'\n");
+	free(out);
+	/* two interchanges: two CONTRLs, our 0020 1 and 2 */
+	char *t2 = tu_replace(t, "ICR0001", "ICR0002");
+	size_t n = strlen(t) + strlen(t2) + 1;
+	char *two = malloc(n);
+	snprintf(two, n, "%s%s", t, t2);
+	char *p2 = input(e, "two.edi", two);
+	ack = inspect_ack(e, "contrl", p2, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_ptr_nonnull(strstr(rep, "2 acknowledgment interchange(s) written"));
+	ck_assert_msg(strstr(ack, "UNZ+1+000000001'UNA:+.? 'UNB+UNOC:3+4012345000009:14+5412345000013:14+"
+				  "240305:1407+000000002'UNH+1+CONTRL:D:3:UN'UCI+ICR0002+") != NULL, "%s", ack);
+	free(rep);
+	free(ack);
+	free(p2);
+	free(two);
+	free(t2);
+	free(p);
+	free(t);
+	env_free(e);
+}
+END_TEST
+
+/* A group (UNG/UNE) with a good message and one with an invalid code: UCF with the
+ * group's counts, UCM 7, UCM 4 with its UCS and UCD. */
+START_TEST(test_edifact_contrl_group)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	const char *doc =
+		"UNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0830+ICR0005++ORDERS++1'\n"
+		"UNG+ORDERS+5412345000013:14+4012345000009:14+261122:0830+G1+UN+D:96A'\n"
+		"UNH+M1+ORDERS:D:96A:UN'\nBGM+220+PO-1+9'\nDTM+137:20261122:102'\n"
+		"LIN+1++4012345000016:SRV'\nQTY+21:2:PCE'\nUNS+S'\nUNT+7+M1'\n"
+		"UNH+M2+ORDERS:D:96A:UN'\nBGM+220+PO-2+9'\nDTM+137:20261122:102'\n"
+		"LIN+1++4012345000016:SRV'\nQTY+21:2:PCE'\nUNS+Q'\nUNT+7+M2'\n"
+		"UNE+2+G1'\nUNZ+1+ICR0005'\n";
+	char *p = input(e, "group.edi", doc);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", p, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	/* UNS (segment 6) UNS01 (0098 2) 'Q' is not a section identifier: code 12 */
+	ck_assert_str_eq(ack, "UNA:+.? 'UNB+UNOC:3+4012345000009:14+5412345000013:14+240305:1407+000000001'"
+			      "UNH+1+CONTRL:D:3:UN'UCI+ICR0005+5412345000013:14+4012345000009:14+7'"
+			      "UCF+G1+5412345000013:14+4012345000009:14+7'"
+			      "UCM+M1+ORDERS:D:96A:UN+7'UCM+M2+ORDERS:D:96A:UN+4'UCS+6'UCD+12+2'"
+			      "UNT+8+1'UNZ+1+000000001'");
+	ck_assert_msg(strstr(rep, "message ORDERS M2 (D:96A:UN): 7 segment(s), rejected (UCM 4)") != NULL, "%s", rep);
+	ck_assert_ptr_nonnull(strstr(rep, "1 group(s) (0 rejected), 2 message(s) (1 rejected)"));
+	ck_assert_ptr_null(strstr(rep, "  group ")); /* an accepted group only with --verbose */
+	free(rep);
+	free(ack);
+	ck_assert_int_eq(edigw(e, &rep, "inspect", "--verbose", p, NULL), 65);
+	ck_assert_msg(strstr(rep, "    message ORDERS M1 (D:96A:UN): 7 segment(s), accepted (UCM 7)\n") &&
+			      strstr(rep, "  group ORDERS G1: 2 message(s), 1 accepted, UCF 7\n"),
+		      "%s", rep);
+	free(rep);
+	/* UNE counting 3 messages: the group is rejected, UCF 4 code 29, no UCM under it */
+	char *une = tu_replace(doc, "UNE+2+G1'", "UNE+3+G1'");
+	char *p2 = input(e, "une.edi", une);
+	ack = inspect_ack(e, "contrl", p2, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(rep, "  group ORDERS G1: 2 message(s), 1 accepted, UCF 4 code 29\n") != NULL, "%s", rep);
+	ck_assert_msg(strstr(ack, "UCF+G1+5412345000013:14+4012345000009:14+4+29+UNE+2'UNT+") != NULL, "%s", ack);
+	free(rep);
+	free(ack);
+	free(p2);
+	free(une);
+	free(p);
+	env_free(e);
+}
+END_TEST
+
+/* Never a CONTRL for a CONTRL (nor for a group of them), even when UNB 0031 = 1. */
+START_TEST(test_edifact_no_contrl_for_contrl)
+{
+	struct env *e = edi_env_new("always", NULL);
+	const char *doc = "UNA:+.? 'UNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0830+ICR0009++++1'"
+			  "UNH+1+CONTRL:D:3:UN'UCI+000000001+4012345000009:14+5412345000013:14+7'UNT+3+1'"
+			  "UNZ+1+ICR0009'";
+	char *p = input(e, "contrl.edi", doc);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "--ack contrl: edigw would send no acknowledgment (nothing to report: never a "
+				  "CONTRL for a CONTRL or an APERAK)") != NULL,
+		      "%s", rep);
+	ck_assert_ptr_nonnull(strstr(rep, "CONTRL/APERAK left alone as the gateway does"));
+	free(rep);
+	free(ack);
+	/* without --ack the CONTRL is checked against its definition like any message */
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 0);
+	ck_assert_msg(strstr(out, "1 message(s) checked against their definitions") != NULL, "%s", out);
+	free(out);
+	/* stdout: the sentence, no UNB */
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "contrl", p, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "edigw would send no acknowledgment"));
+	ck_assert_ptr_null(strstr(out, "UNB+UNOC:3+4012345000009"));
+	free(out);
+	/* a group of CONTRLs */
+	const char *grp = "UNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0830+ICR0010++++1'"
+			  "UNG+CONTRL+5412345000013:14+4012345000009:14+261122:0830+G9+UN+D:3'"
+			  "UNH+1+CONTRL:D:3:UN'UCI+000000001+4012345000009:14+5412345000013:14+7'UNT+3+1'"
+			  "UNE+1+G9'UNZ+1+ICR0010'";
+	char *p2 = input(e, "contrl-group.edi", grp);
+	ack = inspect_ack(e, "contrl", p2, "retailer", &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	free(ack);
+	free(p2);
+	free(p);
+	env_free(e);
+}
+END_TEST
+
+/* The contrl policy: requested (the default) answers UNB 0031 = 1 only, always answers
+ * every interchange, never none; without --partner the default applies. */
+START_TEST(test_edifact_contrl_policy)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *plain = orders_text(0), *req = orders_text(1);
+	char *pp = input(e, "plain.edi", plain), *pr = input(e, "req.edi", req);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", pp, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "no acknowledgment (UNB 0031 does not ask for one and the contrl setting is "
+				  "requested (the default))") != NULL, "%s", rep);
+	free(rep);
+	free(ack);
+	ack = inspect_ack(e, "contrl", pp, "retailer", &ex, NULL);
+	ck_assert_str_eq(ack, "");
+	free(ack);
+	env_free(e);
+	e = edi_env_new("always", NULL);
+	free(pp);
+	pp = input(e, "plain.edi", plain);
+	ack = inspect_ack(e, "contrl", pp, "retailer", &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, GOOD_CONTRL);
+	free(ack);
+	/* the setting is the partner's: without --partner, requested */
+	ack = inspect_ack(e, "contrl", pp, NULL, &ex, NULL);
+	ck_assert_str_eq(ack, "");
+	free(ack);
+	env_free(e);
+	e = edi_env_new("never", NULL);
+	free(pr);
+	pr = input(e, "req.edi", req);
+	ack = inspect_ack(e, "contrl", pr, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, "");
+	ck_assert_msg(strstr(rep, "(the partner's contrl setting is never)") != NULL, "%s", rep);
+	free(rep);
+	free(ack);
+	free(pp);
+	free(pr);
+	free(plain);
+	free(req);
+	env_free(e);
+}
+END_TEST
+
+/* --partner --ack contrl: a message type the partner has no document for is UCM 4 code
+ * 17; the partner's map runs on an accepted message (a CNT 2 that does not count the
+ * lines is its finding). */
+START_TEST(test_edifact_partner)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *t = orders_text(1);
+	char *inv = tu_replace(t, "ORDERS:D:96A:UN:EAN008", "INVOIC:D:96A:UN:EAN008");
+	char *p = input(e, "invoic.edi", inv);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(ack, "UCM+ME0001+INVOIC:D:96A:UN:EAN008+4+17+UNH+3'") != NULL, "%s", ack);
+	ck_assert_msg(strstr(rep, "message type INVOIC is not configured for partner retailer") != NULL, "%s", rep);
+	free(rep);
+	free(ack);
+	/* without --partner no document list applies: checked against D96A INVOIC instead */
+	ack = inspect_ack(e, "contrl", p, NULL, &ex, &rep);
+	ck_assert_ptr_null(strstr(ack, "+4+17+"));
+	ck_assert_ptr_null(strstr(rep, "not configured"));
+	free(rep);
+	free(ack);
+	free(p);
+	char *cnt = tu_replace(t, "CNT+2:2'", "CNT+2:3'");
+	p = input(e, "cnt.edi", cnt);
+	ack = inspect_ack(e, "contrl", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_str_eq(ack, GOOD_CONTRL);
+	free(ack);
+	ack = inspect_ack(e, "contrl", p, "retailer", &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(rep, "rejected") != NULL, "%s\n%s", rep, ack);
+	free(rep);
+	free(ack);
+	free(p);
+	free(cnt);
+	free(inv);
+	free(t);
+	env_free(e);
+}
+END_TEST
+
+/* Mask what comes from the clock or a ledger in an EDIFACT CONTRL: UNB 0017/0019 and 0020,
+ * UNH 0062, UNT 0062, UNZ 0020 become '#'. Separators from the UNA when there is one. */
+static char *mask_edi(const char *s)
+{
+	char elem = '+', seg = '\'', rel = '?';
+	if (strncmp(s, "UNA", 3) == 0 && strlen(s) >= 9) {
+		elem = s[4];
+		rel = s[6];
+		seg = s[8];
+	}
+	size_t n = strlen(s);
+	char *r = calloc(1, n + 1);
+	size_t o = 0, i = 0;
+	if (strncmp(s, "UNA", 3) == 0 && n >= 9) {
+		memcpy(r, s, 9);
+		o = i = 9;
+	}
+	while (i < n) {
+		char tag[4] = { 0 };
+		memcpy(tag, s + i, n - i >= 3 ? 3 : n - i);
+		int pos = 0;
+		for (; i < n && s[i] != seg; i++) {
+			if (s[i] == rel && i + 1 < n) {
+				r[o++] = s[i++];
+				r[o++] = s[i];
+				continue;
+			}
+			if (s[i] == elem) {
+				pos++;
+				r[o++] = elem;
+				int masked = (!strcmp(tag, "UNB") && (pos == 4 || pos == 5)) ||
+					     ((!strcmp(tag, "UNH")) && pos == 1) ||
+					     ((!strcmp(tag, "UNT") || !strcmp(tag, "UNZ")) && pos == 2);
+				if (masked) {
+					r[o++] = '#';
+					while (i + 1 < n && s[i + 1] != elem && s[i + 1] != seg)
+						i++;
+				}
+				continue;
+			}
+			r[o++] = s[i];
+		}
+		if (i < n)
+			r[o++] = s[i++];
+		if (i + 9 <= n && strncmp(s + i, "UNA", 3) == 0) {
+			memcpy(r + o, s + i, 9);
+			o += 9;
+			i += 9;
+		}
+	}
+	r[o] = '\0';
+	return r;
+}
+
+/* What the gateway queues for the retailer (every file in outbound/retailer/, in name
+ * order), after ingest and run --once of doc. Allocated; "" when nothing. */
+static char *gateway_sent(struct env *e, const char *name, const char *doc)
+{
+	char *p = input(e, name, doc);
+	char *out = NULL;
+	int rc = edigw(e, &out, "ingest", p, "--partner", "retailer", NULL);
+	ck_assert_msg(rc == 0, "ingest: %s", out);
+	free(out);
+	rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0, "run: %s", out);
+	free(out);
+	char *dir = pj(e->dir, "spool/outbound/retailer");
+	size_t cap = 1, len = 0;
+	char *sent = calloc(1, cap);
+	for (int k = 0;; k++) {
+		char *fn = tu_nth_file(dir, k);
+		if (!fn)
+			break;
+		char *fp = pj(dir, fn);
+		char *c = tu_read(fp, NULL);
+		cap += strlen(c);
+		sent = realloc(sent, cap);
+		memcpy(sent + len, c, strlen(c) + 1);
+		len += strlen(c);
+		free(c);
+		free(fp);
+		free(fn);
+	}
+	free(dir);
+	free(p);
+	return sent;
+}
+
+/* inspect --partner retailer --ack contrl gives what the gateway queues for the same
+ * interchange (but for the clock and the ledger's control numbers). */
+static void edi_same_as_gateway(const char *contrl, const char *overlay, const char *doc)
+{
+	struct env *e = edi_env_new(contrl, overlay ? "edifact-schema-overlay = retailer-edifact.def\n" : NULL);
+	if (overlay) {
+		char *ov = pj(e->dir, "partners/retailer-edifact.def");
+		writef(ov, "%s", overlay);
+		free(ov);
+	}
+	char *p = input(e, "preview.edi", doc);
+	char *preview = inspect_ack(e, "contrl", p, "retailer", NULL, NULL);
+	char *sent = gateway_sent(e, "doc.edi", doc);
+	char *m1 = mask_edi(preview), *m2 = mask_edi(sent);
+	ck_assert_msg(strcmp(m1, m2) == 0, "%s\npreview: %s\ngateway: %s", e->conf, m1, m2);
+	free(m1);
+	free(m2);
+	free(sent);
+	free(preview);
+	free(p);
+	env_free(e);
+}
+
+START_TEST(test_edifact_same_as_gateway)
+{
+	char *req = orders_text(1), *plain = orders_text(0);
+	char *unt = tu_replace(req, "UNT+36+ME0001'", "UNT+35+ME0001'");
+	char *unz = tu_replace(req, "UNZ+1+ICR0001'", "UNZ+2+ICR0001'");
+	char *inv = tu_replace(req, "ORDERS:D:96A:UN:EAN008", "INVOIC:D:96A:UN:EAN008");
+	char *cnt = tu_replace(req, "CNT+2:2'", "CNT+2:3'");
+	char *nad = tu_replace(req, "NAD+SU+", "NAD+ZZZ+");
+	char *unoz = tu_replace(req, "UNB+UNOC:3+", "UNB+UNOZ:3+");
+	const char *contrl_in = "UNA:+.? 'UNB+UNOC:3+5412345000013:14+4012345000009:14+261122:0830+ICR0009++++1'"
+				"UNH+1+CONTRL:D:3:UN'UCI+000000001+4012345000009:14+5412345000013:14+7'UNT+3+1'"
+				"UNZ+1+ICR0009'";
+	edi_same_as_gateway(NULL, NULL, req);
+	edi_same_as_gateway(NULL, NULL, plain);
+	edi_same_as_gateway("always", NULL, plain);
+	edi_same_as_gateway("never", NULL, req);
+	edi_same_as_gateway(NULL, NULL, unt);
+	edi_same_as_gateway(NULL, NULL, unz);
+	edi_same_as_gateway(NULL, NULL, inv);
+	edi_same_as_gateway(NULL, NULL, cnt);
+	edi_same_as_gateway(NULL, NULL, unoz);
+	edi_same_as_gateway("always", NULL, contrl_in);
+	edi_same_as_gateway(NULL, "transaction D96A ORDERS\nonly-codes NAD01 BY DP SU IV\n", nad);
+	free(req);
+	free(plain);
+	free(unt);
+	free(unz);
+	free(inv);
+	free(cnt);
+	free(nad);
+	free(unoz);
+}
+END_TEST
+
+/* An interchange the reader cannot decode (unknown syntax identifier): rejected, and a
+ * CONTRL UCI 4 when one was asked for, as the gateway answers it. */
+START_TEST(test_edifact_unreadable)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *t = orders_text(1);
+	char *bad = tu_replace(t, "UNB+UNOC:3+", "UNB+UNOZ:3+");
+	char *p = input(e, "unoz.edi", bad);
+	int ex = -1;
+	char *rep = NULL;
+	char *ack = inspect_ack(e, "contrl", p, NULL, &ex, &rep);
+	ck_assert_int_eq(ex, 65);
+	ck_assert_msg(strstr(rep, "1 interchange(s) (1 rejected)") != NULL, "%s", rep);
+	ck_assert_msg(strstr(ack, "UCI+ICR0001+5412345000013:14+4012345000009:14+4+") != NULL, "%s\n%s", ack, rep);
+	ck_assert_ptr_null(strstr(ack, "UCM"));
+	free(rep);
+	free(ack);
+	/* not EDIFACT at all past the sniff: data before UNB is no interchange */
+	char *out = NULL;
+	char *p2 = input(e, "junk.edi", "UNB+");
+	ck_assert_int_eq(edigw(e, &out, "inspect", p2, NULL), 65);
+	ck_assert_msg(strstr(out, "EDIFACT") != NULL, "%s", out);
+	free(out);
+	free(p2);
+	free(p);
+	free(bad);
+	free(t);
+	env_free(e);
+}
+END_TEST
+
+/* --partner applies its edifact-schema-overlay (only-codes NAD01: an unknown party is
+ * UCS/UCD code 12) and its limits (limit.max-segments-per-transaction one below, at and
+ * one above the message's 36 segments); a broken overlay is exit 78 with its line. */
+START_TEST(test_edifact_partner_settings)
+{
+	struct env *e = edi_env_new(NULL, "edifact-schema-overlay = retailer-edifact.def\n");
+	char *ov = pj(e->dir, "partners/retailer-edifact.def");
+	writef(ov, "transaction D96A ORDERS\nonly-codes NAD01 BY DP SU IV\n");
+	char *t = orders_text(1);
+	char *nad = tu_replace(t, "NAD+SU+", "NAD+ZZZ+");
+	char *p = input(e, "nad.edi", nad);
+	int ex = -1;
+	char *ack = inspect_ack(e, "contrl", p, "retailer", &ex, NULL);
+	ck_assert_int_eq(ex, 65);
+	/* NAD+SU is segment 17 of the message (UNH = 1), NAD01 data element 2 counting the tag */
+	ck_assert_msg(strstr(ack, "UCM+ME0001+ORDERS:D:96A:UN:EAN008+4'UCS+17'UCD+12+2'") != NULL, "%s", ack);
+	free(ack);
+	ack = inspect_ack(e, "contrl", p, NULL, &ex, NULL);
+	ck_assert_int_eq(ex, 0);
+	free(ack);
+	writef(ov, "transaction D96A ORDERS\nonly-codes NAD99 BY\n");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "retailer", p, NULL), 78);
+	ck_assert_msg(strstr(out, "retailer-edifact.def:2") != NULL, "%s", out);
+	free(out);
+	free(p);
+	env_free(e);
+	const char *lim[] = { "35", "36", "37" };
+	const int want[] = { 65, 0, 0 };
+	for (int i = 0; i < 3; i++) {
+		char line[80];
+		snprintf(line, sizeof line, "limit.max-segments-per-transaction = %s\n", lim[i]);
+		e = edi_env_new(NULL, line);
+		p = input(e, "req.edi", t);
+		ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "retailer", p, NULL), want[i]);
+		if (want[i])
+			ck_assert_msg(strstr(out, "[EDIFACT code 35]") != NULL, "%s", out);
+		free(out);
+		/* edigw.conf's limit is not the partner's */
+		ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 0);
+		free(out);
+		free(p);
+		env_free(e);
+	}
+	free(nad);
+	free(t);
+	free(ov);
+}
+END_TEST
+
+/* Usage: --ack 997 on EDIFACT and --ack contrl on X12 are usage errors; --help names
+ * contrl; SOURCE_DATE_EPOCH at and above its limit. */
+START_TEST(test_edifact_usage)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *f = fixture("orders-d96a.edi");
+	char *x = fixture("good-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "997", f, NULL), 64);
+	ck_assert_msg(strstr(out, "is EDIFACT: its acknowledgment is a CONTRL (--ack contrl)") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "contrl", x, NULL), 64);
+	ck_assert_msg(strstr(out, "--ack contrl is for EDIFACT") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "CONTRL", f, NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "--ack 997|999|contrl"));
+	free(out);
+	char *t = orders_text(1);
+	char *p = input(e, "req.edi", t);
+	setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+	char *ack = inspect_ack(e, "contrl", p, NULL, NULL, NULL);
+	ck_assert_msg(strstr(ack, "+991231:2359+000000001'") != NULL, "%s", ack);
+	free(ack);
+	setenv("SOURCE_DATE_EPOCH", "253402300800", 1);
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "contrl", p, NULL), 64);
+	ck_assert_ptr_nonnull(strstr(out, "SOURCE_DATE_EPOCH '253402300800'"));
+	free(out);
+	setenv("SOURCE_DATE_EPOCH", EPOCH, 1);
+	/* a configuration that does not load is said, not silently ignored */
+	FILE *cf = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(cf);
+	fputs("no-such-key = 1\n", cf);
+	fclose(cf);
+	ck_assert_int_eq(edigw(e, &out, "inspect", f, NULL), 0);
+	ck_assert_msg(strstr(out, "cannot be loaded: built-in limits, no definitions") &&
+			      strstr(out, "envelopes only (no message definitions used)"),
+		      "%s", out);
+	free(out);
+	free(p);
+	free(t);
+	free(x);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* No side effects for EDIFACT either: nothing but --ack-out in the directory. */
+START_TEST(test_edifact_no_side_effects)
+{
+	struct env *e = edi_env_new("always", NULL);
+	char *f = fixture("orders-d96a.edi");
+	char *ack = inspect_ack(e, "contrl", f, "retailer", NULL, NULL);
+	ck_assert_str_eq(ack, GOOD_CONTRL);
+	char *spool = pj(e->dir, "spool"), *erp = pj(e->dir, "erp");
+	ck_assert_int_eq(access(spool, F_OK), -1);
+	ck_assert_int_eq(access(erp, F_OK), -1);
+	ck_assert_int_eq(tu_count_files(e->dir), 2); /* edigw.conf and ack.out */
+	free(spool);
+	free(erp);
+	free(ack);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
 static Suite *inspect_suite(void)
 {
 	Suite *s = suite_create("inspect");
@@ -724,6 +1395,21 @@ static Suite *inspect_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_source_date_epoch_limit);
 	tcase_add_test(tc, test_no_side_effects);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("edifact");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_edifact_good);
+	tcase_add_test(tc, test_edifact_unt_count);
+	tcase_add_test(tc, test_edifact_contrl);
+	tcase_add_test(tc, test_edifact_contrl_group);
+	tcase_add_test(tc, test_edifact_no_contrl_for_contrl);
+	tcase_add_test(tc, test_edifact_contrl_policy);
+	tcase_add_test(tc, test_edifact_partner);
+	tcase_add_test(tc, test_edifact_same_as_gateway);
+	tcase_add_test(tc, test_edifact_unreadable);
+	tcase_add_test(tc, test_edifact_partner_settings);
+	tcase_add_test(tc, test_edifact_usage);
+	tcase_add_test(tc, test_edifact_no_side_effects);
 	suite_add_tcase(s, tc);
 	return s;
 }

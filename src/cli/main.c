@@ -8,7 +8,7 @@
  *   edigw release ID | replay ID
  *   edigw map check FILE...
  *   edigw config check
- *   edigw inspect FILE
+ *   edigw inspect FILE (X12 or EDIFACT)
  *
  * Exit codes follow sysexits(3): 64 usage, 65 bad data, 66 no input,
  * 69 not found, 70 internal, 74 I/O, 75 temporary (retry), 78 configuration.
@@ -26,6 +26,7 @@
 
 #include "canon/canon.h"
 #include "ack/ack.h"
+#include "ack/contrl.h"
 #include "config/config.h"
 #include "edifact/edi_schema.h"
 #include "gateway/gateway.h"
@@ -65,7 +66,7 @@ static const char usage_main[] =
 	"  replay ID                process a failed job again after a fix\n"
 	"  map check FILE...        lint map files\n"
 	"  config check             validate edigw.conf, partner profiles, maps and ERP profiles\n"
-	"  inspect FILE             read an X12 file through the reader and envelope checks only\n"
+	"  inspect FILE             check an X12 or EDIFACT file like the gateway, with no side effects\n"
 	"  version                  print the version\n"
 	"\n"
 	"options:\n"
@@ -1227,8 +1228,54 @@ static int inspect_copy_acks(int from, int fd, uint64_t *bytes)
 	}
 }
 
-/* Hand out the acknowledgment: to ack_out (exact bytes, empty when none is sent) or after
- * the report on stdout. Returns an exit code, EX_OK when it could be written. */
+/* Hand out the acknowledgment interchanges collected in out (sent of them; none says why
+ * there are none): to ack_out (exact bytes, empty when none is sent) or after the report
+ * on stdout. kind names it ("997", "999", "contrl"). Returns an exit code, EX_OK when it
+ * could be written. */
+static int inspect_emit(const char *file, const char *kind, const char *none, int out, uint64_t sent,
+			const char *ack_out)
+{
+	uint64_t bytes = 0;
+	int rc = 0;
+	if (ack_out) {
+		int fd = open(ack_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(errno));
+			return EX_IOERR;
+		}
+		rc = inspect_copy_acks(out, fd, &bytes);
+		if (close(fd) < 0 && rc == 0)
+			rc = -errno;
+		if (rc < 0) {
+			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(-rc));
+			return EX_IOERR;
+		}
+		if (sent)
+			printf("%s: --ack %s: %llu acknowledgment interchange(s) written to %s (%llu bytes)\n",
+			       file, kind, (unsigned long long)sent, ack_out, (unsigned long long)bytes);
+		else
+			printf("%s: --ack %s: edigw would send no acknowledgment (%s); %s is empty\n", file,
+			       kind, none, ack_out);
+		return EX_OK;
+	}
+	if (!sent) {
+		printf("%s: --ack %s: edigw would send no acknowledgment (%s)\n", file, kind, none);
+		return EX_OK;
+	}
+	printf("%s: --ack %s: the acknowledgment edigw would send (our control numbers from 1, "
+	       "no ledger):\n", file, kind);
+	fflush(stdout);
+	rc = inspect_copy_acks(out, STDOUT_FILENO, &bytes);
+	if (rc == 0)
+		rc = write_all(STDOUT_FILENO, "\n", 1);
+	if (rc < 0) {
+		fprintf(stderr, "edigw inspect: writing the acknowledgment: %s\n", strerror(-rc));
+		return EX_IOERR;
+	}
+	return EX_OK;
+}
+
+/* The 997/999 of an X12 file through inspect_emit, with the reason when there is none. */
 static int inspect_emit_ack(const char *file, const struct inspect_ack *a, const char *ack_out,
 			    const struct x12_file_summary *sum)
 {
@@ -1239,44 +1286,7 @@ static int inspect_emit_ack(const char *file, const struct inspect_ack *a, const
 			   : a->rejected ? "a rejected interchange gets no 997/999, and the ta1 setting "
 					   "sends it no TA1"
 					 : "no functional group to acknowledge and no TA1 due";
-	uint64_t bytes = 0;
-	int rc = 0;
-	if (ack_out) {
-		int fd = open(ack_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(errno));
-			return EX_IOERR;
-		}
-		rc = inspect_copy_acks(a->out, fd, &bytes);
-		if (close(fd) < 0 && rc == 0)
-			rc = -errno;
-		if (rc < 0) {
-			fprintf(stderr, "edigw inspect: %s: %s\n", ack_out, strerror(-rc));
-			return EX_IOERR;
-		}
-		if (a->sent)
-			printf("%s: --ack %s: %llu acknowledgment interchange(s) written to %s (%llu bytes)\n",
-			       file, kind, (unsigned long long)a->sent, ack_out, (unsigned long long)bytes);
-		else
-			printf("%s: --ack %s: edigw would send no acknowledgment (%s); %s is empty\n", file,
-			       kind, none, ack_out);
-		return EX_OK;
-	}
-	if (!a->sent) {
-		printf("%s: --ack %s: edigw would send no acknowledgment (%s)\n", file, kind, none);
-		return EX_OK;
-	}
-	printf("%s: --ack %s: the acknowledgment edigw would send (our control numbers from 1, "
-	       "no ledger):\n", file, kind);
-	fflush(stdout);
-	rc = inspect_copy_acks(a->out, STDOUT_FILENO, &bytes);
-	if (rc == 0)
-		rc = write_all(STDOUT_FILENO, "\n", 1);
-	if (rc < 0) {
-		fprintf(stderr, "edigw inspect: writing the acknowledgment: %s\n", strerror(-rc));
-		return EX_IOERR;
-	}
-	return EX_OK;
+	return inspect_emit(file, kind, none, a->out, a->sent, ack_out);
 }
 
 /* An anonymous temporary file in $TMPDIR (or /tmp) for the ack interchanges. */
@@ -1297,27 +1307,543 @@ static int inspect_tmpfile(void)
 	return rc;
 }
 
+/* ------------------------------------------------------- inspect: EDIFACT */
+
+/* What inspect keeps while reading an EDIFACT file (the CONTRL preview included). */
+struct inspect_edi {
+	int verbose;
+	uint64_t errors;                   /* findings printed */
+	const struct x12_schema *schemas;  /* EDIFACT definitions; NULL: envelopes only */
+	const struct x12_overlay *overlay; /* --partner's edifact-schema-overlay, or NULL */
+	size_t max_loop_depth;
+	uint64_t validated, undefined, answers; /* messages checked, without a definition, CONTRL/APERAK left alone */
+	uint64_t app_rejected;             /* messages only the map rejected (the CONTRL says 7) */
+	uint64_t warnings;                 /* warnings of the definitions (listed with --verbose) */
+	struct edi_view view;              /* reused by the validation */
+	struct x12_errlist warns;          /* the current message's warnings */
+	int have_msg;                      /* the message callback saw the current message */
+	char version[4], release[4], agency[3], assoc[7];
+	int msg_is_service, group_is_service;
+	struct contrl_msg_id id;           /* the current message's S009, for its UCM */
+	/* --ack contrl */
+	struct inspect_ack ack;            /* on, partner, when, out, sent and the map cache */
+	enum cfg_contrl policy;            /* the partner's contrl setting (default requested) */
+	struct contrl_writer *cw;          /* the current interchange's, or NULL */
+	int began;                         /* interchange_begin came for the current interchange */
+	uint64_t not_asked, cannot, nothing; /* interchanges without a CONTRL, by reason */
+};
+
+/* CONTRL and APERAK are answers: the gateway never acknowledges, checks or maps them. */
+static int inspect_edi_service(const char *type)
+{
+	return strcmp(type, "CONTRL") == 0 || strcmp(type, "APERAK") == 0;
+}
+
+/* The CONTRL writer for unb when the gateway's policy sends one (the partner's contrl
+ * setting: always, or requested and UNB 0031 = 1). Our 0020 is the number of the
+ * interchange in the file, our 0062 is 1. A writer that cannot address the partner is
+ * a note, as the gateway logs a warning and goes on. */
+static int inspect_edi_contrl(struct inspect_edi *c, const struct edi_unb *unb)
+{
+	contrl_writer_free(c->cw);
+	c->cw = NULL;
+	if (!c->ack.on)
+		return 0;
+	if (c->policy == CFG_CONTRL_NEVER ||
+	    (c->policy == CFG_CONTRL_REQUESTED && strcmp(unb->ack_request, "1") != 0)) {
+		c->not_asked++;
+		return 0;
+	}
+	struct contrl_params cp;
+	memset(&cp, 0, sizeof cp);
+	cp.ref = unb->index;
+	cp.msg_ref = 1;
+	cp.when = c->ack.when;
+	int rc = contrl_writer_new(&c->cw, &cp, unb);
+	if (rc < 0) {
+		printf("  note: no CONTRL for interchange %s: %s\n", unb->ref, strerror(-rc));
+		c->cannot++;
+		c->cw = NULL;
+	}
+	return 0;
+}
+
+/* A new interchange: its CONTRL writer when one is due. */
+static int iedi_ic_begin(void *ctx, const struct edi_unb *unb)
+{
+	struct inspect_edi *c = ctx;
+	c->began = 1;
+	c->group_is_service = 0;
+	return inspect_edi_contrl(c, unb);
+}
+
+/* A group: its UCF is opened unless it is a group of CONTRLs or APERAKs. */
+static int iedi_group_begin(void *ctx, const struct edi_unb *unb, const struct edi_ung *ung)
+{
+	struct inspect_edi *c = ctx;
+	(void)unb;
+	c->group_is_service = inspect_edi_service(ung->group_id);
+	return c->cw && !c->group_is_service ? contrl_group_begin(c->cw, ung) : 0;
+}
+
+/* The partner's map on a message the syntax did not reject, as the gateway runs it: its
+ * findings join the message's; a map that cannot read it is an application error. */
+static int inspect_edi_map(struct inspect_edi *c, const struct cfg_doc *doc, const struct edi_msg *msg,
+			   struct edi_msg_result *res)
+{
+	struct map *m = inspect_map_for(&c->ack, doc->map_path);
+	if (!m) {
+		c->ack.map_failed = 1;
+		return -EINVAL;
+	}
+	if (res->errors.dropped)
+		return 0;
+	for (size_t i = 0; i < res->errors.n; i++)
+		if (!res->errors.v[i].application)
+			return 0;
+	xmlDocPtr rec = NULL;
+	char *bkey = NULL;
+	int rc = map_apply_edifact(m, msg, &rec, &res->errors, &bkey);
+	if (rc < 0 || !rec) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_TXN;
+		e.application = 1;
+		e.msg = xasprintf("map: %s", rc == -EINVAL || rc == 0 ? "the map does not read this message"
+								   : strerror(-rc));
+		x12_errlist_add(&res->errors, &e);
+		free(e.msg);
+	}
+	if (rec)
+		xmlFreeDoc(rec);
+	free(bkey);
+	return 0;
+}
+
+/* One message: its definition (through the partner's overlay), and with --ack and
+ * --partner the partner's document list (code 17 for a type it has none for) and map,
+ * as the gateway checks it. With --ack, CONTRL and APERAK are left alone as there. */
+static int iedi_message(void *ctx, const struct edi_msg *msg, struct edi_msg_result *res)
+{
+	struct inspect_edi *c = ctx;
+	c->have_msg = 1;
+	snprintf(c->version, sizeof c->version, "%s", msg->version);
+	snprintf(c->release, sizeof c->release, "%s", msg->release);
+	snprintf(c->agency, sizeof c->agency, "%s", msg->agency);
+	snprintf(c->assoc, sizeof c->assoc, "%s", msg->assoc);
+	contrl_msg_id_set(&c->id, msg);
+	c->msg_is_service = inspect_edi_service(msg->type);
+	if (c->ack.on && c->msg_is_service) {
+		c->answers++;
+		return 0;
+	}
+	const struct cfg_doc *doc = NULL;
+	if (c->ack.on && c->ack.partner && !(doc = config_partner_doc(c->ack.partner, msg->type))) {
+		struct x12_error er = { 0 };
+		er.scope = X12_SCOPE_TXN;
+		memcpy(er.code, "17", 3); /* 0085 17: no agreement */
+		memcpy(er.seg_id, "UNH", 4);
+		er.seg_pos = 1;
+		er.elem_pos = 2;
+		er.file_seg = msg->nseg ? msg->segs[0].file_seg : 0;
+		er.line = msg->nseg ? msg->segs[0].line : 0;
+		er.msg = xasprintf("message type %s is not configured for partner %s (no document.%s in %s)",
+				   msg->type, c->ack.partner->id, msg->type, c->ack.partner->file);
+		x12_errlist_add(&res->errors, &er);
+		free(er.msg);
+		return 0;
+	}
+	const struct x12_txn_def *def =
+		c->schemas ? edi_overlay_find(c->overlay, c->schemas, msg->version, msg->release, msg->type) : NULL;
+	if (def) {
+		int rc = edi_schema_validate(def, msg, &c->view, c->max_loop_depth, &res->errors, &c->warns);
+		if (rc < 0)
+			return rc;
+		c->validated++;
+	} else {
+		c->undefined++;
+	}
+	return doc ? inspect_edi_map(c, doc, msg, res) : 0;
+}
+
+/* Print a list of findings under what (error, warning); errors are counted. */
+static void inspect_edi_list(struct inspect_edi *c, const char *what, const struct x12_errlist *l, int count)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *d = x12_error_describe_as(&l->v[i], "EDIFACT");
+		printf("    %s: %s\n", what, d);
+		free(d);
+		if (count)
+			c->errors++;
+	}
+	if (l->dropped)
+		printf("    %s: ... and %zu more\n", what, l->dropped);
+}
+
+/* A message's verdict: printed when rejected (or --verbose), and its UCM. */
+static int iedi_message_end(void *ctx, const struct edi_msg_result *res)
+{
+	struct inspect_edi *c = ctx;
+	int rc = 0;
+	int rejected = res->action == EDI_ACTION_REJECTED;
+	if (!rejected && res->app_rejected)
+		c->app_rejected++;
+	c->warnings += c->warns.n + c->warns.dropped;
+	if (c->verbose || rejected || res->app_rejected) {
+		printf("    message %s %s", res->type, res->ref);
+		if (c->have_msg)
+			printf(" (%s:%s:%s%s%s)", c->version, c->release, c->agency, c->assoc[0] ? ":" : "", c->assoc);
+		printf(": %llu segment(s), ", (unsigned long long)res->seg_count);
+		if (rejected)
+			printf("rejected (UCM 4%s%s)\n", res->code[0] ? " code " : "", res->code);
+		else if (res->app_rejected)
+			printf("rejected by the map (application: the CONTRL says UCM 7)\n");
+		else
+			printf("accepted (UCM 7)\n");
+		inspect_edi_list(c, "error", &res->errors, 1);
+		if (c->verbose)
+			inspect_edi_list(c, "warning", &c->warns, 0);
+	}
+	if (c->cw && !c->group_is_service && !inspect_edi_service(res->type)) {
+		/* a message the reader did not hand over (over a limit) cannot be named: its
+		 * rejection goes to the group or interchange */
+		struct contrl_msg_id none;
+		memset(&none, 0, sizeof none);
+		snprintf(none.type, sizeof none.type, "%s", res->type);
+		rc = contrl_message(c->cw, res, c->have_msg ? &c->id : &none);
+	}
+	x12_errlist_free(&c->warns);
+	c->have_msg = 0;
+	return rc;
+}
+
+/* A group's verdict: printed when rejected (or --verbose), and its UCF. */
+static int iedi_group_end(void *ctx, const struct edi_group_result *res)
+{
+	struct inspect_edi *c = ctx;
+	int rc = 0;
+	if (c->verbose || res->action != EDI_ACTION_ACCEPTED) {
+		printf("  group %s %s: %llu message(s), %llu accepted, UCF %c%s%s\n", res->ung.group_id,
+		       res->ung.ref, (unsigned long long)res->received, (unsigned long long)res->accepted,
+		       res->action ? res->action : '-', res->code[0] ? " code " : "", res->code);
+		inspect_edi_list(c, "group error", &res->errors, 1);
+	}
+	if (c->cw && !c->group_is_service)
+		rc = contrl_group_end(c->cw, res);
+	c->group_is_service = 0;
+	return rc;
+}
+
+/* "5412345000013:14" as UNB writes a party (id, then qualifier). */
+static void inspect_edi_party(const char *id, const char *qual)
+{
+	printf("%s%s%s", id, qual[0] ? ":" : "", qual);
+}
+
+/* An interchange's verdict, and its CONTRL written to the collecting file. */
+static int iedi_ic_end(void *ctx, const struct edi_interchange_result *res)
+{
+	struct inspect_edi *c = ctx;
+	int rc = 0;
+	const struct edi_unb *u = &res->unb;
+	printf("interchange %s from ", u->ref);
+	inspect_edi_party(u->sender, u->sender_qual);
+	printf(" to ");
+	inspect_edi_party(u->recipient, u->recipient_qual);
+	printf(" (%s:%d, %s%s): %llu group(s), %llu message(s), UCI %c%s%s\n", u->syntax_id[0] ? u->syntax_id : "?",
+	       u->syntax_version, strcmp(u->test, "1") == 0 ? "test" : "production",
+	       strcmp(u->ack_request, "1") == 0 ? ", CONTRL requested" : "", (unsigned long long)res->groups,
+	       (unsigned long long)res->messages, res->action ? res->action : '-', res->code[0] ? " code " : "",
+	       res->code);
+	inspect_edi_list(c, "interchange error", &res->errors, 1);
+	/* an interchange rejected before it could be read (no interchange_begin): the gateway
+	 * answers it from the UNB as read, with the same policy */
+	if (!c->began && (rc = inspect_edi_contrl(c, u)) < 0)
+		return rc;
+	c->began = 0;
+	if (c->cw) {
+		int written = 0;
+		rc = contrl_writer_finish(c->cw, res, c->ack.out, &written);
+		if (written)
+			c->ack.sent++;
+		else
+			c->nothing++;
+		contrl_writer_free(c->cw);
+		c->cw = NULL;
+	}
+	return rc;
+}
+
+/* The reader's limits and tolerances for partner p (NULL: edigw.conf's; no configuration:
+ * the built-in defaults), as the gateway sets them. */
+static void inspect_edi_reader_settings(const struct config *cfg, const struct cfg_partner *p,
+					struct edi_limits *lim, struct edi_tolerances *tol)
+{
+	edi_limits_default(lim);
+	edi_tolerances_default(tol);
+	if (!cfg)
+		return;
+	const struct cfg_limits *l = p ? &p->limits : &cfg->limits;
+	lim->max_file_size = l->max_file_size;
+	lim->max_segment_len = (size_t)l->max_segment_len;
+	lim->max_element_len = (size_t)l->max_element_len;
+	lim->max_elements = (size_t)l->max_elements;
+	lim->max_segments_per_msg = (size_t)l->max_segments_per_txn;
+	lim->max_msg_bytes = (size_t)l->max_txn_size;
+	tol->charset_relaxed = p ? p->edifact_charset_relaxed : 0;
+	tol->wrong_counts = p ? p->tolerances.wrong_counts : cfg->tolerances.wrong_counts;
+}
+
+/* What inspect reads EDIFACT with: schema-dir/edifact's definitions (unless envelope_only;
+ * none when the directory is missing) with the partner's edifact-schema-overlay, the
+ * partner's (or edigw.conf's) limits and tolerances. As inspect_settings: returns an exit
+ * code when inspect cannot go on, else -1; *cfg and *p as there. */
+static int inspect_edi_settings(const char *partner, int envelope_only, struct config **cfg,
+				const struct cfg_partner **p, struct x12_schema **schemas,
+				struct x12_overlay **overlay, struct edi_limits *lim,
+				struct edi_tolerances *tol, size_t *max_loop_depth)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct config *c = NULL;
+	int rc = -1;
+	*schemas = NULL;
+	*overlay = NULL;
+	*p = NULL;
+	*max_loop_depth = 32;
+	int readable = access(g_config, R_OK) == 0;
+	if (readable && config_load(&c, g_config, &d) == 0) {
+		*p = partner ? config_partner(c, partner) : NULL;
+		if (partner && !*p) {
+			fprintf(stderr, "edigw inspect: no partner '%s' in %s\n", partner, c->partners_dir);
+			rc = EX_UNAVAILABLE;
+		} else {
+			*max_loop_depth = (size_t)(*p ? (*p)->limits.max_loop_depth : c->limits.max_loop_depth);
+			char *dir = path_join(c->schema_dir, "edifact");
+			if (!envelope_only && access(dir, R_OK | X_OK) == 0 &&
+			    edi_schema_load(schemas, c->schema_dir, &d) < 0) {
+				diag_print(&d, stderr);
+				*schemas = NULL;
+			}
+			free(dir);
+			if (*schemas && *p && (*p)->edifact_overlay &&
+			    x12_overlay_load(overlay, *schemas, (*p)->edifact_overlay, &d) < 0) {
+				diag_print(&d, stderr);
+				fprintf(stderr, "edigw inspect: edifact-schema-overlay %s of partner %s cannot be "
+					"loaded\n", (*p)->edifact_overlay, (*p)->id);
+				x12_schema_free(*schemas);
+				*schemas = NULL;
+				rc = EX_CONFIG;
+			}
+		}
+	} else {
+		if (readable) {
+			/* say why there are no definitions rather than reading without them silently */
+			diag_print(&d, stderr);
+			fprintf(stderr, "edigw inspect: configuration %s cannot be loaded: built-in limits, "
+				"no definitions\n", g_config);
+		}
+		config_free(c);
+		c = NULL;
+		if (partner) {
+			fprintf(stderr, "edigw inspect: --partner needs a configuration (%s)\n", g_config);
+			rc = EX_UNAVAILABLE;
+		}
+	}
+	if (rc >= 0) {
+		config_free(c);
+		c = NULL;
+		*p = NULL;
+	}
+	inspect_edi_reader_settings(c, *p, lim, tol);
+	*cfg = c;
+	diag_list_free(&d);
+	return rc;
+}
+
+/* Why no CONTRL would be sent for the file. */
+static const char *inspect_edi_none(const struct inspect_edi *c, const struct edi_file_summary *sum)
+{
+	if (sum->interchanges == 0)
+		return "no interchange could be read";
+	if (c->cannot)
+		return "the CONTRL cannot be addressed: see the note";
+	if (c->not_asked)
+		return c->policy == CFG_CONTRL_NEVER ? "the partner's contrl setting is never"
+						     : "UNB 0031 does not ask for one and the contrl setting is "
+						       "requested (the default)";
+	return "nothing to report: never a CONTRL for a CONTRL or an APERAK";
+}
+
+/* 1 when the first bytes of file look like EDIFACT (edi_sniff); 0 otherwise or when it
+ * cannot be read (the X12 path reports that). */
+static int inspect_is_edifact(const char *file)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char b[256];
+	ssize_t n = read(fd, b, sizeof b);
+	close(fd);
+	return n > 0 && edi_sniff(b, (size_t)n);
+}
+
+/* inspect for an EDIFACT file: the reader, the envelopes, each message against its
+ * definition, and with ack the CONTRL the gateway would send. Returns the exit code. */
+static int inspect_edifact(const char *file, int verbose, int envelope_only, const char *partner, int ack,
+			   const char *ack_out)
+{
+	struct inspect_edi c;
+	memset(&c, 0, sizeof c);
+	c.verbose = verbose;
+	c.ack.out = -1;
+	c.policy = CFG_CONTRL_REQUESTED;
+	if (ack) {
+		c.ack.on = 1;
+		if (inspect_ack_time(&c.ack.when) < 0)
+			return EX_USAGE;
+	}
+	struct config *cfg = NULL;
+	const struct cfg_partner *p = NULL;
+	struct x12_schema *schemas = NULL;
+	struct x12_overlay *overlay = NULL;
+	struct edi_limits lim;
+	struct edi_tolerances tol;
+	int sex = inspect_edi_settings(partner, envelope_only, &cfg, &p, &schemas, &overlay, &lim, &tol,
+				       &c.max_loop_depth);
+	if (sex >= 0)
+		return sex;
+	c.schemas = schemas;
+	c.overlay = overlay;
+	if (p) {
+		c.ack.partner = p;
+		c.policy = p->contrl;
+	}
+	int ex = EX_OK;
+	int fd = -1;
+	struct edi_reader *r = NULL;
+	struct x12_error err = { 0 };
+	if (c.ack.on && (c.ack.out = inspect_tmpfile()) < 0) {
+		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n", strerror(-c.ack.out));
+		ex = EX_IOERR;
+		goto out;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
+		ex = EX_NOINPUT;
+		goto out;
+	}
+	if (edi_reader_new_fd(&r, fd, &lim) < 0) {
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	edi_reader_set_tolerances(r, &tol);
+	edi_reader_set_notice(r, ins_notice, &c);
+	edi_reader_set_hash(r, 0); /* the duplicate registry's hash is not needed here */
+	struct edi_handler h = {
+		.ctx = &c,
+		.interchange_begin = iedi_ic_begin,
+		.group_begin = iedi_group_begin,
+		.message = iedi_message,
+		.message_end = iedi_message_end,
+		.group_end = iedi_group_end,
+		.interchange_end = iedi_ic_end,
+		.notice = ins_notice,
+	};
+	struct edi_file_summary sum = { 0 };
+	uint64_t t0 = now_ms();
+	int rc = edi_parse(r, &h, &sum, &err);
+	uint64_t ms = now_ms() - t0;
+	if (rc < 0 && !err.msg) {
+		/* one of our callbacks failed: the CONTRL writer, the validation or a partner's map */
+		if (c.ack.map_failed) {
+			ex = EX_CONFIG;
+		} else {
+			fprintf(stderr, "edigw inspect: cannot check %s%s: %s\n", file,
+				c.ack.on ? " or build its CONTRL" : "", strerror(-rc));
+			ex = EX_SOFTWARE;
+		}
+		goto out;
+	}
+	if (rc < 0) {
+		char *d = x12_error_describe_as(&err, "EDIFACT");
+		printf("%s: not a valid EDIFACT document: %s\n", file, d);
+		free(d);
+		ex = EX_DATAERR;
+	}
+	printf("%s: EDIFACT, %llu bytes, %llu segment(s), %llu interchange(s) (%llu rejected), %llu group(s) "
+	       "(%llu rejected), %llu message(s) (%llu rejected) in %llu ms\n",
+	       file, (unsigned long long)sum.bytes, (unsigned long long)sum.segments,
+	       (unsigned long long)sum.interchanges, (unsigned long long)sum.rejected_interchanges,
+	       (unsigned long long)sum.groups, (unsigned long long)sum.rejected_groups,
+	       (unsigned long long)sum.messages, (unsigned long long)(sum.rejected_messages + c.app_rejected),
+	       (unsigned long long)ms);
+	if (c.schemas)
+		printf("%s: %llu message(s) checked against their definitions, %llu without one (envelope "
+		       "only)%s; %llu warning(s)%s\n",
+		       file, (unsigned long long)c.validated, (unsigned long long)c.undefined,
+		       c.answers ? ", CONTRL/APERAK left alone as the gateway does" : "",
+		       (unsigned long long)c.warnings, c.warnings && !c.verbose ? " (--verbose lists them)" : "");
+	else
+		printf("%s: envelopes only (no message definitions used)\n", file);
+	if (sum.rejected_interchanges || sum.rejected_groups || sum.rejected_messages || c.app_rejected)
+		ex = EX_DATAERR;
+	if (c.ack.on) {
+		int aex = inspect_emit(file, "contrl", inspect_edi_none(&c, &sum), c.ack.out, c.ack.sent, ack_out);
+		if (aex != EX_OK)
+			ex = aex;
+	}
+out:
+	x12_error_free(&err);
+	edi_reader_free(r);
+	if (fd >= 0)
+		close(fd);
+	if (c.ack.out >= 0)
+		close(c.ack.out);
+	contrl_writer_free(c.cw);
+	x12_errlist_free(&c.warns);
+	edi_view_free(&c.view);
+	for (size_t i = 0; i < c.ack.nmaps; i++) {
+		map_free(c.ack.maps[i]);
+		free(c.ack.map_paths[i]);
+	}
+	free(c.ack.maps);
+	free(c.ack.map_paths);
+	x12_overlay_free(overlay); /* before the definitions it borrows from */
+	x12_schema_free(schemas);
+	config_free(cfg);
+	return ex;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
 	static const char help[] =
 		"usage: edigw inspect [--verbose] [--envelope-only] [--partner ID]\n"
-		"                     [--ack 997|999 [--ack-out PATH]] FILE\n"
-		"Read FILE through the X12 reader, the envelope checks (ISA/IEA, GS/GE,\n"
-		"ST/SE counts and control numbers) and, for each transaction set with a\n"
-		"definition in schema-dir (edigw.conf), the full validation - without\n"
-		"processing it: no spool, no ledger, no outputs. Prints every interchange and\n"
-		"each error with its position; --verbose lists accepted groups and\n"
-		"transaction sets too; --envelope-only skips the definitions; --partner\n"
-		"reads with that partner's limits, tolerances and schema-overlay (else\n"
-		"edigw.conf's).\n"
-		"--ack 997|999 then prints the acknowledgment the gateway would send for FILE,\n"
-		"built by the gateway's own ack writer and rules: no 997/999 for GS01 = FA,\n"
+		"                     [--ack 997|999|contrl [--ack-out PATH]] FILE\n"
+		"Read FILE (X12, or UN/EDIFACT when it starts with UNA or UNB) through the\n"
+		"reader, the envelope checks (X12: ISA/IEA, GS/GE, ST/SE; EDIFACT: UNB/UNZ,\n"
+		"UNG/UNE, UNH/UNT counts and references, the character set) and, for each\n"
+		"transaction set or message with a definition in schema-dir (edigw.conf;\n"
+		"EDIFACT: schema-dir/edifact), the full validation - without processing it:\n"
+		"no spool, no ledger, no outputs. Prints every interchange and each error with\n"
+		"its position; --verbose lists accepted groups, transaction sets and messages\n"
+		"too; --envelope-only skips the definitions; --partner reads with that\n"
+		"partner's limits, tolerances and schema-overlay (EDIFACT: its\n"
+		"edifact-schema-overlay and tolerate.edifact-charset), else edigw.conf's.\n"
+		"--ack 997|999 (X12) then prints the acknowledgment the gateway would send for\n"
+		"FILE, built by the gateway's own ack writer and rules: no 997/999 for GS01 = FA,\n"
 		"a TA1 per the partner's ta1 setting (default on-error), only a TA1 for a\n"
 		"rejected interchange. With --partner, its documents and maps apply too (AK5 1\n"
 		"for a set it is not configured for, the maps' findings). Our control numbers\n"
 		"count from 1 (ISA13: interchange in FILE; GS06, ST02: group in it); the time\n"
 		"is now, or SOURCE_DATE_EPOCH. --ack-out PATH writes the exact bytes to PATH\n"
 		"instead (an empty file when none would be sent).\n"
+		"--ack contrl (EDIFACT) does the same with the CONTRL the gateway would send:\n"
+		"per the partner's contrl setting (default requested: when UNB 0031 is 1),\n"
+		"never for a CONTRL or an APERAK; with --partner, code 17 for a message type it\n"
+		"has no document for and its maps' findings. Our UNB 0020 is the interchange's\n"
+		"number in FILE, our UNH 0062 is 1. --ack 997|999 on EDIFACT input, or --ack\n"
+		"contrl on X12 input, is a usage error.\n"
 		"Exit status 0 when everything is accepted, 65 otherwise.\n";
 	if (wants_help(argc, argv)) {
 		fputs(help, stdout);
@@ -1351,9 +1877,23 @@ static int cmd_inspect(int argc, char **argv)
 		fputs(help, stderr);
 		return EX_USAGE;
 	}
+	if (ack && strcmp(ack, "997") != 0 && strcmp(ack, "999") != 0 && strcmp(ack, "contrl") != 0) {
+		fprintf(stderr, "edigw inspect: --ack takes 997 or 999 (X12) or contrl (EDIFACT), not '%s'\n",
+			ack);
+		return EX_USAGE;
+	}
+	if (inspect_is_edifact(file)) {
+		if (ack && strcmp(ack, "contrl") != 0) {
+			fprintf(stderr, "edigw inspect: %s is EDIFACT: its acknowledgment is a CONTRL (--ack "
+				"contrl), not a %s\n", file, ack);
+			return EX_USAGE;
+		}
+		return inspect_edifact(file, c.verbose, envelope_only, partner, ack != NULL, ack_out);
+	}
 	if (ack) {
-		if (strcmp(ack, "997") != 0 && strcmp(ack, "999") != 0) {
-			fprintf(stderr, "edigw inspect: --ack takes 997 or 999, not '%s'\n", ack);
+		if (strcmp(ack, "contrl") == 0) {
+			fprintf(stderr, "edigw inspect: %s is not EDIFACT: --ack contrl is for EDIFACT, an X12 "
+				"file takes --ack 997 or 999\n", file);
 			return EX_USAGE;
 		}
 		c.ack.on = 1;
