@@ -54,7 +54,8 @@ char *x12_error_describe_as(const struct x12_error *e, const char *standard)
 	if (e->seg_id[0]) {
 		buf_printf(&b, "segment %s", e->seg_id);
 		if (e->seg_pos)
-			buf_printf(&b, " (position %llu in the transaction set", (unsigned long long)e->seg_pos);
+			buf_printf(&b, " (position %llu in the %s", (unsigned long long)e->seg_pos,
+				   strcmp(standard, "EDIFACT") == 0 ? "message" : "transaction set");
 		else if (e->file_seg)
 			buf_printf(&b, " (segment %llu of the file", (unsigned long long)e->file_seg);
 		if (e->seg_pos || e->file_seg) {
