@@ -785,7 +785,7 @@ START_TEST(test_edifact_good)
 	char *p = input(e, "qty.edi", bad);
 	ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 65);
 	ck_assert_msg(strstr(out, "    message ORDERS ME0001 (D:96A:UN:EAN008): 36 segment(s), rejected (UCM 4)\n"
-				  "    error: segment QTY (position 23 in the transaction set, line 25), element 01-2:") &&
+				  "    error: segment QTY (position 23 in the message, line 25), element 01-2:") &&
 			      strstr(out, "(value '2X4') [EDIFACT code 37]\n"),
 		      "%s", out);
 	ck_assert_ptr_nonnull(strstr(out, "1 message(s) (1 rejected)"));
@@ -812,7 +812,7 @@ START_TEST(test_edifact_unt_count)
 	char *out = NULL;
 	ck_assert_int_eq(edigw(e, &out, "inspect", p, NULL), 65);
 	ck_assert_msg(strstr(out, "    message ORDERS ME0001 (D:96A:UN:EAN008): 36 segment(s), rejected (UCM 4 code 29)\n"
-				  "    error: segment UNT (position 36 in the transaction set, line 38), element 01-1: "
+				  "    error: segment UNT (position 36 in the message, line 38), element 01-1: "
 				  "UNT number of segments (0074) 35 does not match the 36 segments received "
 				  "(UNH through UNT) (value '35') [EDIFACT code 29]\n") != NULL,
 		      "%s", out);
