@@ -1330,8 +1330,12 @@ START_TEST(test_edifact_usage)
 	free(out);
 	char *t = orders_text(1);
 	char *p = input(e, "req.edi", t);
-	setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+	setenv("SOURCE_DATE_EPOCH", "253402300739", 1); /* a minute below the limit */
 	char *ack = inspect_ack(e, "contrl", p, NULL, NULL, NULL);
+	ck_assert_msg(strstr(ack, "+991231:2358+000000001'") != NULL, "%s", ack);
+	free(ack);
+	setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+	ack = inspect_ack(e, "contrl", p, NULL, NULL, NULL);
 	ck_assert_msg(strstr(ack, "+991231:2359+000000001'") != NULL, "%s", ack);
 	free(ack);
 	setenv("SOURCE_DATE_EPOCH", "253402300800", 1);
@@ -1339,6 +1343,12 @@ START_TEST(test_edifact_usage)
 	ck_assert_ptr_nonnull(strstr(out, "SOURCE_DATE_EPOCH '253402300800'"));
 	free(out);
 	setenv("SOURCE_DATE_EPOCH", EPOCH, 1);
+	/* an --ack-out that cannot be written: exit 74 after the report */
+	char *bad = pj(e->dir, "no/such/dir/contrl.edi");
+	ck_assert_int_eq(edigw(e, &out, "inspect", "--ack", "contrl", "--ack-out", bad, p, NULL), 74);
+	ck_assert_ptr_nonnull(strstr(out, "1 message(s) checked against their definitions"));
+	free(out);
+	free(bad);
 	/* a configuration that does not load is said, not silently ignored */
 	FILE *cf = fopen(e->conf, "a");
 	ck_assert_ptr_nonnull(cf);
