@@ -144,3 +144,56 @@ END {
 	print ""
 	printf "%d files with a pyx12 acknowledgment: %d agree on AK5/IK5, %d on AK9; %d disagree (%d without a note).\n", total, agree5, agree9, dis, missing
 }' "$D/pyx12-acks.tsv"
+
+# UN/EDIFACT: the reader's verdict (tests/data/edifact/corpus-verdicts.tsv, enforced by
+# tests/check_edifact_corpus) and the verdict with the shipped definitions
+# (tests/data/edifact/corpus-validation.tsv, tests/edifact-validation.sh through the binary)
+# beside the manifest's expected column; notes: the reader's (tests/data/edifact/corpus-notes.tsv)
+# and, for disagreements only the definitions explain, tests/data/edifact/conformance-notes.tsv.
+E=$TOP/tests/data/edifact
+awk -F'\t' -v rd="$E/corpus-verdicts.tsv" -v val="$E/corpus-validation.tsv" -v rn="$E/corpus-notes.tsv" \
+	-v cn="$E/conformance-notes.tsv" '
+function reader(v,   s) {
+	if (v == "") return "-"
+	split(v, s, "\t")
+	if (s[4] ~ /fatal/) return "not readable"
+	return s[3] (s[5] != "-" && s[5] != "" ? " (" s[5] ")" : "")
+}
+BEGIN {
+	while ((getline l < rd) > 0) { if (l ~ /^#/ || l == "") continue; p = l; sub(/\t.*/, "", p); R[p] = substr(l, length(p) + 2) }
+	while ((getline l < val) > 0) { if (l ~ /^#/ || l == "") continue; split(l, a, "\t"); VD[a[1]] = a[2]; VV[a[1]] = a[3]; VF[a[1]] = a[4] }
+	while ((getline l < rn) > 0) { if (l ~ /^#/ || l == "") continue; split(l, a, "\t"); N[a[1]] = a[2] }
+	while ((getline l < cn) > 0) { if (l ~ /^#/ || l == "") continue; split(l, a, "\t"); if (!(a[1] in N)) N[a[1]] = a[2] }
+	print ""
+	print "## UN/EDIFACT"
+	print ""
+	print "Every EDIFACT file of the corpus through the reader (`tests/check_edifact_corpus`,"
+	print "golden `tests/data/edifact/corpus-verdicts.tsv`: envelopes, service characters,"
+	print "character set) and then through `edigw inspect` with the shipped definitions"
+	print "(`maps/schemas/edifact`: D96A and D01B ORDERS, ORDRSP, DESADV, INVOIC, APERAK, CONTRL;"
+	print "`tests/edifact-validation.sh`, golden `tests/data/edifact/corpus-validation.tsv`, rerun"
+	print "by `tests/check_conformance.sh`). *defs* is the number of messages checked against a"
+	print "definition (other directories and message types get the envelope checks only). Codes"
+	print "are ISO 9735 syntax error codes (0085) with the segment, its position from UNH = 1"
+	print "and the element-component."
+	print ""
+	print "| file | message | version | expected | reader | defs | with definitions | | note |"
+	print "|---|---|---|---|---|---|---|---|---|"
+}
+NR == 1 || $6 != "edifact" { next }
+{
+	p = $1; ex = $9; sub(/:.*/, "", ex)
+	vv = (p in VV) ? VV[p] : "-"
+	ours = vv == "accepted" ? "valid" : "invalid"
+	mark = ""
+	if ((ex == "valid" || ex == "invalid") && ex != ours) { mark = "**disagree**"; dis++ }
+	if (ex == ours) agree++
+	if (mark != "" && !(p in N)) missing++
+	total++
+	printf "| `%s` | %s | %s | %s | %s | %s | %s%s | %s | %s |\n", p, $7, $8, ex, reader(R[p]), (p in VD ? VD[p] : "-"),
+		vv, (VF[p] != "" && VF[p] != "-" ? ": " VF[p] : ""), mark, (p in N ? N[p] : "")
+}
+END {
+	print ""
+	printf "%d EDIFACT files: %d agree with *expected*, %d disagree (%d without a note), %d have no verdict (*unknown*).\n", total, agree, dis, missing, total - agree - dis
+}' "$CORPUS/MANIFEST.tsv"

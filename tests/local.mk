@@ -30,4 +30,5 @@ TESTS += $(check_PROGRAMS)
 
 ## doc/conformance.md is up to date and every disagreement with the corpus is explained.
 TESTS += tests/check_conformance.sh
-EXTRA_DIST += tests/check_conformance.sh tests/conformance.sh tests/data/x12/conformance-notes.tsv
+EXTRA_DIST += tests/check_conformance.sh tests/conformance.sh tests/data/x12/conformance-notes.tsv \
+	tests/edifact-validation.sh tests/data/edifact/corpus-validation.tsv tests/data/edifact/conformance-notes.tsv
