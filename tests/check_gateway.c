@@ -885,7 +885,9 @@ START_TEST(test_edifact_unknown_held)
 	free(ingest(e, "other.edi", other));
 	run_once(e);
 	ck_assert_int_eq(qcount(e, "hold"), 1);
-	char *held = first_in(qdir(e, "hold"));
+	char *hold = qdir(e, "hold");
+	char *held = first_in(hold);
+	free(hold);
 	ck_assert_msg(strstr(held, "addressed to 9999999999999:14") != NULL, "%s", held);
 	free(held);
 	ck_assert_int_le(tu_count_files(e->out), 0);
