@@ -13,8 +13,8 @@ tests_check_edifact_corpus_LDADD = $(TEST_LDADD_ALL)
 
 ## The fuzz target, replayed over its corpus by `make check` (see tests/fuzz/fuzz_edifact.c).
 check_PROGRAMS += tests/replay_edifact
-tests_replay_edifact_SOURCES = tests/fuzz/replay_edifact.c tests/fuzz/fuzz_edifact.c
-tests_replay_edifact_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests
+tests_replay_edifact_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_edifact.c
+tests_replay_edifact_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests -DREPLAY_NAME='"edifact"'
 tests_replay_edifact_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/fuzz/corpus/edifact tests/fuzz/edifact.dict
 

@@ -12,8 +12,8 @@ tests_check_corpus_LDADD = $(TEST_LDADD_ALL)
 
 ## The fuzz target, replayed over its corpus by `make check` (see tests/fuzz/fuzz_x12.c).
 check_PROGRAMS += tests/replay_x12
-tests_replay_x12_SOURCES = tests/fuzz/replay_x12.c tests/fuzz/fuzz_x12.c
-tests_replay_x12_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests
+tests_replay_x12_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_x12.c
+tests_replay_x12_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests -DREPLAY_NAME='"x12"'
 tests_replay_x12_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/fuzz/corpus/x12
 

@@ -1,9 +1,13 @@
 /*
- * replay_edifact — runs the fuzz target over every file of tests/fuzz/corpus/edifact (found through
+ * replay — runs a fuzz target over every file of tests/fuzz/corpus/REPLAY_NAME (found through
  * $EDIGW_SRCDIR), so `make check` replays the seed corpus and every crash ever found. A
  * crash, a sanitizer report or a chunking difference (abort in the target) fails it.
  * Extra arguments are files or directories to replay instead.
+ * One source for every target: the build names the corpus with -DREPLAY_NAME="x12".
  */
+#ifndef REPLAY_NAME
+#error "build with -DREPLAY_NAME=\"<corpus directory name>\""
+#endif
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +25,7 @@ static int replay_file(const char *path)
 	size_t n = 0;
 	char *d = tu_read(path, &n);
 	if (!d) {
-		fprintf(stderr, "replay_edifact: cannot read %s\n", path);
+		fprintf(stderr, "replay_" REPLAY_NAME ": cannot read %s\n", path);
 		return -1;
 	}
 	LLVMFuzzerTestOneInput((const uint8_t *)d, n);
@@ -34,7 +38,7 @@ static int replay_dir(const char *dir)
 {
 	DIR *dp = opendir(dir);
 	if (!dp) {
-		fprintf(stderr, "replay_edifact: no directory %s\n", dir);
+		fprintf(stderr, "replay_" REPLAY_NAME ": no directory %s\n", dir);
 		return -1;
 	}
 	int n = 0;
@@ -74,14 +78,14 @@ int main(int argc, char **argv)
 			total += n;
 		}
 	} else {
-		char *dir = tu_srcpath("tests/fuzz/corpus/edifact");
+		char *dir = tu_srcpath("tests/fuzz/corpus/" REPLAY_NAME);
 		total = replay_dir(dir);
 		free(dir);
 		if (total <= 0) {
-			fprintf(stderr, "replay_edifact: the seed corpus is missing or empty\n");
+			fprintf(stderr, "replay_" REPLAY_NAME ": the seed corpus is missing or empty\n");
 			return 1;
 		}
 	}
-	printf("replay_edifact: %d inputs replayed\n", total);
+	printf("replay_" REPLAY_NAME ": %d inputs replayed\n", total);
 	return 0;
 }
