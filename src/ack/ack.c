@@ -251,36 +251,6 @@ static void sw_codes(struct segw *s, enum x12_scope scope, const char (*codes)[5
 
 /* ------------------------------------------------------------ temporary file */
 
-/* An anonymous file in $TMPDIR (or /tmp) that disappears when closed. */
-static int open_tmp(int *out)
-{
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	int fd = -1;
-#ifdef O_TMPFILE
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		*out = fd;
-		return 0;
-	}
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-#endif
-	char *path = path_join(dir, "edigw-ack-XXXXXX");
-	int rc = 0;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	unlink(path);
-	*out = fd;
-out:
-	free(path);
-	return rc;
-}
-
 /* Move the buffered bytes into the temporary file. */
 static int flush(struct ack_writer *w)
 {
@@ -438,7 +408,7 @@ int ack_group_begin(struct ack_writer *w, const struct x12_gs *gs, uint64_t gs06
 	if (gs06 > ACK_CTL_MAX || st02 > ACK_CTL_MAX)
 		return -ERANGE;
 	if (w->tmpfd < 0) {
-		int rc = open_tmp(&w->tmpfd);
+		int rc = file_tmp_anon(&w->tmpfd, "ack");
 		if (rc < 0) {
 			log_error("ack: cannot create a temporary file: %s", strerror(-rc));
 			return rc;

@@ -229,36 +229,6 @@ static void escalate(struct reason *to, const struct reason *why)
 
 /* ------------------------------------------------------------ temporary files */
 
-/* An anonymous file in $TMPDIR (or /tmp) that disappears when closed. */
-static int open_tmp(int *out)
-{
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	int fd = -1;
-#ifdef O_TMPFILE
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		*out = fd;
-		return 0;
-	}
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-#endif
-	char *path = path_join(dir, "edigw-contrl-XXXXXX");
-	int rc = 0;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	unlink(path);
-	*out = fd;
-out:
-	free(path);
-	return rc;
-}
-
 /* Move b's bytes to the end of s (opening it when needed). */
 static int spill(struct contrl_writer *w, struct spill *s, struct buf *b)
 {
@@ -267,7 +237,7 @@ static int spill(struct contrl_writer *w, struct spill *s, struct buf *b)
 	if (!b->len)
 		return 0;
 	int rc = 0;
-	if (s->fd < 0 && (rc = open_tmp(&s->fd)) < 0) {
+	if (s->fd < 0 && (rc = file_tmp_anon(&s->fd, "contrl")) < 0) {
 		log_error("contrl: cannot create a temporary file: %s", strerror(-rc));
 		w->err = rc;
 		return rc;
@@ -603,7 +573,7 @@ int contrl_group_end(struct contrl_writer *w, const struct edi_group_result *res
 		if (w->gspill.len) {
 			if ((rc = spill(w, &w->body, &w->out)) < 0)
 				goto out;
-			if (w->body.fd < 0 && (rc = open_tmp(&w->body.fd)) < 0) {
+			if (w->body.fd < 0 && (rc = file_tmp_anon(&w->body.fd, "contrl")) < 0) {
 				w->err = rc;
 				goto out;
 			}

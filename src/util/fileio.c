@@ -260,3 +260,35 @@ char *name_sanitize(const char *s, size_t n)
 	r[j] = '\0';
 	return r;
 }
+
+/* An anonymous file in $TMPDIR (or /tmp) that disappears when closed. */
+int file_tmp_anon(int *out, const char *tag)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	int fd = -1;
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*out = fd;
+		return 0;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+#endif
+	char *name = xasprintf("edigw-%s-XXXXXX", tag ? tag : "tmp");
+	char *path = path_join(dir, name);
+	free(name);
+	int rc = 0;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	unlink(path);
+	*out = fd;
+out:
+	free(path);
+	return rc;
+}

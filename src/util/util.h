@@ -137,6 +137,9 @@ int file_write_durable(const char *tmpdir, const char *dir, const char *name,
 /* Move a finished temp file into place durably: fsync the file at tmppath, then
  * link/rename it to dir/name (no replace: -EEXIST if present, tmppath removed) and fsync dir. */
 int file_commit(const char *tmppath, const char *dir, const char *name, int replace);
+/* An anonymous temporary file in $TMPDIR (else /tmp) that disappears when closed
+ * (O_TMPFILE, else an unlinked mkostemp "edigw-<tag>-XXXXXX"). 0 or -errno. */
+int file_tmp_anon(int *out, const char *tag);
 /* Read a whole regular file (O_NOFOLLOW) of at most max bytes into b; -EFBIG if larger. */
 int file_read_all(const char *path, size_t max, struct buf *b);
 /* True when path names an existing entry (lstat). */
