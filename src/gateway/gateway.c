@@ -1223,12 +1223,16 @@ int gw_commit_staged(struct job *j)
 	return rc;
 }
 
-/* Write the ack interchange into outbound/<partner>/ (idempotent by name). */
-static int write_ack(struct job *j, const struct x12_interchange_result *res)
+/* Write an acknowledgment (finish(w, fd, &written) makes its bytes) into a temporary file
+ * of the spool, link it into outbound/<partner>/ as name (an earlier, interrupted run of the
+ * job wrote the same bytes: kept) and record it in the ledger (key, standard, type, our
+ * control number ctl, the inbound reference it answers). Nothing when it has no bytes. */
+int gw_queue_ack(struct job *j, int (*finish)(void *w, int fd, int *written), void *w, const char *name,
+		 const char *key, const char *standard, const char *type, const char *ctl, const char *answers)
 {
 	struct gateway *g = j->g;
 	int rc = 0;
-	char *tmp = xasprintf("%s/ack-%s-%llu", spool_dir(g->spool, SPOOL_TMP), j->meta.id,
+	char *tmp = xasprintf("%s/%s-%s-%llu", spool_dir(g->spool, SPOOL_TMP), key, j->meta.id,
 			      (unsigned long long)j->ic);
 	char *dir = NULL;
 	unlink(tmp); /* a leftover from an interrupted run of this same job */
@@ -1238,7 +1242,7 @@ static int write_ack(struct job *j, const struct x12_interchange_result *res)
 		goto out;
 	}
 	int written = 0;
-	rc = ack_writer_finish(j->ack, res, fd, &written);
+	rc = finish(w, fd, &written);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc < 0 || !written) {
@@ -1247,27 +1251,17 @@ static int write_ack(struct job *j, const struct x12_interchange_result *res)
 	}
 	if ((rc = spool_outbound_dir(g->spool, j->partner->id, &dir)) < 0)
 		goto out;
-	/* A rejected interchange is answered by its TA1 alone (the groups are left out). */
-	const char *type = ack_writer_groups(j->ack) && res->ta1_status != 'R'
-				   ? (j->partner->ack == CFG_ACK_999 ? "999" : "997")
-				   : "TA1";
-	char name[64];
-	snprintf(name, sizeof name, "%09llu-%s.x12", (unsigned long long)j->actl.isa13, type);
 	rc = file_commit(tmp, dir, name, 0);
 	if (rc == -EEXIST)
 		rc = 0; /* written by an earlier, interrupted run: same bytes */
 	if (rc == 0) {
-		char isa13[16], key[32];
-		snprintf(isa13, sizeof isa13, "%09llu", (unsigned long long)j->actl.isa13);
-		snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
-		struct ledger_doc d = gw_job_doc(j, key, "out", "x12", type, "queued");
-		d.icn = isa13;
-		d.business_key = res->isa.icn;
+		struct ledger_doc d = gw_job_doc(j, key, "out", standard, type, "queued");
+		d.icn = ctl;
+		d.business_key = answers;
 		d.output = name;
 		rc = ledger_doc_put(g->ledger, &d, NULL);
 		j->st->acks++;
-		log_info("job %s: %s %s for interchange %s queued in %s", j->meta.id, type, name,
-			 res->isa.icn, dir);
+		log_info("job %s: %s %s for interchange %s queued in %s", j->meta.id, type, name, answers, dir);
 	}
 out:
 	if (rc < 0)
@@ -1275,6 +1269,32 @@ out:
 	free(dir);
 	free(tmp);
 	return rc;
+}
+
+struct ack_finish {
+	struct ack_writer *w;
+	const struct x12_interchange_result *res;
+};
+
+static int ack_finish_cb(void *ctx, int fd, int *written)
+{
+	struct ack_finish *f = ctx;
+	return ack_writer_finish(f->w, f->res, fd, written);
+}
+
+/* Write the ack interchange into outbound/<partner>/ (idempotent by name). */
+static int write_ack(struct job *j, const struct x12_interchange_result *res)
+{
+	/* A rejected interchange is answered by its TA1 alone (the groups are left out). */
+	const char *type = ack_writer_groups(j->ack) && res->ta1_status != 'R'
+				   ? (j->partner->ack == CFG_ACK_999 ? "999" : "997")
+				   : "TA1";
+	char name[64], isa13[16], key[32];
+	snprintf(name, sizeof name, "%09llu-%s.x12", (unsigned long long)j->actl.isa13, type);
+	snprintf(isa13, sizeof isa13, "%09llu", (unsigned long long)j->actl.isa13);
+	snprintf(key, sizeof key, "ack.%llu", (unsigned long long)j->ic);
+	struct ack_finish f = { j->ack, res };
+	return gw_queue_ack(j, ack_finish_cb, &f, name, key, "x12", type, isa13, res->isa.icn);
 }
 
 static int cb_interchange_end(void *ctx, const struct x12_interchange_result *res)

@@ -341,54 +341,26 @@ static int ecb_group_end(void *ctx, const struct edi_group_result *res)
 	return rc ? rc : grc;
 }
 
+struct contrl_finish {
+	struct contrl_writer *w;
+	const struct edi_interchange_result *res;
+};
+
+static int contrl_finish_cb(void *ctx, int fd, int *written)
+{
+	struct contrl_finish *f = ctx;
+	return contrl_writer_finish(f->w, f->res, fd, written);
+}
+
 /* Write the CONTRL into outbound/<partner>/ (idempotent by name) and record it. */
 static int write_contrl(struct ejob *e, const struct edi_interchange_result *res)
 {
-	struct job *j = &e->j;
-	struct gateway *g = j->g;
-	int rc = 0;
-	char *dir = NULL;
-	char *tmp = xasprintf("%s/contrl-%s-%llu", spool_dir(gateway_spool(g), SPOOL_TMP), j->meta.id,
-			      (unsigned long long)j->ic);
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	int written = 0;
-	rc = contrl_writer_finish(e->cw, res, fd, &written);
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc < 0 || !written) {
-		unlink(tmp);
-		goto out;
-	}
-	if ((rc = spool_outbound_dir(gateway_spool(g), j->partner->id, &dir)) < 0)
-		goto out;
-	char name[64];
+	char name[64], ref[16], key[32];
 	snprintf(name, sizeof name, "%09llu-CONTRL.edi", (unsigned long long)e->actl.isa13);
-	rc = file_commit(tmp, dir, name, 0);
-	if (rc == -EEXIST)
-		rc = 0; /* an interrupted earlier run wrote the same bytes */
-	if (rc == 0) {
-		char ref[16], key[32];
-		snprintf(ref, sizeof ref, "%09llu", (unsigned long long)e->actl.isa13);
-		snprintf(key, sizeof key, "contrl.%llu", (unsigned long long)j->ic);
-		struct ledger_doc d = gw_job_doc(j, key, "out", "edifact", "CONTRL", "queued");
-		d.icn = ref;
-		d.business_key = res->unb.ref;
-		d.output = name;
-		rc = ledger_doc_put(g->ledger, &d, NULL);
-		j->st->acks++;
-		log_info("job %s: CONTRL %s for interchange %s queued in %s", j->meta.id, name, res->unb.ref, dir);
-	}
-out:
-	if (rc < 0)
-		unlink(tmp);
-	free(dir);
-	free(tmp);
-	return rc;
+	snprintf(ref, sizeof ref, "%09llu", (unsigned long long)e->actl.isa13);
+	snprintf(key, sizeof key, "contrl.%llu", (unsigned long long)e->j.ic);
+	struct contrl_finish f = { e->cw, res };
+	return gw_queue_ack(&e->j, contrl_finish_cb, &f, name, key, "edifact", "CONTRL", ref, res->unb.ref);
 }
 
 static int ecb_interchange_end(void *ctx, const struct edi_interchange_result *res)

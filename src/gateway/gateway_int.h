@@ -132,6 +132,11 @@ int gw_group_done(struct job *j, int rejected, char *why);
 /* Read an EDIFACT job (gateway_edifact.c): <0 for an environment failure; else the outcome
  * is in j and *fatal (allocated) says why the input is not readable EDIFACT, if so. */
 int gw_process_edifact(struct job *j, int fd, char **fatal);
+/* Write an acknowledgment (finish makes its bytes into fd) into outbound/<partner>/ as name,
+ * idempotently, and record it (ledger key, standard, type, our control number ctl, the
+ * inbound interchange reference it answers). Nothing when finish writes nothing. */
+int gw_queue_ack(struct job *j, int (*finish)(void *w, int fd, int *written), void *w, const char *name,
+		 const char *key, const char *standard, const char *type, const char *ctl, const char *answers);
 /* Move the job to its final queue with a ledger event. */
 int gw_finish_job(struct job *j, enum spool_queue to, const char *reason);
 
