@@ -38,6 +38,7 @@ struct ejob {
 	int group_is_service;          /* UNG 0038 CONTRL or APERAK */
 	int msg_is_service;
 	struct contrl_msg_id id;       /* the current message's identifier */
+	int have_id;                   /* id was set by this message's callback */
 	char msg_ref[15];
 	struct edi_view view;          /* reused by validation */
 };
@@ -226,6 +227,7 @@ static int ecb_message(void *ctx, const struct edi_msg *msg, struct edi_msg_resu
 	j->bkey = NULL;
 	j->txn_mapped = 0;
 	contrl_msg_id_set(&e->id, msg);
+	e->have_id = 1;
 	snprintf(e->msg_ref, sizeof e->msg_ref, "%s", msg->ref);
 	e->msg_is_service = is_service(msg->type);
 	if (e->msg_is_service)
@@ -296,6 +298,13 @@ static int ecb_message_end(void *ctx, const struct edi_msg_result *res)
 	for (size_t i = 0; ok && i < res->errors.n; i++)
 		ok = !res->errors.v[i].application;
 	int rc = 0;
+	if (!e->have_id) {
+		/* a message the reader did not hand over (over a limit): only its type is known */
+		memset(&e->id, 0, sizeof e->id);
+		snprintf(e->id.type, sizeof e->id.type, "%s", res->type);
+		e->msg_is_service = is_service(res->type);
+	}
+	e->have_id = 0;
 	if (e->cw && !e->msg_is_service && !e->group_is_service && (rc = contrl_message(e->cw, res, &e->id)) < 0)
 		return rc;
 	struct staged *s = NULL;
