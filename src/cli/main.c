@@ -1350,8 +1350,7 @@ static int inspect_edi_contrl(struct inspect_edi *c, const struct edi_unb *unb)
 	c->cw = NULL;
 	if (!c->ack.on)
 		return 0;
-	if (c->policy == CFG_CONTRL_NEVER ||
-	    (c->policy == CFG_CONTRL_REQUESTED && strcmp(unb->ack_request, "1") != 0)) {
+	if (!gateway_wants_contrl(c->policy, unb)) {
 		c->not_asked++;
 		return 0;
 	}
@@ -1577,26 +1576,6 @@ static int iedi_ic_end(void *ctx, const struct edi_interchange_result *res)
 	return rc;
 }
 
-/* The reader's limits and tolerances for partner p (NULL: edigw.conf's; no configuration:
- * the built-in defaults), as the gateway sets them. */
-static void inspect_edi_reader_settings(const struct config *cfg, const struct cfg_partner *p,
-					struct edi_limits *lim, struct edi_tolerances *tol)
-{
-	edi_limits_default(lim);
-	edi_tolerances_default(tol);
-	if (!cfg)
-		return;
-	const struct cfg_limits *l = p ? &p->limits : &cfg->limits;
-	lim->max_file_size = l->max_file_size;
-	lim->max_segment_len = (size_t)l->max_segment_len;
-	lim->max_element_len = (size_t)l->max_element_len;
-	lim->max_elements = (size_t)l->max_elements;
-	lim->max_segments_per_msg = (size_t)l->max_segments_per_txn;
-	lim->max_msg_bytes = (size_t)l->max_txn_size;
-	tol->charset_relaxed = p ? p->edifact_charset_relaxed : 0;
-	tol->wrong_counts = p ? p->tolerances.wrong_counts : cfg->tolerances.wrong_counts;
-}
-
 /* What inspect reads EDIFACT with: schema-dir/edifact's definitions (unless envelope_only;
  * none when the directory is missing) with the partner's edifact-schema-overlay, the
  * partner's (or edigw.conf's) limits and tolerances. As inspect_settings: returns an exit
@@ -1658,7 +1637,7 @@ static int inspect_edi_settings(const char *partner, int envelope_only, struct c
 		c = NULL;
 		*p = NULL;
 	}
-	inspect_edi_reader_settings(c, *p, lim, tol);
+	gateway_edi_reader_settings(c, *p, lim, tol);
 	*cfg = c;
 	diag_list_free(&d);
 	return rc;

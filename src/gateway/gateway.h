@@ -24,6 +24,7 @@
 #include "util/util.h"
 #include "x12/x12.h"
 #include "x12/x12_schema.h"
+#include "edifact/edifact.h"
 
 struct gw_stats {
 	uint64_t picked_up;    /* files taken from drop directories */
@@ -62,6 +63,12 @@ int gateway_ingest(struct gateway *g, const char *file, const char *partner,
 int gateway_run_once(struct gateway *g, struct gw_stats *st, volatile sig_atomic_t *stop);
 /* Claim and process one job from incoming/. -ENOENT: another worker has it. */
 int gateway_process(struct gateway *g, const char *id, struct gw_stats *st);
+/* The EDIFACT reader's limits and tolerances for partner p (NULL: edigw.conf's) (added). */
+void gateway_edi_reader_settings(const struct config *cfg, const struct cfg_partner *p, struct edi_limits *lim,
+				 struct edi_tolerances *tol);
+/* 1 when the partner gets a CONTRL for this interchange (contrl = always, or requested and
+ * UNB 0031 = 1) (added). */
+int gateway_wants_contrl(enum cfg_contrl policy, const struct edi_unb *unb);
 /* The X12 reader's limits and tolerances for partner p (NULL: edigw.conf's defaults). */
 void gateway_reader_settings(const struct config *cfg, const struct cfg_partner *p,
 			     struct x12_limits *lim, struct x12_tolerances *tol);

@@ -61,9 +61,9 @@ static int is_service(const char *type)
 }
 
 /* Whether the partner gets a CONTRL for this interchange. */
-static int wants_contrl(const struct cfg_partner *p, const struct edi_unb *unb)
+int gateway_wants_contrl(enum cfg_contrl policy, const struct edi_unb *unb)
 {
-	return p->contrl == CFG_CONTRL_ALWAYS || (p->contrl == CFG_CONTRL_REQUESTED && unb->ack_request[0] == '1');
+	return policy == CFG_CONTRL_ALWAYS || (policy == CFG_CONTRL_REQUESTED && unb->ack_request[0] == '1');
 }
 
 /* Our control numbers for the CONTRL (once per job and interchange) and its writer. */
@@ -162,7 +162,7 @@ static int ecb_interchange_begin(void *ctx, const struct edi_unb *unb)
 	if ((rc = ledger_begin(g->ledger)) < 0)
 		return rc;
 	j->in_txn_scope = 1;
-	if (wants_contrl(p, unb) && (rc = start_contrl(e, unb)) < 0)
+	if (gateway_wants_contrl(p->contrl, unb) && (rc = start_contrl(e, unb)) < 0)
 		return rc;
 	return 0;
 }
@@ -403,7 +403,7 @@ static int ecb_interchange_end(void *ctx, const struct edi_interchange_result *r
 		j->in_txn_scope = 1;
 		snprintf(e->ref, sizeof e->ref, "%s", res->unb.ref);
 		j->icn = e->ref;
-		if (wants_contrl(p, &res->unb) && (rc = start_contrl(e, &res->unb)) < 0)
+		if (gateway_wants_contrl(p->contrl, &res->unb) && (rc = start_contrl(e, &res->unb)) < 0)
 			goto out;
 	}
 	int rejected = res->action == EDI_ACTION_REJECTED;
@@ -472,19 +472,22 @@ out:
 	return rc;
 }
 
-/* The EDIFACT reader's limits and tolerances for a partner (NULL: edigw.conf's). */
-static void reader_settings(const struct config *cfg, const struct cfg_partner *p, struct edi_limits *lim,
-			    struct edi_tolerances *tol)
+/* The EDIFACT reader's limits and tolerances for a partner (NULL: edigw.conf's; cfg NULL:
+ * the built-in defaults). */
+void gateway_edi_reader_settings(const struct config *cfg, const struct cfg_partner *p, struct edi_limits *lim,
+				 struct edi_tolerances *tol)
 {
-	const struct cfg_limits *c = p ? &p->limits : &cfg->limits;
 	edi_limits_default(lim);
+	edi_tolerances_default(tol);
+	if (!cfg)
+		return;
+	const struct cfg_limits *c = p ? &p->limits : &cfg->limits;
 	lim->max_file_size = c->max_file_size;
 	lim->max_segment_len = (size_t)c->max_segment_len;
 	lim->max_element_len = (size_t)c->max_element_len;
 	lim->max_elements = (size_t)c->max_elements;
 	lim->max_segments_per_msg = (size_t)c->max_segments_per_txn;
 	lim->max_msg_bytes = (size_t)c->max_txn_size;
-	edi_tolerances_default(tol);
 	tol->charset_relaxed = p ? p->edifact_charset_relaxed : 0;
 	tol->wrong_counts = p ? p->tolerances.wrong_counts : cfg->tolerances.wrong_counts;
 }
@@ -503,7 +506,7 @@ int gw_process_edifact(struct job *jj, int fd, char **fatal)
 	struct edi_limits lim;
 	struct edi_tolerances tol;
 	*fatal = NULL;
-	reader_settings(gateway_config(j->g), j->bound, &lim, &tol);
+	gateway_edi_reader_settings(gateway_config(j->g), j->bound, &lim, &tol);
 	j->max_loop_depth = (size_t)(j->bound ? j->bound->limits.max_loop_depth : gateway_config(j->g)->limits.max_loop_depth);
 	int rc = edi_reader_new_fd(&r, fd, &lim);
 	if (rc < 0)
