@@ -64,12 +64,15 @@ demo() {
 	rm -rf spool/tmp spool/incoming spool/active spool/deferred spool/hold spool/failed \
 		spool/archive spool/outbound spool/sent spool/ledger.db spool/ledger.db-wal \
 		spool/ledger.db-shm erp
-	mkdir -p spool/drop/demo-retailer
+	mkdir -p spool/drop/demo-retailer spool/drop/demo-eu-customer
 	cp partners/demo-retailer/samples/*.x12 spool/drop/demo-retailer/
+	cp partners/demo-eu-customer/samples/*.edi spool/drop/demo-eu-customer/
 	say "checking the configuration"
 	$E config check
 	say "the demo retailer dropped $(ls spool/drop/demo-retailer | wc -l) files into spool/drop/demo-retailer:"
 	ls -1 spool/drop/demo-retailer | sed 's/^/    /'
+	say "the demo EU customer dropped an EDIFACT ORDERS (UNOC) into spool/drop/demo-eu-customer:"
+	ls -1 spool/drop/demo-eu-customer | sed 's/^/    /'
 	say "our ERP wrote an 855 order acknowledgment for the retailer: edigw send"
 	$E send partners/demo-retailer/from-erp/855-PO-4500012345.x12 --partner demo-retailer
 	say "edigw run --once"
@@ -85,6 +88,12 @@ demo() {
 		[ -e "$f" ] || continue
 		echo "--- $f"
 		tr '~' '\n' <"$f"
+	done
+	say "the CONTRL for the EU customer (spool/outbound/demo-eu-customer/):"
+	for f in spool/outbound/demo-eu-customer/*; do
+		[ -e "$f" ] || continue
+		echo "--- $f"
+		tr "'" '\n' <"$f"
 	done
 	say "edigw status"
 	$E status
