@@ -875,6 +875,28 @@ START_TEST(test_edifact_unknown_qualifier)
 }
 END_TEST
 
+/* An interchange the reader cannot decode (unknown syntax identifier) is rejected, and the
+ * partner still gets a CONTRL saying so (UCI 4, code 2, at UNB element 1). */
+START_TEST(test_edifact_unreadable_contrl)
+{
+	struct env *e = env_new("997", "on-error");
+	edifact_setup(e, NULL);
+	char *ic = orders_ic("ICR0011", "1", "", ORDERS_BODY, NULL);
+	char *z = tu_replace(ic, "UNB+UNOC:3+", "UNB+UNOZ:3+");
+	free(ingest(e, "unoz.edi", z));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *c = first_in(e->out);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_msg(strstr(c, "UCI+ICR0011+5412345000013:14+4012345000009:14+4+2+UNB+2:1'"), "CONTRL:\n%s", c);
+	ck_assert_ptr_null(strstr(c, "UCM"));
+	free(c);
+	free(z);
+	free(ic);
+	env_free(e);
+}
+END_TEST
+
 /* An EDIFACT interchange from an unknown sender, or not addressed to us, is held. */
 START_TEST(test_edifact_unknown_held)
 {
@@ -1442,6 +1464,7 @@ int main(void)
 	tcase_add_test(tc, test_send_and_reconcile);
 	tcase_add_test(tc, test_edifact_orders);
 	tcase_add_test(tc, test_edifact_unknown_held);
+	tcase_add_test(tc, test_edifact_unreadable_contrl);
 	tcase_add_test(tc, test_edifact_unknown_qualifier);
 	tcase_add_test(tc, test_partial_group);
 	tcase_add_test(tc, test_iea_mismatch_ta1);
