@@ -919,6 +919,49 @@ START_TEST(test_edifact_unknown_held)
 }
 END_TEST
 
+/* A failed job replayed after a fix gets a new 997 with new control numbers (the first,
+ * rejecting one is already queued); status lists held and failed jobs among the failures. */
+START_TEST(test_replay_new_ack)
+{
+	struct env *e = env_new("997", "on-error");
+	char *ov = pj(e->dir, "partners/retailer-850.def");
+	writef(ov, "transaction 004010 850\nrequire DTM\n");
+	partner_conf_add(e, "schema-overlay = retailer-850.def\n");
+	const char *sets[] = { PO_A };
+	char *doc = interchange("RETAILER", 2301, '0', "2301", 1, sets, NULL);
+	char *id = ingest(e, "po.x12", doc);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *first = nth_in(e->out, 0);
+	ck_assert_msg(first && strstr(first, "AK5*R*5"), "%s", first ? first : "(none)");
+	/* the analyst fixes the overlay and replays the job */
+	writef(ov, "transaction 004010 850\n");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "replay", id, NULL), 0);
+	free(out);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	ck_assert_int_eq(tu_count_files(e->out), 2);
+	char *second = nth_in(e->out, 1);
+	ck_assert_msg(second && strstr(second, "*000000002*0*P*") && strstr(second, "AK5*A~AK9*A*1*1*1~"), "%s",
+		      second ? second : "(none)");
+	/* a held job is listed among the recent failures */
+	free(ingest(e, "again.x12", doc));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "hold"), 1);
+	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_msg(strstr(out, "held: duplicate of"), "%s", out);
+	free(out);
+	free(second);
+	free(first);
+	free(id);
+	free(doc);
+	free(ov);
+	env_free(e);
+}
+END_TEST
+
 /* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
 START_TEST(test_tolerated_wrong_count)
 {
@@ -1472,6 +1515,7 @@ int main(void)
 	tcase_add_test(tc, test_unknown_partner_held);
 	tcase_add_test(tc, test_garbage_failed);
 	tcase_add_test(tc, test_duplicate_held_and_release);
+	tcase_add_test(tc, test_replay_new_ack);
 	tcase_add_test(tc, test_inbound_997_no_ack);
 	tcase_add_test(tc, test_999_partner);
 	tcase_add_test(tc, test_status_json_and_help);

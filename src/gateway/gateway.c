@@ -1624,8 +1624,12 @@ int gateway_release(struct gateway *g, const char *id)
 	return requeue(g, id, SPOOL_HOLD, 1, "released");
 }
 
-/* failed/ → incoming/ for another attempt. */
+/* failed/ → incoming/ for another attempt: its acknowledgments get new control numbers
+ * (the first attempt's are already queued or delivered, and the outcome may differ). */
 int gateway_replay(struct gateway *g, const char *id)
 {
-	return requeue(g, id, SPOOL_FAILED, 0, "replayed");
+	int rc = requeue(g, id, SPOOL_FAILED, 0, "replayed");
+	if (rc == 0)
+		rc = ledger_ack_controls_forget(g->ledger, id);
+	return rc;
 }

@@ -122,9 +122,11 @@ static const char *const stmt_sql[S_N] = {
 		" ORDER BY o.first, r.job_id, dord, eord",
 	[S_FAILURES] =
 		"SELECT job_id, doc_key, partner, direction, doc_type, business_key, icn, gcn,"
-		" tcn, state, output, updated, state, reason FROM documents"
+		" tcn, state, output, updated, state, reason, updated_unix, id FROM documents"
 		" WHERE state IN ('rejected', 'failed', 'held')"
-		" ORDER BY updated_unix DESC, id DESC LIMIT ?1",
+		" UNION ALL SELECT job_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, state, NULL, time,"
+		" state, reason, unix, id FROM events WHERE doc_key IS NULL AND state IN ('held', 'failed')"
+		" ORDER BY 15 DESC, 16 DESC LIMIT ?1",
 	[S_COUNTS] = "SELECT COALESCE(direction, ''), state, COUNT(*) FROM documents"
 		     " GROUP BY 1, 2 ORDER BY 1, 2",
 };
@@ -1389,6 +1391,29 @@ int ledger_ta1_match(struct ledger *l, const char *partner, const char *job_id, 
 out:
 	sqlite3_finalize(s);
 	return match_end(l, rc, found, why);
+}
+
+/* Forget a job's acknowledgment control numbers. */
+int ledger_ack_controls_forget(struct ledger *l, const char *job_id)
+{
+	static const char *const sql[] = { "DELETE FROM ack_control_groups WHERE job_id = ?1",
+					   "DELETE FROM ack_controls WHERE job_id = ?1" };
+	int rc = ledger_begin(l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < 2; i++) {
+		sqlite3_stmt *s;
+		if ((rc = prep(l, sql[i], &s)) < 0)
+			break;
+		bind_text(s, 1, job_id);
+		rc = step_done(l, s, "forget ack controls");
+		sqlite3_finalize(s);
+	}
+	if (rc < 0) {
+		ledger_rollback(l);
+		return rc;
+	}
+	return ledger_commit(l);
 }
 
 /* Sent groups for status and track. */

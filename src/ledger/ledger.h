@@ -91,6 +91,9 @@ struct ledger_ack_ctl {
 int ledger_ack_controls(struct ledger *l, const char *partner, const char *job_id,
 			const char *key, size_t ngroups, struct ledger_ack_ctl *out);
 void ledger_ack_ctl_clear(struct ledger_ack_ctl *c);
+/* Forget a job's acknowledgment control numbers (an operator replays it: its outcome may
+ * differ, so its acknowledgments get new numbers and new files). (added) */
+int ledger_ack_controls_forget(struct ledger *l, const char *job_id);
 
 /* Duplicate registry. ledger_dup_find: is (sender, receiver, icn) already recorded within
  * window_s seconds by a job other than job_id? 1 = yes (*first_job allocated), 0 = no. */
