@@ -3,7 +3,9 @@
  * acknowledgment bytes for a good and a bad 850, a 999, no ack for an ack, the TA1
  * rules, a partner's settings and documents, the same ack as the gateway writes for
  * the same file (dates and control numbers masked), usage errors, the
- * SOURCE_DATE_EPOCH limit and no side effects (no spool, no ledger).
+ * SOURCE_DATE_EPOCH limit and no side effects (no spool, no ledger); and
+ * `edigw map test`: the canonical record, the ERP lines and the acknowledgment of a good
+ * and a bad 850 and an EDIFACT ORDERS, --doc, usage, and nothing written.
  */
 #include <check.h>
 #include <stdarg.h>
@@ -1386,6 +1388,235 @@ START_TEST(test_edifact_no_side_effects)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- map test */
+
+/* Run map test FILE --partner ID [--doc TYPE]; the exit code, the output in *out. */
+static int map_test(struct env *e, char **out, const char *file, const char *partner, const char *doc)
+{
+	if (doc)
+		return edigw(e, out, "map", "test", file, "--partner", partner, "--doc", doc, NULL);
+	return edigw(e, out, "map", "test", file, "--partner", partner, NULL);
+}
+
+/* Nothing but edigw.conf in the fixture's directory: no spool, ledger or ERP directory. */
+static void assert_nothing_written(struct env *e)
+{
+	char *spool = pj(e->dir, "spool"), *erp = pj(e->dir, "erp");
+	ck_assert_int_eq(access(spool, F_OK), -1);
+	ck_assert_int_eq(access(erp, F_OK), -1);
+	ck_assert_int_eq(tu_count_files(e->dir), 1);
+	free(spool);
+	free(erp);
+}
+
+static const char GOOD_ERP[] =
+	"  ERP file (erp.order, 181 bytes):\n"
+	"H,PO-1001,original,stand-alone,2026-11-22,,,,,0007,Retail DC 7,1200 Distribution Way,,Columbus,OH,"
+	"43215,US,,,,,1,retailer\r\n"
+	"L,PO-1001,1,SKU-1,W-9,,,24,EA,12.5,\"Blue widget, large\",\r\n"
+	"  result: mapped cleanly\n";
+
+/* A good 850: exit 0, the canonical order, the exact ERP CSV lines (CRLF, as the profile
+ * writes them), then the 997 the
+ * gateway would send; nothing is written. */
+START_TEST(test_map_test_good)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("good-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", NULL), 0);
+	const char *b = strstr(out, "transaction set 850 0001 (interchange 000000042, group 7): document.850, map ");
+	ck_assert_msg(b != NULL, "%s", out);
+	const char *x = strstr(b, "  canonical record:\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				  "<order xmlns=\"urn:edigw:canonical:1\">\n  <source>\n    <partner>retailer</partner>\n");
+	ck_assert_msg(x != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(x, "  <po-number>PO-1001</po-number>\n"));
+	ck_assert_ptr_nonnull(strstr(x, "      <description>Blue widget, large</description>\n"));
+	const char *erp = strstr(x, "</order>\n");
+	ck_assert_ptr_nonnull(erp);
+	ck_assert_int_eq(strncmp(erp + 9, GOOD_ERP, strlen(GOOD_ERP)), 0);
+	ck_assert_ptr_null(strstr(out, "error"));
+	const char *hdr = strstr(out, "--ack 997: the acknowledgment edigw would send");
+	ck_assert_msg(hdr != NULL && hdr > erp, "%s", out);
+	const char *nl = strchr(hdr, '\n');
+	ck_assert_int_eq(strncmp(nl + 1, GOOD_997, strlen(GOOD_997)), 0);
+	ck_assert_ptr_nonnull(strstr(out, ": 1 document(s) tested, 0 rejected, 0 not tested\n"));
+	assert_nothing_written(e);
+	free(out);
+	/* with ack = 999 the partner gets a 999 */
+	env_free(e);
+	e = env_new("999", "on-error");
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", NULL), 0);
+	ck_assert_msg(strstr(out, "--ack 999: the acknowledgment edigw would send") &&
+			      strstr(out, "ST*999*0001*005010X231A1~"), "%s", out);
+	free(out);
+	/* and with ack = none no 997/999 at all */
+	env_free(e);
+	e = env_new("none", "on-error");
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", NULL), 0);
+	ck_assert_msg(strstr(out, "--ack ta1: edigw would send no acknowledgment (the partner's ack setting "
+				  "is none and no TA1 is due)") != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "ST*99"));
+	free(out);
+	assert_nothing_written(e);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* A bad 850: exit 65, the findings with their segment positions, no record for the
+ * rejected set, the 997 with AK5 R. */
+START_TEST(test_map_test_bad)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("bad-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", NULL), 65);
+	const char *b = strstr(out, "transaction set 850 0002 (interchange 000000042, group 7): document.850, map ");
+	ck_assert_msg(b != NULL, "%s", out);
+	ck_assert_msg(strstr(b, "\n  error: segment BEG (position 2 in the transaction set, line 10), element 05: "
+				"BEG05 date '20261399' is not a valid date (CCYYMMDD) (value '20261399') [X12 code 8]\n") &&
+			      strstr(b, "\n  error: segment PO1 (position 4 in the transaction set, line 12), element 02: "),
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(b, "  no canonical record\n  result: rejected\n"));
+	ck_assert_ptr_nonnull(strstr(out, "AK2*850*0002~AK3*BEG*2**8~"));
+	ck_assert_ptr_nonnull(strstr(out, ": 2 document(s) tested, 1 rejected, 0 not tested\n"));
+	free(out);
+	/* a finding of the map names the map line and the segment position */
+	char *doc = interchange(46, '0', "PO", "004010", 1,
+				"ST*850*0001~BEG*99*SA*PO-1001**20261122~N1*ST*Retail DC 7*92*0007~"
+				"PO1*1*24*EA*12.50**BP*SKU-1~CTT*1~SE*6*0001~",
+				NULL);
+	char *p = input(e, "beg01.x12", doc);
+	ck_assert_int_eq(map_test(e, &out, p, "retailer", NULL), 65);
+	ck_assert_msg(strstr(out, "  error: segment BEG (position 2 in the transaction set, line 1), element 01") &&
+			      strstr(out, "maps/x12/850.map:") && strstr(out, "  result: rejected\n"),
+		      "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "AK4*1*353*7*99~AK5*R*5~"));
+	free(out);
+	free(p);
+	free(doc);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* An EDIFACT ORDERS: the canonical order, its ERP lines and the CONTRL per the partner's
+ * contrl setting; nothing is written. */
+START_TEST(test_map_test_edifact)
+{
+	struct env *e = edi_env_new("always", NULL);
+	char *f = fixture("orders-d96a.edi");
+	char *out = NULL;
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", NULL), 0);
+	const char *b = strstr(out, "message ORDERS ME0001 (interchange ICR0001): document.ORDERS, map ");
+	ck_assert_msg(b != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(b, "    <standard>edifact</standard>\n"));
+	ck_assert_ptr_nonnull(strstr(b, "  <po-number>PO-4500012345</po-number>\n"));
+	ck_assert_msg(strstr(b, "</order>\n  ERP file (erp.order, 371 bytes):\n"
+				"H,PO-4500012345,original,stand-alone,2026-11-22,,USD,5412345000013,Demo Retail Inc.,"
+				"5412345000099,Demo Retail DC 7,1 Warehouse Road,,Reno,NV,89501,US,2026-12-01,"
+				"2026-12-05,2026-12-15,,2,retailer\r\n"
+				"L,PO-4500012345,1,RTL-100234,WID-9,,4012345000016,24,PCE,12.5,\"Blue widget, large\","
+				"2026-12-03\r\n"
+				"L,PO-4500012345,2,,GAD-2,,4012345000023,6,CS,48,\"Gadget \"\"Pro\"\": 12 per case\",\r\n"
+				"  result: mapped cleanly\n") != NULL, "%.4000s", b);
+	const char *hdr = strstr(out, "--ack contrl: the acknowledgment edigw would send");
+	ck_assert_msg(hdr != NULL, "%s", out);
+	ck_assert_int_eq(strncmp(strchr(hdr, '\n') + 1, GOOD_CONTRL, strlen(GOOD_CONTRL)), 0);
+	free(out);
+	/* a bad quantity: 65, the finding with its EDIFACT position and code */
+	char *t = orders_text(0);
+	char *bad = tu_replace(t, "QTY+21:24:PCE'", "QTY+21:2X4:PCE'");
+	char *p = input(e, "qty.edi", bad);
+	ck_assert_int_eq(map_test(e, &out, p, "retailer", NULL), 65);
+	ck_assert_msg(strstr(out, "  error: segment QTY (position 23 in the message, line 25), element 01-2:") &&
+			      strstr(out, "[EDIFACT code 37]\n") && strstr(out, "  result: rejected\n") &&
+			      strstr(out, "UCM+ME0001+ORDERS:D:96A:UN:EAN008+4"),
+		      "%s", out);
+	free(out);
+	unlink(p);
+	rmdir(e->in);
+	assert_nothing_written(e);
+	free(p);
+	free(bad);
+	free(t);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* --doc: only that type is tested, the others are named; a type the partner has no
+ * document for is a usage error; a set of a type it has none for is not tested. */
+START_TEST(test_map_test_doc)
+{
+	struct env *e = edi_env_new(NULL, NULL);
+	char *f = fixture("good-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", "850"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "  result: mapped cleanly\n"));
+	free(out);
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", "ORDERS"), 65);
+	ck_assert_msg(strstr(out, "transaction set 850 0001 (interchange 000000042, group 7): not tested (--doc "
+				  "ORDERS)\n") != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "canonical record"));
+	ck_assert_ptr_nonnull(strstr(out, ": 0 document(s) tested, 0 rejected, 1 not tested\n"));
+	ck_assert_ptr_nonnull(strstr(out, "no document of partner retailer of type ORDERS to test"));
+	free(out);
+	ck_assert_int_eq(map_test(e, &out, f, "retailer", "855"), 64);
+	ck_assert_ptr_nonnull(strstr(out, "partner retailer has no document.855"));
+	free(out);
+	/* an 855 next to the 850: the partner has no document.855 */
+	size_t n = strlen(PO_GOOD) + strlen(POA_855) + 1;
+	char *body = malloc(n);
+	snprintf(body, n, "%s%s", PO_GOOD, POA_855);
+	char *doc = interchange(47, '0', "PO", "004010", 2, body, NULL);
+	char *p = input(e, "two.x12", doc);
+	ck_assert_int_eq(map_test(e, &out, p, "retailer", NULL), 0);
+	ck_assert_msg(strstr(out, "transaction set 855 0003 (interchange 000000047, group 7): not tested: partner "
+				  "retailer has no document.855\n") &&
+			      strstr(out, ": 1 document(s) tested, 0 rejected, 1 not tested\n") &&
+			      strstr(out, "AK2*855*0003~AK3*ST*1~AK5*R*1~") == NULL && strstr(out, "AK5*R*1~"),
+		      "%s", out);
+	free(out);
+	free(p);
+	free(doc);
+	free(body);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
+/* Unknown partner 69, usage 64, --help 0. */
+START_TEST(test_map_test_usage)
+{
+	struct env *e = env_new("997", "on-error");
+	char *f = fixture("good-850.x12");
+	char *out = NULL;
+	ck_assert_int_eq(map_test(e, &out, f, "nobody", NULL), 69);
+	ck_assert_ptr_nonnull(strstr(out, "no partner 'nobody'"));
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "map", "test", f, NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "map", "test", "--partner", "retailer", NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "map", "test", f, "--partner", "retailer", "--doc", NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "map", "test", f, "--partner", "retailer", "--bogus", NULL), 64);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "map", "--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "edigw map test FILE --partner ID [--doc TYPE]"));
+	free(out);
+	char *missing = pj(e->dir, "missing.x12");
+	ck_assert_int_eq(map_test(e, &out, missing, "retailer", NULL), 66);
+	free(out);
+	free(missing);
+	assert_nothing_written(e);
+	free(f);
+	env_free(e);
+}
+END_TEST
+
 static Suite *inspect_suite(void)
 {
 	Suite *s = suite_create("inspect");
@@ -1420,6 +1651,14 @@ static Suite *inspect_suite(void)
 	tcase_add_test(tc, test_edifact_partner_settings);
 	tcase_add_test(tc, test_edifact_usage);
 	tcase_add_test(tc, test_edifact_no_side_effects);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("map test");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_map_test_good);
+	tcase_add_test(tc, test_map_test_bad);
+	tcase_add_test(tc, test_map_test_edifact);
+	tcase_add_test(tc, test_map_test_doc);
+	tcase_add_test(tc, test_map_test_usage);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,7 @@
  *   edigw status [--json]
  *   edigw track KEY
  *   edigw release ID | replay ID
- *   edigw map check FILE...
+ *   edigw map check FILE... | map test FILE --partner ID [--doc TYPE]
  *   edigw config check
  *   edigw inspect FILE (X12 or EDIFACT)
  *
@@ -65,6 +65,7 @@ static const char usage_main[] =
 	"  release ID               process a held job (e.g. a duplicate) anyway\n"
 	"  replay ID                process a failed job again after a fix\n"
 	"  map check FILE...        lint map files\n"
+	"  map test FILE --partner ID [--doc TYPE]  dry-run a partner's maps on FILE\n"
 	"  config check             validate edigw.conf, partner profiles, maps and ERP profiles\n"
 	"  inspect FILE             check an X12 or EDIFACT file like the gateway, with no side effects\n"
 	"  version                  print the version\n"
@@ -775,17 +776,33 @@ static char *rng_path_for_check(void)
 	return r;
 }
 
+static int map_test(int argc, char **argv, const char *help);
+
 static int cmd_map(int argc, char **argv)
 {
 	static const char help[] =
 		"usage: edigw map check FILE...\n"
-		"Lint map files: syntax, extends chains, code tables, paths, and canonical\n"
-		"fields against the canonical schema (canonical-schema in edigw.conf).\n"
-		"Every problem is reported as FILE:LINE: message.\n";
+		"       edigw map test FILE --partner ID [--doc TYPE]\n"
+		"map check lints map files: syntax, extends chains, code tables, paths, and\n"
+		"canonical fields against the canonical schema (canonical-schema in edigw.conf).\n"
+		"Every problem is reported as FILE:LINE: message.\n"
+		"map test dry-runs FILE (X12, or EDIFACT when it starts with UNA or UNB) as partner\n"
+		"ID's document would be processed, writing nothing (no spool, no ledger, no ERP\n"
+		"file): for each transaction set or message the partner has a document.<type>\n"
+		"for (only TYPE with --doc) it runs the definition check (with the partner's\n"
+		"overlay) and the map, and prints every finding with its document position (map\n"
+		"findings name the map line), the canonical record and the ERP file its\n"
+		"erp.<kind> profile would write. Then it prints the acknowledgment the gateway\n"
+		"would send, as 'edigw inspect --ack' does: a 997/999 per the partner's ack\n"
+		"setting (X12), a CONTRL per its contrl setting (EDIFACT); the time is now, or\n"
+		"SOURCE_DATE_EPOCH. Exit status 0 when every document maps cleanly, 65 when one\n"
+		"is rejected (or none was tested), 64 usage, 69 unknown partner.\n";
 	if (wants_help(argc, argv)) {
 		fputs(help, stdout);
 		return EX_OK;
 	}
+	if (argc >= 2 && strcmp(argv[1], "test") == 0)
+		return map_test(argc, argv, help);
 	if (argc < 3 || strcmp(argv[1], "check") != 0) {
 		fputs(help, stderr);
 		return EX_USAGE;
@@ -932,6 +949,11 @@ struct inspect_ack {
 	char **map_paths;
 	size_t nmaps;
 	int map_failed;                    /* a partner's map could not be loaded */
+	/* edigw map test: the maps run for every set, not only acknowledged ones, and the
+	 * record is kept in rec (the caller takes it) instead of being freed */
+	int keep;
+	xmlDocPtr rec;
+	int map_ran, map_rc;               /* the map ran on the current set, and its result */
 };
 
 struct inspect_ctx {
@@ -984,7 +1006,12 @@ static int inspect_map_findings(struct inspect_ack *a, const struct cfg_doc *doc
 	xmlDocPtr rec = NULL;
 	char *bkey = NULL;
 	/* A map that cannot run on the set is an application failure: not in the 997. */
-	map_apply_x12(m, txn, &rec, &res->errors, &bkey);
+	a->map_rc = map_apply_x12(m, txn, &rec, &res->errors, &bkey);
+	a->map_ran = 1;
+	if (a->keep) {
+		a->rec = rec;
+		rec = NULL;
+	}
 	if (rec)
 		xmlFreeDoc(rec);
 	free(bkey);
@@ -996,7 +1023,7 @@ static int inspect_map_findings(struct inspect_ack *a, const struct cfg_doc *doc
 static int ins_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
 {
 	struct inspect_ctx *c = ctx;
-	int acked = c->ack.on && c->ack.group_open;
+	int acked = c->ack.on && (c->ack.group_open || c->ack.keep);
 	if (acked && gateway_txn_is_ack(txn))
 		return 0; /* an acknowledgment: the gateway neither checks nor maps it */
 	const struct cfg_doc *doc = NULL;
@@ -1325,6 +1352,7 @@ struct inspect_edi {
 	char version[sizeof ((struct edi_msg *)0)->version], release[sizeof ((struct edi_msg *)0)->release];
 	char agency[sizeof ((struct edi_msg *)0)->agency], assoc[sizeof ((struct edi_msg *)0)->assoc];
 	int msg_is_service, group_is_service;
+	int quiet_msgs;                    /* map test prints the messages itself */
 	struct contrl_msg_id id;           /* the current message's S009, for its UCM */
 	/* --ack contrl */
 	struct inspect_ack ack;            /* on, partner, when, out, sent and the map cache */
@@ -1404,7 +1432,12 @@ static int inspect_edi_map(struct inspect_edi *c, const struct cfg_doc *doc, con
 	xmlDocPtr rec = NULL;
 	char *bkey = NULL;
 	int rc = map_apply_edifact(m, msg, &rec, &res->errors, &bkey);
-	if (rc < 0 || !rec) {
+	c->ack.map_ran = 1;
+	c->ack.map_rc = rc;
+	if (c->ack.keep && rc >= 0 && rec) {
+		c->ack.rec = rec;
+		rec = NULL;
+	} else if (rc < 0 || !rec) {
 		struct x12_error e = { 0 };
 		e.scope = X12_SCOPE_TXN;
 		e.application = 1;
@@ -1491,7 +1524,7 @@ static int iedi_message_end(void *ctx, const struct edi_msg_result *res)
 	if (!rejected && res->app_rejected)
 		c->app_rejected++;
 	c->warnings += c->warns.n + c->warns.dropped;
-	if (c->verbose || rejected || res->app_rejected) {
+	if (!c->quiet_msgs && (c->verbose || rejected || res->app_rejected)) {
 		printf("    message %s %s", res->type, res->ref);
 		if (c->have_msg)
 			printf(" (%s:%s:%s%s%s)", c->version, c->release, c->agency, c->assoc[0] ? ":" : "", c->assoc);
@@ -1796,6 +1829,528 @@ out:
 	x12_schema_free(schemas);
 	config_free(cfg);
 	return ex;
+}
+
+/* ------------------------------------------------------------- map test */
+
+/* What 'edigw map test' keeps besides inspect's context: the partner, the --doc filter,
+ * the ERP profiles it loaded, and the current document's canonical record and ERP file
+ * (printed at the document's end, when all its findings are in). */
+struct maptest {
+	const struct config *cfg;
+	const struct cfg_partner *p;
+	const char *doc;                 /* --doc TYPE, or NULL: every configured type */
+	struct erp_profile **erps;       /* loaded once per kind */
+	char **erp_kinds;
+	size_t nerps;
+	enum { MT_NONE, MT_TESTED, MT_FILTERED, MT_NODOC, MT_ANSWER } state; /* current document */
+	const struct cfg_doc *cdoc;      /* its document.<type> */
+	char where[128];                 /* its envelope, for the header line */
+	struct buf xml, erp;             /* its canonical record and ERP file, or empty */
+	const char *erp_kind;            /* the erp.<kind> that rendered erp, or NULL */
+	int no_profile;                  /* a record of a kind with no erp.<kind> */
+	uint64_t tested, rejected, skipped;
+};
+
+/* The erp.<kind> profile of the configuration, loaded once; NULL when there is none or it
+ * cannot be loaded (said on stderr). */
+static const struct erp_profile *mt_erp_for(struct maptest *t, const char *kind)
+{
+	for (size_t i = 0; i < t->nerps; i++)
+		if (strcmp(t->erp_kinds[i], kind) == 0)
+			return t->erps[i];
+	const char *path = config_erp_profile(t->cfg, kind);
+	struct erp_profile *ep = NULL;
+	if (path) {
+		struct diag_list d;
+		diag_list_init(&d);
+		if (erp_profile_load(&ep, path, &d) < 0) {
+			diag_print(&d, stderr);
+			fprintf(stderr, "edigw map test: ERP profile %s cannot be loaded\n", path);
+			ep = NULL;
+		}
+		diag_list_free(&d);
+	}
+	t->erps = xrealloc(t->erps, (t->nerps + 1) * sizeof *t->erps);
+	t->erp_kinds = xrealloc(t->erp_kinds, (t->nerps + 1) * sizeof *t->erp_kinds);
+	t->erps[t->nerps] = ep;
+	t->erp_kinds[t->nerps] = xstrdup(kind);
+	t->nerps++;
+	return ep;
+}
+
+/* An application finding, worded as the gateway's. */
+static void mt_app_error(struct x12_errlist *errs, const char *what, const char *detail)
+{
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_TXN;
+	e.application = 1;
+	e.msg = xasprintf("%s: %s", what, detail);
+	x12_errlist_add(errs, &e);
+	free(e.msg);
+}
+
+/* A mapped record as the gateway emits it: checked against canonical.rng and rendered
+ * with its erp.<kind> profile, both kept for printing; problems become application
+ * findings in errs. Frees rec. */
+static void mt_emit(struct maptest *t, xmlDocPtr rec, struct x12_errlist *errs)
+{
+	struct buf err;
+	buf_init(&err, 4096);
+	canon_serialize(rec, &t->xml);
+	if (canon_validate(rec, t->cfg->canonical_rng, &err) != 0) {
+		mt_app_error(errs, "the canonical record does not match canonical.rng", err.data ? err.data : "");
+		goto out;
+	}
+	const struct erp_profile *prof = mt_erp_for(t, canon_kind(rec));
+	if (!prof) {
+		t->no_profile = 1;
+		goto out;
+	}
+	buf_reset(&err);
+	if (erp_render(prof, rec, &t->erp, &err) < 0) {
+		mt_app_error(errs, "ERP profile", err.data ? err.data : "cannot render the record");
+		buf_reset(&t->erp);
+		goto out;
+	}
+	t->erp_kind = erp_profile_kind(prof);
+out:
+	buf_free(&err);
+	xmlFreeDoc(rec);
+}
+
+/* Forget the previous document. */
+static void mt_reset(struct maptest *t)
+{
+	t->state = MT_NONE;
+	t->cdoc = NULL;
+	t->where[0] = '\0';
+	buf_reset(&t->xml);
+	buf_reset(&t->erp);
+	t->erp_kind = NULL;
+	t->no_profile = 0;
+}
+
+/* Which of the document's outcomes it gets: tested, or why not (type is ST01 / 0065). */
+static void mt_classify(struct maptest *t, int answer, const char *type)
+{
+	if (answer)
+		t->state = MT_ANSWER;
+	else if (!(t->cdoc = config_partner_doc(t->p, type)))
+		t->state = MT_NODOC;
+	else if (t->doc && strcmp(t->doc, type) != 0)
+		t->state = MT_FILTERED;
+	else
+		t->state = MT_TESTED;
+}
+
+/* Print the current document's block (what, type, ref: "transaction set", ST01, ST02 or
+ * "message", 0065, 0062): its findings with their positions, its canonical record and ERP
+ * file, its verdict; and count it (findings to *nerrors). */
+static void mt_print(struct maptest *t, const char *what, const char *type, const char *ref, int rejected,
+		     const struct x12_errlist *errs, int edifact, uint64_t *nerrors)
+{
+	if (t->state == MT_ANSWER)
+		return;
+	if (t->state != MT_TESTED) {
+		t->skipped++;
+		if (t->state == MT_NODOC)
+			printf("%s %s %s%s: not tested: partner %s has no document.%s\n", what, type, ref, t->where,
+			       t->p->id, type);
+		else
+			printf("%s %s %s%s: not tested (--doc %s)\n", what, type, ref, t->where, t->doc);
+		return;
+	}
+	t->tested++;
+	printf("%s %s %s%s: document.%s, map %s\n", what, type, ref, t->where, type, t->cdoc->map_path);
+	for (size_t i = 0; i < errs->n; i++) {
+		char *d = edifact ? x12_error_describe_as(&errs->v[i], "EDIFACT") : x12_error_describe(&errs->v[i]);
+		printf("  error: %s\n", d);
+		free(d);
+		(*nerrors)++;
+	}
+	if (errs->dropped)
+		printf("  error: ... and %zu more\n", errs->dropped);
+	if (t->xml.len) {
+		printf("  canonical record:\n");
+		fwrite(t->xml.data, 1, t->xml.len, stdout);
+		if (t->xml.data[t->xml.len - 1] != '\n')
+			putchar('\n');
+	} else {
+		printf("  no canonical record\n");
+	}
+	if (t->erp_kind) {
+		printf("  ERP file (erp.%s, %zu bytes):\n", t->erp_kind, t->erp.len);
+		fwrite(t->erp.data, 1, t->erp.len, stdout);
+		if (t->erp.len && t->erp.data[t->erp.len - 1] != '\n')
+			putchar('\n');
+	} else if (t->no_profile) {
+		printf("  no ERP file: no erp.<kind> in %s for this record kind\n", t->cfg->file);
+	}
+	if (rejected)
+		t->rejected++;
+	printf("  result: %s\n", rejected ? "rejected" : "mapped cleanly");
+}
+
+/* An X12 map test: inspect's context first, so inspect's callbacks take it as theirs. */
+struct mt_x12 {
+	struct inspect_ctx ic;
+	struct maptest t;
+};
+
+/* A transaction set: inspect's checks (definition with the overlay, the partner's map)
+ * and, for a mapped set, the canonical record and ERP file as the gateway makes them. */
+static int mt_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *res)
+{
+	struct mt_x12 *x = ctx;
+	struct maptest *t = &x->t;
+	mt_reset(t);
+	x->ic.ack.map_ran = 0;
+	int rc = ins_txn(&x->ic, txn, res);
+	xmlDocPtr rec = x->ic.ack.rec;
+	x->ic.ack.rec = NULL;
+	mt_classify(t, gateway_txn_is_ack(txn), txn->st01);
+	snprintf(t->where, sizeof t->where, " (interchange %s, group %s)", txn->isa ? txn->isa->icn : "?",
+		 txn->gs ? txn->gs->gcn : "?");
+	if (rc < 0) {
+		if (rec)
+			xmlFreeDoc(rec);
+		return rc;
+	}
+	if (rec) {
+		canon_set_source(rec, t->p->id, txn);
+		mt_emit(t, rec, &res->errors);
+	} else if (x->ic.ack.map_ran) {
+		mt_app_error(&res->errors, "map", x->ic.ack.map_rc == -EINVAL || x->ic.ack.map_rc == 0
+							  ? "the map does not read this transaction set"
+							  : strerror(-x->ic.ack.map_rc));
+	}
+	return 0;
+}
+
+/* A transaction set's end: its block, then its part of the 997/999. */
+static int mt_txn_end(void *ctx, const struct x12_txn_result *r)
+{
+	struct mt_x12 *x = ctx;
+	mt_print(&x->t, "transaction set", r->st01, r->st02, r->status == 'R' || r->app_rejected, &r->errors, 0,
+		 &x->ic.errors);
+	return x->ic.ack.group_open ? ack_txn(x->ic.ack.w, r) : 0;
+}
+
+/* An EDIFACT map test: inspect's context first, as for X12. */
+struct mt_edi {
+	struct inspect_edi ie;
+	struct maptest t;
+};
+
+/* A message: inspect's checks and map, then the record and ERP file as for X12. */
+static int mt_message(void *ctx, const struct edi_msg *msg, struct edi_msg_result *res)
+{
+	struct mt_edi *x = ctx;
+	struct maptest *t = &x->t;
+	mt_reset(t);
+	x->ie.ack.map_ran = 0;
+	int rc = iedi_message(&x->ie, msg, res);
+	xmlDocPtr rec = x->ie.ack.rec;
+	x->ie.ack.rec = NULL;
+	mt_classify(t, inspect_edi_service(msg->type), msg->type);
+	snprintf(t->where, sizeof t->where, " (interchange %s%s%s)", msg->unb ? msg->unb->ref : "?",
+		 msg->ung ? ", group " : "", msg->ung ? msg->ung->ref : "");
+	if (rc < 0) {
+		if (rec)
+			xmlFreeDoc(rec);
+		return rc;
+	}
+	if (rec) {
+		canon_set_source(rec, t->p->id, NULL);
+		mt_emit(t, rec, &res->errors);
+	}
+	return 0;
+}
+
+/* A message's end: its block, then inspect's (its UCM in the CONTRL). */
+static int mt_message_end(void *ctx, const struct edi_msg_result *res)
+{
+	struct mt_edi *x = ctx;
+	int rejected = res->action == EDI_ACTION_REJECTED || res->app_rejected;
+	for (size_t i = 0; i < res->errors.n; i++)
+		rejected |= res->errors.v[i].application;
+	if (!x->ie.have_msg)
+		x->t.state = MT_TESTED; /* over a limit: its rejection is still a test result */
+	if (!x->ie.have_msg && !config_partner_doc(x->t.p, res->type))
+		x->t.state = MT_NODOC;
+	mt_print(&x->t, "message", res->type, res->ref, rejected, &res->errors, 1, &x->ie.errors);
+	return iedi_message_end(&x->ie, res);
+}
+
+/* Free what a map test loaded and the maps inspect's context cached. */
+static void mt_free(struct maptest *t, struct inspect_ack *a)
+{
+	for (size_t i = 0; i < t->nerps; i++) {
+		erp_profile_free(t->erps[i]);
+		free(t->erp_kinds[i]);
+	}
+	free(t->erps);
+	free(t->erp_kinds);
+	buf_free(&t->xml);
+	buf_free(&t->erp);
+	for (size_t i = 0; i < a->nmaps; i++) {
+		map_free(a->maps[i]);
+		free(a->map_paths[i]);
+	}
+	free(a->maps);
+	free(a->map_paths);
+	if (a->rec)
+		xmlFreeDoc(a->rec);
+}
+
+/* The verdict line and exit status of a map test. */
+static int mt_verdict(const char *file, const struct maptest *t, int envelope_rejected, int ex)
+{
+	printf("%s: %llu document(s) tested, %llu rejected, %llu not tested%s\n", file,
+	       (unsigned long long)t->tested, (unsigned long long)t->rejected, (unsigned long long)t->skipped,
+	       envelope_rejected ? "; an envelope was rejected (above)" : "");
+	if (ex != EX_OK)
+		return ex;
+	if (!t->tested) {
+		printf("%s: no document of partner %s%s%s to test\n", file, t->p->id, t->doc ? " of type " : "",
+		       t->doc ? t->doc : "");
+		return EX_DATAERR;
+	}
+	return t->rejected || envelope_rejected ? EX_DATAERR : EX_OK;
+}
+
+/* map test on an X12 file. Returns the exit code. */
+static int mt_x12(const char *file, const char *partner, const char *doc)
+{
+	struct mt_x12 x;
+	memset(&x, 0, sizeof x);
+	struct inspect_ctx *c = &x.ic;
+	c->ack.out = -1;
+	c->ack.on = 1;
+	c->ack.keep = 1;
+	buf_init(&x.t.xml, 0);
+	buf_init(&x.t.erp, 0);
+	x.t.doc = doc;
+	if (inspect_ack_time(&c->ack.when) < 0)
+		return EX_USAGE;
+	struct config *cfg = NULL;
+	const struct cfg_partner *p = NULL;
+	struct x12_schema *schemas = NULL;
+	struct x12_overlay *overlay = NULL;
+	struct x12_limits lim;
+	struct x12_tolerances tol;
+	int ex = inspect_settings(partner, 0, &cfg, &p, &schemas, &overlay, &lim, &tol);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
+	int fd = -1;
+	struct x12_reader *r = NULL;
+	struct x12_error err = { 0 };
+	x.t.cfg = cfg;
+	x.t.p = p;
+	if (doc && !config_partner_doc(p, doc)) {
+		fprintf(stderr, "edigw map test: partner %s has no document.%s (%s)\n", p->id, doc, p->file);
+		ex = EX_USAGE;
+		goto out;
+	}
+	c->schemas = schemas;
+	c->overlay = overlay;
+	c->max_loop_depth = lim.max_loop_depth;
+	c->ack.partner = p;
+	c->ack.ta1 = p->ta1;
+	c->ack.type = p->ack;
+	if ((c->ack.out = inspect_tmpfile()) < 0) {
+		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-c->ack.out));
+		ex = EX_IOERR;
+		goto out;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "edigw map test: %s: %s\n", file, strerror(errno));
+		ex = EX_NOINPUT;
+		goto out;
+	}
+	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	x12_reader_set_tolerances(r, &tol);
+	x12_reader_set_notice(r, ins_notice, c);
+	x12_reader_set_hash(r, 0);
+	struct x12_handler h = { 0 };
+	h.ctx = &x;
+	h.interchange_begin = ins_ic_begin;
+	h.group_begin = ins_group_begin;
+	h.transaction = mt_txn;
+	h.transaction_end = mt_txn_end;
+	h.group_end = ins_group_end;
+	h.interchange_end = ins_ic_end;
+	h.notice = ins_notice;
+	struct x12_file_summary sum = { 0 };
+	int rc = x12_parse(r, &h, &sum, &err);
+	if (rc < 0 && !err.msg) {
+		if (!c->ack.map_failed)
+			fprintf(stderr, "edigw map test: cannot test %s: %s\n", file, strerror(-rc));
+		ex = c->ack.map_failed ? EX_CONFIG : EX_SOFTWARE;
+		goto out;
+	}
+	if (rc < 0) {
+		char *d = x12_error_describe(&err);
+		printf("%s: not a valid X12 document: %s\n", file, d);
+		free(d);
+		ex = EX_DATAERR;
+	}
+	if (!schemas)
+		printf("%s: no transaction set definitions (schema-dir): only the maps check the sets\n", file);
+	int aex = p->ack == CFG_ACK_NONE
+			  ? inspect_emit(file, "ta1", "the partner's ack setting is none and no TA1 is due",
+					 c->ack.out, c->ack.sent, NULL)
+			  : inspect_emit_ack(file, &c->ack, NULL, &sum);
+	if (aex != EX_OK)
+		ex = aex;
+	ex = mt_verdict(file, &x.t, sum.rejected_interchanges || sum.rejected_groups || rc < 0, ex);
+out:
+	x12_error_free(&err);
+	x12_reader_free(r);
+	if (fd >= 0)
+		close(fd);
+	if (c->ack.out >= 0)
+		close(c->ack.out);
+	ack_writer_free(c->ack.w);
+	mt_free(&x.t, &c->ack);
+	x12_overlay_free(overlay);
+	x12_schema_free(schemas);
+	config_free(cfg);
+	return ex;
+}
+
+/* map test on an EDIFACT file. Returns the exit code. */
+static int mt_edifact(const char *file, const char *partner, const char *doc)
+{
+	struct mt_edi x;
+	memset(&x, 0, sizeof x);
+	struct inspect_edi *c = &x.ie;
+	c->ack.out = -1;
+	c->ack.on = 1;
+	c->ack.keep = 1;
+	c->quiet_msgs = 1;
+	buf_init(&x.t.xml, 0);
+	buf_init(&x.t.erp, 0);
+	x.t.doc = doc;
+	if (inspect_ack_time(&c->ack.when) < 0)
+		return EX_USAGE;
+	struct config *cfg = NULL;
+	const struct cfg_partner *p = NULL;
+	struct x12_schema *schemas = NULL;
+	struct x12_overlay *overlay = NULL;
+	struct edi_limits lim;
+	struct edi_tolerances tol;
+	int ex = inspect_edi_settings(partner, 0, &cfg, &p, &schemas, &overlay, &lim, &tol, &c->max_loop_depth);
+	if (ex >= 0)
+		return ex;
+	ex = EX_OK;
+	int fd = -1;
+	struct edi_reader *r = NULL;
+	struct x12_error err = { 0 };
+	x.t.cfg = cfg;
+	x.t.p = p;
+	if (doc && !config_partner_doc(p, doc)) {
+		fprintf(stderr, "edigw map test: partner %s has no document.%s (%s)\n", p->id, doc, p->file);
+		ex = EX_USAGE;
+		goto out;
+	}
+	c->schemas = schemas;
+	c->overlay = overlay;
+	c->ack.partner = p;
+	c->policy = p->contrl;
+	if ((c->ack.out = inspect_tmpfile()) < 0) {
+		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-c->ack.out));
+		ex = EX_IOERR;
+		goto out;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "edigw map test: %s: %s\n", file, strerror(errno));
+		ex = EX_NOINPUT;
+		goto out;
+	}
+	if (edi_reader_new_fd(&r, fd, &lim) < 0) {
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	edi_reader_set_tolerances(r, &tol);
+	edi_reader_set_notice(r, ins_notice, c);
+	edi_reader_set_hash(r, 0);
+	struct edi_handler h = {
+		.ctx = &x,
+		.interchange_begin = iedi_ic_begin,
+		.group_begin = iedi_group_begin,
+		.message = mt_message,
+		.message_end = mt_message_end,
+		.group_end = iedi_group_end,
+		.interchange_end = iedi_ic_end,
+		.notice = ins_notice,
+	};
+	struct edi_file_summary sum = { 0 };
+	int rc = edi_parse(r, &h, &sum, &err);
+	if (rc < 0 && !err.msg) {
+		if (!c->ack.map_failed)
+			fprintf(stderr, "edigw map test: cannot test %s: %s\n", file, strerror(-rc));
+		ex = c->ack.map_failed ? EX_CONFIG : EX_SOFTWARE;
+		goto out;
+	}
+	if (rc < 0) {
+		char *d = x12_error_describe_as(&err, "EDIFACT");
+		printf("%s: not a valid EDIFACT document: %s\n", file, d);
+		free(d);
+		ex = EX_DATAERR;
+	}
+	if (!schemas)
+		printf("%s: no EDIFACT message definitions (schema-dir/edifact): only the maps check the "
+		       "messages\n", file);
+	int aex = inspect_emit(file, "contrl", inspect_edi_none(c, &sum), c->ack.out, c->ack.sent, NULL);
+	if (aex != EX_OK)
+		ex = aex;
+	ex = mt_verdict(file, &x.t, sum.rejected_interchanges || sum.rejected_groups || rc < 0, ex);
+out:
+	x12_error_free(&err);
+	edi_reader_free(r);
+	if (fd >= 0)
+		close(fd);
+	if (c->ack.out >= 0)
+		close(c->ack.out);
+	contrl_writer_free(c->cw);
+	x12_errlist_free(&c->warns);
+	edi_view_free(&c->view);
+	mt_free(&x.t, &c->ack);
+	x12_overlay_free(overlay);
+	x12_schema_free(schemas);
+	config_free(cfg);
+	return ex;
+}
+
+/* edigw map test FILE --partner ID [--doc TYPE]: a dry run of the partner's maps. */
+static int map_test(int argc, char **argv, const char *help)
+{
+	const char *file = NULL, *partner = NULL, *doc = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			partner = argv[++i];
+		else if (strcmp(argv[i], "--doc") == 0 && i + 1 < argc)
+			doc = argv[++i];
+		else if (!file && (argv[i][0] != '-' || argv[i][1] == '\0'))
+			file = argv[i];
+		else {
+			fputs(help, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (!file || !partner || (doc && !*doc)) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	return inspect_is_edifact(file) ? mt_edifact(file, partner, doc) : mt_x12(file, partner, doc);
 }
 
 static int cmd_inspect(int argc, char **argv)
