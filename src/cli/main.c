@@ -53,8 +53,9 @@ static volatile sig_atomic_t g_stop;
 static const char usage_main[] =
 	"usage: edigw [-c FILE] [-v|-q] COMMAND [ARGS]\n"
 	"\n"
-	"An EDI and flat-file B2B gateway: reads partners' X12 documents from drop\n"
-	"directories, writes ERP import files and sends acknowledgments.\n"
+	"An EDI and flat-file B2B gateway: reads partners' X12 and UN/EDIFACT documents\n"
+	"from drop directories, writes ERP import files and sends acknowledgments\n"
+	"(997/999/TA1, CONTRL).\n"
 	"\n"
 	"commands:\n"
 	"  run [--once]             process documents (--once: what is waiting, then exit)\n"
