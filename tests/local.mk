@@ -25,6 +25,7 @@ include tests/edifact.mk
 include tests/edi_schema.mk
 include tests/contrl.mk
 include tests/map_edifact.mk
+include tests/csv.mk
 
 TESTS += $(check_PROGRAMS)
 

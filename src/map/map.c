@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "canon/canon_lex.h"
 #include "map/map_int.h"
@@ -35,6 +36,9 @@ struct mfile {
 	char *key;
 	const char *key_file;
 	size_t key_line;
+	char *group_by;         /* source csv: "group-by @col" */
+	const char *group_by_file;
+	size_t group_by_line;
 	char *extends;
 	size_t extends_line;
 	struct mloop *loops;
@@ -91,6 +95,7 @@ static void path_free(struct mpath *p)
 	}
 	free(p->steps);
 	free(p->text);
+	free(p->csv_name);
 }
 
 /* Free a block's fields. */
@@ -163,6 +168,7 @@ static void mfile_free(struct mfile *f)
 	free(f->type);
 	free(f->kind);
 	free(f->key);
+	free(f->group_by);
 	free(f->extends);
 	for (size_t i = 0; i < f->nloops; i++)
 		loop_free(&f->loops[i]);
@@ -192,6 +198,10 @@ void map_free(struct map *m)
 	free(m->kind);
 	free(m->key);
 	canon_path_clear(&m->keypath);
+	path_free(&m->group_by);
+	strv_free(m->csv_names, m->ncsv_names);
+	free(m->csv_name_file);
+	free(m->csv_name_line);
 	free(m->intern);
 	free(m->role);
 	strv_free(m->files, m->nfiles);
@@ -359,11 +369,33 @@ static size_t split_outside(const char *s, char sep, struct span *out, size_t ma
 	return n;
 }
 
-/* Parse a path "N1[N101=ST]/N3/N301" into p. */
+static int word_ok(const char *s, size_t max);
+
+/* Parse a path "N1[N101=ST]/N3/N301" (or a CSV column "@name", "C3") into p. */
 static const char *parse_path(struct mpath *p, const char *s)
 {
 	memset(p, 0, sizeof *p);
 	p->text = xstrdup(s);
+	if (s[0] == '@' || (s[0] == 'C' && s[1] >= '0' && s[1] <= '9')) {
+		/* a CSV column: @name or C3, read on the ROW segment */
+		if (s[0] == '@') {
+			if (!word_ok(s + 1, 64))
+				return "a CSV column name is @ and a word (@ship_date)";
+			p->csv_name = xstrdup(s + 1);
+		} else {
+			uint64_t c;
+			if (str_to_u64(s + 1, &c) != 0 || c < 1 || c > MAP_CSV_MAX_COL)
+				return "a CSV column number is C1 to C1000 (C3: the third field)";
+			p->csv_col = (int)c;
+		}
+		p->steps = xcalloc(1, sizeof *p->steps);
+		p->nsteps = 1;
+		p->steps[0].seg = map_seg_pack("ROW", 3);
+		memcpy(p->steps[0].id, "ROW", 4);
+		p->steps[0].text = xstrdup("ROW");
+		p->elem = 0; /* the slot, set by compile */
+		return NULL;
+	}
 	if (s[0] == '/') {
 		p->absolute = 1; /* from the top level */
 		s++;
@@ -730,8 +762,8 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 		p->text = xstrdup(l->tok[2].s);
 		p->steps = xcalloc(1, sizeof *p->steps);
 		p->nsteps = 1;
-		if (strchr(l->tok[2].s, '/') || (why = parse_step(&p->steps[0], l->tok[2].s,
-								  strlen(l->tok[2].s))) != NULL) {
+		const char *es = strcmp(l->tok[2].s, "row") == 0 ? "ROW" : l->tok[2].s;
+		if (strchr(es, '/') || (why = parse_step(&p->steps[0], es, strlen(es))) != NULL) {
 			diag_error(d, file, l->lineno, "bad path '%s' after each: %s", l->tok[2].s,
 				   why ? why : "each takes one loop or segment, with conditions");
 			bad = 1;
@@ -825,7 +857,7 @@ fail:
 /* ---------------------------------------------------------- directives */
 
 static const char *const directive_words[] = {
-	"map", "source", "target", "key", "extends", "loop", "table", NULL,
+	"map", "source", "target", "key", "extends", "loop", "table", "group-by", NULL,
 };
 
 /* The word is a header keyword. */
@@ -1045,6 +1077,13 @@ static void parse_file(struct mfile *mf, const struct canon_line *lines, size_t 
 					mf->key = xstrdup(l->tok[1].s);
 					mf->key_line = l->lineno;
 					mf->key_file = file;
+				}
+			} else if (strcmp(k, "group-by") == 0) {
+				if (directive_arg(l, file, d, 1)) {
+					free(mf->group_by);
+					mf->group_by = xstrdup(l->tok[1].s);
+					mf->group_by_line = l->lineno;
+					mf->group_by_file = file;
 				}
 			} else if (strcmp(k, "extends") == 0) {
 				if (mf->extends)
@@ -1274,6 +1313,13 @@ static void merge_file(struct mfile *b, struct mfile *o, struct diag_list *d)
 		o->key = NULL;
 		b->key_file = o->key_file;
 		b->key_line = o->key_line;
+	}
+	if (o->group_by) {
+		free(b->group_by);
+		b->group_by = o->group_by;
+		o->group_by = NULL;
+		b->group_by_file = o->group_by_file;
+		b->group_by_line = o->group_by_line;
 	}
 	for (size_t i = 0; i < o->nloops; i++) {
 		size_t at = SIZE_MAX;
@@ -1713,16 +1759,96 @@ static int edifact_type_ok(const char *t)
 	return 1;
 }
 
+/* Collect a CSV column path's name (pass 1: elem 0) or set its slot (pass 2). */
+static int csv_slot(struct map *m, struct mpath *p, const char *file, size_t line,
+		    struct diag_list *d)
+{
+	if (!p->csv_name && !p->csv_col) {
+		if (m->csv) {
+			diag_error(d, file, line, "'%s': a CSV map reads columns by header name or "
+				   "position (@ship_date, C3), not segments", p->text);
+			return -1;
+		}
+		return 0;
+	}
+	if (!m->csv) {
+		diag_error(d, file, line, "'%s' is a CSV column: only in a 'source csv NAME' map",
+			   p->text);
+		return -1;
+	}
+	if (p->csv_col) {
+		if (p->csv_col > m->csv_maxcol)
+			m->csv_maxcol = p->csv_col;
+		return 0;
+	}
+	for (size_t i = 0; i < m->ncsv_names; i++)
+		if (strcasecmp(m->csv_names[i], p->csv_name) == 0) {
+			p->elem = (int)i + 1;
+			return 0;
+		}
+	if (m->ncsv_names == MAP_CSV_MAX_NAMES) {
+		diag_error(d, file, line, "too many CSV columns named (at most %d)",
+			   MAP_CSV_MAX_NAMES);
+		return -1;
+	}
+	size_t n = m->ncsv_names + 1;
+	m->csv_names = xrealloc(m->csv_names, n * sizeof *m->csv_names);
+	m->csv_name_file = xrealloc(m->csv_name_file, n * sizeof *m->csv_name_file);
+	m->csv_name_line = xrealloc(m->csv_name_line, n * sizeof *m->csv_name_line);
+	m->csv_names[n - 1] = xstrdup(p->csv_name);
+	m->csv_name_file[n - 1] = file;
+	m->csv_name_line[n - 1] = line;
+	m->ncsv_names = n;
+	p->elem = (int)n;
+	return 0;
+}
+
+/* Give every CSV column path of block b its slot: names first, then positions (so
+ * the positional slots, which follow the names, are known). */
+static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag_list *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct mfield *f = b->v[i];
+		if (f->src == SRC_PATH || f->src == SRC_PAIR) {
+			for (size_t k = 0; k < f->nalts; k++) {
+				struct mpath *p = &f->alts[k];
+				if (pass == 1 && csv_slot(m, p, f->file, f->line, d) != 0)
+					bad = 1;
+				else if (pass == 2 && p->csv_col)
+					p->elem = (int)m->ncsv_names + p->csv_col;
+			}
+		}
+		if (f->src == SRC_EACH && m->csv && pass == 1 &&
+		    strcmp(f->alts[0].steps[0].id, "ROW") != 0) {
+			diag_error(d, f->file, f->line, "a CSV map repeats rows: 'each row'");
+			bad = 1;
+		}
+		if (f->block && csv_slots_pass(m, f->block, pass, d) != 0)
+			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Both passes of csv_slots_pass on the root block. */
+static int csv_slots(struct map *m, struct mblock *b, struct diag_list *d)
+{
+	if (csv_slots_pass(m, b, 1, d) != 0)
+		return -1;
+	return m->csv ? csv_slots_pass(m, b, 2, d) : 0;
+}
+
 /* Compile the merged file into m. */
 static void compile(struct map *m, struct mfile *mf, const char *top, struct diag_list *d)
 {
 	m->name = mf->name ? xstrdup(mf->name) : xstrdup(top);
 	if (!mf->std) {
 		diag_error(d, top, 0, "no 'source' line (source x12 850)");
-	} else if (strcmp(mf->std, "x12") != 0 && strcmp(mf->std, "edifact") != 0) {
+	} else if (strcmp(mf->std, "x12") != 0 && strcmp(mf->std, "edifact") != 0 &&
+		   strcmp(mf->std, "csv") != 0) {
 		diag_error(d, mf->source_file, mf->source_line,
-			   "source standard '%s' is not supported yet (this version reads x12 and "
-			   "edifact)", mf->std);
+			   "source standard '%s' is not supported yet (this version reads x12, "
+			   "edifact and csv)", mf->std);
 	} else if (!word_ok(mf->type, 8)) {
 		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
 	} else if (strcmp(mf->std, "edifact") == 0 && !edifact_type_ok(mf->type)) {
@@ -1731,6 +1857,7 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 			   mf->type);
 	}
 	m->edifact = mf->std && strcmp(mf->std, "edifact") == 0;
+	m->csv = mf->std && strcmp(mf->std, "csv") == 0;
 	m->hier_seg = m->edifact ? map_seg_pack("CPS", 3) : map_seg_pack("HL", 2);
 	if (!mf->kind) {
 		diag_error(d, top, 0, "no 'target' line: which canonical record does the map write?");
@@ -1762,6 +1889,26 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 			qsort(m->tables[i].v, m->tables[i].n, sizeof *m->tables[i].v, entry_cmp);
 	if (compile_loops(m, d) != 0)
 		return;
+	if (mf->group_by && !m->csv) {
+		diag_error(d, mf->group_by_file, mf->group_by_line,
+			   "group-by is for CSV maps (source csv NAME)");
+	} else if (mf->group_by) {
+		const char *why = parse_path(&m->group_by, mf->group_by);
+		m->group_by_file = mf->group_by_file;
+		m->group_by_line = mf->group_by_line;
+		if (!why && !m->group_by.csv_name && !m->group_by.csv_col)
+			why = "name a column (@order_no or C1)";
+		if (why)
+			diag_error(d, mf->group_by_file, mf->group_by_line, "bad group-by '%s': %s",
+				   mf->group_by, why);
+	}
+	if (m->group_by.nsteps &&
+	    csv_slot(m, &m->group_by, m->group_by_file, m->group_by_line, d) != 0)
+		return;
+	if (csv_slots(m, &m->root, d) != 0)
+		return;
+	if (m->group_by.csv_col)
+		m->group_by.elem = (int)m->ncsv_names + m->group_by.csv_col;
 	size_t count = 0;
 	struct cscope s = { -1, 0, 0 };
 	compile_block(m, &m->root, s, 0, &count, d);

@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 
 #include "edifact/edifact.h"
+#include "flat/csv.h"
 #include "util/util.h"
 #include "x12/x12.h"
 
@@ -54,5 +55,32 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
  * record). */
 int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr *out,
 		      struct x12_errlist *errs, char **business_key);
+
+/* CSV maps ("source csv SHIPCONF", doc/edigw-map.5 CSV FILES). A map with "group-by
+ * @col" makes one record per distinct value of the column (trimmed; rows need not be
+ * adjacent), otherwise one record per file. */
+struct map_csv_group {
+	char *key;      /* the group-by value ("" without group-by) */
+	size_t *rows;   /* indexes into the table's rows, in file order */
+	size_t nrows;
+};
+
+/* Split t's data rows into the map's groups, ordered by their first row (*out allocated,
+ * free with map_csv_groups_free; no data rows: *n = 0). Returns 0, -EINVAL (not a CSV
+ * map) or -ENOENT (the group-by column is not in the header). */
+int map_csv_groups(const struct map *m, const struct csv_table *t, struct map_csv_group **out,
+		   size_t *n);
+void map_csv_groups_free(struct map_csv_group *g, size_t n);
+
+/* Apply a CSV map to rows[0..nrows) of t (a group's rows; rows NULL: every data row).
+ * As map_apply_x12: *out is the record (source: standard csv, document-type the map's
+ * NAME), errs gets every problem, *business_key the key field. A finding's line is the
+ * file line of the row, elem_pos the file column (1-based; 0 when the header lacks the
+ * column), seg_id "ROW", file_seg the data row number, and its message says "line L,
+ * column C (name)" and the map file:line. A column the map names by @name and the
+ * header lacks is a finding (scope TXN) naming the map line. Returns 0, or -EINVAL for
+ * a map that is not a CSV map, no rows or a row index out of range. */
+int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *rows,
+		  size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key);
 
 #endif

@@ -16,6 +16,12 @@
  * ISO 9735 syntax error codes (0085) and no X12 element reference number;
  * the source element comes from UNB/UNG/UNH.
  *
+ * A CSV file (map_apply_csv) is read through a view built here (csv_view): one ROW
+ * segment per data row of the group, whose elements are the map's column slots (slot k
+ * the column headed by the map's k-th @name, then slot names + c for column Cc), so the
+ * engine reads @ship_date as ROW0k. Findings name the file line and column (elem_pos is
+ * the file's column, line the row's line).
+ *
  * The transaction set is partner data. It is read through the bounds the
  * envelope layer already enforced (segments per transaction, element
  * length); this file adds: loop nesting at most MAP_MAX_LOOP_DEPTH (the
@@ -52,6 +58,13 @@ struct occ {
 	int hfirst, hlast, hnext; /* HL loops: children by HL02, in document order */
 };
 
+/* A CSV view's context: the file, slot → file column (0: the header lacks it). */
+struct csvctx {
+	const struct csv_table *t;
+	size_t *col;            /* nslots + 1 */
+	size_t nslots;
+};
+
 struct joinring {
 	struct buf b[4];
 	size_t n;
@@ -84,6 +97,7 @@ struct actx {
 	char rep;             /* EDIFACT: repetition separator of the view (first repetition read) */
 	char edi_comp;        /* EDIFACT: the interchange's component separator (whole composites) */
 	struct joinring *ring; /* EDIFACT: whole composites re-joined */
+	const struct csvctx *csv; /* CSV: the file and the slot → column table */
 	struct x12_errlist *errs;
 	struct buf val;       /* converted value */
 	struct buf tmp;       /* squeezed value */
@@ -442,6 +456,27 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 /* The code of a finding: X12's (AK3/AK4) or, on EDIFACT, ISO 9735's (0085). */
 #define ECODE(a, x12, edi) ((a)->edifact ? (edi) : (x12))
 
+/* The file column of CSV view slot pos (0 when the header lacks it). */
+static size_t csv_col_of(const struct actx *a, int pos)
+{
+	return pos >= 1 && (size_t)pos <= a->csv->nslots ? a->csv->col[pos] : 0;
+}
+
+/* "line 4, column 3 (ship_date)" for slot pos of a CSV row on line. */
+static void csv_ref(const struct actx *a, int pos, uint64_t line, char *ref, size_t n)
+{
+	const struct map *m = a->m;
+	size_t col = csv_col_of(a, pos);
+	const char *name = pos >= 1 && (size_t)pos <= m->ncsv_names ? m->csv_names[pos - 1] : NULL;
+	if (col && name)
+		snprintf(ref, n, "line %llu, column %zu (%s)", (unsigned long long)line, col, name);
+	else if (col)
+		snprintf(ref, n, "line %llu, column %zu", (unsigned long long)line, col);
+	else
+		snprintf(ref, n, "line %llu, column %s (not in the header)", (unsigned long long)line,
+			 name ? name : "?");
+}
+
 /* An AK4 (EDIFACT: UCD) finding on element pos (comp) of segment s. */
 static void elem_error(struct actx *a, const struct mfield *f, const char *code, long s, int pos,
 		       int comp, struct span bad, const char *what)
@@ -452,11 +487,15 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 	fill_seg(a, &e, s);
 	e.elem_pos = pos;
 	e.comp_pos = comp;
-	e.elem_ref = a->edifact ? 0 : map_elem_ref(e.seg_id, pos);
+	e.elem_ref = a->edifact || a->csv ? 0 : map_elem_ref(e.seg_id, pos);
 	char *bv = bad.n ? span_dup(bad) : NULL;
 	e.bad_value = bv;
-	char ref[16];
-	if (comp)
+	char ref[160];
+	if (a->csv) {
+		e.elem_pos = (int)csv_col_of(a, pos);
+		e.comp_pos = 0;
+		csv_ref(a, pos, e.line, ref, sizeof ref);
+	} else if (comp)
 		snprintf(ref, sizeof ref, "%s%02d-%d", e.seg_id, pos, comp);
 	else
 		snprintf(ref, sizeof ref, "%s%02d", e.seg_id, pos);
@@ -813,7 +852,7 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 	case FMT_NUMBER:
 		if (conv_number(&a->val, v, f->implied) != 0) {
 			char what[96];
-			if (a->edifact)
+			if (a->edifact || a->csv)
 				snprintf(what, sizeof what, "is not a whole number (digits and an optional "
 					 "leading '-'%s)", f->implied ? ", implied decimals" : "");
 			else
@@ -829,8 +868,10 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 			elem_error(a, f, ECODE(a, "6", "37"), s, pos, comp, v,
 				   a->edifact ? "is not a number (EDIFACT numeric: digits, at most one "
 						"decimal mark '.' or ',', an optional leading '-')"
-					      : "is not a decimal number (X12 type R: digits, one '.', an "
-						"optional leading '-')");
+				   : a->csv ? "is not a decimal number (digits, one '.', an optional "
+					      "leading '-')"
+					    : "is not a decimal number (X12 type R: digits, one '.', an "
+					      "optional leading '-')");
 			return -1;
 		}
 		return 0;
@@ -1185,7 +1226,11 @@ static void run_checks(struct actx *a)
 			const struct mpath *pp = f->alts ? &f->alts[0] : NULL;
 			e.elem_pos = pp ? pp->elem : 0;
 			e.comp_pos = pp ? pp->comp : 0;
-			e.elem_ref = a->edifact ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
+			e.elem_ref = a->edifact || a->csv ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
+			if (a->csv) {
+				e.elem_pos = (int)csv_col_of(a, e.elem_pos);
+				e.comp_pos = 0;
+			}
 			e.bad_value = p->value;
 			char *m;
 			if (f->check == CHECK_COUNT)
@@ -1257,11 +1302,26 @@ static void edifact_source(xmlDocPtr doc, const struct edi_msg *msg)
 		source_child(src, "test", msg->unb->test[0] == '1' ? "true" : "false", 5);
 }
 
+/* The source element of a CSV record: standard csv, document-type (the map's NAME). The
+ * gateway adds the partner with canon_set_source(doc, partner, NULL). */
+static void csv_source(xmlDocPtr doc, const struct map *m)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	xmlNodePtr src = xmlNewDocNode(doc, root->ns, (const xmlChar *)"source", NULL);
+	if (root->children)
+		xmlAddPrevSibling(root->children, src);
+	else
+		xmlAddChild(root, src);
+	source_child(src, "standard", "csv", 3);
+	source_child(src, "document-type", m->type, strlen(m->type));
+}
+
 /* Apply map m to the segments of txn (an X12 transaction set or the view of an EDIFACT
  * message; for EDIFACT, msg is the message). The record's source element is filled
  * before the fields. */
 static int apply_txn(const struct map *m, const struct x12_txn *txn, const struct edi_msg *msg,
-		     xmlDocPtr *out, struct x12_errlist *errs, char **business_key)
+		     const struct csvctx *csv, xmlDocPtr *out, struct x12_errlist *errs,
+		     char **business_key)
 {
 	struct actx a;
 	struct joinring ring;
@@ -1272,6 +1332,7 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	a.txn = txn;
 	a.nseg = txn->nseg;
 	a.errs = errs;
+	a.csv = csv;
 	a.comp = txn->delims ? txn->delims->comp : 0;
 	if (msg) {
 		a.edifact = 1;
@@ -1299,6 +1360,8 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	}
 	if (msg)
 		edifact_source(doc, msg);
+	else if (csv)
+		csv_source(doc, m);
 	else
 		canon_set_source(doc, NULL, txn);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -1344,7 +1407,7 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
 		return -EINVAL;
 	}
-	return apply_txn(m, txn, NULL, out, errs, business_key);
+	return apply_txn(m, txn, NULL, NULL, out, errs, business_key);
 }
 
 /* Apply an inbound EDIFACT map to one message (through its X12 view). */
@@ -1372,7 +1435,183 @@ int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr 
 	memset(&v, 0, sizeof v);
 	int rc = edi_view_build(&v, msg);
 	if (rc == 0)
-		rc = apply_txn(m, &v.txn, msg, out, errs, business_key);
+		rc = apply_txn(m, &v.txn, msg, NULL, out, errs, business_key);
 	edi_view_free(&v);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ CSV */
+
+/* The value of CSV path p (a group-by column) in row r, trimmed. */
+static struct span csv_path_value(const struct map *m, const struct csv_table *t,
+				  const struct csv_row *r, const struct mpath *p)
+{
+	size_t col = p->csv_name ? csv_column(t, p->csv_name) : (size_t)p->csv_col;
+	(void)m;
+	if (col == 0 || col > r->n)
+		return (struct span){ "", 0 };
+	return span_trim(r->f[col - 1]);
+}
+
+/* One key/row pair while grouping. */
+struct gkey {
+	struct span key;
+	size_t row;
+};
+
+/* Order by key bytes, then by row. */
+static int gkey_cmp(const void *x, const void *y)
+{
+	const struct gkey *a = x, *b = y;
+	size_t n = a->key.n < b->key.n ? a->key.n : b->key.n;
+	int c = n ? memcmp(a->key.p, b->key.p, n) : 0;
+	if (c == 0 && a->key.n != b->key.n)
+		c = a->key.n < b->key.n ? -1 : 1;
+	if (c == 0)
+		c = a->row < b->row ? -1 : a->row > b->row;
+	return c;
+}
+
+/* Order groups by their first row. */
+static int group_cmp(const void *x, const void *y)
+{
+	const struct map_csv_group *a = x, *b = y;
+	return a->rows[0] < b->rows[0] ? -1 : a->rows[0] > b->rows[0];
+}
+
+/* Split the data rows of t into the map's groups. */
+int map_csv_groups(const struct map *m, const struct csv_table *t, struct map_csv_group **out,
+		   size_t *nout)
+{
+	*out = NULL;
+	*nout = 0;
+	if (!m || !t || !m->csv)
+		return -EINVAL;
+	if (t->nrows == 0)
+		return 0;
+	if (m->group_by.nsteps == 0) {
+		struct map_csv_group *g = xcalloc(1, sizeof *g);
+		g->rows = xmalloc(t->nrows * sizeof *g->rows);
+		for (size_t i = 0; i < t->nrows; i++)
+			g->rows[i] = i;
+		g->nrows = t->nrows;
+		g->key = xstrdup("");
+		*out = g;
+		*nout = 1;
+		return 0;
+	}
+	if (m->group_by.csv_name && csv_column(t, m->group_by.csv_name) == 0) {
+		log_error("map %s: group-by column %s is not in the file's header", m->name,
+			  m->group_by.text);
+		return -ENOENT;
+	}
+	struct gkey *k = xmalloc(t->nrows * sizeof *k);
+	for (size_t i = 0; i < t->nrows; i++)
+		k[i] = (struct gkey){ csv_path_value(m, t, &t->rows[i], &m->group_by), i };
+	qsort(k, t->nrows, sizeof *k, gkey_cmp);
+	struct map_csv_group *g = NULL;
+	size_t ng = 0;
+	for (size_t i = 0; i < t->nrows;) {
+		size_t j = i;
+		while (j < t->nrows && k[j].key.n == k[i].key.n &&
+		       (k[i].key.n == 0 || memcmp(k[j].key.p, k[i].key.p, k[i].key.n) == 0))
+			j++;
+		g = xrealloc(g, (ng + 1) * sizeof *g);
+		g[ng].key = span_dup(k[i].key);
+		g[ng].nrows = j - i;
+		g[ng].rows = xmalloc((j - i) * sizeof *g[ng].rows);
+		for (size_t r = i; r < j; r++)
+			g[ng].rows[r - i] = k[r].row;
+		ng++;
+		i = j;
+	}
+	free(k);
+	qsort(g, ng, sizeof *g, group_cmp);
+	*out = g;
+	*nout = ng;
+	return 0;
+}
+
+/* Free groups from map_csv_groups. */
+void map_csv_groups_free(struct map_csv_group *g, size_t n)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(g[i].key);
+		free(g[i].rows);
+	}
+	free(g);
+}
+
+/* Apply a CSV map to rows of t (all data rows when rows is NULL). */
+int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *rows,
+		  size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key)
+{
+	static const struct x12_delims delims = { ',', 0, 0, '\n' };
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !t || !out)
+		return -EINVAL;
+	if (!m->csv) {
+		log_error("map %s reads %s %s, not CSV files", m->name, m->std, m->type);
+		return -EINVAL;
+	}
+	if (!rows)
+		nrows = t->nrows;
+	if (nrows == 0)
+		return -EINVAL;
+	for (size_t i = 0; rows && i < nrows; i++)
+		if (rows[i] >= t->nrows)
+			return -EINVAL;
+	struct csvctx c;
+	c.t = t;
+	c.nslots = m->ncsv_names + (size_t)m->csv_maxcol;
+	c.col = xcalloc(c.nslots + 1, sizeof *c.col);
+	for (size_t k = 1; k <= m->ncsv_names; k++) {
+		c.col[k] = csv_column(t, m->csv_names[k - 1]);
+		if (c.col[k] == 0 && errs) {
+			struct x12_error e = { 0 };
+			e.scope = X12_SCOPE_TXN;
+			memcpy(e.code, "1", 2);
+			e.line = t->header.n ? t->header.line : 1;
+			e.msg = xasprintf("%s has no column %s (map %s:%zu)",
+					  t->header.n ? "the file's header" : "a file without a header",
+					  m->csv_names[k - 1], m->csv_name_file[k - 1],
+					  m->csv_name_line[k - 1]);
+			x12_errlist_add(errs, &e);
+			free(e.msg);
+		}
+	}
+	for (size_t k = 1; k <= (size_t)m->csv_maxcol; k++)
+		c.col[m->ncsv_names + k] = k;
+	struct x12_tseg *segs = xcalloc(nrows, sizeof *segs);
+	struct span *sp = xcalloc(nrows * (c.nslots + 1), sizeof *sp);
+	for (size_t i = 0; i < nrows; i++) {
+		size_t ri = rows ? rows[i] : i;
+		const struct csv_row *r = &t->rows[ri];
+		struct x12_tseg *g = &segs[i];
+		memcpy(g->id, "ROW", 4);
+		g->nelem = c.nslots;
+		g->elem = sp + i * (c.nslots + 1);
+		g->elem[0] = (struct span){ "ROW", 3 };
+		for (size_t k = 1; k <= c.nslots; k++)
+			if (c.col[k] && c.col[k] <= r->n)
+				g->elem[k] = r->f[c.col[k] - 1];
+		g->file_seg = ri + 1;
+		g->line = r->line;
+	}
+	struct x12_txn txn;
+	memset(&txn, 0, sizeof txn);
+	txn.nseg = nrows;
+	txn.segs = segs;
+	txn.delims = &delims;
+	txn.index = 1;
+	int rc = apply_txn(m, &txn, NULL, &c, out, errs, business_key);
+	free(segs);
+	free(sp);
+	free(c.col);
 	return rc;
 }

@@ -32,6 +32,9 @@
 #define MAP_MAX_STEPS 8         /* segment steps in one source path */
 #define MAP_MAX_CONDS 8         /* conditions on one step */
 
+#define MAP_CSV_MAX_COL 1000   /* C1..C1000 */
+#define MAP_CSV_MAX_NAMES 1000  /* distinct @names in one map */
+
 #define MAP_SEG_SPACE (37 * 37 * 37) /* packed segment ids */
 
 /* Pack a 2- or 3-character segment id ([A-Z][A-Z0-9]{1,2}) into 1..MAP_SEG_SPACE-1;
@@ -78,6 +81,10 @@ struct mpath {
 	int absolute;        /* leading '/': read from the top level, whatever the scope */
 	int elem, comp;      /* element position (1-based), component (0: whole element) */
 	char *text;
+	/* CSV maps: "@name" (csv_name) or "C3" (csv_col 3), read on the ROW segment of the
+	 * CSV view; compile sets elem to the column's slot (map_csv_slots) */
+	char *csv_name;
+	int csv_col;
 };
 
 enum msrc { SRC_NONE = 0, SRC_PATH, SRC_PAIR, SRC_LITERAL, SRC_INDEX, SRC_EACH };
@@ -186,6 +193,17 @@ struct map {
 	size_t nids;
 	uint32_t ids[MAP_MAX_SEGIDS];
 	int16_t *role;          /* (nloops + 1) x nids; row nloops is the top level */
+	/* source csv: each data row is a ROW segment whose elements are slots: slot k
+	 * (1..ncsv_names) the column headed csv_names[k-1], slot ncsv_names + c column c */
+	int csv;
+	char **csv_names;
+	const char **csv_name_file;
+	size_t *csv_name_line;  /* first map line naming each column */
+	size_t ncsv_names;
+	int csv_maxcol;         /* highest Cn the map reads */
+	struct mpath group_by;  /* "group-by @col": one record per value (nsteps 0: none) */
+	const char *group_by_file;
+	size_t group_by_line;
 };
 
 /* Role of interned segment k in loop L (L = nloops: the top level):
