@@ -640,7 +640,7 @@ START_TEST(test_bad_values)
 	       ACME_OK "ack = 998\n"
 		       "ta1 = always\n"
 		       "document.85 = a.map\n"
-		       "document.8500000 = a.map\n"
+		       "document.8500000000000 = a.map\n"
 		       "document.orders = a.map\n");
 	LOAD_ERR(&f,
 		 "edigw.conf:5: error: bad value '5w' for 'poll-interval' (expected a duration: "
@@ -671,17 +671,17 @@ START_TEST(test_bad_values)
 		 "none)\n"
 		 "partners/acme.conf:3: error: bad value 'always' for 'ta1' (allowed: on-error, "
 		 "requested, never)\n"
-		 "partners/acme.conf:4: error: bad document type '85' in 'document.85' (3 to 6 "
+		 "partners/acme.conf:4: error: bad document type '85' in 'document.85' (3 to 12 "
 		 "characters of 0-9 and A-Z)\n"
-		 "partners/acme.conf:5: error: bad document type '8500000' in 'document.8500000' "
-		 "(3 to 6 characters of 0-9 and A-Z)\n"
+		 "partners/acme.conf:5: error: bad document type '8500000000000' in 'document.8500000000000' "
+		 "(3 to 12 characters of 0-9 and A-Z)\n"
 		 "partners/acme.conf:6: error: bad document type 'orders' in 'document.orders' (3 "
-		 "to 6 characters of 0-9 and A-Z)\n");
+		 "to 12 characters of 0-9 and A-Z)\n");
 	fx_free(&f);
 }
 END_TEST
 
-/* ERP kinds are at most 31 characters (struct cfg_erp.kind); document types 3..6. */
+/* ERP kinds are at most 31 characters (struct cfg_erp.kind); document types 3..12. */
 START_TEST(test_kind_and_type_length)
 {
 	struct fx f;
@@ -700,7 +700,7 @@ START_TEST(test_kind_and_type_length)
 	fx_put(&f, "edigw.conf", t);
 	free(t);
 	fx_put(&f, "partners/acme.conf",
-	       ACME_OK "document.997 = a.map\ndocument.DESADV = b.map\ndocument.ABCD = c.map\n");
+	       ACME_OK "document.997 = a.map\ndocument.DESADV = b.map\ndocument.SHIPCONF1234 = c.map\n");
 	LOAD_OK(&f);
 	ck_assert_str_eq(f.c->erp[1].kind, k31);
 	ck_assert_str_eq(f.c->erp[2].kind, "x");
@@ -1301,7 +1301,8 @@ START_TEST(test_man_page)
 		".BR x12.qualifier ", ".BR x12.id ", ".BR x12.gs-id ", ".BR drop ",
 		".BR our.edifact.id ", ".BR our.edifact.qualifier ", ".BR edifact.id ", ".BR edifact.qualifier ",
 		".BR contrl \" = \" requested | always | never", ".BR tolerate.edifact-charset ",
-		".BR edifact-schema-overlay ",
+		".BR edifact-schema-overlay ", ".BR csv.document ", ".BR csv.delimiter ", ".BR csv.header ",
+		".BR csv.encoding ",
 		".BI document. type ", ".BR ack \" = \" 997 | 999 | none",
 		".BR ta1 \" = \" on-error | requested | never",
 		".BR log-level \" = \" error | warning | info | debug",

@@ -962,6 +962,59 @@ START_TEST(test_replay_new_ack)
 }
 END_TEST
 
+/* A 3PL that sends CSV shipment confirmations: profile and map only. One record per
+ * order number, the ERP file of its kind; an unreadable file fails with line and column. */
+START_TEST(test_csv_partner)
+{
+	struct env *e = env_new("997", "on-error");
+	char *prof = tu_srcpath("maps/erp/warehouse-shipping-advice-csv.map");
+	char *map = tu_srcpath("tests/data/csv/shipconf.map");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "erp.warehouse-shipping-advice = %s\n", prof);
+	fclose(f);
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n", map), 0);
+	partner_conf_add(e, line);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	free(out);
+	char *src = tu_srcpath("tests/data/csv/shipconf.csv");
+	char *csv = tu_read(src, NULL);
+	ck_assert_ptr_nonnull(csv);
+	char *id = ingest(e, "shipconf.csv", csv);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp && strstr(erp, "SO-1001") && strstr(erp, "SO-1002"), "%s", erp ? erp : "(none)");
+	ck_assert_int_le(tu_count_files(e->out), 0); /* CSV gets no acknowledgment */
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_msg(strstr(out, "in SHIPCONF") && strstr(out, "state accepted"), "%s", out);
+	free(out);
+	/* an unclosed quote: the file fails, the reason names line and column */
+	char *bad = NULL;
+	ck_assert_int_gt(asprintf(&bad, "order_no,status,ship_date\nSO-9,F,\"20261120\n"), 0);
+	free(ingest(e, "bad.csv", bad));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *fdir = qdir(e, "failed");
+	char *failed = first_in(fdir);
+	ck_assert_msg(failed && strstr(failed, "not readable as CSV (SHIPCONF): line 2, column 3"), "%s",
+		      failed ? failed : "(none)");
+	free(failed);
+	free(fdir);
+	free(bad);
+	free(erp);
+	free(id);
+	free(csv);
+	free(src);
+	free(line);
+	free(map);
+	free(prof);
+	env_free(e);
+}
+END_TEST
+
 /* tolerate.wrong-counts = yes: a wrong SE01 is accepted, and the ledger says which setting. */
 START_TEST(test_tolerated_wrong_count)
 {
@@ -1516,6 +1569,7 @@ int main(void)
 	tcase_add_test(tc, test_garbage_failed);
 	tcase_add_test(tc, test_duplicate_held_and_release);
 	tcase_add_test(tc, test_replay_new_ack);
+	tcase_add_test(tc, test_csv_partner);
 	tcase_add_test(tc, test_inbound_997_no_ack);
 	tcase_add_test(tc, test_999_partner);
 	tcase_add_test(tc, test_status_json_and_help);

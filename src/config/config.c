@@ -100,6 +100,10 @@ enum slot {
 	S_EDI_ID,
 	S_EDI_Q,
 	S_EDI_OVERLAY,
+	S_CSV_DOC,
+	S_CSV_DELIM,
+	S_CSV_HEADER,
+	S_CSV_ENC,
 	S_CONTRL,
 	S_TOL_EDI_CHARSET,
 	S_COUNT
@@ -165,6 +169,10 @@ static const struct keydef keydefs[] = {
 	{ "schema-overlay", S_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact.id", S_EDI_ID, V_EDIID, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact-schema-overlay", S_EDI_OVERLAY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "csv.document", S_CSV_DOC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "csv.delimiter", S_CSV_DELIM, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "csv.header", S_CSV_HEADER, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "csv.encoding", S_CSV_ENC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact.qualifier", S_EDI_Q, V_EDIQ, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "contrl", S_CONTRL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, contrls },
 	{ "tolerate.edifact-charset", S_TOL_EDI_CHARSET, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
@@ -706,7 +714,7 @@ static int erp_kind_ok(const char *s)
 static int doc_type_ok(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 3 || n > 6)
+	if (n < 3 || n > 12)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
@@ -859,7 +867,7 @@ static void apply_doc(struct cfg_partner *p, const struct entry *en, struct diag
 	if (!doc_type_ok(type)) {
 		char *t = show(span_cstr(type)), *key = show(span_cstr(en->key));
 		diag_error(d, p->file, en->line,
-			   "bad document type '%s' in '%s' (3 to 6 characters of 0-9 and A-Z)", t,
+			   "bad document type '%s' in '%s' (3 to 12 characters of 0-9 and A-Z)", t,
 			   key);
 		free(t);
 		free(key);
@@ -896,6 +904,14 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 		break;
 	case S_EDI_Q: copy_checked(p->edifact.qualifier, sizeof p->edifact.qualifier, v->s); break;
 	case S_EDI_OVERLAY: p->edifact_overlay = path_relative_to(p->file, v->s); break;
+	case S_CSV_DOC: /* a name too long to keep fails doc_type_ok with the partner's checks */
+		copy_checked(p->csv_document, sizeof p->csv_document, strlen(v->s) < sizeof p->csv_document ? v->s : "?");
+		break;
+	case S_CSV_DELIM: /* 1 marks a bad value, reported with the partner's checks */
+		p->csv_delimiter = strcmp(v->s, "tab") == 0 ? '\t' : strlen(v->s) == 1 ? v->s[0] : 1;
+		break;
+	case S_CSV_HEADER: p->csv_no_header = v->u == 1; break;
+	case S_CSV_ENC: p->csv_encoding = xstrdup(v->s); break;
 	case S_CONTRL: p->contrl = (enum cfg_contrl)v->u; break;
 	case S_TOL_EDI_CHARSET: p->edifact_charset_relaxed = v->u == 0; break;
 	default:
@@ -973,6 +989,14 @@ static void partner_x12(struct cfg_partner *p, const struct partner_state *st,
 static void partner_edifact(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
 {
 	p->edifact_line = st->line[S_EDI_ID];
+	p->csv_document_line = st->line[S_CSV_DOC];
+	if (st->line[S_CSV_DOC] && (!doc_type_ok(p->csv_document) || !config_partner_doc(p, p->csv_document)))
+		diag_error(d, p->file, st->line[S_CSV_DOC], "csv.document %s needs a document.%s line naming its map "
+			   "(3 to 12 characters of 0-9 and A-Z)", p->csv_document, p->csv_document);
+	if (st->line[S_CSV_DELIM] && !(p->csv_delimiter == '\t' ||
+				      (p->csv_delimiter && (unsigned char)p->csv_delimiter >= 0x20 &&
+				       (unsigned char)p->csv_delimiter < 0x7f && p->csv_delimiter != '"')))
+		diag_error(d, p->file, st->line[S_CSV_DELIM], "csv.delimiter: one printable character other than '\"', or 'tab'");
 	if (st->line[S_EDI_Q] && !st->line[S_EDI_ID])
 		diag_error(d, p->file, st->line[S_EDI_Q], "edifact.qualifier without edifact.id");
 }
@@ -1164,6 +1188,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->drop_dir);
 	free(p->schema_overlay);
 	free(p->edifact_overlay);
+	free(p->csv_encoding);
 	for (size_t i = 0; i < p->ndocs; i++)
 		free(p->docs[i].map_path);
 	free(p->docs);

@@ -61,7 +61,7 @@ enum cfg_ta1 {
 
 /* A document type the partner sends us and the map that reads it. */
 struct cfg_doc {
-	char type[8];   /* "850" */
+	char type[16];  /* "850", "ORDERS", a CSV document name "SHIPCONF" (3..12) */
 	char *map_path; /* absolute or relative to the cwd, resolved at load */
 	size_t line;    /* where it was configured */
 };
@@ -86,6 +86,11 @@ struct cfg_partner {
 	size_t edifact_line;     /* line of edifact.id */
 	enum cfg_contrl contrl;  /* contrl: requested (UNB 0031 = 1, default), always, never */
 	int edifact_charset_relaxed; /* tolerate.edifact-charset (default no) */
+	char csv_document[16];   /* csv.document: the document type of the partner's CSV files, "" none */
+	size_t csv_document_line;
+	char csv_delimiter;      /* csv.delimiter: one character or "tab" (default ',') */
+	int csv_no_header;       /* csv.header = no */
+	char *csv_encoding;      /* csv.encoding: an iconv name, NULL = UTF-8 */
 	size_t schema_overlay_line;
 	char *edifact_overlay;   /* edifact-schema-overlay: the same for EDIFACT definitions, or NULL */
 	size_t edifact_overlay_line;

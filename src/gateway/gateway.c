@@ -1398,7 +1398,9 @@ static const char *sniff(int fd)
 		i++;
 	if ((size_t)n - i >= 3 && (memcmp(b + i, "UNA", 3) == 0 || memcmp(b + i, "UNB", 3) == 0))
 		return "edifact";
-	return "x12";
+	if ((size_t)n - i >= 3 && memcmp(b + i, "ISA", 3) == 0)
+		return "x12";
+	return "other"; /* read as X12 (a clear 'not X12' error) unless the partner sends CSV */
 }
 
 /* Finish a job into its final queue with a ledger event. */
@@ -1483,9 +1485,10 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 			goto out;
 		}
 	}
-	if (strcmp(sniff(fd), "edifact") == 0) {
+	const char *kind = sniff(fd);
+	if (strcmp(kind, "edifact") == 0 || gw_is_csv(j.bound, kind)) {
 		char *fatal = NULL;
-		rc = gw_process_edifact(&j, fd, &fatal);
+		rc = strcmp(kind, "edifact") == 0 ? gw_process_edifact(&j, fd, &fatal) : gw_process_csv(&j, fd, &fatal);
 		gw_staged_discard(&j, 0);
 		if (rc < 0) {
 			log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "

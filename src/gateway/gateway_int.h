@@ -137,6 +137,10 @@ int gw_process_edifact(struct job *j, int fd, char **fatal);
  * inbound interchange reference it answers). Nothing when finish writes nothing. */
 int gw_queue_ack(struct job *j, int (*finish)(void *w, int fd, int *written), void *w, const char *name,
 		 const char *key, const char *standard, const char *type, const char *ctl, const char *answers);
+/* CSV files of a partner with csv.document (gateway_csv.c): whether a job is one (sniffed:
+ * "x12", "edifact" or anything else), and reading it like gw_process_edifact. */
+int gw_is_csv(const struct cfg_partner *p, const char *sniffed);
+int gw_process_csv(struct job *j, int fd, char **fatal);
 /* Move the job to its final queue with a ledger event. */
 int gw_finish_job(struct job *j, enum spool_queue to, const char *reason);
 
