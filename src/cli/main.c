@@ -1317,24 +1317,6 @@ static int inspect_emit_ack(const char *file, const struct inspect_ack *a, const
 	return inspect_emit(file, kind, none, a->out, a->sent, ack_out);
 }
 
-/* An anonymous temporary file in $TMPDIR (or /tmp) for the ack interchanges. */
-static int inspect_tmpfile(void)
-{
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	int fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd < 0 ? -errno : fd;
-	char *t = xasprintf("%s/edigw-inspect-XXXXXX", dir);
-	fd = mkostemp(t, O_CLOEXEC);
-	int rc = fd < 0 ? -errno : fd;
-	if (fd >= 0)
-		unlink(t);
-	free(t);
-	return rc;
-}
-
 /* ------------------------------------------------------- inspect: EDIFACT */
 
 /* What inspect keeps while reading an EDIFACT file (the CONTRL preview included). */
@@ -1739,8 +1721,9 @@ static int inspect_edifact(const char *file, int verbose, int envelope_only, con
 	int fd = -1;
 	struct edi_reader *r = NULL;
 	struct x12_error err = { 0 };
-	if (c.ack.on && (c.ack.out = inspect_tmpfile()) < 0) {
-		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n", strerror(-c.ack.out));
+	int trc = c.ack.on ? file_tmp_anon(&c.ack.out, "inspect") : 0;
+	if (trc < 0) {
+		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n", strerror(-trc));
 		ex = EX_IOERR;
 		goto out;
 	}
@@ -2161,8 +2144,9 @@ static int mt_x12(const char *file, const char *partner, const char *doc)
 	c->ack.partner = p;
 	c->ack.ta1 = p->ta1;
 	c->ack.type = p->ack;
-	if ((c->ack.out = inspect_tmpfile()) < 0) {
-		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-c->ack.out));
+	int trc = file_tmp_anon(&c->ack.out, "inspect");
+	if (trc < 0) {
+		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-trc));
 		ex = EX_IOERR;
 		goto out;
 	}
@@ -2265,8 +2249,9 @@ static int mt_edifact(const char *file, const char *partner, const char *doc)
 	c->overlay = overlay;
 	c->ack.partner = p;
 	c->policy = p->contrl;
-	if ((c->ack.out = inspect_tmpfile()) < 0) {
-		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-c->ack.out));
+	int trc = file_tmp_anon(&c->ack.out, "inspect");
+	if (trc < 0) {
+		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-trc));
 		ex = EX_IOERR;
 		goto out;
 	}
@@ -2460,9 +2445,10 @@ static int cmd_inspect(int argc, char **argv)
 	int fd = -1;
 	struct x12_reader *r = NULL;
 	struct x12_error err = { 0 };
-	if (c.ack.on && (c.ack.out = inspect_tmpfile()) < 0) {
+	int trc = c.ack.on ? file_tmp_anon(&c.ack.out, "inspect") : 0;
+	if (trc < 0) {
 		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n",
-			strerror(-c.ack.out));
+			strerror(-trc));
 		ex = EX_IOERR;
 		goto out;
 	}
