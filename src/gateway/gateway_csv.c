@@ -29,25 +29,6 @@ int gw_is_csv(const struct cfg_partner *p, const char *sniffed)
 	return p && p->csv_document[0] && strcmp(sniffed, "x12") != 0 && strcmp(sniffed, "edifact") != 0;
 }
 
-/* Read the whole job body (bounded by the partner's limit.max-file-size). */
-static int read_body(int fd, uint64_t max, struct buf *b)
-{
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		if (b->len + (size_t)n > max)
-			return -EFBIG;
-		if (buf_append(b, chunk, (size_t)n) < 0)
-			return -ENOMEM;
-	}
-}
-
 /* Read a CSV job: <0 for an environment failure; else the outcome is in j and *fatal
  * (allocated) says why the file as a whole is refused, if it is. */
 int gw_process_csv(struct job *j, int fd, char **fatal)
@@ -68,7 +49,7 @@ int gw_process_csv(struct job *j, int fd, char **fatal)
 				   p->file);
 		return 0;
 	}
-	rc = read_body(fd, p->limits.max_file_size, &body);
+	rc = fd_read_all(fd, (size_t)p->limits.max_file_size, &body);
 	if (rc == -EFBIG) {
 		*fatal = xasprintf("CSV file larger than limit.max-file-size (%llu bytes)",
 				   (unsigned long long)p->limits.max_file_size);

@@ -164,27 +164,31 @@ int file_read_all(const char *path, size_t max, struct buf *b)
 		rc = -EFBIG;
 		goto out;
 	}
+	rc = fd_read_all(fd, max, b);
+out:
+	close(fd);
+	return rc;
+}
+
+/* Append the rest of fd to b, at most max bytes in b; -EFBIG beyond. */
+int fd_read_all(int fd, size_t max, struct buf *b)
+{
 	char tmp[65536];
 	for (;;) {
 		ssize_t r = read(fd, tmp, sizeof tmp);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = -errno;
-			break;
+			return -errno;
 		}
 		if (r == 0)
-			break;
-		if (b->len + (size_t)r > max) {
-			rc = -EFBIG;
-			break;
-		}
-		if ((rc = buf_append(b, tmp, (size_t)r)) < 0)
-			break;
+			return 0;
+		if (b->len + (size_t)r > max)
+			return -EFBIG;
+		int rc = buf_append(b, tmp, (size_t)r);
+		if (rc < 0)
+			return rc;
 	}
-out:
-	close(fd);
-	return rc;
 }
 
 /* lstat existence. */

@@ -142,6 +142,8 @@ int file_commit(const char *tmppath, const char *dir, const char *name, int repl
 int file_tmp_anon(int *out, const char *tag);
 /* Read a whole regular file (O_NOFOLLOW) of at most max bytes into b; -EFBIG if larger. */
 int file_read_all(const char *path, size_t max, struct buf *b);
+/* Append the rest of an open fd to b, at most max bytes in b; -EFBIG beyond. */
+int fd_read_all(int fd, size_t max, struct buf *b);
 /* True when path names an existing entry (lstat). */
 int path_exists(const char *path);
 /* Join dir and name with one '/'. Allocates. */
