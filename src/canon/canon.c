@@ -525,3 +525,15 @@ void canon_cleanup(void)
 	g_nslots = 0;
 	pthread_mutex_unlock(&g_lock);
 }
+
+/* Check a record against the canonical schema, a failure as an application finding. */
+int canon_check(xmlDocPtr doc, const char *rng_path, struct x12_errlist *errs)
+{
+	struct buf err;
+	buf_init(&err, 0);
+	int rc = canon_validate(doc, rng_path, &err) != 0 ? -1 : 0;
+	if (rc < 0)
+		x12_errlist_add_app(errs, "the canonical record does not match canonical.rng", err.data ? err.data : "");
+	buf_free(&err);
+	return rc;
+}

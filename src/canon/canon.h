@@ -89,4 +89,11 @@ void erp_profile_paths(const struct erp_profile *p, erp_path_fn fn, void *ctx);
  * the shipped profile maps/erp/order-csv.map is in doc/edigw-map.5 ("ERP profiles"). */
 int erp_render(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, struct buf *err);
 
+/* The gateway's two steps for a mapped record, with their problems as application findings
+ * in errs (x12_errlist_add_app): canon_check — doc against the canonical schema at rng_path
+ * ("the canonical record does not match canonical.rng: ..."), 0 or -1; erp_render_checked —
+ * erp_render into out ("ERP profile: ..."; out left as it was), 0 or -1. */
+int canon_check(xmlDocPtr doc, const char *rng_path, struct x12_errlist *errs);
+int erp_render_checked(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, struct x12_errlist *errs);
+
 #endif

@@ -421,3 +421,20 @@ int erp_render(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, stru
 	buf_free(&tmp);
 	return rc;
 }
+
+/* Render a record, a failure as an application finding. */
+int erp_render_checked(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, struct x12_errlist *errs)
+{
+	struct buf err;
+	size_t len = out->len;
+	buf_init(&err, 0);
+	int rc = erp_render(p, doc, out, &err) < 0 ? -1 : 0;
+	if (rc < 0) {
+		x12_errlist_add_app(errs, "ERP profile", err.data ? err.data : "cannot render the record");
+		out->len = len;
+		if (out->data)
+			out->data[len] = '\0';
+	}
+	buf_free(&err);
+	return rc;
+}

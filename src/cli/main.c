@@ -1421,13 +1421,8 @@ static int inspect_edi_map(struct inspect_edi *c, const struct cfg_doc *doc, con
 		c->ack.rec = rec;
 		rec = NULL;
 	} else if (rc < 0 || !rec) {
-		struct x12_error e = { 0 };
-		e.scope = X12_SCOPE_TXN;
-		e.application = 1;
-		e.msg = xasprintf("map: %s", rc == -EINVAL || rc == 0 ? "the map does not read this message"
-								   : strerror(-rc));
-		x12_errlist_add(&res->errors, &e);
-		free(e.msg);
+		x12_errlist_add_app(&res->errors, "map",
+				    rc == -EINVAL || rc == 0 ? "the map does not read this message" : strerror(-rc));
 	}
 	if (rec)
 		xmlFreeDoc(rec);
@@ -1863,43 +1858,19 @@ static const struct erp_profile *mt_erp_for(struct maptest *t, const char *kind)
 	return ep;
 }
 
-/* An application finding, worded as the gateway's. */
-static void mt_app_error(struct x12_errlist *errs, const char *what, const char *detail)
-{
-	struct x12_error e = { 0 };
-	e.scope = X12_SCOPE_TXN;
-	e.application = 1;
-	e.msg = xasprintf("%s: %s", what, detail);
-	x12_errlist_add(errs, &e);
-	free(e.msg);
-}
-
 /* A mapped record as the gateway emits it: checked against canonical.rng and rendered
  * with its erp.<kind> profile, both kept for printing; problems become application
  * findings in errs. Frees rec. */
 static void mt_emit(struct maptest *t, xmlDocPtr rec, struct x12_errlist *errs)
 {
-	struct buf err;
-	buf_init(&err, 4096);
 	canon_serialize(rec, &t->xml);
-	if (canon_validate(rec, t->cfg->canonical_rng, &err) != 0) {
-		mt_app_error(errs, "the canonical record does not match canonical.rng", err.data ? err.data : "");
-		goto out;
+	if (canon_check(rec, t->cfg->canonical_rng, errs) == 0) {
+		const struct erp_profile *prof = mt_erp_for(t, canon_kind(rec));
+		if (!prof)
+			t->no_profile = 1;
+		else if (erp_render_checked(prof, rec, &t->erp, errs) == 0)
+			t->erp_kind = erp_profile_kind(prof);
 	}
-	const struct erp_profile *prof = mt_erp_for(t, canon_kind(rec));
-	if (!prof) {
-		t->no_profile = 1;
-		goto out;
-	}
-	buf_reset(&err);
-	if (erp_render(prof, rec, &t->erp, &err) < 0) {
-		mt_app_error(errs, "ERP profile", err.data ? err.data : "cannot render the record");
-		buf_reset(&t->erp);
-		goto out;
-	}
-	t->erp_kind = erp_profile_kind(prof);
-out:
-	buf_free(&err);
 	xmlFreeDoc(rec);
 }
 
@@ -2005,7 +1976,7 @@ static int mt_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *r
 		canon_set_source(rec, t->p->id, txn);
 		mt_emit(t, rec, &res->errors);
 	} else if (x->ic.ack.map_ran) {
-		mt_app_error(&res->errors, "map", x->ic.ack.map_rc == -EINVAL || x->ic.ack.map_rc == 0
+		x12_errlist_add_app(&res->errors, "map", x->ic.ack.map_rc == -EINVAL || x->ic.ack.map_rc == 0
 							  ? "the map does not read this transaction set"
 							  : strerror(-x->ic.ack.map_rc));
 	}

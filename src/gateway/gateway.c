@@ -707,18 +707,6 @@ static int cb_group_begin(void *ctx, const struct x12_isa *isa, const struct x12
 	return 0;
 }
 
-/* Add an application-level finding (not expressible in a 997) to a result. */
-void gw_app_error(struct x12_errlist *errs, const char *what, const char *detail)
-{
-	struct x12_error e = { 0 };
-	e.scope = X12_SCOPE_TXN;
-	e.application = 1;
-	char *m = xasprintf("%s: %s", what, detail);
-	e.msg = m;
-	x12_errlist_add(errs, &e);
-	free(m);
-}
-
 /* True when a result already holds a finding that rejects the set in the 997 (the map's
  * findings are then left out of it). */
 int gateway_txn_syntax_rejected(const struct x12_txn_result *res)
@@ -975,7 +963,7 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 		 * gateway goes on with the next one. */
 		if (rec)
 			xmlFreeDoc(rec);
-		gw_app_error(&res->errors, "map", rc == -EINVAL ? "the map does not read this transaction set"
+		x12_errlist_add_app(&res->errors, "map", rc == -EINVAL ? "the map does not read this transaction set"
 						    : strerror(-rc));
 		return 0;
 	}
@@ -990,24 +978,11 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 void gw_emit_record(struct job *j, xmlDocPtr rec, struct x12_errlist *errs)
 {
 	struct gateway *g = j->g;
-	struct buf err;
-	buf_init(&err, 4096);
-	if (canon_validate(rec, g->cfg->canonical_rng, &err) != 0) {
-		gw_app_error(errs, "the canonical record does not match canonical.rng", err.data ? err.data : "");
-		goto done;
+	if (canon_check(rec, g->cfg->canonical_rng, errs) == 0) {
+		const struct erp_profile *prof = gw_erp_for(g, canon_kind(rec));
+		if (prof && erp_render_checked(prof, rec, &j->erp_out, errs) == 0)
+			j->erp_kind = erp_profile_kind(prof);
 	}
-	const struct erp_profile *prof = gw_erp_for(g, canon_kind(rec));
-	if (prof) {
-		buf_reset(&err);
-		if (erp_render(prof, rec, &j->erp_out, &err) < 0) {
-			gw_app_error(errs, "ERP profile", err.data ? err.data : "cannot render the record");
-			buf_reset(&j->erp_out);
-			goto done;
-		}
-		j->erp_kind = erp_profile_kind(prof);
-	}
-done:
-	buf_free(&err);
 	xmlFreeDoc(rec);
 }
 

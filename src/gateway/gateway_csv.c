@@ -110,7 +110,7 @@ int gw_process_csv(struct job *j, int fd, char **fatal)
 		j->bkey = NULL;
 		int arc = map_apply_csv(m, &t, groups[i].rows, groups[i].nrows, &rec, &errs, &j->bkey);
 		if (arc < 0 || !rec)
-			gw_app_error(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
+			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
 		if (rec && !errs.n) {
 			canon_set_source(rec, p->id, NULL);
 			gw_emit_record(j, rec, &errs);

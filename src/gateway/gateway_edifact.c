@@ -281,7 +281,7 @@ static int ecb_message(void *ctx, const struct edi_msg *msg, struct edi_msg_resu
 	if (rc < 0 || !rec) {
 		if (rec)
 			xmlFreeDoc(rec);
-		gw_app_error(&res->errors, "map", rc == -EINVAL ? "the map does not read this message" : strerror(-rc));
+		x12_errlist_add_app(&res->errors, "map", rc == -EINVAL ? "the map does not read this message" : strerror(-rc));
 		return 0;
 	}
 	j->txn_mapped = 1;

@@ -117,8 +117,6 @@ void gw_notice(void *ctx, uint64_t line, const char *msg);
 int gw_name_staged(struct job *j, const char *date, const char *icn);
 /* Link the staged ERP files into place after the ledger commit, then forget them. */
 int gw_commit_staged(struct job *j);
-/* An application finding (rejects the document, not written into the 997/CONTRL). */
-void gw_app_error(struct x12_errlist *errs, const char *what, const char *detail);
 /* The first finding as a sentence, "(and N more)"; NULL when there is none. */
 char *gw_errs_reason(const struct x12_errlist *errs);
 char *gw_errs_reason_as(const struct x12_errlist *errs, const char *standard);

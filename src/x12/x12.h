@@ -110,6 +110,9 @@ struct x12_errlist {
 /* Append a copy of e (bad_value and msg are copied; bad_value truncated to 99). */
 void x12_errlist_add(struct x12_errlist *l, const struct x12_error *e);
 void x12_errlist_free(struct x12_errlist *l);
+/* Add an application finding (scope TXN, application = 1): "what: detail". It rejects the
+ * document but is never written into a 997/999/CONTRL. */
+void x12_errlist_add_app(struct x12_errlist *l, const char *what, const char *detail);
 /* "segment BEG (position 2, line 3), element 03: mandatory element missing" — allocated. */
 char *x12_error_describe(const struct x12_error *e);
 /* The same with another standard's name in the code note ("[EDIFACT code 29]"). */

@@ -131,3 +131,15 @@ void x12_txn_result_free(struct x12_txn_result *r)
 {
 	x12_errlist_free(&r->errors);
 }
+
+/* Add an application finding "what: detail". */
+void x12_errlist_add_app(struct x12_errlist *l, const char *what, const char *detail)
+{
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_TXN;
+	e.application = 1;
+	char *m = xasprintf("%s: %s", what, detail);
+	e.msg = m;
+	x12_errlist_add(l, &e);
+	free(m);
+}
