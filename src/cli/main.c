@@ -1234,6 +1234,24 @@ static int inspect_ack_time(time_t *out)
 	return 0;
 }
 
+/* Open the input FILE into *fd and, when want_ack, the anonymous file our preview acks are
+ * collected in into *ack_out. Returns EX_OK, or says why (as the command who) and returns
+ * the exit code; what was opened is left in *fd and *ack_out for the caller to close. */
+static int inspect_open(const char *who, const char *file, int want_ack, int *ack_out, int *fd)
+{
+	int trc = want_ack ? file_tmp_anon(ack_out, "inspect") : 0;
+	if (trc < 0) {
+		fprintf(stderr, "edigw %s: cannot create a temporary file: %s\n", who, strerror(-trc));
+		return EX_IOERR;
+	}
+	*fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		fprintf(stderr, "edigw %s: %s: %s\n", who, file, strerror(errno));
+		return EX_NOINPUT;
+	}
+	return EX_OK;
+}
+
 /* Copy the collected ack interchanges (the anonymous file) to fd. */
 static int inspect_copy_acks(int from, int fd, uint64_t *bytes)
 {
@@ -1716,18 +1734,9 @@ static int inspect_edifact(const char *file, int verbose, int envelope_only, con
 	int fd = -1;
 	struct edi_reader *r = NULL;
 	struct x12_error err = { 0 };
-	int trc = c.ack.on ? file_tmp_anon(&c.ack.out, "inspect") : 0;
-	if (trc < 0) {
-		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n", strerror(-trc));
-		ex = EX_IOERR;
+	ex = inspect_open("inspect", file, c.ack.on, &c.ack.out, &fd);
+	if (ex != EX_OK)
 		goto out;
-	}
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
-		ex = EX_NOINPUT;
-		goto out;
-	}
 	if (edi_reader_new_fd(&r, fd, &lim) < 0) {
 		ex = EX_SOFTWARE;
 		goto out;
@@ -2059,6 +2068,19 @@ static void mt_free(struct maptest *t, struct inspect_ack *a)
 		xmlFreeDoc(a->rec);
 }
 
+/* Point the map test at the loaded configuration and partner. EX_USAGE (said on stderr)
+ * when --doc names a type the partner has no document.<type> for, else EX_OK. */
+static int mt_bind(struct maptest *t, const struct config *cfg, const struct cfg_partner *p)
+{
+	t->cfg = cfg;
+	t->p = p;
+	if (t->doc && !config_partner_doc(p, t->doc)) {
+		fprintf(stderr, "edigw map test: partner %s has no document.%s (%s)\n", p->id, t->doc, p->file);
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
 /* The verdict line and exit status of a map test. */
 static int mt_verdict(const char *file, const struct maptest *t, int envelope_rejected, int ex)
 {
@@ -2102,31 +2124,18 @@ static int mt_x12(const char *file, const char *partner, const char *doc)
 	int fd = -1;
 	struct x12_reader *r = NULL;
 	struct x12_error err = { 0 };
-	x.t.cfg = cfg;
-	x.t.p = p;
-	if (doc && !config_partner_doc(p, doc)) {
-		fprintf(stderr, "edigw map test: partner %s has no document.%s (%s)\n", p->id, doc, p->file);
-		ex = EX_USAGE;
+	ex = mt_bind(&x.t, cfg, p);
+	if (ex != EX_OK)
 		goto out;
-	}
 	c->schemas = schemas;
 	c->overlay = overlay;
 	c->max_loop_depth = lim.max_loop_depth;
 	c->ack.partner = p;
 	c->ack.ta1 = p->ta1;
 	c->ack.type = p->ack;
-	int trc = file_tmp_anon(&c->ack.out, "inspect");
-	if (trc < 0) {
-		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-trc));
-		ex = EX_IOERR;
+	ex = inspect_open("map test", file, 1, &c->ack.out, &fd);
+	if (ex != EX_OK)
 		goto out;
-	}
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "edigw map test: %s: %s\n", file, strerror(errno));
-		ex = EX_NOINPUT;
-		goto out;
-	}
 	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
 		ex = EX_SOFTWARE;
 		goto out;
@@ -2209,29 +2218,16 @@ static int mt_edifact(const char *file, const char *partner, const char *doc)
 	int fd = -1;
 	struct edi_reader *r = NULL;
 	struct x12_error err = { 0 };
-	x.t.cfg = cfg;
-	x.t.p = p;
-	if (doc && !config_partner_doc(p, doc)) {
-		fprintf(stderr, "edigw map test: partner %s has no document.%s (%s)\n", p->id, doc, p->file);
-		ex = EX_USAGE;
+	ex = mt_bind(&x.t, cfg, p);
+	if (ex != EX_OK)
 		goto out;
-	}
 	c->schemas = schemas;
 	c->overlay = overlay;
 	c->ack.partner = p;
 	c->policy = p->contrl;
-	int trc = file_tmp_anon(&c->ack.out, "inspect");
-	if (trc < 0) {
-		fprintf(stderr, "edigw map test: cannot create a temporary file: %s\n", strerror(-trc));
-		ex = EX_IOERR;
+	ex = inspect_open("map test", file, 1, &c->ack.out, &fd);
+	if (ex != EX_OK)
 		goto out;
-	}
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "edigw map test: %s: %s\n", file, strerror(errno));
-		ex = EX_NOINPUT;
-		goto out;
-	}
 	if (edi_reader_new_fd(&r, fd, &lim) < 0) {
 		ex = EX_SOFTWARE;
 		goto out;
@@ -2416,19 +2412,9 @@ static int cmd_inspect(int argc, char **argv)
 	int fd = -1;
 	struct x12_reader *r = NULL;
 	struct x12_error err = { 0 };
-	int trc = c.ack.on ? file_tmp_anon(&c.ack.out, "inspect") : 0;
-	if (trc < 0) {
-		fprintf(stderr, "edigw inspect: cannot create a temporary file: %s\n",
-			strerror(-trc));
-		ex = EX_IOERR;
+	ex = inspect_open("inspect", file, c.ack.on, &c.ack.out, &fd);
+	if (ex != EX_OK)
 		goto out;
-	}
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "edigw inspect: %s: %s\n", file, strerror(errno));
-		ex = EX_NOINPUT;
-		goto out;
-	}
 	if (x12_reader_new_fd(&r, fd, &lim) < 0) {
 		ex = EX_SOFTWARE;
 		goto out;
