@@ -243,7 +243,7 @@ struct applyctx {
 static void apply_one(void *ctx, const struct edi_msg *msg)
 {
 	struct applyctx *a = ctx;
-	a->rc = map_apply_edifact(a->m, msg, &a->doc, a->errs, &a->key);
+	a->rc = map_apply_edifact(a->m, msg, NULL, &a->doc, a->errs, &a->key);
 }
 
 /* Apply m to message text; the record (and key) returned, errors into errs. With
@@ -1241,7 +1241,7 @@ START_TEST(test_error_repeats)
 	hm.segs[1].nelem = 2;
 	hm.segs[1].elem = bgm;
 	char *key = NULL;
-	ck_assert_int_eq(map_apply_edifact(m, &hm.msg, &doc, &errs, &key), 0);
+	ck_assert_int_eq(map_apply_edifact(m, &hm.msg, NULL, &doc, &errs, &key), 0);
 	e = find_err(&errs, "BGM02-1 holds bytes that are not text");
 	ck_assert_str_eq(e->code, "21");
 	ck_assert_str_eq(e->seg_id, "BGM");
@@ -1269,21 +1269,44 @@ static void type_checks(void *ctx, const struct edi_msg *msg)
 	xmlDocPtr doc = (xmlDocPtr)1;
 	char *key = (char *)1;
 	struct x12_errlist errs = { 0 };
-	ck_assert_int_eq(map_apply_edifact(t->invoic, msg, &doc, &errs, &key), -EINVAL);
+	ck_assert_int_eq(map_apply_edifact(t->invoic, msg, NULL, &doc, &errs, &key), -EINVAL);
 	ck_assert_ptr_null(doc);
 	ck_assert_ptr_null(key);
-	ck_assert_int_eq(map_apply_edifact(t->x850, msg, &doc, &errs, &key), -EINVAL);
+	ck_assert_int_eq(map_apply_edifact(t->x850, msg, NULL, &doc, &errs, &key), -EINVAL);
 	ck_assert_ptr_null(doc);
 	ck_assert_uint_eq(errs.n, 0);
 	/* an empty message */
 	struct edi_msg empty = *msg;
 	empty.nseg = 0;
-	ck_assert_int_eq(map_apply_edifact(t->orders, &empty, &doc, &errs, &key), -EINVAL);
-	ck_assert_int_eq(map_apply_edifact(t->orders, NULL, &doc, &errs, &key), -EINVAL);
+	ck_assert_int_eq(map_apply_edifact(t->orders, &empty, NULL, &doc, &errs, &key), -EINVAL);
+	ck_assert_int_eq(map_apply_edifact(t->orders, NULL, NULL, &doc, &errs, &key), -EINVAL);
 	/* the right one */
-	ck_assert_int_eq(map_apply_edifact(t->orders, msg, &doc, &errs, &key), 0);
+	ck_assert_int_eq(map_apply_edifact(t->orders, msg, NULL, &doc, &errs, &key), 0);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(key, "P");
+	/* through a view the caller built (as validation leaves it): the same checks first,
+	 * then the same record */
+	struct edi_view v;
+	memset(&v, 0, sizeof v);
+	ck_assert_int_eq(edi_view_build(&v, msg), 0);
+	xmlDocPtr vdoc = NULL;
+	char *vkey = NULL;
+	ck_assert_int_eq(map_apply_edifact(t->invoic, msg, &v, &vdoc, &errs, &vkey), -EINVAL);
+	ck_assert_ptr_null(vdoc);
+	ck_assert_int_eq(map_apply_edifact(t->orders, msg, &v, &vdoc, &errs, &vkey), 0);
+	ck_assert_ptr_nonnull(vdoc);
+	ck_assert_str_eq(vkey, "P");
+	xmlChar *a = NULL, *b = NULL;
+	int an = 0, bn = 0;
+	xmlDocDumpMemory(doc, &a, &an);
+	xmlDocDumpMemory(vdoc, &b, &bn);
+	ck_assert_int_gt(an, 0);
+	ck_assert_str_eq((const char *)b, (const char *)a);
+	xmlFree(a);
+	xmlFree(b);
+	xmlFreeDoc(vdoc);
+	free(vkey);
+	edi_view_free(&v);
 	xmlFreeDoc(doc);
 	free(key);
 	x12_errlist_free(&errs);
@@ -1419,7 +1442,7 @@ static int corpus_message(void *ctx, const struct edi_msg *msg, struct edi_msg_r
 		xmlDocPtr doc = NULL;
 		char *key = NULL;
 		struct x12_errlist errs = { 0 };
-		int rc = map_apply_edifact(c->maps[k], msg, &doc, &errs, &key);
+		int rc = map_apply_edifact(c->maps[k], msg, NULL, &doc, &errs, &key);
 		ck_assert_msg(rc == 0 && doc, "%s: rc %d", c->cc->file, rc);
 		if (c->mapped++ == 0) {
 			if (c->cc->key)

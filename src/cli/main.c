@@ -1347,7 +1347,7 @@ struct inspect_edi {
 	uint64_t validated, undefined, answers; /* messages checked, without a definition, CONTRL/APERAK left alone */
 	uint64_t app_rejected;             /* messages only the map rejected (the CONTRL says 7) */
 	uint64_t warnings;                 /* warnings of the definitions (listed with --verbose) */
-	struct edi_view view;              /* reused by the validation */
+	struct edi_view view;              /* reused by the validation, then read by the map */
 	struct x12_errlist warns;          /* the current message's warnings */
 	int have_msg;                      /* the message callback saw the current message */
 	char version[sizeof ((struct edi_msg *)0)->version], release[sizeof ((struct edi_msg *)0)->release];
@@ -1418,7 +1418,7 @@ static int iedi_group_begin(void *ctx, const struct edi_unb *unb, const struct e
 /* The partner's map on a message the syntax did not reject, as the gateway runs it: its
  * findings join the message's; a map that cannot read it is an application error. */
 static int inspect_edi_map(struct inspect_edi *c, const struct cfg_doc *doc, const struct edi_msg *msg,
-			   struct edi_msg_result *res)
+			   const struct edi_view *view, struct edi_msg_result *res)
 {
 	struct map *m = inspect_map_for(&c->ack, doc->map_path);
 	if (!m) {
@@ -1432,7 +1432,7 @@ static int inspect_edi_map(struct inspect_edi *c, const struct cfg_doc *doc, con
 			return 0;
 	xmlDocPtr rec = NULL;
 	char *bkey = NULL;
-	int rc = map_apply_edifact(m, msg, &rec, &res->errors, &bkey);
+	int rc = map_apply_edifact(m, msg, view, &rec, &res->errors, &bkey);
 	c->ack.map_ran = 1;
 	c->ack.map_rc = rc;
 	if (c->ack.keep && rc >= 0 && rec) {
@@ -1494,7 +1494,8 @@ static int iedi_message(void *ctx, const struct edi_msg *msg, struct edi_msg_res
 	} else {
 		c->undefined++;
 	}
-	return doc ? inspect_edi_map(c, doc, msg, res) : 0;
+	/* a definition leaves msg's view in c->view (validation returned >= 0) */
+	return doc ? inspect_edi_map(c, doc, msg, def ? &c->view : NULL, res) : 0;
 }
 
 /* Print a list of findings under what (error, warning); errors are counted. */

@@ -49,8 +49,8 @@ const struct x12_txn_def *edi_overlay_find(const struct x12_overlay *o, const st
 /* Check one message (UNH first, UNT last when present) against def. Findings go to errs,
  * warnings (codes outside partial lists, codes a partner overlay accepts) to warns when
  * not NULL. view: memory reused across messages (zero it before the first call, free it
- * with edi_view_free); NULL builds a temporary one. Returns the number of errors added
- * (>= 0), or -EINVAL (bad arguments, def not an EDIFACT definition) / -ENOMEM. */
+ * with edi_view_free); NULL builds a temporary one. When the call returns >= 0, view holds
+ * msg's view (map_apply_edifact can read it). Returns the number of errors added (>= 0), or -EINVAL (bad arguments, def not an EDIFACT definition) / -ENOMEM. */
 int edi_schema_validate(const struct x12_txn_def *def, const struct edi_msg *msg, struct edi_view *view,
 			size_t max_loop_depth, struct x12_errlist *errs, struct x12_errlist *warns);
 

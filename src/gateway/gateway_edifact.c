@@ -40,7 +40,7 @@ struct ejob {
 	struct contrl_msg_id id;       /* the current message's identifier */
 	int have_id;                   /* id was set by this message's callback */
 	char msg_ref[15];
-	struct edi_view view;          /* reused by validation */
+	struct edi_view view;          /* reused by validation, then read by the map */
 };
 
 /* "5412345000013:14" (as UNB writes it) for messages and the duplicate registry. */
@@ -253,9 +253,11 @@ static int ecb_message(void *ctx, const struct edi_msg *msg, struct edi_msg_resu
 	const struct x12_overlay *ov =
 		g->edi_overlays ? g->edi_overlays[j->partner - gateway_config(g)->partners] : NULL;
 	const struct x12_txn_def *def = es ? edi_overlay_find(ov, es, msg->version, msg->release, msg->type) : NULL;
+	const struct edi_view *view = NULL; /* msg's view once validation built it */
 	if (def) {
 		struct x12_errlist warns = { 0 };
-		edi_schema_validate(def, msg, &e->view, j->max_loop_depth, &res->errors, &warns);
+		if (edi_schema_validate(def, msg, &e->view, j->max_loop_depth, &res->errors, &warns) >= 0)
+			view = &e->view;
 		for (size_t i = 0; i < warns.n && j->warnings < 20; i++, j->warnings++) {
 			char *d = x12_error_describe_as(&warns.v[i], "EDIFACT");
 			ledger_event(g->ledger, j->meta.id, NULL, "warning", d);
@@ -273,7 +275,7 @@ static int ecb_message(void *ctx, const struct edi_msg *msg, struct edi_msg_resu
 	for (size_t i = 0; i < res->errors.n; i++)
 		rejected |= !res->errors.v[i].application;
 	xmlDocPtr rec = NULL;
-	int rc = map_apply_edifact(m, msg, &rec, rejected ? NULL : &res->errors, &j->bkey);
+	int rc = map_apply_edifact(m, msg, view, &rec, rejected ? NULL : &res->errors, &j->bkey);
 	if (rc == 0 && rejected) {
 		xmlFreeDoc(rec);
 		return 0;

@@ -52,9 +52,11 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
  * value, 13 missing, 21 invalid character, 35/36 too many repetitions, 37 invalid type
  * of character): seg_pos counted from UNH = 1, elem_pos, comp_pos, elem_ref 0. A map
  * for the wrong message type or standard, or a view that cannot be built: <0 (no
- * record). */
-int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr *out,
-		      struct x12_errlist *errs, char **business_key);
+ * record). view: the view of msg the caller already built (edi_view_build, or the one
+ * edi_schema_validate left in its view argument), read as it is; NULL builds a temporary
+ * one. */
+int map_apply_edifact(const struct map *m, const struct edi_msg *msg, const struct edi_view *view,
+		      xmlDocPtr *out, struct x12_errlist *errs, char **business_key);
 
 /* CSV maps ("source csv SHIPCONF", doc/edigw-map.5 CSV FILES). A map with "group-by
  * @col" makes one record per distinct value of the column (trimmed; rows need not be

@@ -1411,8 +1411,8 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 }
 
 /* Apply an inbound EDIFACT map to one message (through its X12 view). */
-int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr *out,
-		      struct x12_errlist *errs, char **business_key)
+int map_apply_edifact(const struct map *m, const struct edi_msg *msg, const struct edi_view *view,
+		      xmlDocPtr *out, struct x12_errlist *errs, char **business_key)
 {
 	if (out)
 		*out = NULL;
@@ -1431,6 +1431,8 @@ int map_apply_edifact(const struct map *m, const struct edi_msg *msg, xmlDocPtr 
 		free(t);
 		return -EINVAL;
 	}
+	if (view)
+		return apply_txn(m, &view->txn, msg, NULL, out, errs, business_key);
 	struct edi_view v;
 	memset(&v, 0, sizeof v);
 	int rc = edi_view_build(&v, msg);
