@@ -329,6 +329,57 @@ START_TEST(test_limit_rows)
 }
 END_TEST
 
+/* options.bad_rows: rows of the wrong width are listed, not fatal; they still count
+ * towards max_rows (one below, at and one above). */
+START_TEST(test_bad_rows_listed)
+{
+	const char *s = "order,sku,qty\nSO1,A,1\nSO1,B\nSO2,C,3,x\nSO3,D,4\n";
+	struct csv_options o = { .bad_rows = 1 };
+	struct csv_table t;
+	parse_ok(&t, s, strlen(s), &o);
+	ck_assert_uint_eq(t.nrows, 2);
+	ck_field(&t, 0, 1, "A");
+	ck_field(&t, 1, 1, "D");
+	ck_assert_uint_eq(t.rows[1].line, 5);
+	ck_assert_uint_eq(t.nbad, 2);
+	ck_assert_uint_eq(t.bad[0].line, 3);
+	ck_assert_uint_eq(t.bad[1].line, 4);
+	char *e = csv_bad_text(&t, &t.bad[0]);
+	ck_assert_str_eq(e, "line 3: short row: 2 fields, the header has 3");
+	free(e);
+	e = csv_bad_text(&t, &t.bad[1]);
+	ck_assert_str_eq(e, "line 4, column 4: long row: 4 fields, the header has 3");
+	free(e);
+	csv_table_free(&t);
+	ck_assert_ptr_null(t.bad);
+	/* 4 data rows, 2 of them bad: max_rows 5 and 4 read them, 3 does not */
+	o.max_rows = 5;
+	parse_ok(&t, s, strlen(s), &o);
+	csv_table_free(&t);
+	o.max_rows = 4;
+	parse_ok(&t, s, strlen(s), &o);
+	ck_assert_uint_eq(t.nrows + t.nbad, 4);
+	csv_table_free(&t);
+	o.max_rows = 3;
+	e = parse_err(s, strlen(s), &o, -EFBIG);
+	ck_assert_str_eq(e, "line 5: more than 3 data rows");
+	free(e);
+	/* no header: the first row sets the width, a bad first row cannot exist */
+	struct csv_options o2 = { .bad_rows = 1, .header = CSV_HEADER_NO };
+	s = "a,b\nc\nd,e\n";
+	parse_ok(&t, s, strlen(s), &o2);
+	ck_assert_uint_eq(t.nrows, 2);
+	e = csv_bad_text(&t, &t.bad[0]);
+	ck_assert_str_eq(e, "line 2: short row: 1 field, the first row has 2");
+	free(e);
+	csv_table_free(&t);
+	/* structural errors stay fatal */
+	e = parse_err("a,b\n\"x,y\n", 10, &o, -EINVAL);
+	ck_assert_str_eq(e, "line 2, column 1: quoted field not closed (the quote opened on line 2)");
+	free(e);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- maps */
 
 /* Read a fixture of tests/data/csv into a table. */
@@ -666,6 +717,91 @@ START_TEST(test_map_positions)
 }
 END_TEST
 
+/* map_apply_csv_flags: a finding in the each row block marks its row (with why); a
+ * finding on a top-level field (the record's first row), a check or a missing column
+ * marks the record. */
+START_TEST(test_map_rowflags)
+{
+	struct map *m = load_map("shipconf.map");
+	const char *s = "order_no,status,ship_date,shipment,bol,carrier,sku,description,lot,qty_shipped,uom\n"
+			"SO-1,F,20261120,SH,B,UPSN,A-100,W,L1,12,EA\n"
+			"SO-1,F,20261120,SH,B,UPSN,A-200,G,L2,x5,EA\n"
+			"SO-1,F,20261120,SH,B,UPSN,,G,L3,4,EA\n"
+			"SO-2,F,2026112x,SH,B,UPSN,B-1,G,L4,1,EA\n";
+	struct csv_table t;
+	parse_ok(&t, s, strlen(s), NULL);
+	struct map_csv_group *g;
+	size_t ng;
+	ck_assert_int_eq(map_csv_groups(m, &t, &g, &ng), 0);
+	ck_assert_uint_eq(ng, 2);
+	unsigned char bad[3] = { 0 };
+	char *why[3] = { NULL };
+	struct map_rowflags rf = { bad, why, 0 };
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = NULL;
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, g[0].rows, g[0].nrows, &doc, &errs, NULL, &rf), 0);
+	ck_assert_uint_eq(errs.n, 2);
+	ck_assert_int_eq(rf.record_bad, 0);
+	ck_assert_int_eq(bad[0], 0);
+	ck_assert_int_eq(bad[1], 1);
+	ck_assert_int_eq(bad[2], 1);
+	ck_assert_ptr_null(why[0]);
+	ck_assert_msg(why[1] && strstr(why[1], "lines/line[2]/quantity: line 3, column 10 (qty_shipped) is not a "
+					 "decimal number") && strstr(why[1], "(value 'x5')"), "%s", why[1]);
+	ck_assert_msg(why[2] && strstr(why[2], "lines/line[3]/vendor-item: line 4, column 7 (sku) is required"),
+		      "%s", why[2]);
+	free(why[1]);
+	free(why[2]);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	/* SO-2's ship date is a top-level field: the record's problem */
+	memset(bad, 0, sizeof bad);
+	memset(why, 0, sizeof why);
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, g[1].rows, g[1].nrows, &doc, &errs, NULL, &rf), 0);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_int_eq(rf.record_bad, 1);
+	ck_assert_int_eq(bad[0], 0);
+	ck_assert_ptr_null(why[0]);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	map_csv_groups_free(g, ng);
+	csv_table_free(&t);
+	map_free(m);
+
+	/* a check total and a column the header lacks are the record's */
+	char *e = map_try("r.map",
+			  "source csv X\ntarget warehouse-shipping-advice\n"
+			  "order-number C1\nlines-count C2 number check count(lines/line)\n"
+			  "lines/line each row\n  vendor-item C3\n", &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	s = "a,b,c\nSO,3,X\nSO,3,Y\n";
+	parse_ok(&t, s, strlen(s), NULL);
+	memset(&rf, 0, sizeof rf);
+	rf.bad = bad;
+	memset(bad, 0, sizeof bad);
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, NULL, 0, &doc, &errs, NULL, &rf), 0);
+	ck_assert_uint_eq(errs.n, 1);
+	ck_assert_int_eq(rf.record_bad, 1);
+	ck_assert_int_eq(bad[0] | bad[1], 0);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	map_free(m);
+	e = map_try("s.map", "source csv X\ntarget order\npo-number @po\n", &m);
+	free(e);
+	rf.record_bad = 0;
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, NULL, 0, &doc, &errs, NULL, &rf), 0);
+	ck_assert_int_eq(rf.record_bad, 1);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	csv_table_free(&t);
+	map_free(m);
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
 	Suite *s = suite_create("csv");
@@ -686,6 +822,8 @@ static Suite *csv_suite(void)
 	tcase_add_test(tc, test_map_error_position);
 	tcase_add_test(tc, test_map_syntax);
 	tcase_add_test(tc, test_map_positions);
+	tcase_add_test(tc, test_bad_rows_listed);
+	tcase_add_test(tc, test_map_rowflags);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1538,6 +1538,135 @@ START_TEST(test_crash_random_kills)
 }
 END_TEST
 
+/* ------------------------------------------------ flat files: bad rows */
+
+/* A 3PL partner sending SHIPCONF CSV files (tests/data/csv/shipconf.map) with extra
+ * profile lines. */
+static struct env *csv_env(const char *extra)
+{
+	struct env *e = env_new("997", "on-error");
+	char *prof = tu_srcpath("maps/erp/warehouse-shipping-advice-csv.map");
+	char *map = tu_srcpath("tests/data/csv/shipconf.map");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "erp.warehouse-shipping-advice = %s\n", prof);
+	fclose(f);
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n%s", map, extra), 0);
+	partner_conf_add(e, line);
+	char *out = NULL;
+	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	free(out);
+	free(line);
+	free(map);
+	free(prof);
+	return e;
+}
+
+/* Line 3 has a bad quantity (column 10), line 4 is a short row, SO-1004's only row has an
+ * empty required SKU, SO-1005's ship date (a top-level field) is not a date. */
+static const char BADROWS_CSV[] =
+	"order_no,status,ship_date,shipment,bol,carrier,sku,description,lot,qty_shipped,uom\n"
+	"SO-1001,F,20261120,SH-77,BOL-9,UPSN,A-100,Widget,L1,12,EA\n"
+	"SO-1001,F,20261120,SH-77,BOL-9,UPSN,A-200,Gadget,L2,x5,EA\n"
+	"SO-1002,P,20261121,SH-78,,FDEG,B-300,Bolt,L3,100\n"
+	"SO-1003,P,20261121,SH-79,,FDEG,C-400,Nut,L4,7,EA\n"
+	"SO-1004,P,20261121,SH-80,,FDEG,,Nut,L5,7,EA\n"
+	"SO-1005,P,2026112x,SH-81,,FDEG,E-600,Nut,L6,7,EA\n";
+
+/* flat.bad-row unset (reject-file): one bad row refuses the whole file; its reason and
+ * the job's events name every problem with line and column; nothing reaches the ERP. */
+START_TEST(test_csv_bad_row_reject_file)
+{
+	struct env *e = csv_env("");
+	char *id = ingest(e, "badrows.csv", BADROWS_CSV);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_int_eq(qcount(e, "archive"), 0);
+	ck_assert_int_le(tu_count_files(e->erp), 0);
+	char *fdir = qdir(e, "failed");
+	char *failed = first_in(fdir);
+	ck_assert_ptr_nonnull(failed);
+	ck_assert_msg(strstr(failed, "SHIPCONF file refused as a whole (flat.bad-row = reject-file): 4 problems on "
+				     "4 lines: "), "%s", failed);
+	ck_assert_msg(strstr(failed, "lines/line[2]/quantity: line 3, column 10 (qty_shipped) is not a decimal "
+				     "number"), "%s", failed);
+	ck_assert_msg(strstr(failed, "line 4: short row: 10 fields, the header has 11"), "%s", failed);
+	ck_assert_msg(strstr(failed, "lines/line[1]/vendor-item: line 6, column 7 (sku) is required"), "%s", failed);
+	ck_assert_msg(strstr(failed, "ship-date: line 7, column 3 (ship_date) is not a valid date"), "%s", failed);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "warning    line 4: short row"), "%s", out);
+	ck_assert_msg(strstr(out, "warning    lines/line[2]/quantity: line 3, column 10"), "%s", out);
+	free(out);
+	/* a record with no problem of its own is rejected with the file */
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1003", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "file refused as a whole"), "%s", out);
+	free(out);
+	free(failed);
+	free(fdir);
+	free(id);
+	env_free(e);
+}
+END_TEST
+
+/* flat.bad-row = reject-row: bad rows are left out with a warning naming line and column,
+ * the records go on without them; a record whose rows are all bad, or whose top-level
+ * field is bad, is not written; the file is archived as partly accepted. */
+START_TEST(test_csv_bad_row_reject_row)
+{
+	struct env *e = csv_env("flat.bad-row = reject-row\n");
+	char *id = ingest(e, "badrows.csv", BADROWS_CSV);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(qcount(e, "failed"), 0);
+	char *erp = first_in(e->erp);
+	ck_assert_ptr_nonnull(erp);
+	ck_assert_msg(strstr(erp, "H,SO-1001,") && strstr(erp, "A-100") && !strstr(erp, "A-200"), "%s", erp);
+	ck_assert_msg(strstr(erp, "H,SO-1003,") && strstr(erp, "C-400"), "%s", erp);
+	ck_assert_msg(!strstr(erp, "SO-1002") && !strstr(erp, "SO-1004") && !strstr(erp, "SO-1005"), "%s", erp);
+	/* SO-1001 has one line now, numbered 1 */
+	ck_assert_msg(strstr(erp, "L,SO-1001,1,"), "%s", erp);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "lines/line[2]/quantity: line 3, column 10 (qty_shipped) is not a decimal number"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "(value 'x5'): row left out of the record SO-1001 (from line 2) "
+				  "(flat.bad-row = reject-row)"), "%s", out);
+	ck_assert_msg(strstr(out, "line 4: short row: 10 fields, the header has 11: row left out"), "%s", out);
+	ck_assert_msg(strstr(out, "3 rows left out of the SHIPCONF file (flat.bad-row = reject-row)"), "%s", out);
+	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_msg(strstr(out, "state accepted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1004", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "every row of the record was rejected"), "%s",
+		      out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1005", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "line 7, column 3 (ship_date)"), "%s", out);
+	free(out);
+	/* a structural error still refuses the whole file */
+	free(ingest(e, "bad.csv", "order_no,status\nSO-9,\"F\n"));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	char *fdir = qdir(e, "failed");
+	char *failed = first_in(fdir);
+	ck_assert_msg(failed && strstr(failed, "not readable as CSV (SHIPCONF): line 2, column 2"), "%s",
+		      failed ? failed : "(none)");
+	free(failed);
+	free(fdir);
+	/* every row bad: nothing left, the job fails */
+	free(ingest(e, "allbad.csv", "order_no,status,ship_date\nSO-8,F\n"));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 2);
+	free(erp);
+	free(id);
+	env_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	if (!getenv("EDIGW_BIN")) {
@@ -1574,6 +1703,8 @@ int main(void)
 	tcase_add_test(tc, test_999_partner);
 	tcase_add_test(tc, test_status_json_and_help);
 	tcase_add_test(tc, test_daemon_sigterm);
+	tcase_add_test(tc, test_csv_bad_row_reject_file);
+	tcase_add_test(tc, test_csv_bad_row_reject_row);
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("crash");
 	tcase_set_timeout(tcc, 600);

@@ -104,8 +104,17 @@ enum slot {
 	S_CSV_DELIM,
 	S_CSV_HEADER,
 	S_CSV_ENC,
+	S_FLAT_BAD_ROW,
+	S_FIXED_DOC,
+	S_FIXED_ENC,
+	S_XML_DOC,
 	S_CONTRL,
 	S_TOL_EDI_CHARSET,
+	S_EXPORT_DIR,
+	S_X12_DELIMS,
+	S_X12_NL,
+	S_OUT_USAGE,
+	S_EDI_SYNTAX,
 	S_COUNT
 };
 
@@ -124,6 +133,8 @@ static const char *const acks[] = { "997", "999", "none", NULL };
 static const char *const ta1s[] = { "on-error", "requested", "never", NULL };
 static const char *const contrls[] = { "requested", "always", "never", NULL };
 static const char *const yes_no[] = { "yes", "no", NULL }; /* index 0 = yes */
+static const char *const bad_rows[] = { "reject-file", "reject-row", NULL }; /* enum cfg_bad_row */
+static const char *const usages[] = { "production", "test", NULL };
 
 #define WB (W_MAIN | W_PARTNER)
 static const struct keydef keydefs[] = {
@@ -173,9 +184,18 @@ static const struct keydef keydefs[] = {
 	{ "csv.delimiter", S_CSV_DELIM, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "csv.header", S_CSV_HEADER, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "csv.encoding", S_CSV_ENC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "flat.bad-row", S_FLAT_BAD_ROW, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, bad_rows },
+	{ "fixed.document", S_FIXED_DOC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "fixed.encoding", S_FIXED_ENC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "xml.document", S_XML_DOC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "edifact.qualifier", S_EDI_Q, V_EDIQ, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "contrl", S_CONTRL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, contrls },
 	{ "tolerate.edifact-charset", S_TOL_EDI_CHARSET, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "export-dir", S_EXPORT_DIR, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "x12.delimiters", S_X12_DELIMS, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "x12.line-breaks", S_X12_NL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "outbound-usage", S_OUT_USAGE, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, usages },
+	{ "edifact.syntax", S_EDI_SYNTAX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
 
@@ -883,6 +903,44 @@ static void apply_doc(struct cfg_partner *p, const struct entry *en, struct diag
 	doc->line = en->line;
 }
 
+/* Is s a canonical record kind name: lower-case words joined by '-', 3..31 bytes. */
+static int kind_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n >= sizeof ((struct cfg_flow *)0)->kind || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* Add an export.<kind> (ERP file -> canonical) or outbound.<kind> (canonical -> partner
+ * document) entry to p. */
+static void apply_flow(struct cfg_partner *p, const struct entry *en, struct diag_list *d)
+{
+	int out = en->key[0] == 'o';
+	const char *kind = en->key + (out ? 9 : 7);
+	if (!kind_ok(kind)) {
+		char *k = show(span_cstr(en->key));
+		diag_error(d, p->file, en->line,
+			   "bad record kind in '%s' (a canonical kind: order-response, ship-notice, invoice...)", k);
+		free(k);
+		return;
+	}
+	if (!en->val)
+		return;
+	struct cfg_flow **v = out ? &p->outbound : &p->exports;
+	size_t *n = out ? &p->noutbound : &p->nexports;
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	struct cfg_flow *f = &(*v)[(*n)++];
+	memset(f, 0, sizeof *f);
+	snprintf(f->kind, sizeof f->kind, "%s", kind);
+	/* export.<kind> = canonical: the ERP writes canonical records itself */
+	f->map_path = !out && strcmp(en->val, "canonical") == 0 ? xstrdup("canonical") : path_relative_to(p->file, en->val);
+	f->line = en->line;
+}
+
 /* Apply one valid-key entry of a partner file. */
 static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct value *v)
 {
@@ -912,8 +970,22 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 		break;
 	case S_CSV_HEADER: p->csv_no_header = v->u == 1; break;
 	case S_CSV_ENC: p->csv_encoding = xstrdup(v->s); break;
+	case S_FLAT_BAD_ROW: p->bad_row = (enum cfg_bad_row)v->u; break;
+	case S_FIXED_DOC: /* as csv.document */
+		copy_checked(p->fixed_document, sizeof p->fixed_document,
+			     strlen(v->s) < sizeof p->fixed_document ? v->s : "?");
+		break;
+	case S_FIXED_ENC: p->fixed_encoding = xstrdup(v->s); break;
+	case S_XML_DOC:
+		copy_checked(p->xml_document, sizeof p->xml_document, strlen(v->s) < sizeof p->xml_document ? v->s : "?");
+		break;
 	case S_CONTRL: p->contrl = (enum cfg_contrl)v->u; break;
 	case S_TOL_EDI_CHARSET: p->edifact_charset_relaxed = v->u == 0; break;
+	case S_EXPORT_DIR: p->export_dir = path_relative_to(p->file, v->s); break;
+	case S_X12_DELIMS: snprintf(p->x12_delims, sizeof p->x12_delims, "%s", strlen(v->s) == 4 ? v->s : "?"); break;
+	case S_X12_NL: p->x12_line_breaks = v->u == 0; break;
+	case S_OUT_USAGE: p->outbound_test = v->u == 1; break;
+	case S_EDI_SYNTAX: snprintf(p->edifact_syntax, sizeof p->edifact_syntax, "%s", strlen(v->s) < 8 ? v->s : "?"); break;
 	default:
 		if (tol_field(&p->tolerances, s))
 			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -935,6 +1007,10 @@ static void apply_partner(struct cfg_partner *p, const struct entries *e,
 		}
 		if (strncmp(en->key, "document.", 9) == 0) {
 			apply_doc(p, en, d);
+			continue;
+		}
+		if (strncmp(en->key, "export.", 7) == 0 || strncmp(en->key, "outbound.", 9) == 0) {
+			apply_flow(p, en, d);
 			continue;
 		}
 		const struct keydef *kd = keydef_find(en->key, W_PARTNER);
@@ -997,8 +1073,78 @@ static void partner_edifact(struct cfg_partner *p, const struct partner_state *s
 				      (p->csv_delimiter && (unsigned char)p->csv_delimiter >= 0x20 &&
 				       (unsigned char)p->csv_delimiter < 0x7f && p->csv_delimiter != '"')))
 		diag_error(d, p->file, st->line[S_CSV_DELIM], "csv.delimiter: one printable character other than '\"', or 'tab'");
+	p->fixed_document_line = st->line[S_FIXED_DOC];
+	p->xml_document_line = st->line[S_XML_DOC];
+	if (st->line[S_FIXED_DOC] && (!doc_type_ok(p->fixed_document) || !config_partner_doc(p, p->fixed_document)))
+		diag_error(d, p->file, st->line[S_FIXED_DOC], "fixed.document %s needs a document.%s line naming its "
+			   "map (3 to 12 characters of 0-9 and A-Z)", p->fixed_document, p->fixed_document);
+	if (st->line[S_XML_DOC] && (!doc_type_ok(p->xml_document) || !config_partner_doc(p, p->xml_document)))
+		diag_error(d, p->file, st->line[S_XML_DOC], "xml.document %s needs a document.%s line naming its "
+			   "map (3 to 12 characters of 0-9 and A-Z)", p->xml_document, p->xml_document);
+	if (st->line[S_FIXED_DOC] && st->line[S_CSV_DOC])
+		diag_error(d, p->file, st->line[S_FIXED_DOC] > st->line[S_CSV_DOC] ? st->line[S_FIXED_DOC]
+										 : st->line[S_CSV_DOC],
+			   "csv.document and fixed.document exclude each other: a file that is neither X12, "
+			   "EDIFACT nor XML cannot be told to be one or the other");
 	if (st->line[S_EDI_Q] && !st->line[S_EDI_ID])
 		diag_error(d, p->file, st->line[S_EDI_Q], "edifact.qualifier without edifact.id");
+}
+
+/* Check the outbound settings: separators, syntax, every export.<kind> with its
+ * outbound.<kind>, and export-dir when there are exports. */
+static void partner_flows(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
+{
+	if (!st->line[S_X12_DELIMS]) {
+		memcpy(p->x12_delims, "*>^~", 5);
+	} else {
+		const char *x = p->x12_delims;
+		int ok = strlen(x) == 4;
+		for (size_t i = 0; ok && i < 4; i++) {
+			unsigned char c = (unsigned char)x[i];
+			ok = c > 0x20 && c < 0x7f && !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+						      (c >= '0' && c <= '9'));
+			for (size_t k = 0; ok && k < i; k++)
+				ok = x[k] != x[i];
+		}
+		if (!ok)
+			diag_error(d, p->file, st->line[S_X12_DELIMS],
+				   "x12.delimiters: four different punctuation characters: element, component, "
+				   "repetition and segment separator (default *>^~)");
+	}
+	if (!st->line[S_EDI_SYNTAX]) {
+		memcpy(p->edifact_syntax, "UNOC:3", 7);
+	} else {
+		const char *x = p->edifact_syntax;
+		if (strlen(x) != 6 || strncmp(x, "UNO", 3) != 0 || x[3] < 'A' || x[3] > 'Z' || x[4] != ':' ||
+		    x[5] < '1' || x[5] > '4')
+			diag_error(d, p->file, st->line[S_EDI_SYNTAX],
+				   "edifact.syntax: a syntax identifier and version, UNOA:1 to UNOY:4 (default UNOC:3)");
+	}
+	for (size_t i = 0; i < p->nexports; i++) {
+		int found = 0;
+		for (size_t k = 0; k < p->noutbound; k++)
+			found |= strcmp(p->outbound[k].kind, p->exports[i].kind) == 0;
+		if (!found)
+			diag_error(d, p->file, p->exports[i].line,
+				   "export.%s needs an outbound.%s line naming the map to the partner's document",
+				   p->exports[i].kind, p->exports[i].kind);
+	}
+	for (size_t i = 0; i < p->nexports + p->noutbound; i++) {
+		const struct cfg_flow *a = i < p->nexports ? &p->exports[i] : &p->outbound[i - p->nexports];
+		for (size_t k = 0; k < i; k++) {
+			const struct cfg_flow *b = k < p->nexports ? &p->exports[k] : &p->outbound[k - p->nexports];
+			if ((i < p->nexports) == (k < p->nexports) && strcmp(a->kind, b->kind) == 0)
+				diag_error(d, p->file, a->line, "%s.%s is given twice (first at line %zu)",
+					   i < p->nexports ? "export" : "outbound", a->kind, b->line);
+		}
+	}
+	if (p->nexports && !p->export_dir)
+		diag_error(d, p->file, p->exports[0].line,
+			   "export.%s without export-dir: which directory does the ERP write this partner's files to?",
+			   p->exports[0].kind);
+	if (p->export_dir && !p->nexports)
+		diag_error(d, p->file, st->line[S_EXPORT_DIR],
+			   "export-dir without export.<kind> lines: which files are which documents?");
 }
 
 /* Load one partner file into p (already zeroed); base is the file name without ".conf". */
@@ -1032,6 +1178,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 			   p->id, base);
 	partner_x12(p, &st, d);
 	partner_edifact(p, &st, d);
+	partner_flows(p, &st, d);
 	*x12_line = st.line[S_X12_ID];
 out:
 	if (!p->name)
@@ -1189,6 +1336,14 @@ static void partner_free(struct cfg_partner *p)
 	free(p->schema_overlay);
 	free(p->edifact_overlay);
 	free(p->csv_encoding);
+	free(p->fixed_encoding);
+	free(p->export_dir);
+	for (size_t i = 0; i < p->nexports; i++)
+		free(p->exports[i].map_path);
+	free(p->exports);
+	for (size_t i = 0; i < p->noutbound; i++)
+		free(p->outbound[i].map_path);
+	free(p->outbound);
 	for (size_t i = 0; i < p->ndocs; i++)
 		free(p->docs[i].map_path);
 	free(p->docs);
@@ -1280,6 +1435,19 @@ const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char
 	for (size_t i = 0; i < p->ndocs; i++)
 		if (strcmp(p->docs[i].type, type) == 0)
 			return &p->docs[i];
+	return NULL;
+}
+
+/* A partner's export.<kind> or outbound.<kind> entry. */
+const struct cfg_flow *config_partner_flow(const struct cfg_partner *p, int outbound, const char *kind)
+{
+	if (!p || !kind)
+		return NULL;
+	const struct cfg_flow *v = outbound ? p->outbound : p->exports;
+	size_t n = outbound ? p->noutbound : p->nexports;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].kind, kind) == 0)
+			return &v[i];
 	return NULL;
 }
 

@@ -59,11 +59,23 @@ enum cfg_ta1 {
 	CFG_TA1_NEVER
 };
 
+/* What a bad row of a CSV or fixed-width file does (flat.bad-row, added): refuse the
+ * whole file, or leave the row out with a warning (doc/edigw.conf.5). */
+enum cfg_bad_row { CFG_BAD_ROW_REJECT_FILE = 0, CFG_BAD_ROW_REJECT_ROW };
+
 /* A document type the partner sends us and the map that reads it. */
 struct cfg_doc {
 	char type[16];  /* "850", "ORDERS", a CSV document name "SHIPCONF" (3..12) */
 	char *map_path; /* absolute or relative to the cwd, resolved at load */
 	size_t line;    /* where it was configured */
+};
+
+/* An ERP export type (export.<kind>: the ERP's file -> canonical record) or an outbound
+ * document (outbound.<kind>: canonical record -> the partner's X12/EDIFACT) (added). */
+struct cfg_flow {
+	char kind[32];  /* canonical record kind, "ship-notice" */
+	char *map_path;
+	size_t line;
 };
 
 struct cfg_partner {
@@ -91,11 +103,27 @@ struct cfg_partner {
 	char csv_delimiter;      /* csv.delimiter: one character or "tab" (default ',') */
 	int csv_no_header;       /* csv.header = no */
 	char *csv_encoding;      /* csv.encoding: an iconv name, NULL = UTF-8 */
+	enum cfg_bad_row bad_row; /* flat.bad-row: reject-file (default) or reject-row (added) */
+	char fixed_document[16]; /* fixed.document: the document type of its fixed-width files (added) */
+	size_t fixed_document_line;
+	char *fixed_encoding;    /* fixed.encoding: an iconv name, NULL = UTF-8 (added) */
+	char xml_document[16];   /* xml.document: the document type of its XML files (added) */
+	size_t xml_document_line;
 	size_t schema_overlay_line;
 	char *edifact_overlay;   /* edifact-schema-overlay: the same for EDIFACT definitions, or NULL */
 	size_t edifact_overlay_line;
 	struct cfg_limits limits;
 	struct cfg_tolerances tolerances; /* added: edigw.conf's, overridden by the partner file */
+	/* outbound documents (added) */
+	char *export_dir;        /* export-dir: where the ERP writes this partner's files, or NULL */
+	struct cfg_flow *exports; /* export.<kind> = map (a CSV map: ERP file -> canonical record) */
+	size_t nexports;
+	struct cfg_flow *outbound; /* outbound.<kind> = map (canonical record -> X12/EDIFACT) */
+	size_t noutbound;
+	char x12_delims[5];      /* x12.delimiters: element, component, repetition, segment (*>^~) */
+	int x12_line_breaks;     /* x12.line-breaks = yes: a newline after each segment (default no) */
+	int outbound_test;       /* outbound-usage = test: ISA15 T, UNB 0035 1 */
+	char edifact_syntax[8];  /* edifact.syntax: UNOC:3 */
 };
 
 struct cfg_erp {
@@ -138,6 +166,8 @@ int config_load(struct config **out, const char *path, struct diag_list *d);
 void config_free(struct config *c);
 
 /* Lookups (borrowed pointers; NULL when none). */
+/* export.<kind> (outbound 0) or outbound.<kind> (outbound 1) of a partner (added). */
+const struct cfg_flow *config_partner_flow(const struct cfg_partner *p, int outbound, const char *kind);
 const struct cfg_partner *config_partner(const struct config *c, const char *id);
 const struct cfg_partner *config_partner_by_x12(const struct config *c, const char *qualifier,
 						const char *id);

@@ -2,7 +2,7 @@
  * csv.c — the delimited-file reader (csv.h): decode (BOM, iconv), split into rows and
  * fields with quoting, check widths, UTF-8 and limits.
  *
- * Functions: csv_parse, csv_table_free, csv_column, csv_error_text.
+ * Functions: csv_parse, csv_table_free, csv_column, csv_error_text, csv_bad_text.
  *
  * Ownership: the table owns one arena holding every unquoted field (never longer than
  * the decoded input, so it is allocated once and nothing moves) and the span and row
@@ -71,7 +71,7 @@ struct pst {
 	const struct csv_options *o;
 	struct csv_error *err;
 	size_t max_field, max_fields, max_rows;
-	size_t capfields, caprows;
+	size_t capfields, caprows, capbad;
 	size_t row_first;       /* index in t->fields of the current row's first field */
 	uint64_t row_line;
 	int header_pending;
@@ -107,12 +107,22 @@ static int end_row(struct pst *s)
 		s->row_first = t->nfields;
 		return 0;
 	}
-	if (t->nrows == s->max_rows) {
+	if (t->nrows + t->nbad == s->max_rows) {
 		set_err(s->err, s->row_line, 0, "more than %zu data rows", s->max_rows);
 		return -EFBIG;
 	}
-	if (t->nrows == 0 && t->header.n == 0)
+	if (t->nrows == 0 && t->nbad == 0 && t->header.n == 0)
 		t->width = n;
+	if (!s->o->ragged && n != t->width && s->o->bad_rows) {
+		/* listed, not kept: its fields stay unreferenced in t->fields */
+		if (t->nbad == s->capbad) {
+			s->capbad = s->capbad ? s->capbad * 2 : 16;
+			t->bad = xrealloc(t->bad, s->capbad * sizeof *t->bad);
+		}
+		t->bad[t->nbad++] = (struct csv_bad){ s->row_line, n };
+		s->row_first = t->nfields;
+		return 0;
+	}
 	if (!s->o->ragged && n < t->width) {
 		set_err(s->err, s->row_line, 0, "short row: %zu field%s, %s %zu", n, n == 1 ? "" : "s",
 			t->header.n ? "the header has" : "the first row has", t->width);
@@ -322,6 +332,7 @@ void csv_table_free(struct csv_table *t)
 	free(t->arena);
 	free(t->fields);
 	free(t->rows);
+	free(t->bad);
 	memset(t, 0, sizeof *t);
 }
 
@@ -363,4 +374,15 @@ char *csv_error_text(const struct csv_error *e)
 	if (e->line)
 		return xasprintf("line %llu: %s", (unsigned long long)e->line, e->msg);
 	return xstrdup(e->msg);
+}
+
+/* Why a row was left out, in csv_parse's words. */
+char *csv_bad_text(const struct csv_table *t, const struct csv_bad *b)
+{
+	const char *has = t->header.n ? "the header has" : "the first row has";
+	if (b->nfields < t->width)
+		return xasprintf("line %llu: short row: %zu field%s, %s %zu", (unsigned long long)b->line,
+				 b->nfields, b->nfields == 1 ? "" : "s", has, t->width);
+	return xasprintf("line %llu, column %zu: long row: %zu fields, %s %zu", (unsigned long long)b->line,
+			 t->width + 1, b->nfields, has, t->width);
 }

@@ -16,6 +16,10 @@
  * (CSV_DEF_MAX_BYTES), field length after unquoting (CSV_DEF_MAX_FIELD), fields per row
  * (CSV_DEF_MAX_FIELDS), data rows (CSV_DEF_MAX_ROWS, the header not counted). A value
  * equal to a limit is accepted; one above is an error naming the line and column.
+ *
+ * A row with fewer or more fields than the header fails the file, unless the caller asks
+ * for the bad rows to be listed instead (options.bad_rows, for the partner setting
+ * flat.bad-row): then the row is left out and the table says which and why.
  */
 #ifndef EDIGW_CSV_H
 #define EDIGW_CSV_H
@@ -45,6 +49,9 @@ struct csv_options {
 	const char *encoding;   /* NULL, "", "UTF-8": UTF-8 (checked); otherwise an iconv
 	                         * name ("ISO-8859-1", "WINDOWS-1252") converted to UTF-8 */
 	int ragged;             /* 1: rows may have fewer or more fields than the first */
+	int bad_rows;           /* 1: a row of the wrong width (not ragged) does not fail the
+	                         * file: it is left out of rows and listed in the table's bad
+	                         * rows (for flat.bad-row); it still counts towards max_rows */
 	size_t max_bytes, max_field, max_fields, max_rows; /* limits; 0: CSV_DEF_* */
 };
 
@@ -55,12 +62,20 @@ struct csv_row {
 	uint64_t line;
 };
 
+/* A row left out for its width (options.bad_rows): its line, its number of fields. */
+struct csv_bad {
+	uint64_t line;
+	size_t nfields;
+};
+
 /* A parsed file. rows are the data rows (without the header row). */
 struct csv_table {
 	struct csv_row header;  /* n == 0 when the file has no header row */
 	struct csv_row *rows;
 	size_t nrows;
 	size_t width;           /* fields of the header (or of the first row) */
+	struct csv_bad *bad;    /* rows of the wrong width, in file order (options.bad_rows) */
+	size_t nbad;
 	/* owned storage */
 	char *arena;
 	struct span *fields;
@@ -88,5 +103,8 @@ void csv_table_free(struct csv_table *t);
 size_t csv_column(const struct csv_table *t, const char *name);
 /* "line 4, column 3: text" (allocated). */
 char *csv_error_text(const struct csv_error *e);
+/* What is wrong with a row t left out for its width, as csv_parse would have said it:
+ * "line 5: short row: 2 fields, the header has 3" (allocated). */
+char *csv_bad_text(const struct csv_table *t, const struct csv_bad *b);
 
 #endif

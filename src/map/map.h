@@ -85,4 +85,24 @@ void map_csv_groups_free(struct map_csv_group *g, size_t n);
 int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *rows,
 		  size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key);
 
+/* Which rows (lines) of a CSV or fixed-width record its findings reject, for the partner
+ * setting flat.bad-row = reject-row. bad and why have one entry per row handed to the
+ * apply function (the caller zeroes them): a finding in the fields of an each block marks
+ * the rows of the list element being made bad (its row, or every line of the loop
+ * occurrence it repeats) and keeps the first such finding of each row in why[i]
+ * ("FIELD: line L, column C ... (map FILE:LINE) (value 'x')", allocated: the caller frees
+ * it). Any other finding (a top-level field, which reads the record's first row; a check;
+ * a column the header lacks; more elements than max) sets record_bad: it is not one
+ * row's fault. */
+struct map_rowflags {
+	unsigned char *bad;
+	char **why;
+	int record_bad;
+};
+
+/* map_apply_csv that also fills rf (NULL: the same as map_apply_csv). */
+int map_apply_csv_flags(const struct map *m, const struct csv_table *t, const size_t *rows,
+			size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
+			struct map_rowflags *rf);
+
 #endif

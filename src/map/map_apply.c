@@ -108,8 +108,11 @@ struct actx {
 	struct {
 		const struct mfield *f;
 		size_t index;
+		long from, to;  /* the segments the list element is made from */
 	} lab[MAP_MAX_DEPTH + 1];
 	size_t nlab;
+	struct map_rowflags *rf; /* CSV and fixed-width: which rows the findings reject */
+	int mark;             /* the finding being added is one row's (elem_error, missing_segment) */
 	/* deepest failure of the last find() */
 	size_t fail_step;
 	int fail_occ;
@@ -430,13 +433,39 @@ static void fill_seg(const struct actx *a, struct x12_error *e, long s)
 	}
 }
 
+/* Note a finding in a->rf: a row's (mark, inside an each block) rejects the rows of the
+ * innermost list element, anything else the record. */
+static void mark_rows(struct actx *a, int mark, const char *msg, const char *bad_value)
+{
+	struct map_rowflags *rf = a->rf;
+	if (!mark || a->nlab == 0) {
+		rf->record_bad = 1;
+		return;
+	}
+	long from = a->lab[a->nlab - 1].from, to = a->lab[a->nlab - 1].to;
+	for (long s = from; s < to && s >= 0 && (size_t)s < a->nseg; s++) {
+		rf->bad[s] = 1;
+		if (rf->why && !rf->why[s]) {
+			if (bad_value && bad_value[0]) {
+				char *v = escape_bytes(bad_value, strlen(bad_value), 40);
+				rf->why[s] = xasprintf("%s (value '%s')", msg, v);
+				free(v);
+			} else {
+				rf->why[s] = xstrdup(msg);
+			}
+		}
+	}
+}
+
 /* Add a finding whose message is "LABEL: text (map FILE:LINE)". */
 static void add_error(struct actx *a, struct x12_error *e, const struct mfield *f, const char *fmt,
 		      ...) EDIGW_PRINTF(4, 5);
 static void add_error(struct actx *a, struct x12_error *e, const struct mfield *f, const char *fmt,
 		      ...)
 {
-	if (!a->errs)
+	int mark = a->mark;
+	a->mark = 0;
+	if (!a->errs && !a->rf)
 		return;
 	struct buf b;
 	buf_init(&b, 0);
@@ -449,7 +478,10 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 	va_end(ap);
 	buf_printf(&b, " (map %s:%zu)", f->file, f->line);
 	e->msg = b.data;
-	x12_errlist_add(a->errs, e);
+	if (a->rf)
+		mark_rows(a, mark, b.data, e->bad_value);
+	if (a->errs)
+		x12_errlist_add(a->errs, e);
 	buf_free(&b);
 }
 
@@ -499,6 +531,7 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 		snprintf(ref, sizeof ref, "%s%02d-%d", e.seg_id, pos, comp);
 	else
 		snprintf(ref, sizeof ref, "%s%02d", e.seg_id, pos);
+	a->mark = 1;
 	add_error(a, &e, f, "%s %s", ref, what);
 	free(bv);
 }
@@ -538,6 +571,7 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 		snprintf(wb, sizeof wb, " in this %s loop", m->loops[a->occ[occ].loop].name);
 		where = wb;
 	}
+	a->mark = 1;
 	if (st->kind == STEP_ENTER || st->kind == STEP_CHILD)
 		add_error(a, &e, f, "required, but there is no %s loop%s", st->text, where);
 	else
@@ -924,6 +958,8 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
 			a->lab[a->nlab].f = f;
 			a->lab[a->nlab].index = count;
+			a->lab[a->nlab].from = (long)a->occ[c].start;
+			a->lab[a->nlab].to = (long)a->occ[c].end;
 			a->nlab++;
 			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
 			a->nlab--;
@@ -940,6 +976,8 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
 			a->lab[a->nlab].f = f;
 			a->lab[a->nlab].index = count;
+			a->lab[a->nlab].from = (long)a->occ[c].start;
+			a->lab[a->nlab].to = (long)a->occ[c].end;
 			a->nlab++;
 			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
 			a->nlab--;
@@ -956,6 +994,8 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
 			a->lab[a->nlab].f = f;
 			a->lab[a->nlab].index = count;
+			a->lab[a->nlab].from = s;
+			a->lab[a->nlab].to = s + 1;
 			a->nlab++;
 			apply_block(a, f->block, occ, s, el, count);
 			a->nlab--;
@@ -1218,6 +1258,8 @@ static void run_checks(struct actx *a)
 				ok = want == c.total;
 			}
 		}
+		if (!ok && a->rf)
+			a->rf->record_bad = 1;
 		if (!ok && a->errs) {
 			struct x12_error e = { 0 };
 			e.scope = X12_SCOPE_ELEMENT;
@@ -1321,7 +1363,7 @@ static void csv_source(xmlDocPtr doc, const struct map *m)
  * before the fields. */
 static int apply_txn(const struct map *m, const struct x12_txn *txn, const struct edi_msg *msg,
 		     const struct csvctx *csv, xmlDocPtr *out, struct x12_errlist *errs,
-		     char **business_key)
+		     char **business_key, struct map_rowflags *rf)
 {
 	struct actx a;
 	struct joinring ring;
@@ -1332,6 +1374,7 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	a.txn = txn;
 	a.nseg = txn->nseg;
 	a.errs = errs;
+	a.rf = rf;
 	a.csv = csv;
 	a.comp = txn->delims ? txn->delims->comp : 0;
 	if (msg) {
@@ -1407,7 +1450,7 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
 		return -EINVAL;
 	}
-	return apply_txn(m, txn, NULL, NULL, out, errs, business_key);
+	return apply_txn(m, txn, NULL, NULL, out, errs, business_key, NULL);
 }
 
 /* Apply an inbound EDIFACT map to one message (through its X12 view). */
@@ -1432,12 +1475,12 @@ int map_apply_edifact(const struct map *m, const struct edi_msg *msg, const stru
 		return -EINVAL;
 	}
 	if (view)
-		return apply_txn(m, &view->txn, msg, NULL, out, errs, business_key);
+		return apply_txn(m, &view->txn, msg, NULL, out, errs, business_key, NULL);
 	struct edi_view v;
 	memset(&v, 0, sizeof v);
 	int rc = edi_view_build(&v, msg);
 	if (rc == 0)
-		rc = apply_txn(m, &v.txn, msg, NULL, out, errs, business_key);
+		rc = apply_txn(m, &v.txn, msg, NULL, out, errs, business_key, NULL);
 	edi_view_free(&v);
 	return rc;
 }
@@ -1550,6 +1593,14 @@ void map_csv_groups_free(struct map_csv_group *g, size_t n)
 int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *rows,
 		  size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key)
 {
+	return map_apply_csv_flags(m, t, rows, nrows, out, errs, business_key, NULL);
+}
+
+/* The same, noting in rf which rows the findings reject. */
+int map_apply_csv_flags(const struct map *m, const struct csv_table *t, const size_t *rows,
+			size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
+			struct map_rowflags *rf)
+{
 	static const struct x12_delims delims = { ',', 0, 0, '\n' };
 	if (out)
 		*out = NULL;
@@ -1574,6 +1625,8 @@ int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *
 	c.col = xcalloc(c.nslots + 1, sizeof *c.col);
 	for (size_t k = 1; k <= m->ncsv_names; k++) {
 		c.col[k] = csv_column(t, m->csv_names[k - 1]);
+		if (c.col[k] == 0 && rf)
+			rf->record_bad = 1;
 		if (c.col[k] == 0 && errs) {
 			struct x12_error e = { 0 };
 			e.scope = X12_SCOPE_TXN;
@@ -1611,7 +1664,7 @@ int map_apply_csv(const struct map *m, const struct csv_table *t, const size_t *
 	txn.segs = segs;
 	txn.delims = &delims;
 	txn.index = 1;
-	int rc = apply_txn(m, &txn, NULL, &c, out, errs, business_key);
+	int rc = apply_txn(m, &txn, NULL, &c, out, errs, business_key, rf);
 	free(segs);
 	free(sp);
 	free(c.col);
