@@ -61,6 +61,7 @@ static const char usage_main[] =
 	"  run [--once]             process documents (--once: what is waiting, then exit)\n"
 	"  ingest FILE --partner ID put FILE into the spool as if ID had sent it\n"
 	"  send FILE --partner ID   check an X12 interchange, number it, queue it for ID\n"
+	"  export FILE --partner ID [--kind K]  ERP file -> the partner's X12/EDIFACT document\n"
 	"  status [--json]          queues, document counts, failures, overdue acknowledgments\n"
 	"  track KEY                history of a document by job id, PO number or control number\n"
 	"  release ID               process a held job (e.g. a duplicate) anyway\n"
@@ -169,6 +170,9 @@ static void print_stats(const struct gateway *g, const struct gw_stats *s)
 	       (unsigned long long)s->records, c->erp_dir);
 	printf("  acknowledgments queued: %llu in %s/outbound/<partner>/\n",
 	       (unsigned long long)s->acks, c->spool_root);
+	if (s->exported || s->export_failed)
+		printf("  ERP export files sent on: %llu, failed: %llu (export-dir/failed/NAME.reason)\n",
+		       (unsigned long long)s->exported, (unsigned long long)s->export_failed);
 	printf("  jobs archived %llu, held %llu, failed %llu%s\n", (unsigned long long)s->archived,
 	       (unsigned long long)s->held, (unsigned long long)s->failed,
 	       (s->held || s->failed) ? "  (see 'edigw status' and 'edigw track ID')" : "");
@@ -178,7 +182,9 @@ static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
 		"usage: edigw run [--once]\n"
-		"Poll the partners' drop directories and process every waiting document.\n"
+		"Poll the partners' drop directories and process every waiting document,\n"
+		"then turn the files the ERP wrote in each partner's export-dir into the\n"
+		"partner's documents (as 'edigw export').\n"
 		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
 		"finish the current document and exit cleanly.\n";
 	int once = 0;
@@ -206,6 +212,10 @@ static int cmd_run(int argc, char **argv)
 		struct gw_stats st = { 0 };
 		gateway_poll(g, &st);
 		int rc = gateway_run_once(g, &st, &g_stop);
+		if (rc == 0 && !g_stop)
+			rc = gateway_export_poll(g, &st);
+		total.exported += st.exported;
+		total.export_failed += st.export_failed;
 		total.picked_up += st.picked_up;
 		total.jobs += st.jobs;
 		total.bytes += st.bytes;
@@ -347,6 +357,82 @@ static int cmd_send(int argc, char **argv)
 	}
 	free(r.path);
 	free(r.message);
+	gateway_free(g);
+	return ex;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	static const char help[] =
+		"usage: edigw export FILE --partner ID [--kind KIND] [--dry-run]\n"
+		"Turn a file the ERP wrote (an order response, ship notice, invoice or\n"
+		"warehouse order as CSV) into partner ID's document: read it with the\n"
+		"partner's export.KIND map (KIND from the start of the file name unless\n"
+		"--kind says), check every record against the canonical schema, write it\n"
+		"with outbound.KIND (an X12 or EDIFACT map), put our envelope and control\n"
+		"numbers around it, check it against our definitions with the partner's\n"
+		"overlay, record it as awaiting acknowledgment and queue it in\n"
+		"spool/outbound/ID/. 'edigw run' does this for every file in export-dir.\n"
+		"--dry-run prints the canonical records and the document instead, checks\n"
+		"it, and writes nothing (no control numbers, ledger or queue).\n"
+		"Exit status: 0 queued, 65 refused (bad or already sent), 66 no such kind,\n"
+		"69 no such partner.\n";
+	if (wants_help(argc, argv)) {
+		fputs(help, stdout);
+		return EX_OK;
+	}
+	const char *file = NULL, *partner = NULL, *kind = NULL;
+	unsigned flags = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			partner = argv[++i];
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			flags |= GW_SEND_DRY_RUN;
+		else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+			kind = argv[++i];
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else {
+			fprintf(stderr, "edigw export: unexpected argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	if (!file || !partner) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	struct gw_export_result x;
+	int rc = gateway_export(g, partner, file, kind, flags, &x);
+	if (flags & GW_SEND_DRY_RUN) {
+		if (x.records)
+			printf("canonical record(s):\n%s", x.records);
+		if (x.document)
+			printf("document (control numbers are ours when sent):\n%s%s", x.document,
+			       x.document[0] && x.document[strlen(x.document) - 1] == '\n' ? "" : "\n");
+		if (rc == 0)
+			printf("%s: %zu %s record(s) for %s would be sent\n", file, x.nrecords, x.kind, partner);
+	}
+	if (rc == 0 && (flags & GW_SEND_DRY_RUN)) {
+		/* printed above */
+	} else if (rc == 0) {
+		char due[21];
+		time_iso(x.send.due, due);
+		printf("queued %s for %s: %zu %s record(s) as interchange %09llu, %zu document(s); "
+		       "acknowledgment due by %s; job %s\n",
+		       x.send.path, partner, x.nrecords, x.kind, (unsigned long long)x.send.isa13, x.send.sets, due,
+		       x.send.job_id);
+	} else {
+		fprintf(stderr, "edigw export: %s\n", x.send.message ? x.send.message : strerror(-rc));
+		ex = rc == -ENOENT && !config_partner(gateway_config(g), partner) ? EX_UNAVAILABLE
+		     : rc == -EBADMSG || rc == -EEXIST			 ? EX_DATAERR
+		     : rc == -ENOENT					 ? EX_NOINPUT
+									 : EX_IOERR;
+	}
+	gw_export_result_free(&x);
 	gateway_free(g);
 	return ex;
 }
@@ -2545,6 +2631,8 @@ int main(int argc, char **argv)
 		ex = cmd_status(ac, av);
 	else if (strcmp(cmd, "send") == 0)
 		ex = cmd_send(ac, av);
+	else if (strcmp(cmd, "export") == 0)
+		ex = cmd_export(ac, av);
 	else if (strcmp(cmd, "track") == 0)
 		ex = cmd_track(ac, av);
 	else if (strcmp(cmd, "release") == 0)

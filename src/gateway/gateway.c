@@ -23,6 +23,7 @@
  * process with SIGKILL at the n-th pass of a named point.
  */
 #include "gateway/gateway.h"
+#include "canon/outmap.h"
 #include "gateway/gateway_int.h"
 #include "edifact/edi_schema.h"
 
@@ -191,6 +192,9 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 			rc = -EINVAL;
 		}
 	}
+	for (size_t i = 0; i < c->npartners; i++)
+		if (gw_export_check(g, &c->partners[i], d) < 0)
+			rc = -EINVAL;
 	if (access(c->canonical_rng, R_OK) < 0) {
 		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",
 			   c->canonical_rng, strerror(errno));
@@ -231,6 +235,11 @@ void gateway_free(struct gateway *g)
 		map_free(g->maps[i].map);
 	}
 	free(g->maps);
+	for (size_t i = 0; i < g->nomaps; i++) {
+		free(g->omaps[i].path);
+		omap_free(g->omaps[i].map);
+	}
+	free(g->omaps);
 	for (size_t i = 0; i < g->nerps; i++) {
 		free(g->erps[i].kind);
 		erp_profile_free(g->erps[i].prof);
@@ -253,6 +262,13 @@ void gateway_free(struct gateway *g)
 }
 
 /* The schema overlay of partner p (one of g's configuration), or NULL. */
+const struct x12_overlay *gw_edi_overlay(const struct gateway *g, const struct cfg_partner *p)
+{
+	if (!g->edi_overlays || !p || p < g->cfg->partners || p >= g->cfg->partners + g->cfg->npartners)
+		return NULL;
+	return g->edi_overlays[p - g->cfg->partners];
+}
+
 const struct x12_overlay *gateway_overlay(const struct gateway *g, const struct cfg_partner *p)
 {
 	if (!g->overlays || !p || p < g->cfg->partners || p >= g->cfg->partners + g->cfg->npartners)

@@ -37,6 +37,8 @@ struct gw_stats {
 	uint64_t acks;         /* acknowledgment interchanges written */
 	uint64_t archived, held, failed;
 	uint64_t bytes;        /* partner bytes read */
+	uint64_t exported;     /* ERP files sent on as partner documents (added) */
+	uint64_t export_failed; /* ERP files moved to export-dir/failed/ (added) */
 };
 
 struct gateway;
@@ -110,6 +112,35 @@ struct gw_send_result {
  * -EBADMSG (r->message lists the problems), -EEXIST (already sent), -ENOENT (no such
  * partner), other negative errno. The caller frees r->path and r->message. */
 int gateway_send(struct gateway *g, const char *partner, const char *path, struct gw_send_result *r);
+/* gateway_send for an interchange in memory: label names it in messages; dedupe_sha (64 hex
+ * digits) when not NULL is what a second send is recognised by instead of the bytes' hash
+ * (an interchange built from an ERP file carries the time it was built). */
+#define GW_SEND_DRY_RUN 1u /* check only: no control numbers, ledger or queue */
+int gateway_send_mem(struct gateway *g, const char *partner, const char *label, const char *data, size_t len,
+		     const char *dedupe_sha, unsigned flags, struct gw_send_result *r);
+
+/* What gateway_export did (added). */
+struct gw_export_result {
+	char kind[32];          /* the canonical kind the file was read as */
+	size_t nrecords;        /* canonical records read from it */
+	struct gw_send_result send; /* the queued interchange, or why not (send.message) */
+	char *records;          /* GW_SEND_DRY_RUN: the canonical records (XML), allocated */
+	char *document;         /* GW_SEND_DRY_RUN: the interchange as built (before our control
+	                         * numbers), allocated; NULL when it could not be built */
+};
+/* Turn one ERP file into the partner's document (src/gateway/export.c): read it with the
+ * partner's export.<kind> map (kind NULL: from the start of the file's name), check each
+ * record against the canonical schema, write it with outbound.<kind>, envelope it with
+ * our control numbers, check it against our definitions, record it as awaiting
+ * acknowledgment and queue it in spool/outbound/<partner>/. The ERP file is not moved.
+ * -EBADMSG (x->send.message says why), -EEXIST (this file was sent already), -ENOENT (no
+ * such partner or kind), other negative errno. The caller frees x->send.path/message. */
+int gateway_export(struct gateway *g, const char *partner, const char *path, const char *kind, unsigned flags,
+		   struct gw_export_result *x);
+void gw_export_result_free(struct gw_export_result *x);
+/* Every partner's export-dir: each ready file through gateway_export, then moved to
+ * export-dir/sent/ or to export-dir/failed/ with NAME.reason. */
+int gateway_export_poll(struct gateway *g, struct gw_stats *st);
 
 /* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
  * failed/ → incoming/ (replay after a fix). */

@@ -36,7 +36,22 @@ struct gateway {
 	struct x12_overlay **overlays; /* per cfg->partners[i]: its schema-overlay, or NULL */
 	struct x12_schema *edi_schemas; /* EDIFACT message definitions (schema-dir/edifact), or NULL */
 	struct x12_overlay **edi_overlays; /* per cfg->partners[i]: its edifact-schema-overlay, or NULL */
+	struct omap_slot *omaps; /* outbound maps (export.c) */
+	size_t nomaps;
 };
+
+struct omap_slot {
+	char *path;
+	struct omap *map;
+};
+
+/* export.c: the outbound map at path (loaded once); a partner's export/outbound lines
+ * checked at start-up (problems to d). */
+struct omap;
+const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_list *d);
+int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_list *d);
+/* The partner's EDIFACT overlay, or NULL. */
+const struct x12_overlay *gw_edi_overlay(const struct gateway *g, const struct cfg_partner *p);
 
 /* A staged ERP file: written in .edigw-tmp, linked into dir/name at commit. */
 struct staged {

@@ -1,4 +1,4 @@
 libedigw_a_SOURCES += src/gateway/gateway.h src/gateway/gateway_int.h src/gateway/gateway.c
-libedigw_a_SOURCES += src/gateway/send.c
+libedigw_a_SOURCES += src/gateway/send.c src/gateway/export.c
 libedigw_a_SOURCES += src/gateway/gateway_edifact.c
 libedigw_a_SOURCES += src/gateway/gateway_csv.c

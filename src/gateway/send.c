@@ -251,14 +251,35 @@ static void send_ctx_free(struct send_ctx *c)
 int gateway_send(struct gateway *g, const char *partner, const char *path, struct gw_send_result *r)
 {
 	const struct config *cfg = gateway_config(g);
+	const struct cfg_partner *p = config_partner(cfg, partner);
+	struct buf in;
+	buf_init(&in, 0);
+	memset(r, 0, sizeof *r);
+	int rc = file_read_all(path, p ? p->limits.max_file_size : cfg->limits.max_file_size, &in);
+	if (rc < 0) {
+		r->message = xasprintf("%s: %s", path, rc == -EFBIG ? "larger than limit.max-file-size" : strerror(-rc));
+		buf_free(&in);
+		return rc;
+	}
+	rc = gateway_send_mem(g, partner, path, in.data ? in.data : "", in.len, NULL, 0, r);
+	buf_free(&in);
+	return rc;
+}
+
+/* The same for an interchange in memory (label names it in messages; dedupe_sha, when
+ * not NULL, is what a second send is recognised by instead of the bytes' hash). */
+int gateway_send_mem(struct gateway *g, const char *partner, const char *path, const char *data, size_t len,
+		     const char *dedupe_sha, unsigned flags, struct gw_send_result *r)
+{
+	const struct config *cfg = gateway_config(g);
 	struct send_ctx c = { 0 };
-	struct buf in, out;
+	struct buf out;
+	struct span in = { data, len };
 	struct x12_reader *rd = NULL;
 	char *dir = NULL, *tmp = NULL;
 	int rc, fd = -1, began = 0;
 	struct ledger *l = gateway_ledger(g);
 	memset(r, 0, sizeof *r);
-	buf_init(&in, 0);
 	buf_init(&out, 0);
 	buf_init(&c.problems, 0);
 	c.g = g;
@@ -274,15 +295,11 @@ int gateway_send(struct gateway *g, const char *partner, const char *path, struc
 	}
 	c.schemas = gateway_schemas(g);
 	c.ov = gateway_overlay(g, c.p);
-	if ((rc = file_read_all(path, c.p->limits.max_file_size, &in)) < 0) {
-		r->message = xasprintf("%s: %s", path, rc == -EFBIG ? "larger than limit.max-file-size" : strerror(-rc));
-		goto out;
-	}
 	struct x12_limits lim;
 	struct x12_tolerances tol;
 	gateway_reader_settings(cfg, c.p, &lim, &tol);
 	x12_tolerances_default(&tol); /* what we send is strict X12: no tolerances */
-	if ((rc = x12_reader_new_mem(&rd, in.data, in.len, &lim)) < 0)
+	if ((rc = x12_reader_new_mem(&rd, in.p, in.n, &lim)) < 0)
 		goto out;
 	x12_reader_set_hash(rd, 1);
 	struct x12_handler h = { .ctx = &c, .interchange_begin = s_ic_begin, .group_begin = s_group_begin,
@@ -306,9 +323,16 @@ int gateway_send(struct gateway *g, const char *partner, const char *path, struc
 		rc = -EBADMSG;
 		goto out;
 	}
+	if (flags & GW_SEND_DRY_RUN) {
+		rc = 0;
+		goto out;
+	}
 	/* a second send of the same bytes is refused: the partner would get it twice */
 	char sha[65], hkey[80], us[24], them[24];
-	sha256_hex(in.data, in.len, sha);
+	if (dedupe_sha)
+		snprintf(sha, sizeof sha, "%s", dedupe_sha);
+	else
+		sha256_hex(in.p, in.n, sha);
 	snprintf(hkey, sizeof hkey, "send:%s", sha);
 	snprintf(us, sizeof us, "%s:%s", cfg->us.qualifier, cfg->us.id);
 	snprintf(them, sizeof them, "%s:%s", c.p->x12.qualifier, c.p->x12.id);
@@ -333,7 +357,7 @@ int gateway_send(struct gateway *g, const char *partner, const char *path, struc
 	for (size_t i = 0; i < c.ngroups; i++)
 		if ((rc = ledger_next_control(l, partner, LEDGER_CTL_GS, &c.groups[i].gs06)) < 0)
 			goto out;
-	if ((rc = renumber(in.data, in.len, &c.isa.delims, r->isa13, c.groups, c.ngroups, &out)) < 0) {
+	if ((rc = renumber(in.p, in.n, &c.isa.delims, r->isa13, c.groups, c.ngroups, &out)) < 0) {
 		r->message = xasprintf("%s: cannot renumber the envelope", path);
 		goto out;
 	}
@@ -396,7 +420,6 @@ out:
 	free(dir);
 	x12_reader_free(rd);
 	send_ctx_free(&c);
-	buf_free(&in);
 	buf_free(&out);
 	return rc;
 }

@@ -1849,7 +1849,7 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 		diag_error(d, mf->source_file, mf->source_line,
 			   "source standard '%s' is not supported yet (this version reads x12, "
 			   "edifact and csv)", mf->std);
-	} else if (!word_ok(mf->type, 8)) {
+	} else if (!word_ok(mf->type, 12)) {
 		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
 	} else if (strcmp(mf->std, "edifact") == 0 && !edifact_type_ok(mf->type)) {
 		diag_error(d, mf->source_file, mf->source_line,

@@ -1,0 +1,856 @@
+/*
+ * export.c — the ERP's outbound files: order responses, ship notices,
+ * invoices, warehouse orders the ERP writes for a partner become the
+ * partner's X12 or EDIFACT documents.
+ *
+ * A partner profile names the directory the ERP writes that partner's files
+ * to (export-dir), and per canonical record kind the map that reads the
+ * ERP's file (export.<kind>: a CSV map, doc/edigw-map.5 "CSV FILES") and the
+ * map that writes the partner's document (outbound.<kind>: "OUTBOUND MAPS").
+ * A file belongs to the kind its name starts with (ship-notice-0042.csv);
+ * names starting with '.' or ending in .tmp or .part are being written and
+ * are left alone.
+ *
+ * One ERP file gives one interchange: a functional group (X12) holding one
+ * transaction set per canonical record, or one message per record (EDIFACT).
+ * The interchange is built with placeholder control numbers and handed to
+ * the same path as `edigw send` (X12: gateway_send_mem), which validates it
+ * against our definitions with the partner's overlay, puts our control
+ * numbers in, records it as awaiting acknowledgment and queues it in
+ * spool/outbound/<partner>/. A second send is recognised by the hash of the
+ * ERP file (not of the built interchange, which carries the time it was
+ * built), so a crash between queueing and moving the ERP file away cannot
+ * send a document twice.
+ *
+ * Then the ERP file moves to export-dir/sent/, or to export-dir/failed/ with
+ * NAME.reason beside it saying what is wrong (map line, record position,
+ * segment and element), and a ledger event.
+ *
+ * Limits: the partner's limit.max-file-size per ERP file; EXPORT_MAX_RECORDS
+ * records per file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "canon/canon.h"
+#include "canon/outmap.h"
+#include "edifact/edi_schema.h"
+#include "edifact/edi_writer.h"
+#include "flat/csv.h"
+#include "gateway/gateway_int.h"
+#include "ledger/ledger.h"
+#include "map/map.h"
+#include "spool/spool.h"
+
+#define EXPORT_MAX_RECORDS 100000
+#define EXPORT_MAX_FILES 10000 /* files looked at per directory per poll */
+
+/* X12 functional identifier code (GS01) of a transaction set. */
+static const char *x12_fid(const char *st01)
+{
+	static const char *const t[][2] = {
+		{ "810", "IN" }, { "850", "PO" }, { "855", "PR" }, { "856", "SH" }, { "860", "PC" },
+		{ "865", "CA" }, { "846", "IB" }, { "940", "OW" }, { "943", "AR" }, { "944", "RE" },
+		{ "945", "SW" }, { "947", "AW" }, { "820", "RA" }, { "830", "PS" }, { "862", "SS" },
+		{ "753", "GT" }, { "754", "GT" }, { "870", "RS" }, { "880", "GP" }, { "812", "CD" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (strcmp(t[i][0], st01) == 0)
+			return t[i][1];
+	return NULL;
+}
+
+/* The outbound map of a partner's kind (loaded once, kept by the gateway). */
+const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_list *d)
+{
+	for (size_t i = 0; i < g->nomaps; i++)
+		if (strcmp(g->omaps[i].path, path) == 0)
+			return g->omaps[i].map;
+	struct omap *m = NULL;
+	if (omap_load(&m, path, d) < 0 || !m)
+		return NULL;
+	g->omaps = xrealloc(g->omaps, (g->nomaps + 1) * sizeof *g->omaps);
+	g->omaps[g->nomaps].path = xstrdup(path);
+	g->omaps[g->nomaps].map = m;
+	g->nomaps++;
+	return m;
+}
+
+/* Check a partner's export and outbound lines at start-up. */
+int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_list *d)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->nexports; i++) {
+		const struct cfg_flow *f = &p->exports[i];
+		if (strcmp(f->map_path, "canonical") == 0)
+			continue;
+		struct map *m = gw_map_for(g, f->map_path, d);
+		if (!m) {
+			diag_error(d, p->file, f->line, "map %s for export.%s cannot be loaded", f->map_path, f->kind);
+			rc = -EINVAL;
+		} else if (strcmp(map_source_standard(m), "csv") != 0 || strcmp(map_target_kind(m), f->kind) != 0) {
+			diag_error(d, p->file, f->line,
+				   "export.%s uses map %s, which reads %s files into '%s' records (it must read "
+				   "csv into '%s')", f->kind, f->map_path, map_source_standard(m), map_target_kind(m), f->kind);
+			rc = -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < p->noutbound; i++) {
+		const struct cfg_flow *f = &p->outbound[i];
+		const struct omap *m = gw_omap_for(g, f->map_path, d);
+		if (!m) {
+			diag_error(d, p->file, f->line, "map %s for outbound.%s cannot be loaded", f->map_path, f->kind);
+			rc = -EINVAL;
+			continue;
+		}
+		if (strcmp(omap_kind(m), f->kind) != 0) {
+			diag_error(d, p->file, f->line, "outbound.%s uses map %s, which reads '%s' records",
+				   f->kind, f->map_path, omap_kind(m));
+			rc = -EINVAL;
+		}
+		if (omap_edifact(m) ? !p->has_edifact : !p->has_x12) {
+			diag_error(d, p->file, f->line, "outbound.%s writes %s, but the partner has no %s identity",
+				   f->kind, omap_edifact(m) ? "EDIFACT" : "X12",
+				   omap_edifact(m) ? "EDIFACT (edifact.id)" : "X12 (x12.qualifier/x12.id/x12.gs-id)");
+			rc = -EINVAL;
+		}
+		if (!omap_edifact(m) && !x12_fid(omap_doc_type(m))) {
+			diag_error(d, p->file, f->line, "outbound.%s: no functional group code is known for X12 %s",
+				   f->kind, omap_doc_type(m));
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
+/* The kind of an ERP file, from the start of its name; NULL when none. */
+static const struct cfg_flow *kind_of(const struct cfg_partner *p, const char *name)
+{
+	const struct cfg_flow *best = NULL;
+	for (size_t i = 0; i < p->nexports; i++) {
+		size_t n = strlen(p->exports[i].kind);
+		if (strncmp(name, p->exports[i].kind, n) == 0 && (!best || n > strlen(best->kind)))
+			best = &p->exports[i];
+	}
+	return best;
+}
+
+/* export.<kind> = canonical: the ERP writes the canonical record itself (XML in the
+ * urn:edigw:canonical:1 namespace, one record per file). */
+static int read_canonical(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
+			  const char *data, size_t len, xmlDocPtr **recs, size_t *nrecs, struct buf *why)
+{
+	xmlDocPtr doc = NULL;
+	struct buf err;
+	buf_init(&err, 0);
+	int rc = canon_parse(&doc, data, len, &err);
+	if (rc < 0) {
+		buf_printf(why, "not a canonical record: %s", err.data ? err.data : "unreadable XML");
+		buf_free(&err);
+		return -EBADMSG;
+	}
+	if (strcmp(canon_kind(doc), f->kind) != 0) {
+		buf_printf(why, "a '%s' record, not '%s' (export.%s)", canon_kind(doc), f->kind, f->kind);
+		xmlFreeDoc(doc);
+		buf_free(&err);
+		return -EBADMSG;
+	}
+	/* where it came from: the ERP (an ERP that names it otherwise keeps its words) */
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	char *std = canon_get(root, "source/standard");
+	if (!std)
+		canon_set(root, "source/standard", "erp");
+	free(std);
+	canon_set_source(doc, p->id, NULL);
+	buf_reset(&err);
+	rc = canon_validate(doc, gateway_config(g)->canonical_rng, &err);
+	if (rc < 0) {
+		buf_printf(why, "the record does not match canonical.rng:\n%s", err.data ? err.data : "");
+		xmlFreeDoc(doc);
+		buf_free(&err);
+		return rc == -EINVAL ? -EBADMSG : rc;
+	}
+	buf_free(&err);
+	*recs = xcalloc(1, sizeof **recs);
+	(*recs)[0] = doc;
+	*nrecs = 1;
+	return 0;
+}
+
+/* Read the ERP file's records (CSV map), checked against the canonical schema. */
+static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
+			const char *data, size_t len, xmlDocPtr **recs, size_t *nrecs, struct buf *why)
+{
+	struct csv_table t;
+	struct csv_options o;
+	struct csv_error cerr;
+	struct map_csv_group *groups = NULL;
+	size_t ngroups = 0;
+	memset(&t, 0, sizeof t);
+	memset(&o, 0, sizeof o);
+	memset(&cerr, 0, sizeof cerr);
+	o.delim = ',';
+	o.header = CSV_HEADER_YES;
+	o.max_bytes = (size_t)p->limits.max_file_size;
+	*recs = NULL;
+	*nrecs = 0;
+	int rc = 0;
+	if (strcmp(f->map_path, "canonical") == 0)
+		return read_canonical(g, p, f, data, len, recs, nrecs, why);
+	if (csv_parse(&t, data, len, &o, &cerr) < 0) {
+		char *d = csv_error_text(&cerr);
+		buf_printf(why, "not readable as CSV: %s", d);
+		free(d);
+		return -EBADMSG;
+	}
+	struct diag_list dl;
+	diag_list_init(&dl);
+	struct map *m = gw_map_for(g, f->map_path, &dl);
+	diag_list_free(&dl);
+	if (!m) {
+		buf_printf(why, "map %s cannot be loaded", f->map_path);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = map_csv_groups(m, &t, &groups, &ngroups);
+	if (rc == -ENOENT) {
+		buf_printf(why, "the group-by column of map %s is not in the file's header", f->map_path);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (!ngroups) {
+		buf_puts(why, "the file holds no data rows");
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (ngroups > EXPORT_MAX_RECORDS) {
+		buf_printf(why, "more than %d records in one file", EXPORT_MAX_RECORDS);
+		rc = -EBADMSG;
+		goto out;
+	}
+	*recs = xcalloc(ngroups, sizeof **recs);
+	for (size_t i = 0; i < ngroups; i++) {
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr rec = NULL;
+		char *bkey = NULL;
+		int arc = map_apply_csv(m, &t, groups[i].rows, groups[i].nrows, &rec, &errs, &bkey);
+		free(bkey);
+		if (arc < 0 || !rec)
+			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
+		if (rec && !errs.n) {
+			canon_set_source(rec, p->id, NULL);
+			canon_check(rec, gateway_config(g)->canonical_rng, &errs);
+		}
+		if (errs.n) {
+			uint64_t line = groups[i].nrows ? t.rows[groups[i].rows[0]].line : 0;
+			buf_printf(why, "record %zu (%s%s, from line %llu):\n", i + 1, groups[i].key[0] ? "key " : "the file",
+				   groups[i].key, (unsigned long long)line);
+			for (size_t k = 0; k < errs.n; k++) {
+				char *d = x12_error_describe(&errs.v[k]);
+				buf_printf(why, "  %s\n", d);
+				free(d);
+			}
+			rc = -EBADMSG;
+		}
+		x12_errlist_free(&errs);
+		if (rec)
+			(*recs)[(*nrecs)++] = rec;
+	}
+out:
+	if (rc < 0 && *recs) {
+		for (size_t i = 0; i < *nrecs; i++)
+			xmlFreeDoc((*recs)[i]);
+		free(*recs);
+		*recs = NULL;
+		*nrecs = 0;
+	}
+	map_csv_groups_free(groups, ngroups);
+	csv_table_free(&t);
+	return rc;
+}
+
+/* Render every record; a failure names the record. */
+static int render_all(const struct omap *m, xmlDocPtr *recs, size_t n, const char *forbidden,
+		      struct omap_doc *docs, struct buf *why)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct buf e;
+		buf_init(&e, 0);
+		if (omap_render(m, recs[i], forbidden, &docs[i], &e) < 0) {
+			char *k = canon_get(xmlDocGetRootElement(recs[i]), "po-number");
+			buf_printf(why, "record %zu: %s\n", i + 1, e.data ? e.data : "cannot be written");
+			free(k);
+			rc = -EBADMSG;
+		}
+		buf_free(&e);
+	}
+	return rc;
+}
+
+/* Our X12 interchange around the rendered transaction sets (control numbers 0: the send
+ * path puts ours in). */
+static void build_x12(const struct config *cfg, const struct cfg_partner *p, const struct omap *m,
+		      const struct omap_doc *docs, size_t n, time_t now, struct buf *out)
+{
+	const char *dl = p->x12_delims;
+	char e = dl[0], c = dl[1], r = dl[2], s = dl[3];
+	const char *ver = omap_version(m);
+	char isa12[6];
+	memcpy(isa12, ver, 5);
+	isa12[5] = '\0';
+	int reps = strcmp(isa12, "00402") >= 0;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	const char *nl = p->x12_line_breaks ? "\n" : "";
+	buf_printf(out, "ISA%c00%c          %c00%c          %c%-2s%c%-15s%c%-2s%c%-15s%c%02d%02d%02d%c%02d%02d%c%c%c%s%c"
+		   "000000000%c0%c%c%c%c%c%s",
+		   e, e, e, e, e, cfg->us.qualifier, e, cfg->us.id, e, p->x12.qualifier, e, p->x12.id, e,
+		   tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday, e, tm.tm_hour, tm.tm_min, e, reps ? r : 'U', e, isa12,
+		   e, e, e, p->outbound_test ? 'T' : 'P', e, c, s, nl);
+	buf_printf(out, "GS%c%s%c%s%c%s%c%04d%02d%02d%c%02d%02d%c0%cX%c%s%c%s", e, x12_fid(omap_doc_type(m)), e,
+		   cfg->us.gs_id, e, p->x12.gs_id, e, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, e, tm.tm_hour,
+		   tm.tm_min, e, e, e, ver, s, nl);
+	for (size_t i = 0; i < n; i++) {
+		char st02[24];
+		snprintf(st02, sizeof st02, "%04zu", i + 1);
+		buf_printf(out, "ST%c%s%c%s%c%s", e, omap_doc_type(m), e, st02, s, nl);
+		omap_write_x12(&docs[i], e, c, s, p->x12_line_breaks, out);
+		buf_printf(out, "SE%c%zu%c%s%c%s", e, docs[i].n + 2, e, st02, s, nl);
+	}
+	buf_printf(out, "GE%c%zu%c0%c%sIEA%c1%c000000000%c%s", e, n, e, s, nl, e, e, s, nl);
+}
+
+/* ---------------------------------------------------------------- EDIFACT */
+
+struct edi_check {
+	const struct x12_schema *schemas;
+	const struct x12_overlay *ov;
+	struct buf problems;
+	size_t nproblems;
+	struct ledger_sent_set *sets;
+	size_t nsets;
+	char *key;
+	struct edi_view view;
+};
+
+static void edi_problems(struct edi_check *c, const char *what, const struct x12_errlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *d = edi_error_describe(&l->v[i]);
+		if (++c->nproblems <= 50)
+			buf_printf(&c->problems, "%s: %s\n", what, d);
+		free(d);
+	}
+}
+
+static int ec_msg(void *ctx, const struct edi_msg *msg, struct edi_msg_result *res)
+{
+	struct edi_check *c = ctx;
+	const struct x12_txn_def *def = edi_overlay_find(c->ov, c->schemas, msg->version, msg->release, msg->type);
+	if (!def) {
+		x12_errlist_add_app(&res->errors, "definitions", "no definition of this message type and release");
+		return 0;
+	}
+	edi_schema_validate(def, msg, &c->view, 32, &res->errors, NULL);
+	struct edi_val k = edi_schema_key(def, msg);
+	free(c->key);
+	c->key = k.n ? span_dup((struct span){ k.p, k.n }) : NULL;
+	return 0;
+}
+
+static int ec_msg_end(void *ctx, const struct edi_msg_result *res)
+{
+	struct edi_check *c = ctx;
+	char what[48];
+	snprintf(what, sizeof what, "message %s %s", res->type, res->ref);
+	edi_problems(c, what, &res->errors);
+	c->sets = xrealloc(c->sets, (c->nsets + 1) * sizeof *c->sets);
+	c->sets[c->nsets].st01 = xstrdup(res->type);
+	c->sets[c->nsets].tcn = xstrdup(res->ref);
+	c->sets[c->nsets].business_key = c->key;
+	c->key = NULL;
+	c->nsets++;
+	return 0;
+}
+
+static int ec_ic_end(void *ctx, const struct edi_interchange_result *res)
+{
+	edi_problems(ctx, "interchange", &res->errors);
+	return 0;
+}
+
+/* Build, check, number, record and queue an EDIFACT interchange. */
+static int send_edifact(struct gateway *g, const struct cfg_partner *p, const struct omap *m, const char *label,
+			const struct omap_doc *docs, size_t n, const char *sha, unsigned flags, struct gw_export_result *x)
+{
+	const struct config *cfg = gateway_config(g);
+	struct ledger *l = gateway_ledger(g);
+	struct gw_send_result *r = &x->send;
+	int dry = (flags & GW_SEND_DRY_RUN) != 0;
+	struct edi_writer *w = NULL;
+	struct edi_reader *rd = NULL;
+	struct edi_check c = { 0 };
+	struct buf out, body, err;
+	char *dir = NULL, *tmp = NULL;
+	int rc, began = 0, fd = -1;
+	buf_init(&out, 0);
+	buf_init(&body, 0);
+	buf_init(&err, 0);
+	buf_init(&c.problems, 0);
+	char us[48], them[48], hkey[80];
+	snprintf(us, sizeof us, "%s:%s", cfg->us_edifact.qualifier, cfg->us_edifact.id);
+	snprintf(them, sizeof them, "%s:%s", p->edifact.qualifier, p->edifact.id);
+	snprintf(hkey, sizeof hkey, "send:%s", sha);
+	char *first = NULL;
+	int dup = dry ? 0 : ledger_dup_find(l, us, them, hkey, NULL, p->dup_window_s, &first);
+	if (dup > 0) {
+		r->message = xasprintf("%s was already sent to %s as job %s (same file); not sent again", label, p->id,
+				       first);
+		free(first);
+		return -EEXIST;
+	}
+	if (dup < 0)
+		return dup;
+	char syn[5];
+	memcpy(syn, p->edifact_syntax, 4);
+	syn[4] = '\0';
+	int synver = p->edifact_syntax[5] - '0';
+	struct edi_delims dl;
+	edi_writer_default_delims(&dl, syn, synver);
+	if ((rc = edi_writer_new(&w, syn, synver, &dl)) < 0) {
+		r->message = xasprintf("edifact.syntax %s cannot be written (%s)", p->edifact_syntax, strerror(-rc));
+		goto out;
+	}
+	if (!dry) {
+		if ((rc = spool_new_id(r->job_id)) < 0 || (rc = ledger_begin(l)) < 0)
+			goto out;
+		began = 1;
+		if ((rc = ledger_next_control(l, p->id, LEDGER_CTL_ISA, &r->isa13)) < 0)
+			goto out;
+	}
+	char ref[16];
+	snprintf(ref, sizeof ref, "%llu", (unsigned long long)r->isa13);
+	/* version "D:96A:UN[:EAN005]" */
+	char ver[4][16] = { "", "", "", "" };
+	const char *v = omap_version(m);
+	for (size_t i = 0, k = 0; *v && i < 4; v++) {
+		if (*v == ':') {
+			i++;
+			k = 0;
+		} else if (k < 15) {
+			ver[i][k++] = *v;
+		}
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char date[48], hm[24];
+	if (synver >= 4)
+		snprintf(date, sizeof date, "%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	else
+		snprintf(date, sizeof date, "%02d%02d%02d", tm.tm_year % 100, tm.tm_mon + 1, tm.tm_mday);
+	snprintf(hm, sizeof hm, "%02d%02d", tm.tm_hour, tm.tm_min);
+	edi_writer_seg(w, "UNB");
+	edi_writer_elem(w, syn);
+	edi_writer_comp_u64(w, (uint64_t)synver);
+	edi_writer_elem(w, cfg->us_edifact.id);
+	edi_writer_comp(w, cfg->us_edifact.qualifier);
+	edi_writer_elem(w, p->edifact.id);
+	edi_writer_comp(w, p->edifact.qualifier);
+	edi_writer_elem(w, date);
+	edi_writer_comp(w, hm);
+	edi_writer_elem(w, ref);
+	if (p->outbound_test) {
+		for (int i = 0; i < 5; i++)
+			edi_writer_elem(w, "");
+		edi_writer_elem(w, "1");
+	}
+	rc = edi_writer_seg_end(w, &body);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		size_t before = body.len;
+		edi_writer_seg(w, "UNH");
+		edi_writer_elem_u64(w, i + 1);
+		edi_writer_elem(w, omap_doc_type(m));
+		for (size_t k = 0; k < 4; k++)
+			if (ver[k][0] || k < 3)
+				edi_writer_comp(w, ver[k]);
+		(void)before;
+		if ((rc = edi_writer_seg_end(w, &body)) < 0)
+			break;
+		if ((rc = omap_write_edifact(&docs[i], w, &body, &err)) < 0) {
+			r->message = xasprintf("%s: record %zu: %s", label, i + 1, err.data ? err.data : "");
+			break;
+		}
+		edi_writer_seg(w, "UNT");
+		edi_writer_elem_u64(w, docs[i].n + 2);
+		edi_writer_elem_u64(w, i + 1);
+		rc = edi_writer_seg_end(w, &body);
+	}
+	if (rc == 0) {
+		edi_writer_seg(w, "UNZ");
+		edi_writer_elem_u64(w, n);
+		edi_writer_elem(w, ref);
+		rc = edi_writer_seg_end(w, &body);
+	}
+	if (rc < 0) {
+		if (!r->message)
+			r->message = xasprintf("%s: %s", label, edi_writer_error(w));
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (edi_writer_una_needed(w))
+		edi_writer_una(w, &out);
+	buf_append(&out, body.data, body.len);
+	if (dry)
+		x->document = xstrdup(out.data);
+	/* read it back as a partner would, with our definitions and their overlay */
+	struct edi_limits lim;
+	struct edi_tolerances tol;
+	gateway_edi_reader_settings(cfg, p, &lim, &tol);
+	c.schemas = g->edi_schemas;
+	c.ov = gw_edi_overlay(g, p);
+	if (!c.schemas) {
+		r->message = xasprintf("%s: no EDIFACT definitions to check the %s against (schema-dir)", label,
+				       omap_doc_type(m));
+		rc = -EBADMSG;
+		goto out;
+	}
+	if ((rc = edi_reader_new_mem(&rd, out.data, out.len, &lim)) < 0)
+		goto out;
+	struct edi_handler h = { .ctx = &c, .message = ec_msg, .message_end = ec_msg_end, .interchange_end = ec_ic_end };
+	struct edi_file_summary sum = { 0 };
+	struct x12_error xe = { 0 };
+	if (edi_parse(rd, &h, &sum, &xe) < 0) {
+		char *d = edi_error_describe(&xe);
+		buf_printf(&c.problems, "not valid EDIFACT: %s\n", d);
+		c.nproblems++;
+		free(d);
+		x12_error_free(&xe);
+	}
+	if (c.nproblems) {
+		r->message = xasprintf("%s is not sent (%zu problem(s)):\n%s", label, c.nproblems, c.problems.data);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (dry)
+		goto out;
+	if ((rc = spool_outbound_dir(gateway_spool(g), p->id, &dir)) < 0)
+		goto out;
+	snprintf(r->name, sizeof r->name, "%09llu-%s.edi", (unsigned long long)r->isa13, omap_doc_type(m));
+	tmp = xasprintf("%s/.%s.tmp", dir, r->job_id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, out.data, out.len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	struct ledger_sent_group lg = { omap_doc_type(m), ref, omap_version(m), c.sets, c.nsets };
+	struct ledger_sent sn = { .partner = p->id, .job_id = r->job_id, .sender = us, .receiver = them,
+				  .icn = ref, .output = r->name, .test = p->outbound_test,
+				  .due_s = p->ack_due_s, .groups = &lg, .ngroups = 1 };
+	char *ev = xasprintf("queued %s/%s for partner %s: %zu %s message(s) from %s (our 0020 %s)", dir, r->name,
+			     p->id, n, omap_doc_type(m), label, ref);
+	rc = ledger_sent_record(l, &sn);
+	if (rc == 0)
+		rc = ledger_dup_record(l, us, them, hkey, sha, r->job_id);
+	if (rc == 0)
+		rc = ledger_event(l, r->job_id, NULL, "sent", ev);
+	free(ev);
+	if (rc < 0)
+		goto out;
+	r->groups = 1;
+	r->sets = c.nsets;
+	r->due = now + (time_t)p->ack_due_s;
+	began = 0;
+	if ((rc = ledger_commit(l)) < 0)
+		goto out;
+	if ((rc = file_commit(tmp, dir, r->name, 0)) < 0) {
+		r->message = xasprintf("recorded as job %s but %s/%s could not be written: %s", r->job_id, dir, r->name,
+				       strerror(-rc));
+		goto out;
+	}
+	r->path = xasprintf("%s/%s", dir, r->name);
+out:
+	if (began)
+		ledger_rollback(l);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	edi_reader_free(rd);
+	edi_writer_free(w);
+	edi_view_free(&c.view);
+	for (size_t i = 0; i < c.nsets; i++) {
+		free((char *)c.sets[i].st01);
+		free((char *)c.sets[i].tcn);
+		free((char *)c.sets[i].business_key);
+	}
+	free(c.sets);
+	free(c.key);
+	buf_free(&c.problems);
+	buf_free(&out);
+	buf_free(&body);
+	buf_free(&err);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- one file */
+
+/* Export one ERP file for a partner. */
+int gateway_export(struct gateway *g, const char *partner, const char *path, const char *kind, unsigned flags,
+		   struct gw_export_result *x)
+{
+	const struct config *cfg = gateway_config(g);
+	const struct cfg_partner *p = config_partner(cfg, partner);
+	struct buf in, why, bytes;
+	xmlDocPtr *recs = NULL;
+	size_t nrecs = 0;
+	struct omap_doc *docs = NULL;
+	int rc;
+	memset(x, 0, sizeof *x);
+	buf_init(&in, 0);
+	buf_init(&why, 0);
+	buf_init(&bytes, 0);
+	if (!p) {
+		x->send.message = xasprintf("no partner '%s' in %s", partner, cfg->partners_dir);
+		return -ENOENT;
+	}
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const struct cfg_flow *f = kind ? config_partner_flow(p, 0, kind) : kind_of(p, base);
+	if (!f) {
+		x->send.message = kind ? xasprintf("partner %s has no export.%s line (%s)", p->id, kind, p->file)
+				       : xasprintf("%s: the name does not start with a kind partner %s exports (%s)", base,
+						   p->id, p->file);
+		return -ENOENT;
+	}
+	snprintf(x->kind, sizeof x->kind, "%s", f->kind);
+	const struct cfg_flow *of = config_partner_flow(p, 1, f->kind);
+	struct diag_list dl;
+	diag_list_init(&dl);
+	const struct omap *m = of ? gw_omap_for(g, of->map_path, &dl) : NULL;
+	diag_list_free(&dl);
+	if (!m) {
+		x->send.message = xasprintf("partner %s: outbound.%s is missing or its map cannot be loaded (%s)", p->id,
+					    f->kind, p->file);
+		return -EINVAL;
+	}
+	if ((rc = file_read_all(path, p->limits.max_file_size, &in)) < 0) {
+		x->send.message = xasprintf("%s: %s", path, rc == -EFBIG ? "larger than limit.max-file-size" : strerror(-rc));
+		goto out;
+	}
+	char sha[65];
+	{
+		/* the file's bytes and its kind: the same file exported as another kind is another document */
+		struct buf h;
+		buf_init(&h, 0);
+		buf_printf(&h, "%s\n", f->kind);
+		buf_append(&h, in.data ? in.data : "", in.len);
+		sha256_hex(h.data, h.len, sha);
+		buf_free(&h);
+	}
+	rc = read_records(g, p, f, in.data ? in.data : "", in.len, &recs, &nrecs, &why);
+	if (flags & GW_SEND_DRY_RUN) {
+		struct buf xml;
+		buf_init(&xml, 0);
+		for (size_t i = 0; i < nrecs; i++)
+			canon_serialize(recs[i], &xml);
+		x->records = xml.data ? xstrdup(xml.data) : NULL;
+		buf_free(&xml);
+	}
+	if (rc < 0)
+		goto fail;
+	x->nrecords = nrecs;
+	docs = xcalloc(nrecs, sizeof *docs);
+	char forbidden[5] = "";
+	if (!omap_edifact(m))
+		memcpy(forbidden, p->x12_delims, 5);
+	if ((rc = render_all(m, recs, nrecs, omap_edifact(m) ? NULL : forbidden, docs, &why)) < 0)
+		goto fail;
+	if (omap_edifact(m)) {
+		rc = send_edifact(g, p, m, path, docs, nrecs, sha, flags, x);
+	} else {
+		build_x12(cfg, p, m, docs, nrecs, time(NULL), &bytes);
+		if (flags & GW_SEND_DRY_RUN)
+			x->document = xstrdup(bytes.data);
+		rc = gateway_send_mem(g, p->id, path, bytes.data, bytes.len, sha, flags, &x->send);
+	}
+	goto out;
+fail:
+	x->send.message = xasprintf("%s (%s) is not sent:\n%s", path, f->kind, why.data ? why.data : "");
+out:
+	for (size_t i = 0; i < nrecs; i++) {
+		xmlFreeDoc(recs[i]);
+		if (docs)
+			omap_doc_free(&docs[i]);
+	}
+	free(recs);
+	free(docs);
+	buf_free(&in);
+	buf_free(&why);
+	buf_free(&bytes);
+	return rc;
+}
+
+/* Free what a result holds. */
+void gw_export_result_free(struct gw_export_result *x)
+{
+	free(x->send.message);
+	free(x->send.path);
+	free(x->records);
+	free(x->document);
+	memset(x, 0, sizeof *x);
+}
+
+/* ---------------------------------------------------------------- polling */
+
+/* Move the ERP file into sub (sent/ or failed/) of the export directory; the reason, if
+ * any, beside it as NAME.reason. */
+static int file_away(const char *dirpath, const char *name, const char *sub, const char *reason)
+{
+	char *to = path_join(dirpath, sub), *from = path_join(dirpath, name);
+	int rc = mkdir_p(to, 0750);
+	char *dst = NULL;
+	if (rc < 0)
+		goto out;
+	/* a name already there (the ERP reused it) gets the time in front */
+	dst = path_join(to, name);
+	if (access(dst, F_OK) == 0) {
+		free(dst);
+		char stamp[96];
+		snprintf(stamp, sizeof stamp, "%lld-%s", (long long)time(NULL), name);
+		dst = path_join(to, stamp);
+	}
+	if (reason) {
+		const char *b = strrchr(dst, '/') + 1;
+		char *rn = xasprintf("%s.reason", b);
+		rc = file_write_durable(to, to, rn, reason, strlen(reason), 1);
+		free(rn);
+		if (rc < 0)
+			goto out;
+	}
+	if (rename(from, dst) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = fsync_dir(to);
+	if (rc == 0)
+		rc = fsync_dir(dirpath);
+out:
+	free(to);
+	free(from);
+	free(dst);
+	return rc;
+}
+
+/* Is this directory entry an ERP file ready to be read? */
+static int ready_name(const char *n)
+{
+	size_t len = strlen(n);
+	if (!len || n[0] == '.')
+		return 0;
+	if ((len > 4 && strcmp(n + len - 4, ".tmp") == 0) || (len > 5 && strcmp(n + len - 5, ".part") == 0))
+		return 0;
+	return 1;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One partner's export directory. */
+static int poll_partner(struct gateway *g, const struct cfg_partner *p, struct gw_stats *st)
+{
+	DIR *dp = opendir(p->export_dir);
+	if (!dp) {
+		if (errno == ENOENT)
+			return 0; /* nothing exported yet */
+		log_msg(LOG_ERROR, "export-dir %s of partner %s: %s", p->export_dir, p->id, strerror(errno));
+		return 0;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(dp)) && n < EXPORT_MAX_FILES) {
+		if (!ready_name(de->d_name))
+			continue;
+		char *full = path_join(p->export_dir, de->d_name);
+		struct stat sb;
+		int reg = lstat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+		free(full);
+		if (!reg)
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dp);
+	qsort(names, n, sizeof *names, name_cmp);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *full = path_join(p->export_dir, names[i]);
+		struct gw_export_result x;
+		int xr = kind_of(p, names[i]) ? gateway_export(g, p->id, full, NULL, 0, &x) : -ENOENT;
+		if (xr == -ENOENT && !kind_of(p, names[i])) {
+			memset(&x, 0, sizeof x);
+			x.send.message = xasprintf("%s: the name starts with no kind partner %s exports (export.<kind> in %s)",
+						   names[i], p->id, p->file);
+		}
+		if (xr == 0 || xr == -EEXIST) {
+			if (xr == 0)
+				log_msg(LOG_INFO, "export %s -> %s: %zu %s record(s) queued as %s (job %s)", full, p->id,
+					x.nrecords, x.kind, x.send.path, x.send.job_id);
+			else
+				log_msg(LOG_WARN, "export %s: %s", full, x.send.message);
+			rc = file_away(p->export_dir, names[i], "sent", NULL);
+			if (xr == 0)
+				st->exported++;
+		} else if (xr == -EBADMSG || xr == -ENOENT) {
+			log_msg(LOG_ERROR, "export %s for partner %s failed: %s", full, p->id,
+				x.send.message ? x.send.message : "");
+			char id[SPOOL_ID_MAX];
+			if (spool_new_id(id) == 0)
+				ledger_event(gateway_ledger(g), id, NULL, "export-failed",
+					     x.send.message ? x.send.message : names[i]);
+			rc = file_away(p->export_dir, names[i], "failed", x.send.message ? x.send.message : "");
+			st->export_failed++;
+		} else {
+			/* environment trouble (disk, ledger): leave the file for the next poll */
+			log_msg(LOG_ERROR, "export %s for partner %s: %s", full, p->id,
+				x.send.message ? x.send.message : strerror(-xr));
+		}
+		gw_export_result_free(&x);
+		free(full);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* Every partner's export directory. */
+int gateway_export_poll(struct gateway *g, struct gw_stats *st)
+{
+	const struct config *cfg = gateway_config(g);
+	int rc = 0;
+	for (size_t i = 0; i < cfg->npartners; i++) {
+		if (!cfg->partners[i].export_dir)
+			continue;
+		int r = poll_partner(g, &cfg->partners[i], st);
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
