@@ -26,6 +26,7 @@ include tests/edi_schema.mk
 include tests/contrl.mk
 include tests/map_edifact.mk
 include tests/csv.mk
+include tests/outmap.mk
 
 TESTS += $(check_PROGRAMS)
 

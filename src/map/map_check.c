@@ -27,6 +27,7 @@
 
 #include "canon/canon.h"
 #include "canon/canon_lex.h"
+#include "canon/outmap.h"
 #include "map/map_int.h"
 
 #define RNG_NS "http://relaxng.org/ns/structure/1.0"
@@ -422,11 +423,33 @@ static int check_profile(const char *path, const char *rng_path, struct diag_lis
 	return d->nerrors != before ? -EINVAL : 0;
 }
 
+/* Check an outbound map (canonical -> X12/EDIFACT): syntax, then the canonical paths
+ * it reads. */
+static int check_outmap(const char *path, const char *rng_path, struct diag_list *d)
+{
+	size_t before = d->nerrors;
+	struct omap *m = NULL;
+	if (omap_load(&m, path, d) != 0 || !m)
+		return -EINVAL;
+	if (rng_path) {
+		struct snode *rec = load_schema(rng_path, omap_kind(m), d);
+		if (rec) {
+			struct colctx c = { rec, path, rng_path, omap_kind(m), d };
+			omap_paths(m, check_column, &c);
+			snode_free(rec);
+		}
+	}
+	omap_free(m);
+	return d->nerrors != before ? -EINVAL : 0;
+}
+
 /* Lint a map file (or an ERP profile), with the canonical schema when given. */
 int map_check(const char *path, const char *rng_path, struct diag_list *d)
 {
 	size_t before = d->nerrors;
 	struct map *m = NULL;
+	if (omap_is_outbound(path))
+		return check_outmap(path, rng_path, d);
 	if (is_profile(path))
 		return check_profile(path, rng_path, d);
 	if (map_load(&m, path, d) != 0 || !m)
