@@ -150,6 +150,10 @@ run_checks() {
 
 test_all() {
 	install_deps
+	# the independent parsers that read our outbound documents (doc/interop.md)
+	say "interop parsers (npm: node-x12, x12-parser, edifact)"
+	"$TOP/tests/interop/install.sh"
+	export EDIGW_REQUIRE_INTEROP=1
 	TOTAL_PASSED=0 TOTAL_FAILED=0 FAILED_RUNS=0
 	build build --enable-werror
 	run_checks build "gcc -Werror"

@@ -124,6 +124,20 @@ check_edifact "$data/ordrsp-d96a.edi"
 check_edifact "$data/invoic-d96a.edi"
 
 ## Documents edigw writes: run edigw, then check_x12 / check_edifact / check_dir its output.
+## check_export (built by make check beside this script) exports the ERP's files through the
+## real binary to 855, 856, 810, 940, ORDRSP, DESADV and INVOIC and keeps what it queued.
+build=${EDIGW_BUILDDIR:-.}
+if [ -x "$build/tests/check_export" ]; then
+	keep=$(mktemp -d)
+	if EDIGW_EXPORT_KEEP=$keep "$build/tests/check_export" >"$keep.log" 2>&1; then
+		check_dir "$keep"
+	else
+		bad "tests/check_export" "failed: $(tail -3 "$keep.log")"
+	fi
+	rm -rf "$keep" "$keep.log"
+else
+	bad "tests/check_export" "not built in $build (run through make check)"
+fi
 
 ## Negative fixtures: each must be rejected, for the reason given.
 reject_x12 "$data/bad-856-se01.x12" "SE01 (20) does not match the number of segments in the transaction (21)"

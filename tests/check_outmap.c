@@ -106,16 +106,19 @@ START_TEST(test_render_options)
 		"  BAK06 neg decimal\n"
 		"  BAK07 zero decimal\n"
 		"  BAK08 d date 203\n"
-		"  BAK09 \"Q\" if nothing\n";
+		"  BAK09 \"Q\" if nothing\n"
+		"  BAK10 name ascii\n"
+		"  BAK11 fancy ascii truncate 9\n";
 	ck_assert_int_gt(asprintf(&txt, "%s%s", HDR, body), 0);
 	struct omap *m = load_text(txt, &d, &dir);
 	ck_assert_ptr_nonnull(m);
 	/* the map reads any element here: rendering does not check the schema */
 	int rc = render_x12(m, "<order-response xmlns='urn:edigw:canonical:1'><t1>14:05</t1><t2>09:30</t2>"
 			       "<name>  M\u00fcnchen Gro\u00df  </name><neg>-007.50</neg><zero>-0.00</zero>"
-			       "<d>2026-02-28T23:59</d></order-response>", &out, &err);
+			       "<d>2026-02-28T23:59</d><fancy>\u201cStra\u00dfe\u201d \u2013 \u00c5\u20ac</fancy>"
+			       "</order-response>", &out, &err);
 	ck_assert_msg(rc == 0, "%s", err);
-	ck_assert_str_eq(out, "BAK*1405*093000*M\u00fcnch*DFLT*-750*-7.5*0*202602282359~\n");
+	ck_assert_str_eq(out, "BAK*1405*093000*M\u00fcnch*DFLT*-750*-7.5*0*202602282359**Muenchen Gross*\"Strasse\"~\n");
 	free(out);
 	free(err);
 	/* bad times and dates */

@@ -27,6 +27,8 @@ include tests/contrl.mk
 include tests/map_edifact.mk
 include tests/csv.mk
 include tests/outmap.mk
+include tests/export.mk
+include tests/interop.mk
 
 TESTS += $(check_PROGRAMS)
 

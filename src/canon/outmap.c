@@ -43,6 +43,7 @@ struct om_elem {
 	int ndec;             /* number N0..N9 */
 	char timefmt[8];      /* HHMM or HHMMSS */
 	size_t truncate;      /* 0: none */
+	int ascii;            /* fold Latin letters to ASCII (X12's character set) */
 	struct canon_path cond; /* 'if PATH': written only when PATH has a value */
 	int has_cond;
 };
@@ -302,6 +303,8 @@ static int parse_elem_opts(struct loader *L, const struct canon_line *l, size_t 
 			}
 		} else if (strcmp(o, "decimal") == 0) {
 			e->fmt = OF_DECIMAL;
+		} else if (strcmp(o, "ascii") == 0) {
+			e->ascii = 1;
 		} else if (strcmp(o, "if") == 0) {
 			const char *why = "a path is needed";
 			if (!arg || e->has_cond || canon_path_parse(&e->cond, arg, &why) != 0) {
@@ -323,7 +326,7 @@ static int parse_elem_opts(struct loader *L, const struct canon_line *l, size_t 
 		} else {
 			diag_error(L->d, L->file, l->lineno,
 				   "unknown option '%s' (expected required, default, code, date, time, number, "
-				   "decimal, truncate or if)", o);
+				   "decimal, truncate, ascii or if)", o);
 			ok = 0;
 		}
 	}
@@ -933,6 +936,54 @@ static void sum_format(__int128 t, struct buf *o)
 	}
 }
 
+/* ASCII for U+00C0..U+00FF (Latin-1 letters), "" where none is sensible. */
+static const char *const latin1_ascii[64] = {
+	"A", "A", "A", "A", "Ae", "A", "AE", "C", "E", "E", "E", "E", "I", "I", "I", "I",
+	"D", "N", "O", "O", "O", "O", "Oe", "x", "O", "U", "U", "U", "Ue", "Y", "Th", "ss",
+	"a", "a", "a", "a", "ae", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	"d", "n", "o", "o", "o", "o", "oe", "/", "o", "u", "u", "u", "ue", "y", "th", "y",
+};
+
+/* Fold UTF-8 text to printable ASCII: Latin-1 letters to their base letters (ü to ue, ß
+ * to ss, as German addresses are written without umlauts), typographic quotes and dashes
+ * to ' " -, no-break space to space, anything else to '?'. */
+static void fold_ascii(struct buf *b)
+{
+	struct buf o;
+	buf_init(&o, b->len);
+	const unsigned char *s = (const unsigned char *)(b->data ? b->data : "");
+	for (size_t i = 0; i < b->len;) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			buf_putc(&o, (char)c);
+			i++;
+			continue;
+		}
+		size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		unsigned cp = n == 2 ? ((c & 0x1F) << 6) | (s[i + 1] & 0x3F)
+			      : n == 3 ? ((c & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F) : 0;
+		if (i + n > b->len)
+			n = b->len - i;
+		if (cp >= 0xC0 && cp <= 0xFF)
+			buf_puts(&o, latin1_ascii[cp - 0xC0]);
+		else if (cp == 0xA0)
+			buf_putc(&o, ' ');
+		else if (cp == 0x2018 || cp == 0x2019)
+			buf_putc(&o, '\'');
+		else if (cp == 0x201C || cp == 0x201D)
+			buf_putc(&o, '"');
+		else if (cp == 0x2013 || cp == 0x2014)
+			buf_putc(&o, '-');
+		else
+			buf_putc(&o, '?');
+		i += n;
+	}
+	buf_reset(b);
+	if (o.len)
+		buf_append(b, o.data, o.len);
+	buf_free(&o);
+}
+
 /* Cut UTF-8 text to at most n characters. */
 static void truncate_utf8(struct buf *b, size_t n)
 {
@@ -1022,7 +1073,9 @@ static void elem_value(struct rctx *x, const struct om_node *seg, const struct o
 		v->data[v->len] = '\0';
 	}
 	if (!v->len) {
-		if (e->def)
+		if (e->def && strcmp(e->def, "$index") == 0)
+			buf_printf(v, "%zu", x->index);
+		else if (e->def)
 			buf_puts(v, e->def);
 		return;
 	}
@@ -1062,6 +1115,8 @@ static void elem_value(struct rctx *x, const struct om_node *seg, const struct o
 	if (o.len)
 		buf_append(v, o.data, o.len);
 	buf_free(&o);
+	if (e->ascii)
+		fold_ascii(v);
 	if (e->truncate)
 		truncate_utf8(v, e->truncate);
 }

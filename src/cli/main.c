@@ -952,6 +952,18 @@ static int cmd_config(int argc, char **argv)
 				}
 				nmaps++;
 			}
+			/* the ERP's exports and the partner documents they become */
+			for (size_t j = 0; j < p->nexports + p->noutbound; j++) {
+				const struct cfg_flow *f = j < p->nexports ? &p->exports[j] : &p->outbound[j - p->nexports];
+				size_t before = d.nerrors;
+				if (strcmp(f->map_path, "canonical") != 0)
+					map_check(f->map_path, c->canonical_rng, &d);
+				if (d.nerrors > before)
+					diag_error(&d, p->file, f->line, "%s.%s: map %s has errors (above)",
+						   j < p->nexports ? "export" : "outbound", f->kind, f->map_path);
+				nmaps++;
+			}
+			gateway_check_flows(NULL, p, &d);
 			struct stat sb;
 			if (p->drop_dir && (stat(p->drop_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)))
 				diag_warn(&d, p->file, 0, "drop directory %s does not exist (yet)", p->drop_dir);

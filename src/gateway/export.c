@@ -83,15 +83,20 @@ const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_
 	return m;
 }
 
-/* Check a partner's export and outbound lines at start-up. */
-int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_list *d)
+/* Check a partner's export and outbound lines (at start-up, and by config check with no
+ * gateway: the maps are then loaded and freed here). */
+int gateway_check_flows(struct gateway *g, const struct cfg_partner *p, struct diag_list *d)
 {
 	int rc = 0;
 	for (size_t i = 0; i < p->nexports; i++) {
 		const struct cfg_flow *f = &p->exports[i];
 		if (strcmp(f->map_path, "canonical") == 0)
 			continue;
-		struct map *m = gw_map_for(g, f->map_path, d);
+		struct map *own = NULL, *m = NULL;
+		if (g)
+			m = gw_map_for(g, f->map_path, d);
+		else if (map_load(&own, f->map_path, d) == 0)
+			m = own;
 		if (!m) {
 			diag_error(d, p->file, f->line, "map %s for export.%s cannot be loaded", f->map_path, f->kind);
 			rc = -EINVAL;
@@ -101,10 +106,16 @@ int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_
 				   "csv into '%s')", f->kind, f->map_path, map_source_standard(m), map_target_kind(m), f->kind);
 			rc = -EINVAL;
 		}
+		map_free(own);
 	}
 	for (size_t i = 0; i < p->noutbound; i++) {
 		const struct cfg_flow *f = &p->outbound[i];
-		const struct omap *m = gw_omap_for(g, f->map_path, d);
+		struct omap *own = NULL;
+		const struct omap *m = NULL;
+		if (g)
+			m = gw_omap_for(g, f->map_path, d);
+		else if (omap_load(&own, f->map_path, d) == 0)
+			m = own;
 		if (!m) {
 			diag_error(d, p->file, f->line, "map %s for outbound.%s cannot be loaded", f->map_path, f->kind);
 			rc = -EINVAL;
@@ -126,6 +137,7 @@ int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_
 				   f->kind, omap_doc_type(m));
 			rc = -EINVAL;
 		}
+		omap_free(own);
 	}
 	return rc;
 }
@@ -797,7 +809,8 @@ static int poll_partner(struct gateway *g, const struct cfg_partner *p, struct g
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(dp);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *full = path_join(p->export_dir, names[i]);

@@ -193,7 +193,7 @@ int gateway_open(struct gateway **out, const char *config_path, struct diag_list
 		}
 	}
 	for (size_t i = 0; i < c->npartners; i++)
-		if (gw_export_check(g, &c->partners[i], d) < 0)
+		if (gateway_check_flows(g, &c->partners[i], d) < 0)
 			rc = -EINVAL;
 	if (access(c->canonical_rng, R_OK) < 0) {
 		diag_error(d, c->file, 0, "canonical schema %s is not readable: %s (canonical-schema)",

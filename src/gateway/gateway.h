@@ -138,6 +138,10 @@ struct gw_export_result {
 int gateway_export(struct gateway *g, const char *partner, const char *path, const char *kind, unsigned flags,
 		   struct gw_export_result *x);
 void gw_export_result_free(struct gw_export_result *x);
+/* Check a partner's export.<kind> and outbound.<kind> lines: the maps load, read and write
+ * the right kinds, the partner has the identity the documents need. g may be NULL (config
+ * check: the maps are loaded and freed). Problems go to d; 0 or -EINVAL. */
+int gateway_check_flows(struct gateway *g, const struct cfg_partner *p, struct diag_list *d);
 /* Every partner's export-dir: each ready file through gateway_export, then moved to
  * export-dir/sent/ or to export-dir/failed/ with NAME.reason. */
 int gateway_export_poll(struct gateway *g, struct gw_stats *st);

@@ -45,11 +45,9 @@ struct omap_slot {
 	struct omap *map;
 };
 
-/* export.c: the outbound map at path (loaded once); a partner's export/outbound lines
- * checked at start-up (problems to d). */
+/* export.c: the outbound map at path (loaded once). */
 struct omap;
 const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_list *d);
-int gw_export_check(struct gateway *g, const struct cfg_partner *p, struct diag_list *d);
 /* The partner's EDIFACT overlay, or NULL. */
 const struct x12_overlay *gw_edi_overlay(const struct gateway *g, const struct cfg_partner *p);
 
