@@ -1667,6 +1667,141 @@ START_TEST(test_csv_bad_row_reject_row)
 }
 END_TEST
 
+/* A 3PL partner sending SHIPFIX fixed-width files (tests/data/fixed/shipfix.map). */
+static struct env *fixed_env(const char *extra)
+{
+	struct env *e = env_new("997", "on-error");
+	char *prof = tu_srcpath("maps/erp/warehouse-shipping-advice-csv.map");
+	char *map = tu_srcpath("tests/data/fixed/shipfix.map");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "erp.warehouse-shipping-advice = %s\n", prof);
+	fclose(f);
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.SHIPFIX = %s\nfixed.document = SHIPFIX\n%s", map, extra), 0);
+	partner_conf_add(e, line);
+	char *out = NULL;
+	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	free(out);
+	free(line);
+	free(map);
+	free(prof);
+	return e;
+}
+
+/* A fixed-width partner: one record per H line into the ERP file of its kind, no
+ * acknowledgment; under the default bad-row setting a file with a line of no record
+ * type and a bad quantity is refused naming both lines; csv.document and
+ * fixed.document exclude each other. */
+START_TEST(test_fixed_partner)
+{
+	struct env *e = fixed_env("");
+	char *src = tu_srcpath("tests/data/fixed/shipfix.txt");
+	char *txt = tu_read(src, NULL);
+	ck_assert_ptr_nonnull(txt);
+	free(ingest(e, "shipfix.txt", txt));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp && strstr(erp, "H,SO-1001,final,2026-11-20,SH-77,") && strstr(erp, "H,SO-1002,partial,"),
+		      "%s", erp ? erp : "(none)");
+	ck_assert_msg(strstr(erp, "L,SO-1001,2,,A-200,,,,3.5,EA,\"Gadget \"\"Pro\"\"\",L2"), "%s", erp);
+	ck_assert_int_le(tu_count_files(e->out), 0);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_msg(strstr(out, "in SHIPFIX") && strstr(out, "state accepted") && strstr(out, "ST02 line 6"), "%s",
+		      out);
+	free(out);
+	/* reject-file: a line of no record type (5) and a bad quantity (3) */
+	char *bad = tu_replace(txt, "D A-200       000003500", "D A-200       0000035x0");
+	char *bad2 = tu_replace(bad, "T 00002\r\n", "T 00002\r\nZ stray line\r\n");
+	free(ingest(e, "bad.txt", bad2));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1); /* only the first file's */
+	char *fdir = qdir(e, "failed");
+	char *failed = first_in(fdir);
+	ck_assert_msg(failed && strstr(failed, "SHIPFIX file refused as a whole (flat.bad-row = reject-file): 2 "
+					       "problems on 2 lines: lines/line[2]/quantity: line 4, columns 15-23 "
+					       "(D:15+9) is not a whole number"),
+		      "%s", failed ? failed : "(none)");
+	ck_assert_msg(strstr(failed, "line 6, column 1: no record type matches the line ('Z stray line')"), "%s",
+		      failed);
+	free(failed);
+	free(fdir);
+	/* a file that is not UTF-8 (no fixed.encoding): refused with line and column */
+	free(ingest(e, "latin1.txt", "H SO-9\nD Caf\xe9\n"));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 2);
+	/* csv.document and fixed.document exclude each other */
+	char *map = tu_srcpath("tests/data/csv/shipconf.map");
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n", map), 0);
+	partner_conf_add(e, line);
+	ck_assert_int_ne(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_msg(strstr(out, "csv.document and fixed.document exclude each other"), "%s", out);
+	free(out);
+	free(line);
+	free(map);
+	free(bad);
+	free(bad2);
+	free(erp);
+	free(txt);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
+/* flat.bad-row = reject-row for a fixed-width file in ISO-8859-1: a line of no record type
+ * and a bad detail line are left out with warnings, the records go on, the trailer's
+ * count check then rejects the record that lost a line; a bad flat.bad-row value is a
+ * configuration error. */
+START_TEST(test_fixed_bad_row_reject_row)
+{
+	struct env *e = fixed_env("flat.bad-row = reject-row\nfixed.encoding = ISO-8859-1\n");
+	const char *txt = "FH ACME3PL   20261120\r\n"
+			  "H SO-1001   20261120UPSN SH-77     BOL-9     F\r\n"
+			  "D A-100       000012000EAL1   Caf\xe9 cups\r\n"
+			  "D A-200       0000x3500EAL2   Gadget\r\n"
+			  "T 00002\r\n"
+			  "Z stray line\r\n"
+			  "H SO-1002   20261121FDEG SH-78               P\r\n"
+			  "D B-300       000100000BXL3   Bolt\r\n"
+			  "D B-400       000001000BXL3   Nut\r\n"
+			  "FT00002\r\n";
+	char *id = ingest(e, "rr.txt", txt);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp && strstr(erp, "H,SO-1002,partial,") && strstr(erp, "B-400"), "%s", erp ? erp : "(none)");
+	ck_assert_msg(!strstr(erp, "SO-1001"), "%s", erp);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "line 6, column 1: no record type matches the line ('Z stray line')") &&
+			      strstr(out, "line left out (flat.bad-row = reject-row)"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "lines/line[2]/quantity: line 4, columns 15-23 (D:15+9) is not a whole number") &&
+			      strstr(out, "line left out of the record SO-1001 (from line 2)"),
+		      "%s", out);
+	ck_assert_msg(strstr(out, "2 lines left out of the SHIPFIX file"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "the document says 2 but the record has 1"), "%s",
+		      out);
+	free(out);
+	free(erp);
+	free(id);
+	env_free(e);
+	e = fixed_env("");
+	partner_conf_add(e, "flat.bad-row = skip\n");
+	ck_assert_int_ne(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_msg(strstr(out, "bad value 'skip' for 'flat.bad-row' (allowed: reject-file, reject-row)"), "%s",
+		      out);
+	free(out);
+	env_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	if (!getenv("EDIGW_BIN")) {
@@ -1705,6 +1840,8 @@ int main(void)
 	tcase_add_test(tc, test_daemon_sigterm);
 	tcase_add_test(tc, test_csv_bad_row_reject_file);
 	tcase_add_test(tc, test_csv_bad_row_reject_row);
+	tcase_add_test(tc, test_fixed_partner);
+	tcase_add_test(tc, test_fixed_bad_row_reject_row);
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("crash");
 	tcase_set_timeout(tcc, 600);

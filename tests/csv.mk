@@ -4,3 +4,5 @@ tests_check_csv_SOURCES = tests/check_csv.c
 tests_check_csv_CFLAGS = $(TEST_CFLAGS)
 tests_check_csv_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/data/csv
+## The other flat-file readers' suites (tests/local.mk includes this file only).
+include tests/fixed.mk

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "flat/csv.h"
+#include "flat/flat_int.h"
 
 /* Set *err to line/column and a formatted message. */
 static void set_err(struct csv_error *err, uint64_t line, size_t col, const char *fmt, ...)
@@ -33,7 +34,7 @@ static void set_err(struct csv_error *err, uint64_t line, size_t col, const char
 }
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t flat_utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned c = p[0];
 	size_t k;
@@ -213,7 +214,7 @@ static int split(struct pst *s, const char *p, size_t n)
 		}
 		/* check the field's text */
 		for (size_t k = start; k < used;) {
-			size_t l = utf8_len((const unsigned char *)a + k, used - k);
+			size_t l = flat_utf8_len((const unsigned char *)a + k, used - k);
 			if (l == 0) {
 				set_err(s->err, line, col, a[k] ? "not UTF-8 (byte 0x%02x at byte %zu "
 					"of the field; declare the file's encoding)" :

@@ -1,14 +1,16 @@
 /*
  * gateway_csv.c — the flat-file path of one job: a partner whose profile says
- * csv.document = NAME sends delimited files (a 3PL's shipment confirmation); a
- * job of that partner that is neither X12 nor EDIFACT is read as CSV with the
- * partner's csv.* options, mapped with document.NAME's map (one canonical record
- * per group-by value, or per file), checked against canonical.rng and written
- * through the ERP profile of its kind — the same staged ERP files, ledger rows
- * and commit order as X12, and no acknowledgment (flat files have none).
+ * csv.document = NAME sends delimited files (a 3PL's shipment confirmation), one
+ * with fixed.document = NAME fixed-width files; a job of that partner that is
+ * neither X12 nor EDIFACT is read as CSV (with the partner's csv.* options) or
+ * as fixed-width lines (fixed.encoding), mapped with document.NAME's map (one
+ * canonical record per group), checked against canonical.rng and written through
+ * the ERP profile of its kind — the same staged ERP files, ledger rows and
+ * commit order as X12, and no acknowledgment (flat files have none).
  *
- * Functions: gw_is_csv (is this job one of the partner's flat files),
- * gw_process_csv (read, map and record it).
+ * Functions: gw_is_csv (is this job one of the partner's flat files; the name is
+ * the gateway's older one), gw_process_csv (read, map and record it, whatever
+ * its kind).
  *
  * Bad rows (partner setting flat.bad-row, doc/edigw.conf.5). A bad row is a row
  * the reader could split but not use (a short or long CSV row) or one a map
@@ -39,16 +41,18 @@
 #include <unistd.h>
 
 #include "flat/csv.h"
+#include "flat/fixed.h"
 #include "gateway/gateway_int.h"
 
 #define FLAT_MAX_EVENTS 100   /* problem events per job; the rest are counted */
 #define FLAT_REASON_ITEMS 10  /* problems spelled out in a job's failure reason */
 
-/* Whether a job of partner p is one of its flat files: p has csv.document and the data
- * does not start like X12 or EDIFACT. */
+/* Whether a job of partner p is one of its flat files: p has csv.document or
+ * fixed.document and the data does not start like X12 or EDIFACT. */
 int gw_is_csv(const struct cfg_partner *p, const char *sniffed)
 {
-	return p && p->csv_document[0] && strcmp(sniffed, "x12") != 0 && strcmp(sniffed, "edifact") != 0;
+	return p && (p->csv_document[0] || p->fixed_document[0]) && strcmp(sniffed, "x12") != 0 &&
+	       strcmp(sniffed, "edifact") != 0;
 }
 
 /* ------------------------------------------------------------ problems */
@@ -147,11 +151,12 @@ static char *finding_text(const struct x12_error *e, const char *record)
  * one. A "row" is an index the apply function takes (a CSV data row, a fixed-width
  * line). */
 struct flat_in {
-	const char *std;      /* ledger standard: "csv" */
-	const char *doctype;  /* the partner's document type (csv.document) */
+	const char *std;      /* ledger standard: "csv", "fixed" */
+	const char *doctype;  /* the partner's document type (csv.document, fixed.document) */
 	const char *map_path;
 	size_t ngroups;
 	int rowwise;          /* rows can be left out (reject-row) */
+	const char *unit;     /* what a row is called: "row", "line" */
 	void *ctx;
 	const size_t *(*rows)(void *ctx, size_t g, size_t *n);
 	const char *(*key)(void *ctx, size_t g);       /* the group-by value, "" none */
@@ -197,10 +202,13 @@ static char *refuse_reason(const struct flat_in *in, const struct problems *ps, 
 	return buf_steal(&b);
 }
 
-/* "record SO-1001 (from line 2)" or "record from line 2". */
-static char *record_name(const struct flat_in *in, size_t g)
+/* "record SO-1001 (from line 2)" or "record from line 2": the group-by value, else the
+ * record's business key. */
+static char *record_name(const struct flat_in *in, size_t g, const char *bkey)
 {
 	const char *k = in->key(in->ctx, g);
+	if (!k || !k[0])
+		k = bkey;
 	unsigned long long line = (unsigned long long)in->group_line(in->ctx, g);
 	return k && k[0] ? xasprintf("record %s (from line %llu)", k, line) : xasprintf("record from line %llu", line);
 }
@@ -232,7 +240,7 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 	if (reject_row) {
 		problems_sort_unique(&bad);
 		for (size_t i = 0; i < bad.n; i++) {
-			char *t = xasprintf("%s: row left out (flat.bad-row = reject-row)", bad.v[i].text);
+			char *t = xasprintf("%s: %s left out (flat.bad-row = reject-row)", bad.v[i].text, in->unit);
 			event(&ev, NULL, t);
 			free(t);
 		}
@@ -252,7 +260,7 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 			rf.bad = xcalloc(n, 1);
 			rf.why = xcalloc(n, sizeof *rf.why);
 		}
-		char *rname = record_name(in, i);
+		char *rname = NULL;
 		char key[48];
 		snprintf(key, sizeof key, "1.0.%zu", i + 1);
 		buf_reset(&j->erp_out);
@@ -260,6 +268,7 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 		free(j->bkey);
 		j->bkey = NULL;
 		int arc = in->apply(in->ctx, i, rows, n, &rec, &errs, &j->bkey, rf.bad ? &rf : NULL);
+		rname = record_name(in, i, j->bkey);
 		size_t nleft = n;
 		struct problems dropped = { 0 };
 		if (arc == 0 && rf.bad && errs.n + errs.dropped > 0 && !rf.record_bad) {
@@ -282,8 +291,11 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 			j->bkey = NULL;
 			if (nleft)
 				arc = in->apply(in->ctx, i, rows, nleft, &rec, &errs, &j->bkey, NULL);
-			else
-				x12_errlist_add_app(&errs, "record", "every row of the record was rejected (left out)");
+			else {
+				char *t = xasprintf("every %s of the record was rejected (left out)", in->unit);
+				x12_errlist_add_app(&errs, "record", t);
+				free(t);
+			}
 			if (!j->bkey)
 				j->bkey = key1;
 			else
@@ -312,8 +324,8 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 			rc = ledger_doc_put(g->ledger, &d, NULL);
 			problems_sort_unique(&dropped);
 			for (size_t k = 0; k < dropped.n; k++) {
-				char *t = xasprintf("%s: row left out of the %s (flat.bad-row = reject-row)",
-						    dropped.v[k].text, rname);
+				char *t = xasprintf("%s: %s left out of the %s (flat.bad-row = reject-row)",
+						    dropped.v[k].text, in->unit, rname);
 				event(&ev, key, t);
 				free(t);
 			}
@@ -353,8 +365,8 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 		free(t);
 	}
 	if (rc == 0 && reject_row && left_out) {
-		char *t = xasprintf("%zu row%s left out of the %s file (flat.bad-row = reject-row)", left_out,
-				    left_out == 1 ? "" : "s", in->doctype);
+		char *t = xasprintf("%zu %s%s left out of the %s file (flat.bad-row = reject-row)", left_out,
+				    in->unit, left_out == 1 ? "" : "s", in->doctype);
 		log_warn("job %s: %s", j->meta.id, t);
 		ledger_event(g->ledger, j->meta.id, NULL, "partial", t);
 		if (in->ngroups == 0 || j->accepted == 0)
@@ -494,13 +506,112 @@ static int process_csv(struct job *j, const struct buf *body, char **fatal)
 	if (rc < 0)
 		goto out;
 	struct csv_in c = { m, &t, groups };
-	struct flat_in in = { "csv", p->csv_document, doc->map_path, ngroups, 1, &c, csv_rows, csv_key,
+	struct flat_in in = { "csv", p->csv_document, doc->map_path, ngroups, 1, "row", &c, csv_rows, csv_key,
 			      csv_group_line, csv_row_line, csv_apply };
 	rc = flat_records(j, &in, &pre);
 out:
 	problems_free(&pre);
 	map_csv_groups_free(groups, ngroups);
 	csv_table_free(&t);
+	return rc;
+}
+
+/* ---------------------------------------------------------- fixed-width */
+
+struct fixed_in {
+	const struct map *m;
+	const struct fixed_file *f;
+	struct map_fixed_group *groups;
+};
+
+/* The lines of fixed-width group g. */
+static const size_t *fixed_rows(void *ctx, size_t g, size_t *n)
+{
+	const struct fixed_in *c = ctx;
+	*n = c->groups[g].nlines;
+	return c->groups[g].lines;
+}
+
+/* Fixed-width groups have no key of their own (the ledger has the map's key). */
+static const char *fixed_key(void *ctx, size_t g)
+{
+	(void)ctx;
+	(void)g;
+	return "";
+}
+
+/* The line of line index row. */
+static uint64_t fixed_row_line(void *ctx, size_t row)
+{
+	const struct fixed_in *c = ctx;
+	return row < c->f->nlines ? c->f->lines[row].line : 0;
+}
+
+/* The line group g starts on (its group-by record). */
+static uint64_t fixed_group_line(void *ctx, size_t g)
+{
+	const struct fixed_in *c = ctx;
+	return c->groups[g].line;
+}
+
+/* Map lines of a fixed-width group. */
+static int fixed_apply(void *ctx, size_t g, const size_t *rows, size_t n, xmlDocPtr *out,
+		       struct x12_errlist *errs, char **bkey, struct map_rowflags *rf)
+{
+	const struct fixed_in *c = ctx;
+	(void)g;
+	return map_apply_fixed(c->m, c->f, rows, n, out, errs, bkey, rf);
+}
+
+/* Read, map and record a fixed-width file. */
+static int process_fixed(struct job *j, const struct buf *body, char **fatal)
+{
+	const struct cfg_partner *p = j->bound;
+	struct fixed_file f;
+	struct map_fixed_group *groups = NULL;
+	size_t ngroups = 0;
+	struct map_badline *badl = NULL;
+	size_t nbadl = 0;
+	struct problems pre = { 0 };
+	struct map *m;
+	const struct cfg_doc *doc;
+	memset(&f, 0, sizeof f);
+	int rc = flat_map(j, p->fixed_document, &m, &doc, fatal);
+	if (rc < 0 || *fatal)
+		goto out;
+	struct fixed_options o;
+	memset(&o, 0, sizeof o);
+	o.encoding = p->fixed_encoding;
+	o.max_bytes = (size_t)p->limits.max_file_size;
+	struct fixed_error ferr;
+	memset(&ferr, 0, sizeof ferr);
+	if (fixed_parse(&f, body->data ? body->data : "", body->len, &o, &ferr) < 0) {
+		char *d = fixed_error_text(&ferr);
+		*fatal = xasprintf("not readable as a fixed-width file (%s): %s", p->fixed_document, d);
+		free(d);
+		goto out;
+	}
+	rc = map_fixed_groups(m, &f, &groups, &ngroups, &badl, &nbadl);
+	if (rc == -EINVAL) {
+		*fatal = xasprintf("map %s does not read fixed-width files", doc->map_path);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < nbadl; i++) {
+		problems_add(&pre, badl[i].line, badl[i].text);
+		badl[i].text = NULL;
+	}
+	struct fixed_in c = { m, &f, groups };
+	struct flat_in in = { "fixed", p->fixed_document, doc->map_path, ngroups, 1, "line", &c, fixed_rows,
+			      fixed_key, fixed_group_line, fixed_row_line, fixed_apply };
+	rc = flat_records(j, &in, &pre);
+out:
+	problems_free(&pre);
+	map_badlines_free(badl, nbadl);
+	map_fixed_groups_free(groups, ngroups);
+	fixed_file_free(&f);
 	return rc;
 }
 
@@ -523,7 +634,10 @@ int gw_process_csv(struct job *j, int fd, char **fatal)
 	}
 	if (rc < 0)
 		goto out;
-	rc = process_csv(j, &body, fatal);
+	if (p->fixed_document[0])
+		rc = process_fixed(j, &body, fatal);
+	else
+		rc = process_csv(j, &body, fatal);
 out:
 	buf_free(&body);
 	return rc;

@@ -2,7 +2,10 @@
  * map.c — map files: parse (doc/edigw-map.5), follow "extends" chains,
  * merge overlays and compile the result for map_apply_x12 and
  * map_apply_edifact (the same paths, read on an X12 transaction set or on
- * the X12 view of an EDIFACT message).
+ * the X12 view of an EDIFACT message), map_apply_csv (CSV columns, slots of
+ * a ROW segment) and map_apply_fixed (record types declared by "record"
+ * lines, their FIRST-LAST / FIRST+LENGTH fields slots of the record's
+ * segment).
  *
  *   map_load     parse every file of the chain, merge, compile; every
  *                problem goes to the diag list with file:line
@@ -36,7 +39,7 @@ struct mfile {
 	char *key;
 	const char *key_file;
 	size_t key_line;
-	char *group_by;         /* source csv: "group-by @col" */
+	char *group_by;         /* source csv: "group-by @col"; fixed: "group-by H" */
 	const char *group_by_file;
 	size_t group_by_line;
 	char *extends;
@@ -45,6 +48,8 @@ struct mfile {
 	size_t nloops;
 	struct mtable *tables;
 	size_t ntables;
+	struct mrec *recs;      /* source fixed: record lines */
+	size_t nrecs;
 	struct mblock root;
 };
 
@@ -64,6 +69,14 @@ static int seg_char(char c, int first)
 uint32_t map_seg_pack(const char *s, size_t n)
 {
 	if (n < 2 || n > 3)
+		return 0;
+	return map_rec_pack(s, n);
+}
+
+/* Pack a record type name (1 to 3 characters). */
+uint32_t map_rec_pack(const char *s, size_t n)
+{
+	if (n < 1 || n > 3)
 		return 0;
 	uint32_t v = 0;
 	for (size_t i = 0; i < 3; i++) {
@@ -96,6 +109,7 @@ static void path_free(struct mpath *p)
 	free(p->steps);
 	free(p->text);
 	free(p->csv_name);
+	free(p->fx_text);
 }
 
 /* Free a block's fields. */
@@ -146,6 +160,15 @@ static void loop_free(struct mloop *l)
 	strv_free(l->members, l->nmembers);
 }
 
+/* Free a record declaration and its slots. */
+static void rec_free(struct mrec *r)
+{
+	free(r->lit);
+	for (size_t i = 0; i < r->nslots; i++)
+		free(r->slots[i].text);
+	free(r->slots);
+}
+
 /* Free a code table. */
 static void table_free(struct mtable *t)
 {
@@ -176,6 +199,9 @@ static void mfile_free(struct mfile *f)
 	for (size_t i = 0; i < f->ntables; i++)
 		table_free(&f->tables[i]);
 	free(f->tables);
+	for (size_t i = 0; i < f->nrecs; i++)
+		rec_free(&f->recs[i]);
+	free(f->recs);
 	map_block_free(&f->root);
 	free(f);
 }
@@ -200,6 +226,9 @@ void map_free(struct map *m)
 	canon_path_clear(&m->keypath);
 	path_free(&m->group_by);
 	strv_free(m->csv_names, m->ncsv_names);
+	for (size_t i = 0; i < m->nrecs; i++)
+		rec_free(&m->recs[i]);
+	free(m->recs);
 	free(m->csv_name_file);
 	free(m->csv_name_line);
 	free(m->intern);
@@ -264,6 +293,56 @@ static const char *parse_elemref(const char *s, size_t n, char id[4], int *elem,
 	return NULL;
 }
 
+/* A position or length: digits, 1..MAP_FIXED_MAX_COL. */
+static int fx_num(const char *s, size_t n, size_t *out)
+{
+	uint64_t v = 0;
+	if (n == 0 || n > 6)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v < 1 || v > MAP_FIXED_MAX_COL)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Parse a fixed-width field "D:12-19" / "D:12+8" (n bytes) into id, start, len. */
+static const char *parse_fixref(const char *s, size_t n, char id[4], size_t *start, size_t *len)
+{
+	static const char form[] = "a fixed-width field is RECORD:FIRST-LAST or RECORD:FIRST+LENGTH "
+				   "(D:12-19, D:12+8; columns from 1 to 65536)";
+	const char *colon = memchr(s, ':', n);
+	size_t k = (size_t)(colon - s);
+	if (!colon || !map_rec_pack(s, k))
+		return "a record type is 1 to 3 capital letters or digits, starting with a letter "
+		       "(D:12-19)";
+	memcpy(id, s, k);
+	id[k] = '\0';
+	const char *spec = colon + 1;
+	size_t sn = n - k - 1;
+	size_t i = 0;
+	while (i < sn && spec[i] >= '0' && spec[i] <= '9')
+		i++;
+	size_t a, b;
+	if (i == sn || fx_num(spec, i, &a) != 0 || (spec[i] != '-' && spec[i] != '+') ||
+	    fx_num(spec + i + 1, sn - i - 1, &b) != 0)
+		return form;
+	if (spec[i] == '-') {
+		if (b < a)
+			return "the last column of a fixed-width field comes before its first";
+		b = b - a + 1;
+	} else if (b > MAP_FIXED_MAX_COL - a + 1) {
+		return form;
+	}
+	*start = a;
+	*len = b;
+	return NULL;
+}
+
 /* Parse one condition "N101=ST|BT" / "N101!=ST" of a step on segment id. */
 static const char *parse_cond(struct mcond *c, const char *s, size_t n, const char *id)
 {
@@ -279,7 +358,7 @@ static const char *parse_cond(struct mcond *c, const char *s, size_t n, const ch
 	}
 	if (i == n) {
 		/* [LIN]: the loop holds a LIN */
-		c->holds = map_seg_pack(s, n);
+		c->holds = map_rec_pack(s, n);
 		if (!c->holds)
 			return "a condition is written [N101=ST], [N101!=ST] or [SEG] (the loop holds "
 			       "a SEG)";
@@ -288,11 +367,13 @@ static const char *parse_cond(struct mcond *c, const char *s, size_t n, const ch
 		return NULL;
 	}
 	char cid[4];
-	const char *why = parse_elemref(s, i, cid, &c->elem, &c->comp);
+	const char *why = memchr(s, ':', i) ? parse_fixref(s, i, cid, &c->fx_start, &c->fx_len)
+					    : parse_elemref(s, i, cid, &c->elem, &c->comp);
 	if (why)
 		return why;
 	if (strcmp(cid, id) != 0)
-		return "a condition must test an element of its own segment ([N101=ST] on N1)";
+		return c->fx_len ? "a condition must test a field of its own record ([D:20+1=X] on D)"
+				 : "a condition must test an element of its own segment ([N101=ST] on N1)";
 	if (s[i] == '!') {
 		if (i + 1 >= n || s[i + 1] != '=')
 			return "a condition is written [N101=ST] or [N101!=ST]";
@@ -323,7 +404,7 @@ static const char *parse_step(struct mstep *st, const char *s, size_t n)
 	size_t i = 0;
 	while (i < n && s[i] != '[')
 		i++;
-	st->seg = map_seg_pack(s, i);
+	st->seg = map_rec_pack(s, i); /* a one-letter id is a fixed-width record's; compile checks */
 	if (!st->seg)
 		return "a segment id is 2 or 3 capital letters or digits, starting with a letter";
 	memcpy(st->id, s, i);
@@ -376,7 +457,7 @@ static const char *parse_path(struct mpath *p, const char *s)
 {
 	memset(p, 0, sizeof *p);
 	p->text = xstrdup(s);
-	if (s[0] == '@' || (s[0] == 'C' && s[1] >= '0' && s[1] <= '9')) {
+	if (s[0] == '@' || (s[0] == 'C' && s[1] >= '0' && s[1] <= '9' && !strchr(s, ':'))) {
 		/* a CSV column: @name or C3, read on the ROW segment */
 		if (s[0] == '@') {
 			if (!word_ok(s + 1, 64))
@@ -411,7 +492,15 @@ static const char *parse_path(struct mpath *p, const char *s)
 	if (memchr(last.p, '[', last.n))
 		return "the path must end in an element (N1[N101=ST]/N102), not a segment";
 	char id[4];
-	const char *why = parse_elemref(last.p, last.n, id, &p->elem, &p->comp);
+	const char *why;
+	if (memchr(last.p, ':', last.n)) {
+		/* a fixed-width field: its record's view segment, slot set by compile */
+		why = parse_fixref(last.p, last.n, id, &p->fx_start, &p->fx_len);
+		p->fx_text = span_dup(last);
+		p->elem = 0;
+	} else {
+		why = parse_elemref(last.p, last.n, id, &p->elem, &p->comp);
+	}
 	if (why)
 		return why;
 	p->steps = xcalloc(n, sizeof *p->steps);
@@ -425,7 +514,7 @@ static const char *parse_path(struct mpath *p, const char *s)
 	if (p->nsteps == 0 || strcmp(p->steps[p->nsteps - 1].id, id) != 0) {
 		struct mstep *st = &p->steps[p->nsteps++];
 		memset(st, 0, sizeof *st);
-		st->seg = map_seg_pack(id, strlen(id));
+		st->seg = map_rec_pack(id, strlen(id));
 		memcpy(st->id, id, sizeof st->id);
 		st->text = xstrdup(id);
 	}
@@ -857,7 +946,7 @@ fail:
 /* ---------------------------------------------------------- directives */
 
 static const char *const directive_words[] = {
-	"map", "source", "target", "key", "extends", "loop", "table", "group-by", NULL,
+	"map", "source", "target", "key", "extends", "loop", "table", "group-by", "record", NULL,
 };
 
 /* The word is a header keyword. */
@@ -913,7 +1002,7 @@ static void parse_loop(struct mfile *mf, const struct canon_line *l, struct diag
 		lp.members = xrealloc(lp.members, (lp.nmembers + 1) * sizeof *lp.members);
 		lp.members[lp.nmembers++] = xstrdup(s);
 	}
-	if (!map_seg_pack(lp.members[0], strlen(lp.members[0]))) {
+	if (!map_rec_pack(lp.members[0], strlen(lp.members[0]))) {
 		diag_error(d, file, l->lineno,
 			   "loop %s must start with a segment id, not '%s'", name, lp.members[0]);
 		bad = 1;
@@ -924,6 +1013,92 @@ static void parse_loop(struct mfile *mf, const struct canon_line *l, struct diag
 	}
 	mf->loops = xrealloc(mf->loops, (mf->nloops + 1) * sizeof *mf->loops);
 	mf->loops[mf->nloops++] = lp;
+}
+
+/* Characters of UTF-8 text (the map is checked UTF-8). */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* "record NAME [at COL \"TEXT\"] [length N[-M]]" */
+static void parse_record(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
+{
+	const char *file = mf->path;
+	static const char form[] = "write 'record NAME at COLUMN \"TEXT\" [length N]' (record D at 1 \"D\"), "
+				   "or 'record NAME' for every other line";
+	if (l->ntok < 2) {
+		diag_error(d, file, l->lineno, "%s", form);
+		return;
+	}
+	const char *name = l->tok[1].s;
+	size_t nn = strlen(name);
+	if (l->tok[1].quoted || !map_rec_pack(name, nn)) {
+		diag_error(d, file, l->lineno, "bad record type '%s' (1 to 3 capital letters or digits, "
+			   "starting with a letter: H, D, HDR)", name);
+		return;
+	}
+	for (size_t i = 0; i < mf->nrecs; i++)
+		if (strcmp(mf->recs[i].name, name) == 0) {
+			diag_error(d, file, l->lineno, "record %s is declared twice (first at line %zu)", name,
+				   mf->recs[i].line);
+			return;
+		}
+	if (mf->nrecs == MAP_MAX_RECORDS) {
+		diag_error(d, file, l->lineno, "too many record types (at most %d)", MAP_MAX_RECORDS);
+		return;
+	}
+	struct mrec r;
+	memset(&r, 0, sizeof r);
+	memcpy(r.name, name, nn + 1);
+	r.seg = map_rec_pack(name, nn);
+	r.file = file;
+	r.line = l->lineno;
+	size_t i = 2;
+	if (i < l->ntok && !l->tok[i].quoted && strcmp(l->tok[i].s, "at") == 0) {
+		if (i + 2 >= l->ntok || l->tok[i + 1].quoted ||
+		    fx_num(l->tok[i + 1].s, strlen(l->tok[i + 1].s), &r.at) != 0 || !l->tok[i + 2].quoted ||
+		    l->tok[i + 2].s[0] == '\0') {
+			diag_error(d, file, l->lineno, "%s; the column is 1 to %d and the text is quoted and "
+				   "not empty", form, MAP_FIXED_MAX_COL);
+			return;
+		}
+		r.lit = xstrdup(l->tok[i + 2].s);
+		r.litchars = utf8_chars(r.lit);
+		i += 3;
+	}
+	if (i < l->ntok && !l->tok[i].quoted && strcmp(l->tok[i].s, "length") == 0 && i + 1 < l->ntok) {
+		const char *v = l->tok[i + 1].s;
+		const char *dash = strchr(v, '-');
+		size_t a, b;
+		int bad = dash ? fx_num(v, (size_t)(dash - v), &a) != 0 || fx_num(dash + 1, strlen(dash + 1), &b) != 0 || b < a
+			       : fx_num(v, strlen(v), &a) != 0;
+		if (bad || l->tok[i + 1].quoted) {
+			diag_error(d, file, l->lineno, "'length' takes N or MIN-MAX characters (length 80, "
+				   "length 60-80)");
+			free(r.lit);
+			return;
+		}
+		r.minlen = a;
+		r.maxlen = dash ? b : a;
+		i += 2;
+	}
+	if (i < l->ntok) {
+		diag_error(d, file, l->lineno, "unexpected '%s': %s", l->tok[i].s, form);
+		free(r.lit);
+		return;
+	}
+	if (r.at && r.minlen && r.at + r.litchars - 1 > r.maxlen) {
+		diag_error(d, file, l->lineno, "record %s: its text ends after column %zu, the most its "
+			   "length allows", name, r.maxlen);
+		free(r.lit);
+		return;
+	}
+	mf->recs = xrealloc(mf->recs, (mf->nrecs + 1) * sizeof *mf->recs);
+	mf->recs[mf->nrecs++] = r;
 }
 
 /* "table NAME CODE=VALUE ..." (several lines with the same name add up). */
@@ -1097,6 +1272,8 @@ static void parse_file(struct mfile *mf, const struct canon_line *lines, size_t 
 				parse_loop(mf, l, d);
 			} else if (strcmp(k, "table") == 0) {
 				parse_table(mf, l, d);
+			} else if (strcmp(k, "record") == 0) {
+				parse_record(mf, l, d);
 			}
 			continue;
 		}
@@ -1370,6 +1547,20 @@ static void merge_file(struct mfile *b, struct mfile *o, struct diag_list *d)
 			ot->star = NULL;
 		}
 	}
+	for (size_t i = 0; i < o->nrecs; i++) {
+		size_t at = SIZE_MAX;
+		for (size_t k = 0; k < b->nrecs; k++)
+			if (strcmp(b->recs[k].name, o->recs[i].name) == 0)
+				at = k;
+		if (at == SIZE_MAX) {
+			b->recs = xrealloc(b->recs, (b->nrecs + 1) * sizeof *b->recs);
+			b->recs[b->nrecs++] = o->recs[i];
+		} else {
+			rec_free(&b->recs[at]);
+			b->recs[at] = o->recs[i];
+		}
+	}
+	o->nrecs = 0;
 	merge_block(&b->root, &o->root, d);
 }
 
@@ -1420,6 +1611,21 @@ static int loop_depth(const struct map *m, int i, int *visiting, int level)
 	return best;
 }
 
+/* The packed id of a segment (record type, in a fixed-width map) named in a map line. */
+static uint32_t pack_id(const struct map *m, const char *s)
+{
+	return m->fixed ? map_rec_pack(s, strlen(s)) : map_seg_pack(s, strlen(s));
+}
+
+/* Index of the record type named id, -1 when none. */
+static int rec_find(const struct map *m, const char *id)
+{
+	for (size_t i = 0; i < m->nrecs; i++)
+		if (strcmp(m->recs[i].name, id) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* Build the interning and role tables. */
 static int compile_loops(struct map *m, struct diag_list *d)
 {
@@ -1427,7 +1633,19 @@ static int compile_loops(struct map *m, struct diag_list *d)
 	m->intern = xcalloc(MAP_SEG_SPACE, 1);
 	for (size_t i = 0; i < m->nloops; i++) {
 		struct mloop *l = &m->loops[i];
-		l->start = map_seg_pack(l->members[0], strlen(l->members[0]));
+		l->start = pack_id(m, l->members[0]);
+		if (!l->start) {
+			diag_error(d, l->file, l->line, "loop %s must start with a segment id, not '%s'", l->name,
+				   l->members[0]);
+			bad = 1;
+			continue;
+		}
+		if (m->fixed && rec_find(m, l->members[0]) < 0) {
+			diag_error(d, l->file, l->line, "loop %s starts with %s, which is no record type (declare "
+				   "'record %s at COLUMN \"TEXT\"')", l->name, l->members[0], l->members[0]);
+			bad = 1;
+			continue;
+		}
 		for (size_t j = 0; j < i; j++)
 			if (m->loops[j].start == l->start) {
 				diag_error(d, l->file, l->line,
@@ -1439,7 +1657,13 @@ static int compile_loops(struct map *m, struct diag_list *d)
 		for (size_t k = 1; k < l->nmembers; k++) {
 			if (loop_by_name(m, l->members[k]) >= 0)
 				continue;
-			uint32_t s = map_seg_pack(l->members[k], strlen(l->members[k]));
+			uint32_t s = pack_id(m, l->members[k]);
+			if (s && m->fixed && rec_find(m, l->members[k]) < 0) {
+				diag_error(d, l->file, l->line, "unknown loop or record type '%s' in loop %s",
+					   l->members[k], l->name);
+				bad = 1;
+				continue;
+			}
 			if (!s) {
 				diag_error(d, l->file, l->line,
 					   "unknown loop or bad segment id '%s' in loop %s", l->members[k],
@@ -1475,7 +1699,7 @@ static int compile_loops(struct map *m, struct diag_list *d)
 				idx = m->loops[e].start_idx;
 				r = (int16_t)(2 + e);
 			} else {
-				idx = m->intern[map_seg_pack(l->members[k], strlen(l->members[k]))] - 1;
+				idx = m->intern[pack_id(m, l->members[k])] - 1;
 				r = 1;
 				if (idx == l->start_idx) {
 					diag_error(d, l->file, l->line,
@@ -1803,8 +2027,87 @@ static int csv_slot(struct map *m, struct mpath *p, const char *file, size_t lin
 	return 0;
 }
 
+/* The slot of fixed-width field start/len in record r (added on first use). */
+static int rec_slot(struct mrec *r, size_t start, size_t len, const char *text)
+{
+	for (size_t i = 0; i < r->nslots; i++)
+		if (r->slots[i].start == start && r->slots[i].len == len)
+			return (int)i + 1;
+	r->slots = xrealloc(r->slots, (r->nslots + 1) * sizeof *r->slots);
+	r->slots[r->nslots] = (struct mslot){ start, len, xstrdup(text) };
+	return (int)++r->nslots;
+}
+
+/* A step of a path or each line: in a fixed-width map it names a declared record type
+ * (and its conditions' fields get their slots); elsewhere it is a segment id. */
+static int step_check(struct map *m, struct mstep *st, const char *file, size_t line, struct diag_list *d)
+{
+	if (!m->fixed) {
+		int bad = strlen(st->id) < 2;
+		for (size_t k = 0; k < st->nconds && !bad; k++)
+			bad = st->conds[k].fx_len || (st->conds[k].holds && strlen(st->conds[k].holds_id) < 2);
+		if (bad)
+			diag_error(d, file, line, "'%s': a segment id is 2 or 3 capital letters or digits, "
+				   "starting with a letter (fields like D:12-19 are for 'source fixed NAME' maps)",
+				   st->text);
+		return bad ? -1 : 0;
+	}
+	int r = rec_find(m, st->id);
+	if (r < 0) {
+		diag_error(d, file, line, "unknown record type %s in '%s' (declare 'record %s at COLUMN \"TEXT\"')",
+			   st->id, st->text, st->id);
+		return -1;
+	}
+	for (size_t k = 0; k < st->nconds; k++) {
+		struct mcond *c = &st->conds[k];
+		if (c->holds && rec_find(m, c->holds_id) < 0) {
+			diag_error(d, file, line, "unknown record type %s in '%s'", c->holds_id, st->text);
+			return -1;
+		}
+		if (!c->holds && !c->fx_len) {
+			diag_error(d, file, line, "'%s': a condition in a fixed-width map tests a field of its "
+				   "record ([D:20+1=X])", st->text);
+			return -1;
+		}
+		if (c->fx_len) {
+			char *t = xasprintf("%s:%zu+%zu", st->id, c->fx_start, c->fx_len);
+			c->elem = rec_slot(&m->recs[r], c->fx_start, c->fx_len, t);
+			free(t);
+		}
+	}
+	return 0;
+}
+
+/* A source path fits the map's source: a fixed-width field only in a fixed-width map (its
+ * slot set), every step checked. */
+static int path_check(struct map *m, struct mpath *p, const char *file, size_t line, struct diag_list *d)
+{
+	int bad = 0;
+	if (p->fx_len && !m->fixed) {
+		diag_error(d, file, line, "'%s' is a fixed-width field: only in a 'source fixed NAME' map", p->text);
+		return -1;
+	}
+	if (m->fixed && !p->fx_len) {
+		if (!p->csv_name && !p->csv_col)
+			diag_error(d, file, line, "'%s': a fixed-width map reads record fields (D:12-19, D:12+8), "
+				   "not segments", p->text);
+		return -1; /* a CSV column: csv_slot said so */
+	}
+	if (m->csv)
+		return 0; /* the ROW step */
+	for (size_t i = 0; i < p->nsteps; i++)
+		if (step_check(m, &p->steps[i], file, line, d) != 0)
+			bad = 1;
+	if (!bad && p->fx_len) {
+		int r = rec_find(m, p->steps[p->nsteps - 1].id);
+		p->elem = rec_slot(&m->recs[r], p->fx_start, p->fx_len, p->fx_text);
+	}
+	return bad ? -1 : 0;
+}
+
 /* Give every CSV column path of block b its slot: names first, then positions (so
- * the positional slots, which follow the names, are known). */
+ * the positional slots, which follow the names, are known); pass 1 also checks every
+ * path fits the map's source and gives fixed-width fields their slots. */
 static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag_list *d)
 {
 	int bad = 0;
@@ -1815,13 +2118,22 @@ static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag
 				struct mpath *p = &f->alts[k];
 				if (pass == 1 && csv_slot(m, p, f->file, f->line, d) != 0)
 					bad = 1;
+				else if (pass == 1 && path_check(m, p, f->file, f->line, d) != 0)
+					bad = 1;
 				else if (pass == 2 && p->csv_col)
 					p->elem = (int)m->ncsv_names + p->csv_col;
 			}
 		}
+		if (f->src == SRC_PAIR && m->fixed && pass == 1) {
+			diag_error(d, f->file, f->line, "pair is for X12 and EDIFACT maps");
+			bad = 1;
+		}
 		if (f->src == SRC_EACH && m->csv && pass == 1 &&
 		    strcmp(f->alts[0].steps[0].id, "ROW") != 0) {
 			diag_error(d, f->file, f->line, "a CSV map repeats rows: 'each row'");
+			bad = 1;
+		} else if (f->src == SRC_EACH && !m->csv && pass == 1 &&
+			   step_check(m, &f->alts[0].steps[0], f->file, f->line, d) != 0) {
 			bad = 1;
 		}
 		if (f->block && csv_slots_pass(m, f->block, pass, d) != 0)
@@ -1838,6 +2150,48 @@ static int csv_slots(struct map *m, struct mblock *b, struct diag_list *d)
 	return m->csv ? csv_slots_pass(m, b, 2, d) : 0;
 }
 
+/* Record declarations of a fixed-width map (or none, elsewhere) and its group-by. */
+static int compile_records(struct map *m, struct mfile *mf, struct diag_list *d)
+{
+	m->recs = mf->recs;
+	m->nrecs = mf->nrecs;
+	mf->recs = NULL;
+	mf->nrecs = 0;
+	m->group_rec = -1;
+	if (!m->fixed) {
+		if (m->nrecs)
+			diag_error(d, m->recs[0].file, m->recs[0].line,
+				   "record lines are for fixed-width maps (source fixed NAME)");
+		return m->nrecs ? -1 : 0;
+	}
+	int bad = 0;
+	size_t any = 0;
+	for (size_t i = 0; i < m->nrecs; i++)
+		if (!m->recs[i].at && any++) {
+			diag_error(d, m->recs[i].file, m->recs[i].line,
+				   "record %s: only one record type may match every other line (no 'at')",
+				   m->recs[i].name);
+			bad = 1;
+		}
+	if (m->nrecs == 0) {
+		diag_error(d, mf->source_file, mf->source_line,
+			   "a fixed-width map declares its record types: record NAME at COLUMN \"TEXT\"");
+		bad = 1;
+	}
+	if (mf->group_by) {
+		m->group_by_file = mf->group_by_file;
+		m->group_by_line = mf->group_by_line;
+		m->group_rec = rec_find(m, mf->group_by);
+		if (m->group_rec < 0) {
+			diag_error(d, mf->group_by_file, mf->group_by_line,
+				   "bad group-by '%s': name a record type (group-by H: each H line starts a record)",
+				   mf->group_by);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 /* Compile the merged file into m. */
 static void compile(struct map *m, struct mfile *mf, const char *top, struct diag_list *d)
 {
@@ -1845,10 +2199,10 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	if (!mf->std) {
 		diag_error(d, top, 0, "no 'source' line (source x12 850)");
 	} else if (strcmp(mf->std, "x12") != 0 && strcmp(mf->std, "edifact") != 0 &&
-		   strcmp(mf->std, "csv") != 0) {
+		   strcmp(mf->std, "csv") != 0 && strcmp(mf->std, "fixed") != 0) {
 		diag_error(d, mf->source_file, mf->source_line,
 			   "source standard '%s' is not supported yet (this version reads x12, "
-			   "edifact and csv)", mf->std);
+			   "edifact, csv and fixed)", mf->std);
 	} else if (!word_ok(mf->type, 12)) {
 		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
 	} else if (strcmp(mf->std, "edifact") == 0 && !edifact_type_ok(mf->type)) {
@@ -1858,6 +2212,7 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	}
 	m->edifact = mf->std && strcmp(mf->std, "edifact") == 0;
 	m->csv = mf->std && strcmp(mf->std, "csv") == 0;
+	m->fixed = mf->std && strcmp(mf->std, "fixed") == 0;
 	m->hier_seg = m->edifact ? map_seg_pack("CPS", 3) : map_seg_pack("HL", 2);
 	if (!mf->kind) {
 		diag_error(d, top, 0, "no 'target' line: which canonical record does the map write?");
@@ -1887,12 +2242,14 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	for (size_t i = 0; i < m->ntables; i++)
 		if (m->tables[i].n > 1)
 			qsort(m->tables[i].v, m->tables[i].n, sizeof *m->tables[i].v, entry_cmp);
+	if (compile_records(m, mf, d) != 0)
+		return;
 	if (compile_loops(m, d) != 0)
 		return;
-	if (mf->group_by && !m->csv) {
+	if (mf->group_by && !m->csv && !m->fixed) {
 		diag_error(d, mf->group_by_file, mf->group_by_line,
-			   "group-by is for CSV maps (source csv NAME)");
-	} else if (mf->group_by) {
+			   "group-by is for CSV and fixed-width maps (source csv NAME, source fixed NAME)");
+	} else if (mf->group_by && m->csv) {
 		const char *why = parse_path(&m->group_by, mf->group_by);
 		m->group_by_file = mf->group_by_file;
 		m->group_by_line = mf->group_by_line;

@@ -1,8 +1,8 @@
 /*
  * map — map files: an EDI analyst's table saying where each canonical field
- * comes from (doc/edigw-map.5). This version reads X12 transaction sets and
- * EDIFACT messages into canonical records; the same language is meant to
- * grow to CSV, fixed-width, XML and outbound documents.
+ * comes from (doc/edigw-map.5). This version reads X12 transaction sets,
+ * EDIFACT messages, CSV and fixed-width files into canonical records; the same
+ * language is meant to grow to XML and outbound documents.
  *
  * A map may extend another map ("extends PATH") and replace or add lines,
  * so a partner overlay is a few lines, not a copy.
@@ -14,6 +14,7 @@
 
 #include "edifact/edifact.h"
 #include "flat/csv.h"
+#include "flat/fixed.h"
 #include "util/util.h"
 #include "x12/x12.h"
 
@@ -104,5 +105,41 @@ struct map_rowflags {
 int map_apply_csv_flags(const struct map *m, const struct csv_table *t, const size_t *rows,
 			size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
 			struct map_rowflags *rf);
+
+/* Fixed-width maps ("source fixed NAME", doc/edigw-map.5 FIXED-WIDTH FILES). A line the map
+ * cannot use: a line of no declared record type, or of a length its record forbids. */
+struct map_badline {
+	uint64_t line;
+	size_t column;
+	char *text;     /* "line 7, column 1: ..." with the map line (allocated) */
+};
+
+/* A group of lines, one canonical record: with "group-by H", the lines before the file's
+ * first H record (a file header, read by every record) and then an H line and the lines
+ * up to the next H; without, every line. */
+struct map_fixed_group {
+	size_t *lines;  /* indexes into f->lines, in file order */
+	size_t nlines;
+	uint64_t line;  /* the file line the group starts on (its H line) */
+};
+
+/* Split f's lines into the map's groups (*out allocated; no line: *n = 0) and list the
+ * lines no group holds because they are bad (*bad allocated, may be NULL; empty lines are
+ * skipped quietly). Returns 0 or -EINVAL (not a fixed-width map). */
+int map_fixed_groups(const struct map *m, const struct fixed_file *f, struct map_fixed_group **out,
+		     size_t *n, struct map_badline **bad, size_t *nbad);
+void map_fixed_groups_free(struct map_fixed_group *g, size_t n);
+void map_badlines_free(struct map_badline *b, size_t n);
+
+/* Apply a fixed-width map to lines[0..nlines) of f (a group's lines; lines NULL: every
+ * line). Lines of no record type are skipped (map_fixed_groups reports them). As
+ * map_apply_csv_flags: the record (source: standard fixed, document-type NAME), findings
+ * naming the file line and the character positions ("line 5, columns 12-19 (D:12+8)"),
+ * elem_pos the first column, seg_id the record type, file_seg the line's index + 1; rf
+ * (may be NULL) as for CSV, with the lines of an each element's loop occurrence. Returns
+ * 0, or -EINVAL for a map that is not a fixed-width map, no line or an index out of range. */
+int map_apply_fixed(const struct map *m, const struct fixed_file *f, const size_t *lines,
+		    size_t nlines, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
+		    struct map_rowflags *rf);
 
 #endif

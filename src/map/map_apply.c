@@ -22,6 +22,16 @@
  * engine reads @ship_date as ROW0k. Findings name the file line and column (elem_pos is
  * the file's column, line the row's line).
  *
+ * A fixed-width file (map_apply_fixed) is read the same way: one view segment per line,
+ * named by its record type (map_fixed_type: the first record declaration whose text is
+ * at its column), whose elements are the fields the map reads in that record type (slot
+ * k: the record's k-th distinct FIRST+LENGTH), cut by character position; loops of
+ * record types work as X12 loops. Findings name the line and the columns.
+ *
+ * For the partner setting flat.bad-row, a struct map_rowflags passed in learns which
+ * rows (lines) the findings reject: those of the innermost each element a finding is
+ * made in; any other finding marks the record.
+ *
  * The transaction set is partner data. It is read through the bounds the
  * envelope layer already enforced (segments per transaction, element
  * length); this file adds: loop nesting at most MAP_MAX_LOOP_DEPTH (the
@@ -65,6 +75,12 @@ struct csvctx {
 	size_t nslots;
 };
 
+/* A fixed-width view's context: each view segment's record type. */
+struct fixctx {
+	const struct fixed_file *f;
+	int *rec;               /* per view segment: index into m->recs */
+};
+
 struct joinring {
 	struct buf b[4];
 	size_t n;
@@ -98,6 +114,8 @@ struct actx {
 	char edi_comp;        /* EDIFACT: the interchange's component separator (whole composites) */
 	struct joinring *ring; /* EDIFACT: whole composites re-joined */
 	const struct csvctx *csv; /* CSV: the file and the slot → column table */
+	const struct fixctx *fix; /* fixed-width: the file and each segment's record type */
+	const size_t *vrow;   /* CSV, fixed: view segment → index into the caller's rows (NULL: the same) */
 	struct x12_errlist *errs;
 	struct buf val;       /* converted value */
 	struct buf tmp;       /* squeezed value */
@@ -444,14 +462,15 @@ static void mark_rows(struct actx *a, int mark, const char *msg, const char *bad
 	}
 	long from = a->lab[a->nlab - 1].from, to = a->lab[a->nlab - 1].to;
 	for (long s = from; s < to && s >= 0 && (size_t)s < a->nseg; s++) {
-		rf->bad[s] = 1;
-		if (rf->why && !rf->why[s]) {
+		size_t r = a->vrow ? a->vrow[s] : (size_t)s;
+		rf->bad[r] = 1;
+		if (rf->why && !rf->why[r]) {
 			if (bad_value && bad_value[0]) {
 				char *v = escape_bytes(bad_value, strlen(bad_value), 40);
-				rf->why[s] = xasprintf("%s (value '%s')", msg, v);
+				rf->why[r] = xasprintf("%s (value '%s')", msg, v);
 				free(v);
 			} else {
-				rf->why[s] = xstrdup(msg);
+				rf->why[r] = xstrdup(msg);
 			}
 		}
 	}
@@ -509,6 +528,26 @@ static void csv_ref(const struct actx *a, int pos, uint64_t line, char *ref, siz
 			 name ? name : "?");
 }
 
+/* The slot pos of view segment s of a fixed-width view, NULL when out of range. */
+static const struct mslot *fix_slot(const struct actx *a, long s, int pos)
+{
+	const struct mrec *r = &a->m->recs[a->fix->rec[s]];
+	return pos >= 1 && (size_t)pos <= r->nslots ? &r->slots[pos - 1] : NULL;
+}
+
+/* "line 5, columns 12-19 (D:12+8)" for slot pos of view segment s on line. */
+static void fix_ref(const struct actx *a, long s, int pos, uint64_t line, char *ref, size_t n)
+{
+	const struct mslot *sl = fix_slot(a, s, pos);
+	if (!sl)
+		snprintf(ref, n, "line %llu", (unsigned long long)line);
+	else if (sl->len == 1)
+		snprintf(ref, n, "line %llu, column %zu (%s)", (unsigned long long)line, sl->start, sl->text);
+	else
+		snprintf(ref, n, "line %llu, columns %zu-%zu (%s)", (unsigned long long)line, sl->start,
+			 sl->start + sl->len - 1, sl->text);
+}
+
 /* An AK4 (EDIFACT: UCD) finding on element pos (comp) of segment s. */
 static void elem_error(struct actx *a, const struct mfield *f, const char *code, long s, int pos,
 		       int comp, struct span bad, const char *what)
@@ -519,7 +558,7 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 	fill_seg(a, &e, s);
 	e.elem_pos = pos;
 	e.comp_pos = comp;
-	e.elem_ref = a->edifact || a->csv ? 0 : map_elem_ref(e.seg_id, pos);
+	e.elem_ref = a->edifact || a->csv || a->fix ? 0 : map_elem_ref(e.seg_id, pos);
 	char *bv = bad.n ? span_dup(bad) : NULL;
 	e.bad_value = bv;
 	char ref[160];
@@ -527,6 +566,11 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 		e.elem_pos = (int)csv_col_of(a, pos);
 		e.comp_pos = 0;
 		csv_ref(a, pos, e.line, ref, sizeof ref);
+	} else if (a->fix) {
+		const struct mslot *sl = fix_slot(a, s, pos);
+		e.elem_pos = sl ? (int)sl->start : 0;
+		e.comp_pos = 0;
+		fix_ref(a, s, pos, e.line, ref, sizeof ref);
 	} else if (comp)
 		snprintf(ref, sizeof ref, "%s%02d-%d", e.seg_id, pos, comp);
 	else
@@ -575,7 +619,8 @@ static void missing_segment(struct actx *a, const struct mfield *f, const struct
 	if (st->kind == STEP_ENTER || st->kind == STEP_CHILD)
 		add_error(a, &e, f, "required, but there is no %s loop%s", st->text, where);
 	else
-		add_error(a, &e, f, "required, but there is no %s segment%s", st->text, where);
+		add_error(a, &e, f, "required, but there is no %s %s%s", st->text,
+			  a->fix ? "record" : a->csv ? "row" : "segment", where);
 }
 
 /* ---------------------------------------------------------- conversion */
@@ -886,7 +931,7 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 	case FMT_NUMBER:
 		if (conv_number(&a->val, v, f->implied) != 0) {
 			char what[96];
-			if (a->edifact || a->csv)
+			if (a->edifact || a->csv || a->fix)
 				snprintf(what, sizeof what, "is not a whole number (digits and an optional "
 					 "leading '-'%s)", f->implied ? ", implied decimals" : "");
 			else
@@ -902,8 +947,8 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 			elem_error(a, f, ECODE(a, "6", "37"), s, pos, comp, v,
 				   a->edifact ? "is not a number (EDIFACT numeric: digits, at most one "
 						"decimal mark '.' or ',', an optional leading '-')"
-				   : a->csv ? "is not a decimal number (digits, one '.', an optional "
-					      "leading '-')"
+				   : a->csv || a->fix ? "is not a decimal number (digits, one '.', an "
+							"optional leading '-')"
 					    : "is not a decimal number (X12 type R: digits, one '.', an "
 					      "optional leading '-')");
 			return -1;
@@ -1268,9 +1313,13 @@ static void run_checks(struct actx *a)
 			const struct mpath *pp = f->alts ? &f->alts[0] : NULL;
 			e.elem_pos = pp ? pp->elem : 0;
 			e.comp_pos = pp ? pp->comp : 0;
-			e.elem_ref = a->edifact || a->csv ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
+			e.elem_ref = a->edifact || a->csv || a->fix ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
 			if (a->csv) {
 				e.elem_pos = (int)csv_col_of(a, e.elem_pos);
+				e.comp_pos = 0;
+			} else if (a->fix) {
+				const struct mslot *sl = fix_slot(a, p->seg, e.elem_pos);
+				e.elem_pos = sl ? (int)sl->start : 0;
 				e.comp_pos = 0;
 			}
 			e.bad_value = p->value;
@@ -1344,9 +1393,10 @@ static void edifact_source(xmlDocPtr doc, const struct edi_msg *msg)
 		source_child(src, "test", msg->unb->test[0] == '1' ? "true" : "false", 5);
 }
 
-/* The source element of a CSV record: standard csv, document-type (the map's NAME). The
- * gateway adds the partner with canon_set_source(doc, partner, NULL). */
-static void csv_source(xmlDocPtr doc, const struct map *m)
+/* The source element of a CSV, fixed-width (or XML) record: standard csv (fixed, xml),
+ * document-type (the map's NAME). The gateway adds the partner with
+ * canon_set_source(doc, partner, NULL). */
+static void flat_source(xmlDocPtr doc, const struct map *m)
 {
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	xmlNodePtr src = xmlNewDocNode(doc, root->ns, (const xmlChar *)"source", NULL);
@@ -1354,7 +1404,7 @@ static void csv_source(xmlDocPtr doc, const struct map *m)
 		xmlAddPrevSibling(root->children, src);
 	else
 		xmlAddChild(root, src);
-	source_child(src, "standard", "csv", 3);
+	source_child(src, "standard", m->std, strlen(m->std));
 	source_child(src, "document-type", m->type, strlen(m->type));
 }
 
@@ -1362,8 +1412,9 @@ static void csv_source(xmlDocPtr doc, const struct map *m)
  * message; for EDIFACT, msg is the message). The record's source element is filled
  * before the fields. */
 static int apply_txn(const struct map *m, const struct x12_txn *txn, const struct edi_msg *msg,
-		     const struct csvctx *csv, xmlDocPtr *out, struct x12_errlist *errs,
-		     char **business_key, struct map_rowflags *rf)
+		     const struct csvctx *csv, const struct fixctx *fix, const size_t *vrow,
+		     xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
+		     struct map_rowflags *rf)
 {
 	struct actx a;
 	struct joinring ring;
@@ -1376,6 +1427,8 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	a.errs = errs;
 	a.rf = rf;
 	a.csv = csv;
+	a.fix = fix;
+	a.vrow = vrow;
 	a.comp = txn->delims ? txn->delims->comp : 0;
 	if (msg) {
 		a.edifact = 1;
@@ -1388,7 +1441,7 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	a.capocc = a.nseg + 1;
 	a.occ = xmalloc(a.capocc * sizeof *a.occ);
 	for (size_t i = 0; i < a.nseg; i++)
-		a.packed[i] = map_seg_pack(txn->segs[i].id, strnlen(txn->segs[i].id, 4));
+		a.packed[i] = map_rec_pack(txn->segs[i].id, strnlen(txn->segs[i].id, 4));
 	buf_init(&a.val, 0);
 	buf_init(&a.tmp, 0);
 	for (size_t i = 0; i < sizeof ring.b / sizeof ring.b[0]; i++)
@@ -1403,8 +1456,8 @@ static int apply_txn(const struct map *m, const struct x12_txn *txn, const struc
 	}
 	if (msg)
 		edifact_source(doc, msg);
-	else if (csv)
-		csv_source(doc, m);
+	else if (csv || fix)
+		flat_source(doc, m);
 	else
 		canon_set_source(doc, NULL, txn);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -1450,7 +1503,7 @@ int map_apply_x12(const struct map *m, const struct x12_txn *txn, xmlDocPtr *out
 		log_error("map %s reads %s transaction sets, not %s", m->name, m->type, txn->st01);
 		return -EINVAL;
 	}
-	return apply_txn(m, txn, NULL, NULL, out, errs, business_key, NULL);
+	return apply_txn(m, txn, NULL, NULL, NULL, NULL, out, errs, business_key, NULL);
 }
 
 /* Apply an inbound EDIFACT map to one message (through its X12 view). */
@@ -1475,12 +1528,12 @@ int map_apply_edifact(const struct map *m, const struct edi_msg *msg, const stru
 		return -EINVAL;
 	}
 	if (view)
-		return apply_txn(m, &view->txn, msg, NULL, out, errs, business_key, NULL);
+		return apply_txn(m, &view->txn, msg, NULL, NULL, NULL, out, errs, business_key, NULL);
 	struct edi_view v;
 	memset(&v, 0, sizeof v);
 	int rc = edi_view_build(&v, msg);
 	if (rc == 0)
-		rc = apply_txn(m, &v.txn, msg, NULL, out, errs, business_key, NULL);
+		rc = apply_txn(m, &v.txn, msg, NULL, NULL, NULL, out, errs, business_key, NULL);
 	edi_view_free(&v);
 	return rc;
 }
@@ -1664,9 +1717,227 @@ int map_apply_csv_flags(const struct map *m, const struct csv_table *t, const si
 	txn.segs = segs;
 	txn.delims = &delims;
 	txn.index = 1;
-	int rc = apply_txn(m, &txn, NULL, &c, out, errs, business_key, rf);
+	int rc = apply_txn(m, &txn, NULL, &c, NULL, NULL, out, errs, business_key, rf);
 	free(segs);
 	free(sp);
 	free(c.col);
+	return rc;
+}
+
+/* ----------------------------------------------------------- fixed-width */
+
+/* The record type of a line (first declaration whose text is at its column; the
+ * catch-all last), -1 none, -2 an empty line. */
+int map_fixed_type(const struct map *m, const struct fixed_line *l)
+{
+	if (l->nchars == 0)
+		return -2;
+	int any = -1;
+	for (size_t i = 0; i < m->nrecs; i++) {
+		const struct mrec *r = &m->recs[i];
+		if (!r->at) {
+			any = (int)i;
+			continue;
+		}
+		if (span_eq(fixed_field(l, r->at, r->litchars), r->lit))
+			return (int)i;
+	}
+	return any;
+}
+
+/* Why line l of type r (or of no type, r < 0) cannot be used; NULL when it can. */
+static char *fixed_line_problem(const struct map *m, const struct fixed_line *l, int r, size_t *col)
+{
+	if (r < 0) {
+		struct buf b;
+		buf_init(&b, 0);
+		for (size_t i = 0; i < m->nrecs && i < 6; i++)
+			buf_printf(&b, "%s%s at %zu \"%s\"", i ? ", " : "", m->recs[i].name, m->recs[i].at,
+				   m->recs[i].lit);
+		if (m->nrecs > 6)
+			buf_puts(&b, ", ...");
+		char *start = escape_bytes(l->text.p, l->text.n, 16);
+		char *t = xasprintf("line %llu, column 1: no record type matches the line ('%s') (map %s:%zu "
+				    "declares %s)", (unsigned long long)l->line, start, m->recs[0].file,
+				    m->recs[0].line, b.data);
+		free(start);
+		buf_free(&b);
+		*col = 1;
+		return t;
+	}
+	const struct mrec *rc = &m->recs[r];
+	if (!rc->minlen || (l->nchars >= rc->minlen && l->nchars <= rc->maxlen))
+		return NULL;
+	int longer = l->nchars > rc->maxlen;
+	*col = longer ? rc->maxlen + 1 : l->nchars + 1;
+	char want[48];
+	if (rc->minlen == rc->maxlen)
+		snprintf(want, sizeof want, "%zu", rc->minlen);
+	else
+		snprintf(want, sizeof want, "%zu to %zu", rc->minlen, rc->maxlen);
+	return xasprintf("line %llu, column %zu: a %s record of %zu characters, %s than its length %s "
+			 "(map %s:%zu)", (unsigned long long)l->line, *col, rc->name, l->nchars,
+			 longer ? "longer" : "shorter", want, rc->file, rc->line);
+}
+
+/* Add line index i to group g. */
+static void group_add(struct map_fixed_group *g, size_t i, size_t *cap)
+{
+	if (g->nlines == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		g->lines = xrealloc(g->lines, *cap * sizeof *g->lines);
+	}
+	g->lines[g->nlines++] = i;
+}
+
+/* Split a fixed-width file into the map's groups. */
+int map_fixed_groups(const struct map *m, const struct fixed_file *f, struct map_fixed_group **out,
+		     size_t *nout, struct map_badline **bad, size_t *nbad)
+{
+	*out = NULL;
+	*nout = 0;
+	if (bad)
+		*bad = NULL;
+	if (nbad)
+		*nbad = 0;
+	if (!m || !f || !m->fixed)
+		return -EINVAL;
+	struct map_fixed_group *g = NULL;
+	size_t ng = 0, capg = 0, capl = 0, capb = 0;
+	size_t *pre = NULL, npre = 0, cappre = 0; /* lines before the first group-by record */
+	for (size_t i = 0; i < f->nlines; i++) {
+		const struct fixed_line *l = &f->lines[i];
+		int r = map_fixed_type(m, l);
+		if (r == -2)
+			continue;
+		size_t col = 0;
+		char *why = fixed_line_problem(m, l, r, &col);
+		if (why) {
+			if (bad && nbad) {
+				if (*nbad == capb) {
+					capb = capb ? capb * 2 : 16;
+					*bad = xrealloc(*bad, capb * sizeof **bad);
+				}
+				(*bad)[(*nbad)++] = (struct map_badline){ l->line, col, why };
+			} else {
+				free(why);
+			}
+			continue;
+		}
+		int starts = m->group_rec < 0 ? ng == 0 : r == m->group_rec;
+		if (!starts && ng == 0 && m->group_rec >= 0) {
+			if (npre == cappre) {
+				cappre = cappre ? cappre * 2 : 8;
+				pre = xrealloc(pre, cappre * sizeof *pre);
+			}
+			pre[npre++] = i;
+			continue;
+		}
+		if (starts) {
+			if (ng == capg) {
+				capg = capg ? capg * 2 : 8;
+				g = xrealloc(g, capg * sizeof *g);
+			}
+			memset(&g[ng], 0, sizeof g[ng]);
+			g[ng].line = l->line;
+			capl = 0;
+			for (size_t k = 0; k < npre; k++)
+				group_add(&g[ng], pre[k], &capl);
+			ng++;
+		}
+		group_add(&g[ng - 1], i, &capl);
+	}
+	free(pre);
+	*out = g;
+	*nout = ng;
+	return 0;
+}
+
+/* Free groups from map_fixed_groups. */
+void map_fixed_groups_free(struct map_fixed_group *g, size_t n)
+{
+	for (size_t i = 0; g && i < n; i++)
+		free(g[i].lines);
+	free(g);
+}
+
+/* Free bad lines from map_fixed_groups. */
+void map_badlines_free(struct map_badline *b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++)
+		free(b[i].text);
+	free(b);
+}
+
+/* Apply a fixed-width map to lines of f (every line when lines is NULL). */
+int map_apply_fixed(const struct map *m, const struct fixed_file *f, const size_t *lines,
+		    size_t nlines, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
+		    struct map_rowflags *rf)
+{
+	static const struct x12_delims delims = { '*', 0, 0, '\n' };
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !f || !out)
+		return -EINVAL;
+	if (!m->fixed) {
+		log_error("map %s reads %s %s, not fixed-width files", m->name, m->std, m->type);
+		return -EINVAL;
+	}
+	if (!lines)
+		nlines = f->nlines;
+	if (nlines == 0)
+		return -EINVAL;
+	for (size_t i = 0; lines && i < nlines; i++)
+		if (lines[i] >= f->nlines)
+			return -EINVAL;
+	struct fixctx c;
+	c.f = f;
+	c.rec = xmalloc(nlines * sizeof *c.rec);
+	size_t *vrow = xmalloc(nlines * sizeof *vrow);
+	struct x12_tseg *segs = xcalloc(nlines, sizeof *segs);
+	size_t nspans = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		int r = map_fixed_type(m, &f->lines[lines ? lines[i] : i]);
+		nspans += r >= 0 ? m->recs[r].nslots + 1 : 0;
+	}
+	struct span *sp = xcalloc(nspans ? nspans : 1, sizeof *sp);
+	size_t nseg = 0, used = 0;
+	for (size_t i = 0; i < nlines; i++) {
+		size_t li = lines ? lines[i] : i;
+		const struct fixed_line *l = &f->lines[li];
+		int r = map_fixed_type(m, l);
+		if (r < 0)
+			continue; /* empty, or no record type: map_fixed_groups reports it */
+		const struct mrec *rec = &m->recs[r];
+		struct x12_tseg *g = &segs[nseg];
+		memcpy(g->id, rec->name, sizeof g->id);
+		g->nelem = rec->nslots;
+		g->elem = sp + used;
+		used += rec->nslots + 1;
+		g->elem[0] = (struct span){ rec->name, strlen(rec->name) };
+		for (size_t k = 1; k <= rec->nslots; k++)
+			g->elem[k] = fixed_field(l, rec->slots[k - 1].start, rec->slots[k - 1].len);
+		g->file_seg = li + 1;
+		g->line = l->line;
+		c.rec[nseg] = r;
+		vrow[nseg] = i;
+		nseg++;
+	}
+	int rc = -EINVAL;
+	if (nseg) {
+		struct x12_txn txn;
+		memset(&txn, 0, sizeof txn);
+		txn.nseg = nseg;
+		txn.segs = segs;
+		txn.delims = &delims;
+		txn.index = 1;
+		rc = apply_txn(m, &txn, NULL, NULL, &c, vrow, out, errs, business_key, rf);
+	}
+	free(segs);
+	free(sp);
+	free(vrow);
+	free(c.rec);
 	return rc;
 }

@@ -35,11 +35,17 @@
 #define MAP_CSV_MAX_COL 1000   /* C1..C1000 */
 #define MAP_CSV_MAX_NAMES 1000  /* distinct @names in one map */
 
+#define MAP_FIXED_MAX_COL 65536 /* fixed-width positions 1..65536 (the reader's line limit) */
+#define MAP_MAX_RECORDS 64      /* record types of a fixed-width map */
+
 #define MAP_SEG_SPACE (37 * 37 * 37) /* packed segment ids */
 
 /* Pack a 2- or 3-character segment id ([A-Z][A-Z0-9]{1,2}) into 1..MAP_SEG_SPACE-1;
  * 0 when s is not a segment id. */
 uint32_t map_seg_pack(const char *s, size_t n);
+/* The same for a fixed-width record type name, which may also be one letter ("H"); the
+ * packed values of 2- and 3-character ids are map_seg_pack's. */
+uint32_t map_rec_pack(const char *s, size_t n);
 
 /* ---------------------------------------------------------- source side */
 
@@ -49,6 +55,7 @@ uint32_t map_seg_pack(const char *s, size_t n);
  * segment ([CPS] on CPS, [HL] on HL), it has children. */
 struct mcond {
 	int elem, comp;
+	size_t fx_start, fx_len; /* fixed-width: [D:20+1=X] (fx_len > 0); compile sets elem */
 	int neg;
 	char **vals;
 	size_t nvals;
@@ -85,6 +92,33 @@ struct mpath {
 	 * CSV view; compile sets elem to the column's slot (map_csv_slots) */
 	char *csv_name;
 	int csv_col;
+	/* fixed-width maps: "D:12-19" or "D:12+8" (fx_len > 0), read on the record's line;
+	 * compile sets elem to the field's slot in its record (struct mrec) */
+	size_t fx_start, fx_len;
+	char *fx_text;       /* "D:12+8" as written */
+};
+
+/* A fixed-width field a map reads in one record type: slot k of the record's view
+ * segment (1-based, in order of first use). */
+struct mslot {
+	size_t start, len;
+	char *text;          /* as first written ("D:12+8") */
+};
+
+/* "record NAME at COL \"TEXT\" [length N[-M]]": a line whose characters at COL are TEXT is
+ * a NAME record (the first such declaration wins); without "at", any line no other
+ * record matches. */
+struct mrec {
+	char name[4];
+	uint32_t seg;        /* map_rec_pack(name) */
+	size_t at;           /* 0: the catch-all */
+	char *lit;
+	size_t litchars;
+	size_t minlen, maxlen; /* length N / N-M (characters), 0: any */
+	const char *file;
+	size_t line;
+	struct mslot *slots; /* filled by compile */
+	size_t nslots;
 };
 
 enum msrc { SRC_NONE = 0, SRC_PATH, SRC_PAIR, SRC_LITERAL, SRC_INDEX, SRC_EACH };
@@ -204,7 +238,17 @@ struct map {
 	struct mpath group_by;  /* "group-by @col": one record per value (nsteps 0: none) */
 	const char *group_by_file;
 	size_t group_by_line;
+	/* source fixed: lines are view segments named by their record type, whose elements
+	 * are the record's slots */
+	int fixed;
+	struct mrec *recs;
+	size_t nrecs;
+	int group_rec;          /* "group-by H": each H line starts a record (-1: none) */
 };
+
+/* The record type of a line of a fixed-width file: an index into m->recs, -1 when none
+ * matches, -2 for an empty line (skipped). */
+int map_fixed_type(const struct map *m, const struct fixed_line *l);
 
 /* Role of interned segment k in loop L (L = nloops: the top level):
  * 0 not a member, 1 a plain member, 2 + E the start of loop E nested here. */
