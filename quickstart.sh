@@ -63,18 +63,28 @@ demo() {
 	say "resetting the demo state (spool/ queues and ledger, erp/)"
 	rm -rf spool/tmp spool/incoming spool/active spool/deferred spool/hold spool/failed \
 		spool/archive spool/outbound spool/sent spool/ledger.db spool/ledger.db-wal \
-		spool/ledger.db-shm erp
-	mkdir -p spool/drop/demo-retailer spool/drop/demo-eu-customer
-	cp partners/demo-retailer/samples/*.x12 spool/drop/demo-retailer/
-	cp partners/demo-eu-customer/samples/*.edi spool/drop/demo-eu-customer/
+		spool/ledger.db-shm erp erp-export
+	local p
+	for p in demo-retailer demo-eu-customer demo-3pl; do
+		mkdir -p "spool/drop/$p" "erp-export/$p"
+		cp partners/$p/samples/* "spool/drop/$p/"
+		cp partners/$p/from-erp/* "erp-export/$p/"
+	done
 	say "checking the configuration"
 	$E config check
-	say "the demo retailer dropped $(ls spool/drop/demo-retailer | wc -l) files into spool/drop/demo-retailer:"
-	ls -1 spool/drop/demo-retailer | sed 's/^/    /'
-	say "the demo EU customer dropped an EDIFACT ORDERS (UNOC) into spool/drop/demo-eu-customer:"
-	ls -1 spool/drop/demo-eu-customer | sed 's/^/    /'
-	say "our ERP wrote an 855 order acknowledgment for the retailer: edigw send"
-	$E send partners/demo-retailer/from-erp/855-PO-4500012345.x12 --partner demo-retailer
+	say "three partners sent us documents (spool/drop/<partner>/):"
+	for p in demo-retailer demo-eu-customer demo-3pl; do
+		echo "  $p:"
+		ls -1 "spool/drop/$p" | sed 's/^/    /'
+	done
+	say "our ERP exported files for them (erp-export/<partner>/):"
+	for p in demo-retailer demo-eu-customer demo-3pl; do
+		echo "  $p:"
+		ls -1 "erp-export/$p" | sed 's/^/    /'
+	done
+	say "what the order response becomes (edigw export --dry-run: nothing is written)"
+	$E export erp-export/demo-retailer/order-response-PO-4500012345.csv --partner demo-retailer --dry-run |
+		sed -n '/^document/,$p'
 	say "edigw run --once"
 	$E run --once
 	say "ERP import files (erp/):"
@@ -83,18 +93,26 @@ demo() {
 		echo "--- $f"
 		cat "$f"
 	done
-	say "acknowledgments waiting for delivery to the retailer (spool/outbound/demo-retailer/):"
+	say "for the retailer (spool/outbound/demo-retailer/): our 855, 856 and 810, and 997s for its 850s"
 	for f in spool/outbound/demo-retailer/*; do
 		[ -e "$f" ] || continue
 		echo "--- $f"
-		tr '~' '\n' <"$f"
+		tr '~' '\n' <"$f" | grep -v '^$'
 	done
-	say "the CONTRL for the EU customer (spool/outbound/demo-eu-customer/):"
+	say "for the EU customer (spool/outbound/demo-eu-customer/): our DESADV and the CONTRL for its ORDERS"
 	for f in spool/outbound/demo-eu-customer/*; do
 		[ -e "$f" ] || continue
 		echo "--- $f"
 		tr "'" '\n' <"$f"
 	done
+	say "for the 3PL (spool/outbound/demo-3pl/): our 940 warehouse shipping order"
+	for f in spool/outbound/demo-3pl/*; do
+		[ -e "$f" ] || continue
+		echo "--- $f"
+		tr '~' '\n' <"$f" | grep -v '^$'
+	done
+	say "the ERP's exported files, sent on (erp-export/<partner>/sent/):"
+	ls -1 erp-export/*/sent/ | sed 's/^/    /'
 	say "edigw status"
 	$E status
 	say "edigw track PO-4500012345 (the order, its 997, our 855 and the retailer's 997 for it)"
@@ -102,8 +120,9 @@ demo() {
 	cat <<MSG
 
 Where to look:
-  erp/                              ERP import files (one per inbound functional group)
-  spool/outbound/demo-retailer/     our 855 and the 997/TA1 acknowledgments for the retailer
+  erp/                              ERP import files (one per inbound functional group or CSV file)
+  erp-export/<partner>/sent/        the ERP's exports that became partner documents (failed/: why not)
+  spool/outbound/<partner>/         what we send: 855/856/810, DESADV, 940, and the 997/TA1/CONTRL acks
   spool/archive/  spool/failed/     processed originals / rejected documents (with a Reason: header)
   build/edigw -c edigw.conf track PO-4500012345    the history of one purchase order
   build/edigw -c edigw.conf status --json           the same status, for monitoring

@@ -182,9 +182,9 @@ static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
 		"usage: edigw run [--once]\n"
-		"Poll the partners' drop directories and process every waiting document,\n"
-		"then turn the files the ERP wrote in each partner's export-dir into the\n"
-		"partner's documents (as 'edigw export').\n"
+		"Poll the partners' drop directories, turn the files the ERP wrote in each\n"
+		"partner's export-dir into the partner's documents (as 'edigw export'), then\n"
+		"process every waiting inbound document.\n"
 		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
 		"finish the current document and exit cleanly.\n";
 	int once = 0;
@@ -211,9 +211,10 @@ static int cmd_run(int argc, char **argv)
 	for (;;) {
 		struct gw_stats st = { 0 };
 		gateway_poll(g, &st);
-		int rc = gateway_run_once(g, &st, &g_stop);
-		if (rc == 0 && !g_stop)
-			rc = gateway_export_poll(g, &st);
+		/* the ERP's exports first: an acknowledgment for one of them may be waiting inbound */
+		int rc = gateway_export_poll(g, &st);
+		if (rc == 0)
+			rc = gateway_run_once(g, &st, &g_stop);
 		total.exported += st.exported;
 		total.export_failed += st.export_failed;
 		total.picked_up += st.picked_up;
