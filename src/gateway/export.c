@@ -267,7 +267,7 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 			buf_printf(why, "record %zu (%s%s, from line %llu):\n", i + 1, groups[i].key[0] ? "key " : "the file",
 				   groups[i].key, (unsigned long long)line);
 			for (size_t k = 0; k < errs.n; k++) {
-				char *d = x12_error_describe(&errs.v[k]);
+				char *d = x12_error_describe_as(&errs.v[k], "CSV");
 				buf_printf(why, "  %s\n", d);
 				free(d);
 			}
