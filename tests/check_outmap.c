@@ -567,6 +567,87 @@ START_TEST(test_round_trip_940)
 }
 END_TEST
 
+
+/* An overlay of a shipped map: table entries, set, drop, after; errors name the overlay. */
+START_TEST(test_overlay)
+{
+	char *dir = tu_tmpdir(), *base = tu_srcpath("maps/x12-out/855.map"), *ov = NULL, *txt = NULL;
+	ck_assert_int_gt(asprintf(&ov, "%s/855.map", dir), 0);
+	ck_assert_int_gt(asprintf(&txt,
+				  "extends %s\n"
+				  "table line-status  backordered=BP\n"
+				  "set PO1 PO106 \"IN\" if buyer-item\n"
+				  "set N1 N102 name ascii truncate 5\n"
+				  "drop CTT\n"
+				  "drop PO1 PO103\n"
+				  "after BAK\n"
+				  "  segment REF required\n"
+				  "    REF01 \"IA\"\n"
+				  "    REF02 ack-number required\n",
+				  base), 0);
+	ck_assert_int_eq(tu_write(ov, txt, strlen(txt)), 0);
+	ck_assert_int_eq(omap_is_outbound(ov), 1);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct omap *m = NULL;
+	int rc = omap_load(&m, ov, &d);
+	char *ds = diags(&d);
+	ck_assert_msg(rc == 0, "%s", ds);
+	free(ds);
+	char *out = NULL, *err = NULL;
+	const char *rec = "<order-response xmlns='urn:edigw:canonical:1'><po-number>P</po-number>"
+			  "<ack-type>accepted-with-detail</ack-type><po-date>2026-11-22</po-date><ack-number>A1</ack-number>"
+			  "<parties><party role='ship-to'><name>Northwind DC</name></party></parties>"
+			  "<lines><line><number>1</number><buyer-item>B</buyer-item><quantity>2</quantity><unit>CA</unit>"
+			  "<acks><ack><status>backordered</status></ack></acks></line></lines></order-response>";
+	ck_assert_int_eq(render_x12(m, rec, &out, &err), 0);
+	ck_assert_str_eq(out, "BAK*00*AC*P*20261122****A1~\nREF*IA*A1~\nN1*ST*North~\nPO1*1*2****IN*B~\nACK*BP~\n");
+	free(out);
+	free(err);
+	/* a data error in an overlay's line names the overlay file and line */
+	rc = render_x12(m, "<order-response xmlns='urn:edigw:canonical:1'><po-number>P</po-number>"
+			   "<ack-type>accepted-with-detail</ack-type><po-date>2026-11-22</po-date><cur>x</cur>"
+			   "</order-response>", &out, &err);
+	ck_assert_int_eq(rc, -EINVAL);
+	char *want = NULL;
+	ck_assert_int_gt(asprintf(&want, "REF02: required, but ack-number is empty (map %s:10)", ov), 0);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+	free(want);
+	free(out);
+	free(err);
+	omap_free(m);
+	diag_list_free(&d);
+	free(txt);
+	/* errors of an overlay: segments the base does not write, blocks outside 'after' */
+	ck_assert_int_gt(asprintf(&txt, "extends %s\nset ZZZ ZZZ01 \"x\"\ndrop QQQ\nsegment ABC\n  ABC01 \"x\"\n"
+				  "target x12 856\n", base), 0);
+	ck_assert_int_eq(tu_write(ov, txt, strlen(txt)), 0);
+	diag_list_init(&d);
+	ck_assert_int_eq(omap_load(&m, ov, &d), -EINVAL);
+	ds = diags(&d);
+	ck_assert_msg(strstr(ds, "2: the base map writes no ZZZ segment") && strstr(ds, "3: the base map writes no QQQ segment") &&
+		      strstr(ds, "4: an overlay adds blocks with 'after SEGMENT'") && strstr(ds, "6: the base map writes x12 855"),
+		      "%s", ds);
+	free(ds);
+	diag_list_free(&d);
+	free(txt);
+	/* a chain of overlays longer than the limit */
+	ck_assert_int_gt(asprintf(&txt, "extends 855.map\n"), 0);
+	ck_assert_int_eq(tu_write(ov, txt, strlen(txt)), 0);
+	diag_list_init(&d);
+	ck_assert_int_eq(omap_load(&m, ov, &d), -EINVAL);
+	ds = diags(&d);
+	ck_assert_msg(strstr(ds, "too many maps extend each other"), "%s", ds);
+	free(ds);
+	diag_list_free(&d);
+	free(txt);
+	free(ov);
+	free(base);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* Every shipped outbound map loads. */
 START_TEST(test_shipped_maps_load)
 {
@@ -609,6 +690,7 @@ int main(void)
 	tcase_add_test(tc, test_round_trip_810);
 	tcase_add_test(tc, test_round_trip_856);
 	tcase_add_test(tc, test_round_trip_940);
+	tcase_add_test(tc, test_overlay);
 	tcase_add_test(tc, test_shipped_maps_load);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

@@ -25,11 +25,13 @@
 #define OM_MAX_POS 99       /* element and component positions */
 #define OM_MAX_TABLES 64
 #define OM_MAX_ENTRIES 1024 /* entries in one code table */
+#define OM_MAX_EXTENDS 4    /* a chain of overlays */
 
 enum om_src { OS_PATH, OS_LIT, OS_INDEX, OS_COUNT, OS_SUM, OS_HLCOUNT };
 enum om_fmt { OF_NONE, OF_DATE, OF_TIME, OF_NUMBER, OF_DECIMAL };
 
 struct om_elem {
+	const char *file;     /* the map file it was written in (the base or an overlay) */
 	size_t line;
 	unsigned pos, comp;   /* comp 0: the whole element */
 	enum om_src src;
@@ -52,6 +54,7 @@ enum om_kind { ON_ROOT, ON_SEG, ON_EACH, ON_HL };
 
 struct om_node {
 	enum om_kind kind;
+	const char *file;
 	size_t line, indent;
 	char id[4];           /* segment id; HL level code */
 	int required;
@@ -81,6 +84,8 @@ struct omap {
 	size_t ntables;
 	struct om_node root;
 	size_t nnodes;
+	char **files;         /* the map and the bases it extends (owned) */
+	size_t nfiles;
 };
 
 /* ------------------------------------------------------------------ freeing */
@@ -118,6 +123,9 @@ void omap_free(struct omap *m)
 		free(m->tables[i].other);
 	}
 	canon_path_clear(&m->key);
+	for (size_t i = 0; i < m->nfiles; i++)
+		free(m->files[i]);
+	free(m->files);
 	free(m->file);
 	free(m->name);
 	free(m->kind);
@@ -137,7 +145,8 @@ const char *omap_version(const struct omap *m) { return m->version; }
 struct loader {
 	struct omap *m;
 	struct diag_list *d;
-	const char *file;
+	const char *file;     /* owned by m (m->files) */
+	int overlay;          /* an 'extends' file: headers replace the base's */
 };
 
 /* Is s a segment id: 2 or 3 upper-case letters or digits, starting with a letter. */
@@ -215,7 +224,9 @@ static void parse_table(struct loader *L, const struct canon_line *l)
 		}
 		size_t fn = (size_t)(eq - s);
 		if (fn == 1 && s[0] == '*') {
-			if (t->other) {
+			if (t->other && L->overlay)
+				free(t->other);
+			else if (t->other) {
 				diag_error(L->d, L->file, l->lineno, "table %s has two '*' entries", t->name);
 				continue;
 			}
@@ -223,9 +234,16 @@ static void parse_table(struct loader *L, const struct canon_line *l)
 			continue;
 		}
 		int dup = 0;
-		for (size_t k = 0; k < t->n; k++)
-			if (strlen(t->e[k].from) == fn && memcmp(t->e[k].from, s, fn) == 0)
+		for (size_t k = 0; k < t->n && !dup; k++)
+			if (strlen(t->e[k].from) == fn && memcmp(t->e[k].from, s, fn) == 0) {
 				dup = 1;
+				if (L->overlay) { /* an overlay's entry replaces the base's */
+					free(t->e[k].to);
+					t->e[k].to = xstrdup(eq + 1);
+				}
+			}
+		if (dup && L->overlay)
+			continue;
 		if (dup) {
 			diag_error(L->d, L->file, l->lineno, "table %s lists '%.*s' twice", t->name, (int)fn, s);
 			continue;
@@ -350,6 +368,7 @@ static void parse_elem(struct loader *L, struct om_node *n, const struct canon_l
 {
 	struct om_elem e = { 0 };
 	e.line = l->lineno;
+	e.file = L->file;
 	if (l->ntok < 2 || parse_pos(l->tok[0].s, n->id, &e.pos, &e.comp) != 0) {
 		diag_error(L->d, L->file, l->lineno,
 			   "write '%s01 SOURCE [options]' (element %s01..%s99, component as %s01-2) "
@@ -407,6 +426,7 @@ static struct om_node *parse_block(struct loader *L, struct om_node *parent, con
 	const char *k = l->tok[0].s;
 	struct om_node n = { 0 };
 	n.line = l->lineno;
+	n.file = L->file;
 	n.indent = l->indent;
 	n.parent = parent;
 	size_t i = 1;
@@ -494,13 +514,24 @@ static void parse_header(struct loader *L, const struct canon_line *l)
 	if (slot) {
 		if (l->ntok != 2)
 			diag_error(L->d, L->file, l->lineno, "'%s' takes exactly one value", k);
-		else if (*slot)
+		else if (*slot && L->overlay && slot == &m->kind && strcmp(*slot, l->tok[1].s) != 0)
+			diag_error(L->d, L->file, l->lineno, "the base map reads '%s' records, not '%s'", *slot,
+				   l->tok[1].s);
+		else if (*slot && !L->overlay)
 			diag_error(L->d, L->file, l->lineno, "'%s' is given twice", k);
-		else
+		else {
+			free(*slot);
 			*slot = xstrdup(l->tok[1].s);
+		}
 	} else if (strcmp(k, "target") == 0) {
 		if (l->ntok != 3 || (strcmp(l->tok[1].s, "x12") != 0 && strcmp(l->tok[1].s, "edifact") != 0)) {
 			diag_error(L->d, L->file, l->lineno, "write 'target x12 TYPE' or 'target edifact TYPE'");
+			return;
+		}
+		if (L->overlay && (m->edifact != (strcmp(l->tok[1].s, "edifact") == 0) ||
+				   strcmp(m->type, l->tok[2].s) != 0)) {
+			diag_error(L->d, L->file, l->lineno, "the base map writes %s %s", m->edifact ? "edifact" : "x12",
+				   m->type);
 			return;
 		}
 		m->edifact = strcmp(l->tok[1].s, "edifact") == 0;
@@ -517,6 +548,8 @@ static void parse_header(struct loader *L, const struct canon_line *l)
 		m->type = xstrdup(l->tok[2].s);
 	} else if (strcmp(k, "key") == 0) {
 		const char *why;
+		canon_path_clear(&m->key);
+		m->has_key = 0;
 		if (l->ntok != 2 || canon_path_parse(&m->key, l->tok[1].s, &why) != 0) {
 			diag_error(L->d, L->file, l->lineno, "'key' takes one canonical path");
 			canon_path_clear(&m->key);
@@ -557,27 +590,17 @@ static void check_version(struct loader *L)
 		diag_error(L->d, L->file, 0, "version '%s' is not 0052:0054:0051[:0057] (D:96A:UN, D:01B:UN:EAN010)", v);
 }
 
-/* Load a map. */
-int omap_load(struct omap **out, const char *path, struct diag_list *d)
+/* Parse lines [i0, i1) below container: blocks nest by indentation, element lines go
+ * below segments; lines at indent 0 outside blocks are headers (hdr, or errors when
+ * hdr is NULL). */
+static void parse_lines(struct loader *L, const struct canon_line *lines, size_t i0, size_t i1,
+			struct om_node *container, void (*hdr)(struct loader *, const struct canon_line *))
 {
-	*out = NULL;
-	struct canon_line *lines = NULL;
-	size_t nlines = 0;
-	size_t before = d->nerrors;
-	canon_lex_file(&lines, &nlines, path, d);
-	struct omap *m = xcalloc(1, sizeof *m);
-	m->file = xstrdup(path);
-	m->root.kind = ON_ROOT;
-	struct loader L = { m, d, path };
-	/* the target line decides what 'hl' means: read it first */
-	for (size_t i = 0; i < nlines; i++)
-		if (lines[i].indent == 0 && strcmp(lines[i].tok[0].s, "target") == 0 && lines[i].ntok == 3)
-			m->edifact = strcmp(lines[i].tok[1].s, "edifact") == 0;
 	struct om_node *stack[OM_MAX_DEPTH + 2];
 	size_t depth = 0;
-	stack[0] = &m->root;
+	stack[0] = container;
 	size_t skip_indent = SIZE_MAX; /* lines below a block that failed */
-	for (size_t i = 0; i < nlines; i++) {
+	for (size_t i = i0; i < i1; i++) {
 		const struct canon_line *l = &lines[i];
 		if (l->indent > skip_indent)
 			continue;
@@ -590,34 +613,311 @@ int omap_load(struct omap **out, const char *path, struct diag_list *d)
 						  strcmp(k, "hl") == 0 || strcmp(k, "cps") == 0);
 		if (cur->kind == ON_SEG) {
 			if (block) {
-				diag_error(d, path, l->lineno, "'%s' inside segment %s (line %zu): indent it as "
+				diag_error(L->d, L->file, l->lineno, "'%s' inside segment %s (line %zu): indent it as "
 					   "the segment, not below it", k, cur->id, cur->line);
 				skip_indent = l->indent;
 			} else {
-				parse_elem(&L, cur, l);
+				parse_elem(L, cur, l);
 			}
 			continue;
 		}
 		if (!block) {
-			if (l->indent == 0 && depth == 0)
-				parse_header(&L, l);
+			if (l->indent == 0 && depth == 0 && hdr)
+				hdr(L, l);
 			else
-				diag_error(d, path, l->lineno, "'%s' here: element lines go below a 'segment' line", k);
+				diag_error(L->d, L->file, l->lineno, "'%s' here: element lines go below a 'segment' line", k);
 			continue;
 		}
 		if (depth == OM_MAX_DEPTH) {
-			diag_error(d, path, l->lineno, "blocks nested too deep (at most %d)", OM_MAX_DEPTH);
+			diag_error(L->d, L->file, l->lineno, "blocks nested too deep (at most %d)", OM_MAX_DEPTH);
 			skip_indent = l->indent;
 			continue;
 		}
-		struct om_node *n = parse_block(&L, cur, l);
+		struct om_node *n = parse_block(L, cur, l);
 		if (!n) {
 			skip_indent = l->indent;
 			continue;
 		}
 		stack[++depth] = n;
 	}
-	if (d->nerrors == before) {
+}
+
+/* ------------------------------------------------------------ overlays */
+
+/* Call fn for every segment node with id below n (n's own kids first, depth first). */
+static size_t each_seg(struct om_node *n, const char *id, void (*fn)(struct om_node *parent, size_t i, void *),
+		       void *ctx)
+{
+	size_t hits = 0;
+	for (size_t i = 0; i < n->nkids; i++) {
+		struct om_node *k = n->kids[i];
+		if (k->kind == ON_SEG && strcmp(k->id, id) == 0) {
+			hits++;
+			if (fn)
+				fn(n, i, ctx);
+		} else if (k->kind != ON_SEG) {
+			hits += each_seg(k, id, fn, ctx);
+		}
+	}
+	return hits;
+}
+
+struct set_ctx {
+	const struct om_elem *e;
+	struct loader *L;
+};
+
+/* set: put a copy of the element into the segment, replacing one at its position. */
+static void set_elem(struct om_node *parent, size_t i, void *ctx)
+{
+	struct set_ctx *c = ctx;
+	struct om_node *seg = parent->kids[i];
+	const struct om_elem *e = c->e;
+	size_t k = 0;
+	for (; k < seg->nel; k++)
+		if (seg->el[k].pos == e->pos && (seg->el[k].comp == e->comp || !seg->el[k].comp || !e->comp))
+			break;
+	struct om_elem copy = *e;
+	const char *why;
+	copy.lit = e->lit ? xstrdup(e->lit) : NULL;
+	copy.def = e->def ? xstrdup(e->def) : NULL;
+	memset(&copy.path, 0, sizeof copy.path);
+	memset(&copy.cond, 0, sizeof copy.cond);
+	if (e->path.text)
+		canon_path_parse(&copy.path, e->path.text, &why);
+	if (e->has_cond)
+		canon_path_parse(&copy.cond, e->cond.text, &why);
+	if (k < seg->nel) {
+		free(seg->el[k].lit);
+		free(seg->el[k].def);
+		canon_path_clear(&seg->el[k].path);
+		canon_path_clear(&seg->el[k].cond);
+		seg->el[k] = copy;
+		/* a whole-element line replaces every component line at that position */
+		for (size_t j = seg->nel; j-- > k + 1;)
+			if (seg->el[j].pos == e->pos && !e->comp) {
+				free(seg->el[j].lit);
+				free(seg->el[j].def);
+				canon_path_clear(&seg->el[j].path);
+				canon_path_clear(&seg->el[j].cond);
+				memmove(&seg->el[j], &seg->el[j + 1], (seg->nel - j - 1) * sizeof *seg->el);
+				seg->nel--;
+			}
+	} else {
+		seg->el = xrealloc(seg->el, (seg->nel + 1) * sizeof *seg->el);
+		seg->el[seg->nel++] = copy;
+	}
+}
+
+/* drop SEG POS: remove the element from the segment. */
+static void drop_elem(struct om_node *parent, size_t i, void *ctx)
+{
+	const struct om_elem *e = ctx;
+	struct om_node *seg = parent->kids[i];
+	for (size_t k = seg->nel; k-- > 0;)
+		if (seg->el[k].pos == e->pos && (!e->comp || seg->el[k].comp == e->comp)) {
+			free(seg->el[k].lit);
+			free(seg->el[k].def);
+			canon_path_clear(&seg->el[k].path);
+			canon_path_clear(&seg->el[k].cond);
+			memmove(&seg->el[k], &seg->el[k + 1], (seg->nel - k - 1) * sizeof *seg->el);
+			seg->nel--;
+		}
+}
+
+/* Remove every segment node with id below n. */
+static size_t drop_segs(struct om_node *n, const char *id)
+{
+	size_t hits = 0;
+	for (size_t i = n->nkids; i-- > 0;) {
+		struct om_node *k = n->kids[i];
+		if (k->kind == ON_SEG && strcmp(k->id, id) == 0) {
+			node_clear(k);
+			free(k);
+			memmove(&n->kids[i], &n->kids[i + 1], (n->nkids - i - 1) * sizeof *n->kids);
+			n->nkids--;
+			hits++;
+		} else if (k->kind != ON_SEG) {
+			hits += drop_segs(k, id);
+		}
+	}
+	return hits;
+}
+
+struct after_ctx {
+	struct loader *L;
+	const struct canon_line *lines;
+	size_t i0, i1;
+	const char *id;
+	struct om_node *last_parent;
+	size_t inserted;
+};
+
+/* Insert the after-block below parent, after its last segment with the id. */
+static void insert_after(struct om_node *parent, struct after_ctx *c)
+{
+	size_t at = 0;
+	for (size_t i = 0; i < parent->nkids; i++)
+		if (parent->kids[i]->kind == ON_SEG && strcmp(parent->kids[i]->id, c->id) == 0)
+			at = i + 1;
+	struct om_node tmp = { 0 };
+	tmp.kind = ON_EACH; /* a container: blocks parse below it */
+	parse_lines(c->L, c->lines, c->i0, c->i1, &tmp, NULL);
+	parent->kids = xrealloc(parent->kids, (parent->nkids + tmp.nkids) * sizeof *parent->kids);
+	memmove(&parent->kids[at + tmp.nkids], &parent->kids[at], (parent->nkids - at) * sizeof *parent->kids);
+	for (size_t i = 0; i < tmp.nkids; i++) {
+		tmp.kids[i]->parent = parent;
+		parent->kids[at + i] = tmp.kids[i];
+	}
+	parent->nkids += tmp.nkids;
+	free(tmp.kids);
+	c->inserted++;
+}
+
+/* Collect the parents holding a segment with the id (each once). */
+static void collect_parents(struct om_node *n, const char *id, struct om_node ***v, size_t *nv)
+{
+	int here = 0;
+	for (size_t i = 0; i < n->nkids; i++) {
+		struct om_node *k = n->kids[i];
+		if (k->kind == ON_SEG && strcmp(k->id, id) == 0)
+			here = 1;
+		else if (k->kind != ON_SEG)
+			collect_parents(k, id, v, nv);
+	}
+	if (here) {
+		*v = xrealloc(*v, (*nv + 1) * sizeof **v);
+		(*v)[(*nv)++] = n;
+	}
+}
+
+/* "set SEG POS source options": the element line for every SEG segment of the base. */
+static void overlay_set(struct loader *L, const struct canon_line *l)
+{
+	if (l->ntok < 4 || !seg_id_ok(l->tok[1].s)) {
+		diag_error(L->d, L->file, l->lineno, "write 'set SEGMENT POSITION SOURCE [options]' (set N1 N102 name)");
+		return;
+	}
+	struct om_node tmp = { 0 };
+	tmp.kind = ON_SEG;
+	snprintf(tmp.id, sizeof tmp.id, "%s", l->tok[1].s);
+	struct canon_line el = *l; /* the element line is the line without "set SEG" */
+	el.tok = l->tok + 2;
+	el.ntok = l->ntok - 2;
+	parse_elem(L, &tmp, &el);
+	if (tmp.nel == 1) {
+		struct set_ctx c = { &tmp.el[0], L };
+		if (!each_seg(&L->m->root, tmp.id, set_elem, &c))
+			diag_error(L->d, L->file, l->lineno, "the base map writes no %s segment", tmp.id);
+	}
+	node_clear(&tmp);
+}
+
+/* "drop SEG" / "drop SEG POS". */
+static void overlay_drop(struct loader *L, const struct canon_line *l)
+{
+	if (l->ntok < 2 || l->ntok > 3 || !seg_id_ok(l->tok[1].s)) {
+		diag_error(L->d, L->file, l->lineno, "write 'drop SEGMENT' or 'drop SEGMENT POSITION'");
+		return;
+	}
+	const char *id = l->tok[1].s;
+	if (l->ntok == 2) {
+		if (!drop_segs(&L->m->root, id))
+			diag_error(L->d, L->file, l->lineno, "the base map writes no %s segment", id);
+		return;
+	}
+	struct om_elem e = { 0 };
+	if (parse_pos(l->tok[2].s, id, &e.pos, &e.comp) != 0) {
+		diag_error(L->d, L->file, l->lineno, "'%s' is not an element of %s (%s01, %s01-2)", l->tok[2].s, id, id, id);
+		return;
+	}
+	if (!each_seg(&L->m->root, id, drop_elem, &e))
+		diag_error(L->d, L->file, l->lineno, "the base map writes no %s segment", id);
+}
+
+static struct omap *load_file(const char *path, unsigned depth, struct diag_list *d);
+
+/* Load one map file (a base or an overlay of one). */
+static struct omap *load_file(const char *path, unsigned depth, struct diag_list *d)
+{
+	struct canon_line *lines = NULL;
+	size_t nlines = 0;
+	size_t before = d->nerrors;
+	canon_lex_file(&lines, &nlines, path, d);
+	struct omap *m = NULL;
+	size_t first = 0;
+	int overlay = nlines && lines[0].indent == 0 && strcmp(lines[0].tok[0].s, "extends") == 0;
+	if (overlay) {
+		if (lines[0].ntok != 2) {
+			diag_error(d, path, lines[0].lineno, "write 'extends PATH' (the base map, relative to this file)");
+		} else if (depth >= OM_MAX_EXTENDS) {
+			diag_error(d, path, lines[0].lineno, "too many maps extend each other (at most %d)", OM_MAX_EXTENDS);
+		} else {
+			char *base = path_relative_to(path, lines[0].tok[1].s);
+			m = load_file(base, depth + 1, d);
+			if (!m)
+				diag_error(d, path, lines[0].lineno, "base map %s cannot be loaded", base);
+			free(base);
+		}
+		if (!m) {
+			canon_lex_free(lines, nlines);
+			return NULL;
+		}
+		first = 1;
+	} else {
+		m = xcalloc(1, sizeof *m);
+		m->root.kind = ON_ROOT;
+		/* the target line decides what 'hl' means: read it first */
+		for (size_t i = 0; i < nlines; i++)
+			if (lines[i].indent == 0 && strcmp(lines[i].tok[0].s, "target") == 0 && lines[i].ntok == 3)
+				m->edifact = strcmp(lines[i].tok[1].s, "edifact") == 0;
+	}
+	m->files = xrealloc(m->files, (m->nfiles + 1) * sizeof *m->files);
+	m->files[m->nfiles] = xstrdup(path);
+	struct loader L = { m, d, m->files[m->nfiles++], overlay };
+	free(m->file);
+	m->file = xstrdup(path);
+	if (!overlay) {
+		parse_lines(&L, lines, 0, nlines, &m->root, parse_header);
+	} else {
+		/* an overlay: headers, table entries, set, drop, and 'after SEG' blocks */
+		for (size_t i = first; i < nlines;) {
+			const struct canon_line *l = &lines[i];
+			const char *k = l->tok[0].s;
+			size_t j = i + 1;
+			if (strcmp(k, "after") == 0)
+				while (j < nlines && lines[j].indent > 0)
+					j++;
+			if (l->indent > 0) {
+				diag_error(d, path, l->lineno, "an indented line in an overlay belongs below 'after SEGMENT'");
+			} else if (strcmp(k, "set") == 0) {
+				overlay_set(&L, l);
+			} else if (strcmp(k, "drop") == 0) {
+				overlay_drop(&L, l);
+			} else if (strcmp(k, "after") == 0) {
+				if (l->ntok != 2 || !seg_id_ok(l->tok[1].s) || j == i + 1) {
+					diag_error(d, path, l->lineno, "write 'after SEGMENT' and the new blocks indented below it");
+				} else {
+					struct om_node **parents = NULL;
+					size_t np = 0;
+					collect_parents(&m->root, l->tok[1].s, &parents, &np);
+					struct after_ctx c = { &L, lines, i + 1, j, l->tok[1].s, NULL, 0 };
+					for (size_t p = 0; p < np; p++)
+						insert_after(parents[p], &c);
+					free(parents);
+					if (!np)
+						diag_error(d, path, l->lineno, "the base map writes no %s segment", l->tok[1].s);
+				}
+			} else if (strcmp(k, "segment") == 0 || strcmp(k, "each") == 0 || strcmp(k, "hl") == 0 ||
+				   strcmp(k, "cps") == 0) {
+				diag_error(d, path, l->lineno, "an overlay adds blocks with 'after SEGMENT' (where they go)");
+			} else {
+				parse_header(&L, l);
+			}
+			i = j;
+		}
+	}
+	if (d->nerrors == before && !overlay) {
 		if (!m->kind)
 			diag_error(d, path, 0, "no 'source' line: which canonical record kind does the map read?");
 		if (!m->type)
@@ -626,20 +926,30 @@ int omap_load(struct omap **out, const char *path, struct diag_list *d)
 			check_version(&L);
 		if (!m->root.nkids)
 			diag_error(d, path, 0, "no 'segment' lines: the map writes nothing");
+	} else if (d->nerrors == before) {
+		check_version(&L);
 	}
 	canon_lex_free(lines, nlines);
 	if (d->nerrors != before) {
 		omap_free(m);
-		return -EINVAL;
+		return NULL;
 	}
-	if (!m->name)
-		m->name = xstrdup(path);
-	*out = m;
+	return m;
+}
+
+/* Load a map. */
+int omap_load(struct omap **out, const char *path, struct diag_list *d)
+{
+	*out = load_file(path, 0, d);
+	if (!*out)
+		return -EINVAL;
+	if (!(*out)->name)
+		(*out)->name = xstrdup(path);
 	return 0;
 }
 
-/* Is the file an outbound map? A cheap look at its target line. */
-int omap_is_outbound(const char *path)
+/* Is the file an outbound map? A cheap look at its target line (an overlay's: its base's). */
+static int is_outbound(const char *path, unsigned depth)
 {
 	struct canon_line *lines = NULL;
 	size_t n = 0;
@@ -647,12 +957,23 @@ int omap_is_outbound(const char *path)
 	diag_list_init(&d);
 	canon_lex_file(&lines, &n, path, &d);
 	int yes = 0;
+	if (n && lines[0].indent == 0 && lines[0].ntok == 2 && strcmp(lines[0].tok[0].s, "extends") == 0 &&
+	    depth < OM_MAX_EXTENDS) {
+		char *base = path_relative_to(path, lines[0].tok[1].s);
+		yes = is_outbound(base, depth + 1);
+		free(base);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (lines[i].indent == 0 && lines[i].ntok >= 2 && strcmp(lines[i].tok[0].s, "target") == 0)
 			yes = strcmp(lines[i].tok[1].s, "x12") == 0 || strcmp(lines[i].tok[1].s, "edifact") == 0;
 	canon_lex_free(lines, n);
 	diag_list_free(&d);
 	return yes;
+}
+
+int omap_is_outbound(const char *path)
+{
+	return is_outbound(path, 0);
 }
 
 /* Paths for map check. */
@@ -741,7 +1062,7 @@ static void fail(struct rctx *x, const struct om_node *seg, const struct om_elem
 	va_start(ap, fmt);
 	buf_vprintf(x->err, fmt, ap);
 	va_end(ap);
-	buf_printf(x->err, " (map %s:%zu)", x->m->file, e ? e->line : seg->line);
+	buf_printf(x->err, " (map %s:%zu)", e ? e->file : seg->file, e ? e->line : seg->line);
 }
 
 static int digits(const char *s, size_t n)
