@@ -391,6 +391,7 @@ START_TEST(test_dry_run)
 	int rc = edigw(e, &out, "export", path, "--partner", "retailer", "--dry-run", NULL);
 	ck_assert_msg(rc == 0, "%.1000s", out);
 	ck_assert_ptr_nonnull(strstr(out, "<shipment-id>ASN-1</shipment-id>"));
+	ck_assert_ptr_nonnull(strstr(out, "<correlation-id>erp-export:ship-notice-1.xml</correlation-id>"));
 	/* the partner's separators and test indicator */
 	ck_assert_ptr_nonnull(strstr(out, "ISA|00|"));
 	ck_assert_ptr_nonnull(strstr(out, "|T|:!GS|SH|"));

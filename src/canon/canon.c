@@ -106,7 +106,7 @@ char *canon_get(xmlNodePtr at, const char *path)
 
 static const char *const source_fields[] = {
 	"partner", "standard", "version", "document-type", "sender", "receiver",
-	"interchange", "group", "transaction", "test",
+	"interchange", "group", "transaction", "test", "correlation-id",
 };
 #define NSOURCE (sizeof source_fields / sizeof source_fields[0])
 

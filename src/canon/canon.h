@@ -45,6 +45,8 @@ char *canon_get(xmlNodePtr at, const char *path);
  *   sender         ISA06     receiver     ISA08
  *   interchange    ISA13     group        GS06     transaction  ST02
  *   test           "true" when ISA15 = T, else "false"
+ *   correlation-id kept when set (the gateway's job id: canon_set(root,
+ *                  "source/correlation-id", id) after this call; edigw track finds it)
  * Envelope fields that are absent (txn->isa or txn->gs NULL) are left out. Children are
  * written in this order whatever the order of calls. Returns 0, or -EINVAL when doc
  * has no root element. */
@@ -95,5 +97,13 @@ int erp_render(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, stru
  * erp_render into out ("ERP profile: ..."; out left as it was), 0 or -1. */
 int canon_check(xmlDocPtr doc, const char *rng_path, struct x12_errlist *errs);
 int erp_render_checked(const struct erp_profile *p, xmlDocPtr doc, struct buf *out, struct x12_errlist *errs);
+
+/* What an ERP file of the profile starts and ends with, around the records erp_render
+ * appends (several records of one functional group share a file): for target xml the XML
+ * declaration and the root element's start tag ("<?xml ...?>\n<Orders>\n") and its end tag
+ * ("</Orders>\n"); nothing for csv and fixed. Appended to out; p NULL appends nothing.
+ * 0, or -ENOSPC at out's cap. erp_profile_extension is "csv", "txt" (fixed) or "xml". */
+int erp_profile_header(const struct erp_profile *p, struct buf *out);
+int erp_profile_footer(const struct erp_profile *p, struct buf *out);
 
 #endif

@@ -157,7 +157,8 @@ static const struct cfg_flow *kind_of(const struct cfg_partner *p, const char *n
 /* export.<kind> = canonical: the ERP writes the canonical record itself (XML in the
  * urn:edigw:canonical:1 namespace, one record per file). */
 static int read_canonical(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
-			  const char *data, size_t len, xmlDocPtr **recs, size_t *nrecs, struct buf *why)
+			  const char *data, size_t len, const char *corr, xmlDocPtr **recs, size_t *nrecs,
+			  struct buf *why)
 {
 	xmlDocPtr doc = NULL;
 	struct buf err;
@@ -181,6 +182,10 @@ static int read_canonical(struct gateway *g, const struct cfg_partner *p, const 
 		canon_set(root, "source/standard", "erp");
 	free(std);
 	canon_set_source(doc, p->id, NULL);
+	char *have = canon_get(root, "source/correlation-id");
+	if (!have)
+		canon_set(root, "source/correlation-id", corr);
+	free(have);
 	buf_reset(&err);
 	rc = canon_validate(doc, gateway_config(g)->canonical_rng, &err);
 	if (rc < 0) {
@@ -198,7 +203,8 @@ static int read_canonical(struct gateway *g, const struct cfg_partner *p, const 
 
 /* Read the ERP file's records (CSV map), checked against the canonical schema. */
 static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
-			const char *data, size_t len, xmlDocPtr **recs, size_t *nrecs, struct buf *why)
+			const char *data, size_t len, const char *corr, xmlDocPtr **recs, size_t *nrecs,
+			struct buf *why)
 {
 	struct csv_table t;
 	struct csv_options o;
@@ -215,7 +221,7 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 	*nrecs = 0;
 	int rc = 0;
 	if (strcmp(f->map_path, "canonical") == 0)
-		return read_canonical(g, p, f, data, len, recs, nrecs, why);
+		return read_canonical(g, p, f, data, len, corr, recs, nrecs, why);
 	if (csv_parse(&t, data, len, &o, &cerr) < 0) {
 		char *d = csv_error_text(&cerr);
 		buf_printf(why, "not readable as CSV: %s", d);
@@ -260,6 +266,7 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
 		if (rec && !errs.n) {
 			canon_set_source(rec, p->id, NULL);
+			canon_set(xmlDocGetRootElement(rec), "source/correlation-id", corr);
 			canon_check(rec, gateway_config(g)->canonical_rng, &errs);
 		}
 		if (errs.n) {
@@ -673,7 +680,9 @@ int gateway_export(struct gateway *g, const char *partner, const char *path, con
 		sha256_hex(h.data, h.len, sha);
 		buf_free(&h);
 	}
-	rc = read_records(g, p, f, in.data ? in.data : "", in.len, &recs, &nrecs, &why);
+	char *corr = xasprintf("erp-export:%s", base);
+	rc = read_records(g, p, f, in.data ? in.data : "", in.len, corr, &recs, &nrecs, &why);
+	free(corr);
 	if (flags & GW_SEND_DRY_RUN) {
 		struct buf xml;
 		buf_init(&xml, 0);

@@ -994,6 +994,8 @@ static int cb_transaction(void *ctx, const struct x12_txn *txn, struct x12_txn_r
 void gw_emit_record(struct job *j, xmlDocPtr rec, struct x12_errlist *errs)
 {
 	struct gateway *g = j->g;
+	/* the job that read the document: the ERP can quote it back, edigw track finds it */
+	canon_set(xmlDocGetRootElement(rec), "source/correlation-id", j->meta.id);
 	if (canon_check(rec, g->cfg->canonical_rng, errs) == 0) {
 		const struct erp_profile *prof = gw_erp_for(g, canon_kind(rec));
 		if (prof && erp_render_checked(prof, rec, &j->erp_out, errs) == 0)
