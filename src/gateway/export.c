@@ -154,11 +154,63 @@ static const struct cfg_flow *kind_of(const struct cfg_partner *p, const char *n
 	return best;
 }
 
+/* Where records go as they are read: rendered at once with the outbound map (X12 straight
+ * into the interchange's body, EDIFACT as segment lists), so no more than one canonical
+ * record is held at a time. */
+struct sink {
+	const struct omap *m;
+	const struct cfg_partner *p;
+	const char *forbidden;     /* X12 separators, NULL for EDIFACT */
+	struct buf *why;           /* problems, one or more lines per record */
+	struct buf *records;       /* dry run: the records as XML, else NULL */
+	struct buf body;           /* X12: ST..SE of every set */
+	struct omap_doc *docs;     /* EDIFACT: the rendered messages */
+	size_t n, cap;             /* records rendered */
+	size_t failed;
+};
+
+/* One canonical record (freed here). */
+static void sink_record(struct sink *k, xmlDocPtr rec, size_t index)
+{
+	struct buf e;
+	buf_init(&e, 0);
+	if (k->records)
+		canon_serialize(rec, k->records);
+	struct omap_doc od;
+	if (omap_render(k->m, rec, k->forbidden, &od, &e) < 0) {
+		buf_printf(k->why, "record %zu: %s\n", index, e.data ? e.data : "cannot be written");
+		k->failed++;
+	} else if (omap_edifact(k->m)) {
+		if (k->n == k->cap) {
+			k->cap = k->cap ? k->cap * 2 : 16;
+			k->docs = xrealloc(k->docs, k->cap * sizeof *k->docs);
+		}
+		k->docs[k->n++] = od;
+	} else {
+		const char *dl = k->p->x12_delims, *nl = k->p->x12_line_breaks ? "\n" : "";
+		char st02[24];
+		snprintf(st02, sizeof st02, "%04zu", ++k->n);
+		buf_printf(&k->body, "ST%c%s%c%s%c%s", dl[0], omap_doc_type(k->m), dl[0], st02, dl[3], nl);
+		omap_write_x12(&od, dl[0], dl[1], dl[3], k->p->x12_line_breaks, &k->body);
+		buf_printf(&k->body, "SE%c%zu%c%s%c%s", dl[0], od.n + 2, dl[0], st02, dl[3], nl);
+		omap_doc_free(&od);
+	}
+	buf_free(&e);
+	xmlFreeDoc(rec);
+}
+
+static void sink_free(struct sink *k)
+{
+	for (size_t i = 0; k->docs && i < k->n; i++)
+		omap_doc_free(&k->docs[i]);
+	free(k->docs);
+	buf_free(&k->body);
+}
+
 /* export.<kind> = canonical: the ERP writes the canonical record itself (XML in the
  * urn:edigw:canonical:1 namespace, one record per file). */
 static int read_canonical(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
-			  const char *data, size_t len, const char *corr, xmlDocPtr **recs, size_t *nrecs,
-			  struct buf *why)
+			  const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
 {
 	xmlDocPtr doc = NULL;
 	struct buf err;
@@ -195,16 +247,13 @@ static int read_canonical(struct gateway *g, const struct cfg_partner *p, const 
 		return rc == -EINVAL ? -EBADMSG : rc;
 	}
 	buf_free(&err);
-	*recs = xcalloc(1, sizeof **recs);
-	(*recs)[0] = doc;
-	*nrecs = 1;
+	sink_record(k, doc, 1);
 	return 0;
 }
 
 /* Read the ERP file's records (CSV map), checked against the canonical schema. */
 static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
-			const char *data, size_t len, const char *corr, xmlDocPtr **recs, size_t *nrecs,
-			struct buf *why)
+			const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
 {
 	struct csv_table t;
 	struct csv_options o;
@@ -217,11 +266,9 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 	o.delim = ',';
 	o.header = CSV_HEADER_YES;
 	o.max_bytes = (size_t)p->limits.max_file_size;
-	*recs = NULL;
-	*nrecs = 0;
 	int rc = 0;
 	if (strcmp(f->map_path, "canonical") == 0)
-		return read_canonical(g, p, f, data, len, corr, recs, nrecs, why);
+		return read_canonical(g, p, f, data, len, corr, k, why);
 	if (csv_parse(&t, data, len, &o, &cerr) < 0) {
 		char *d = csv_error_text(&cerr);
 		buf_printf(why, "not readable as CSV: %s", d);
@@ -255,7 +302,6 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 		rc = -EBADMSG;
 		goto out;
 	}
-	*recs = xcalloc(ngroups, sizeof **recs);
 	for (size_t i = 0; i < ngroups; i++) {
 		struct x12_errlist errs = { 0 };
 		xmlDocPtr rec = NULL;
@@ -273,53 +319,29 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 			uint64_t line = groups[i].nrows ? t.rows[groups[i].rows[0]].line : 0;
 			buf_printf(why, "record %zu (%s%s, from line %llu):\n", i + 1, groups[i].key[0] ? "key " : "the file",
 				   groups[i].key, (unsigned long long)line);
-			for (size_t k = 0; k < errs.n; k++) {
-				char *d = x12_error_describe_as(&errs.v[k], "CSV");
+			for (size_t e = 0; e < errs.n; e++) {
+				char *d = x12_error_describe_as(&errs.v[e], "CSV");
 				buf_printf(why, "  %s\n", d);
 				free(d);
 			}
 			rc = -EBADMSG;
 		}
 		x12_errlist_free(&errs);
-		if (rec)
-			(*recs)[(*nrecs)++] = rec;
+		if (rec && rc == 0)
+			sink_record(k, rec, i + 1);
+		else if (rec)
+			xmlFreeDoc(rec); /* the file is not sent: only its problems matter now */
 	}
 out:
-	if (rc < 0 && *recs) {
-		for (size_t i = 0; i < *nrecs; i++)
-			xmlFreeDoc((*recs)[i]);
-		free(*recs);
-		*recs = NULL;
-		*nrecs = 0;
-	}
 	map_csv_groups_free(groups, ngroups);
 	csv_table_free(&t);
 	return rc;
 }
 
-/* Render every record; a failure names the record. */
-static int render_all(const struct omap *m, xmlDocPtr *recs, size_t n, const char *forbidden,
-		      struct omap_doc *docs, struct buf *why)
-{
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct buf e;
-		buf_init(&e, 0);
-		if (omap_render(m, recs[i], forbidden, &docs[i], &e) < 0) {
-			char *k = canon_get(xmlDocGetRootElement(recs[i]), "po-number");
-			buf_printf(why, "record %zu: %s\n", i + 1, e.data ? e.data : "cannot be written");
-			free(k);
-			rc = -EBADMSG;
-		}
-		buf_free(&e);
-	}
-	return rc;
-}
-
-/* Our X12 interchange around the rendered transaction sets (control numbers 0: the send
- * path puts ours in). */
+/* Our X12 interchange around n rendered transaction sets (body: ST..SE each; control
+ * numbers 0: the send path puts ours in). */
 static void build_x12(const struct config *cfg, const struct cfg_partner *p, const struct omap *m,
-		      const struct omap_doc *docs, size_t n, time_t now, struct buf *out)
+		      const struct buf *body, size_t n, time_t now, struct buf *out)
 {
 	const char *dl = p->x12_delims;
 	char e = dl[0], c = dl[1], r = dl[2], s = dl[3];
@@ -339,13 +361,7 @@ static void build_x12(const struct config *cfg, const struct cfg_partner *p, con
 	buf_printf(out, "GS%c%s%c%s%c%s%c%04d%02d%02d%c%02d%02d%c0%cX%c%s%c%s", e, x12_fid(omap_doc_type(m)), e,
 		   cfg->us.gs_id, e, p->x12.gs_id, e, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, e, tm.tm_hour,
 		   tm.tm_min, e, e, e, ver, s, nl);
-	for (size_t i = 0; i < n; i++) {
-		char st02[24];
-		snprintf(st02, sizeof st02, "%04zu", i + 1);
-		buf_printf(out, "ST%c%s%c%s%c%s", e, omap_doc_type(m), e, st02, s, nl);
-		omap_write_x12(&docs[i], e, c, s, p->x12_line_breaks, out);
-		buf_printf(out, "SE%c%zu%c%s%c%s", e, docs[i].n + 2, e, st02, s, nl);
-	}
+	buf_append(out, body->data ? body->data : "", body->len);
 	buf_printf(out, "GE%c%zu%c0%c%sIEA%c1%c000000000%c%s", e, n, e, s, nl, e, e, s, nl);
 }
 
@@ -634,12 +650,11 @@ int gateway_export(struct gateway *g, const char *partner, const char *path, con
 {
 	const struct config *cfg = gateway_config(g);
 	const struct cfg_partner *p = config_partner(cfg, partner);
-	struct buf in, why, bytes;
-	xmlDocPtr *recs = NULL;
-	size_t nrecs = 0;
-	struct omap_doc *docs = NULL;
+	struct buf in, why, bytes, xml;
+	struct sink k = { 0 };
 	int rc;
 	memset(x, 0, sizeof *x);
+	buf_init(&xml, 0);
 	buf_init(&in, 0);
 	buf_init(&why, 0);
 	buf_init(&bytes, 0);
@@ -681,29 +696,23 @@ int gateway_export(struct gateway *g, const char *partner, const char *path, con
 		buf_free(&h);
 	}
 	char *corr = xasprintf("erp-export:%s", base);
-	rc = read_records(g, p, f, in.data ? in.data : "", in.len, corr, &recs, &nrecs, &why);
+	k = (struct sink){ .m = m, .p = p, .forbidden = omap_edifact(m) ? NULL : p->x12_delims, .why = &why,
+			   .records = (flags & GW_SEND_DRY_RUN) ? &xml : NULL };
+	buf_init(&k.body, 0);
+	rc = read_records(g, p, f, in.data ? in.data : "", in.len, corr, &k, &why);
 	free(corr);
-	if (flags & GW_SEND_DRY_RUN) {
-		struct buf xml;
-		buf_init(&xml, 0);
-		for (size_t i = 0; i < nrecs; i++)
-			canon_serialize(recs[i], &xml);
-		x->records = xml.data ? xstrdup(xml.data) : NULL;
-		buf_free(&xml);
-	}
+	if (xml.len)
+		x->records = xstrdup(xml.data);
+	if (rc == 0 && k.failed)
+		rc = -EBADMSG;
 	if (rc < 0)
 		goto fail;
-	x->nrecords = nrecs;
-	docs = xcalloc(nrecs, sizeof *docs);
-	char forbidden[5] = "";
-	if (!omap_edifact(m))
-		memcpy(forbidden, p->x12_delims, 5);
-	if ((rc = render_all(m, recs, nrecs, omap_edifact(m) ? NULL : forbidden, docs, &why)) < 0)
-		goto fail;
+	x->nrecords = k.n;
 	if (omap_edifact(m)) {
-		rc = send_edifact(g, p, m, path, docs, nrecs, sha, flags, x);
+		rc = send_edifact(g, p, m, path, k.docs, k.n, sha, flags, x);
 	} else {
-		build_x12(cfg, p, m, docs, nrecs, time(NULL), &bytes);
+		build_x12(cfg, p, m, &k.body, k.n, time(NULL), &bytes);
+		buf_free(&k.body); /* the interchange holds it now */
 		if (flags & GW_SEND_DRY_RUN)
 			x->document = xstrdup(bytes.data);
 		rc = gateway_send_mem(g, p->id, path, bytes.data, bytes.len, sha, flags, &x->send);
@@ -712,13 +721,8 @@ int gateway_export(struct gateway *g, const char *partner, const char *path, con
 fail:
 	x->send.message = xasprintf("%s (%s) is not sent:\n%s", path, f->kind, why.data ? why.data : "");
 out:
-	for (size_t i = 0; i < nrecs; i++) {
-		xmlFreeDoc(recs[i]);
-		if (docs)
-			omap_doc_free(&docs[i]);
-	}
-	free(recs);
-	free(docs);
+	sink_free(&k);
+	buf_free(&xml);
 	buf_free(&in);
 	buf_free(&why);
 	buf_free(&bytes);
