@@ -374,6 +374,10 @@ START_TEST(test_failures)
 	free(t);
 	free(r);
 	ck_assert_int_eq(tu_count_files(failed), 8);
+	/* the operator sees them in edigw status */
+	rc = edigw(e, &out, "status", NULL);
+	ck_assert_msg(strstr(out, "export for partner retailer: price-list-1.csv moved to") != NULL, "%.2000s", out);
+	free(out);
 	/* nothing queued, no control number used */
 	char *ob = pj(e->dir, "spool/outbound/retailer");
 	ck_assert_int_le(tu_count_files(ob), 0);

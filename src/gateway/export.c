@@ -846,10 +846,15 @@ static int poll_partner(struct gateway *g, const struct cfg_partner *p, struct g
 		} else if (xr == -EBADMSG || xr == -ENOENT) {
 			log_msg(LOG_ERROR, "export %s for partner %s failed: %s", full, p->id,
 				x.send.message ? x.send.message : "");
+			/* a failure event (edigw status lists it with the failed jobs) */
 			char id[SPOOL_ID_MAX];
-			if (spool_new_id(id) == 0)
-				ledger_event(gateway_ledger(g), id, NULL, "export-failed",
-					     x.send.message ? x.send.message : names[i]);
+			if (spool_new_id(id) == 0) {
+				char *ev = xasprintf("export for partner %s: %s moved to %s/failed/ (%s.reason): %s", p->id,
+						     names[i], p->export_dir, names[i],
+						     x.send.message ? x.send.message : "not sent");
+				ledger_event(gateway_ledger(g), id, NULL, "failed", ev);
+				free(ev);
+			}
 			rc = file_away(p->export_dir, names[i], "failed", x.send.message ? x.send.message : "");
 			st->export_failed++;
 		} else {
