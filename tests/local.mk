@@ -29,6 +29,7 @@ include tests/csv.mk
 include tests/outmap.mk
 include tests/export.mk
 include tests/interop.mk
+include tests/demo.mk
 
 TESTS += $(check_PROGRAMS)
 
