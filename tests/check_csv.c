@@ -632,7 +632,7 @@ START_TEST(test_map_syntax)
 	ck_assert_msg(strstr(e, "d.map:3: bad group-by 'BEG03'"), "%s", e);
 	free(e);
 	e = map_try("e.map", "source x12 850\ntarget order\ngroup-by @po\npo-number BEG03\n", NULL);
-	ck_assert_msg(strstr(e, "e.map:3: group-by is for CSV and fixed-width maps"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:3: group-by is for CSV, fixed-width and XML maps"), "%s", e);
 	free(e);
 	e = map_try("f.map", "source csv PO\ntarget order\nlines/line each PO1\n  qty C2\n", NULL);
 	ck_assert_msg(strstr(e, "f.map:3: a CSV map repeats rows: 'each row'"), "%s", e);

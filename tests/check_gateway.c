@@ -1802,6 +1802,158 @@ START_TEST(test_fixed_bad_row_reject_row)
 }
 END_TEST
 
+/* A 3PL partner sending SHIPXML XML documents (tests/data/xml/shipconfirm.map). */
+static struct env *xml_env(const char *extra)
+{
+	struct env *e = env_new("997", "on-error");
+	char *prof = tu_srcpath("maps/erp/warehouse-shipping-advice-csv.map");
+	char *map = tu_srcpath("tests/data/xml/shipconfirm.map");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "erp.warehouse-shipping-advice = %s\n", prof);
+	fclose(f);
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.SHIPXML = %s\nxml.document = SHIPXML\n%s", map, extra), 0);
+	partner_conf_add(e, line);
+	char *out = NULL;
+	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	free(out);
+	free(line);
+	free(map);
+	free(prof);
+	return e;
+}
+
+/* Every file of a directory concatenated (for "this text appears nowhere"). */
+static char *all_in(const char *dir)
+{
+	char *all = strdup("");
+	for (int k = 0;; k++) {
+		char *c = nth_in(dir, k);
+		if (!c)
+			break;
+		char *joined = NULL;
+		ck_assert_int_gt(asprintf(&joined, "%s%s", all, c), -1);
+		free(all);
+		free(c);
+		all = joined;
+	}
+	return all;
+}
+
+/* An XML partner: one record per ShipConfirm to the ERP; an XXE attempt naming a file
+ * the test wrote is refused and the file's content appears nowhere (ERP files, the
+ * failure reason, the ledger); a bad record refuses the file (reject-file); a file that
+ * is not XML from a partner with only xml.document fails clearly. */
+START_TEST(test_xml_partner)
+{
+	struct env *e = xml_env("");
+	char *src = tu_srcpath("tests/data/xml/shipconfirm.xml");
+	char *xml = tu_read(src, NULL);
+	ck_assert_ptr_nonnull(xml);
+	free(ingest(e, "sc.xml", xml));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp && strstr(erp, "H,SO-1001,final,2026-11-20,SH-77,,BOL-9,") && strstr(erp, "H,SO-1002,partial,"),
+		      "%s", erp ? erp : "(none)");
+	ck_assert_msg(strstr(erp, "\"Gadget \"\"Pro\"\" & more\""), "%s", erp);
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_msg(strstr(out, "in SHIPXML") && strstr(out, "state accepted") && strstr(out, "ST02 line 25"), "%s",
+		      out);
+	free(out);
+	/* XXE: an external entity naming a file with a secret */
+	char *secret = pj(e->dir, "secret.txt");
+	ck_assert_int_eq(tu_write(secret, "SECRET-7731\n", 12), 0);
+	char *xxe = NULL;
+	ck_assert_int_gt(asprintf(&xxe, "<?xml version=\"1.0\"?>\n<!DOCTYPE sc:ShipConfirms [\n"
+				       "<!ENTITY x SYSTEM \"file://%s\">\n]>\n"
+				       "<sc:ShipConfirms xmlns:sc=\"urn:acme:shipconfirm\"><sc:ShipConfirm status=\"F\">"
+				       "<sc:OrderNo>SO-X</sc:OrderNo><sc:ShipDate>20261120</sc:ShipDate>"
+				       "<sc:Shipment>&x;</sc:Shipment><sc:Lines><sc:Line><sc:Sku>&x;</sc:Sku><sc:Qty>1"
+				       "</sc:Qty></sc:Line></sc:Lines></sc:ShipConfirm></sc:ShipConfirms>\n",
+				       secret),
+			 0);
+	char *xid = ingest(e, "xxe.xml", xxe);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 1);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *fdir = qdir(e, "failed");
+	char *failed = first_in(fdir);
+	ck_assert_msg(failed && strstr(failed, "not readable as XML (SHIPXML): line 3: the document declares the "
+					       "entity 'x' (external): entity declarations are not accepted"),
+		      "%s", failed ? failed : "(none)");
+	ck_assert_int_eq(edigw(e, &out, "track", xid, NULL), 0);
+	ck_assert_ptr_null(strstr(out, "SECRET-7731"));
+	free(out);
+	char *erps = all_in(e->erp);
+	ck_assert_ptr_null(strstr(erps, "SECRET-7731"));
+	free(erps);
+	ck_assert_ptr_null(strstr(failed, "SECRET-7731"));
+	free(failed);
+	/* a bad quantity in the second record refuses the file */
+	char *bad = tu_replace(xml, "<sc:Qty uom=\"BX\">100</sc:Qty>", "<sc:Qty uom=\"BX\">1OO</sc:Qty>");
+	free(ingest(e, "bad.xml", bad));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 2);
+	ck_assert_int_eq(tu_count_files(e->erp), 1);
+	char *reasons = all_in(fdir);
+	ck_assert_msg(strstr(reasons, "SHIPXML file refused as a whole (flat.bad-row = reject-file): 1 problem on 1 "
+				      "line: lines/line[1]/quantity: line 33 (/sc:ShipConfirms/sc:ShipConfirm[2]/"
+				      "sc:Lines/sc:Line/sc:Qty) is not a decimal number"),
+		      "%s", reasons);
+	free(reasons);
+	/* not XML at all */
+	free(ingest(e, "not.xml", "order,qty\nSO-1,2\n"));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 3);
+	reasons = all_in(fdir);
+	ck_assert_msg(strstr(reasons, "not an XML document (xml.document SHIPXML): after blanks the file does not "
+				      "start with '<'"), "%s", reasons);
+	free(reasons);
+	free(bad);
+	free(fdir);
+	free(xid);
+	free(xxe);
+	free(secret);
+	free(erp);
+	free(xml);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
+/* flat.bad-row = reject-row for XML: the bad record is rejected, the other written. */
+START_TEST(test_xml_reject_row)
+{
+	struct env *e = xml_env("flat.bad-row = reject-row\n");
+	char *src = tu_srcpath("tests/data/xml/shipconfirm.xml");
+	char *xml = tu_read(src, NULL);
+	char *bad = tu_replace(xml, "<sc:ShipDate>20261120</sc:ShipDate>", "<sc:ShipDate>2026-11-20</sc:ShipDate>");
+	char *id = ingest(e, "bad.xml", bad);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	char *erp = first_in(e->erp);
+	ck_assert_msg(erp && strstr(erp, "H,SO-1002,") && !strstr(erp, "SO-1001"), "%s", erp ? erp : "(none)");
+	char *out = NULL;
+	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "ship-date: line 6 (/sc:ShipConfirms/sc:ShipConfirm[1]/"
+								     "sc:ShipDate) is not a valid date"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
+	free(out);
+	free(erp);
+	free(id);
+	free(bad);
+	free(xml);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	if (!getenv("EDIGW_BIN")) {
@@ -1842,6 +1994,8 @@ int main(void)
 	tcase_add_test(tc, test_csv_bad_row_reject_row);
 	tcase_add_test(tc, test_fixed_partner);
 	tcase_add_test(tc, test_fixed_bad_row_reject_row);
+	tcase_add_test(tc, test_xml_partner);
+	tcase_add_test(tc, test_xml_reject_row);
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("crash");
 	tcase_set_timeout(tcc, 600);

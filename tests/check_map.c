@@ -1165,8 +1165,8 @@ START_TEST(test_syntax_errors)
 	free(e);
 
 	/* header problems */
-	e = map_errors("h.map", "source xml ORDERS\ntarget order\npo-number BEG03\n");
-	ck_assert_msg(strstr(e, "h.map:1: source standard 'xml' is not supported yet") != NULL,
+	e = map_errors("h.map", "source json ORDERS\ntarget order\npo-number BEG03\n");
+	ck_assert_msg(strstr(e, "h.map:1: source standard 'json' is not supported yet") != NULL,
 		      "%s", e);
 	free(e);
 	e = map_errors("h.map", "po-number BEG03\n");

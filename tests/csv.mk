@@ -6,3 +6,4 @@ tests_check_csv_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/data/csv
 ## The other flat-file readers' suites (tests/local.mk includes this file only).
 include tests/fixed.mk
+include tests/xmldoc.mk

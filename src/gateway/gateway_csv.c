@@ -1,10 +1,12 @@
 /*
  * gateway_csv.c — the flat-file path of one job: a partner whose profile says
  * csv.document = NAME sends delimited files (a 3PL's shipment confirmation), one
- * with fixed.document = NAME fixed-width files; a job of that partner that is
- * neither X12 nor EDIFACT is read as CSV (with the partner's csv.* options) or
- * as fixed-width lines (fixed.encoding), mapped with document.NAME's map (one
- * canonical record per group), checked against canonical.rng and written through
+ * with fixed.document = NAME fixed-width files, one with xml.document = NAME XML
+ * documents; a job of that partner that is neither X12 nor EDIFACT is read as
+ * XML when it starts with '<' (after a BOM and blanks) and the partner has
+ * xml.document, else as CSV (the partner's csv.* options) or fixed-width lines
+ * (fixed.encoding), mapped with document.NAME's map (one canonical record per
+ * group), checked against canonical.rng and written through
  * the ERP profile of its kind — the same staged ERP files, ledger rows and
  * commit order as X12, and no acknowledgment (flat files have none).
  *
@@ -26,7 +28,9 @@
  *     on; a record with a record-level finding is rejected, the others of the
  *     file go on; a record whose rows are all bad is not written.
  * A file the reader cannot read (an unclosed quote, bytes not in the declared
- * encoding, a limit) is always refused as a whole with line and column.
+ * encoding, XML that is not well-formed or declares entities, a limit) is always
+ * refused as a whole with line and column. XML documents have no rows: under
+ * reject-row a bad record is rejected and the others go on.
  *
  * Limits: the file is read up to the partner's limit.max-file-size; the readers
  * apply theirs (src/flat); at most FLAT_MAX_EVENTS problem events per job (the
@@ -42,17 +46,18 @@
 
 #include "flat/csv.h"
 #include "flat/fixed.h"
+#include "flat/xmldoc.h"
 #include "gateway/gateway_int.h"
 
 #define FLAT_MAX_EVENTS 100   /* problem events per job; the rest are counted */
 #define FLAT_REASON_ITEMS 10  /* problems spelled out in a job's failure reason */
 
-/* Whether a job of partner p is one of its flat files: p has csv.document or
- * fixed.document and the data does not start like X12 or EDIFACT. */
+/* Whether a job of partner p is one of its flat files: p has csv.document,
+ * fixed.document or xml.document and the data does not start like X12 or EDIFACT. */
 int gw_is_csv(const struct cfg_partner *p, const char *sniffed)
 {
-	return p && (p->csv_document[0] || p->fixed_document[0]) && strcmp(sniffed, "x12") != 0 &&
-	       strcmp(sniffed, "edifact") != 0;
+	return p && (p->csv_document[0] || p->fixed_document[0] || p->xml_document[0]) &&
+	       strcmp(sniffed, "x12") != 0 && strcmp(sniffed, "edifact") != 0;
 }
 
 /* ------------------------------------------------------------ problems */
@@ -151,8 +156,8 @@ static char *finding_text(const struct x12_error *e, const char *record)
  * one. A "row" is an index the apply function takes (a CSV data row, a fixed-width
  * line). */
 struct flat_in {
-	const char *std;      /* ledger standard: "csv", "fixed" */
-	const char *doctype;  /* the partner's document type (csv.document, fixed.document) */
+	const char *std;      /* ledger standard: "csv", "fixed", "xml" */
+	const char *doctype;  /* the partner's document type (csv.document, fixed.document, xml.document) */
 	const char *map_path;
 	size_t ngroups;
 	int rowwise;          /* rows can be left out (reject-row) */
@@ -615,6 +620,103 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ XML */
+
+struct xml_in {
+	const struct map *m;
+	xmlDocPtr doc;
+	xmlNodePtr *nodes;
+};
+
+/* XML records have no rows. */
+static const size_t *xml_rows(void *ctx, size_t g, size_t *n)
+{
+	(void)ctx;
+	(void)g;
+	*n = 0;
+	return NULL;
+}
+
+/* XML records have no key of their own (the ledger has the map's key). */
+static const char *xml_key(void *ctx, size_t g)
+{
+	(void)ctx;
+	(void)g;
+	return "";
+}
+
+/* The line of group g's node. */
+static uint64_t xml_group_line(void *ctx, size_t g)
+{
+	const struct xml_in *c = ctx;
+	long l = xmlGetLineNo(c->nodes[g]);
+	return l > 0 ? (uint64_t)l : 0;
+}
+
+/* No rows: no row lines. */
+static uint64_t xml_row_line(void *ctx, size_t row)
+{
+	(void)ctx;
+	(void)row;
+	return 0;
+}
+
+/* Map group g's node. */
+static int xml_apply(void *ctx, size_t g, const size_t *rows, size_t n, xmlDocPtr *out,
+		     struct x12_errlist *errs, char **bkey, struct map_rowflags *rf)
+{
+	const struct xml_in *c = ctx;
+	(void)rows;
+	(void)n;
+	(void)rf;
+	return map_apply_xml(c->m, c->doc, c->nodes[g], out, errs, bkey);
+}
+
+/* Read, map and record an XML document. */
+static int process_xml(struct job *j, const struct buf *body, char **fatal)
+{
+	const struct cfg_partner *p = j->bound;
+	xmlDocPtr doc = NULL;
+	xmlNodePtr *nodes = NULL;
+	size_t nnodes = 0;
+	struct problems pre = { 0 };
+	struct map *m;
+	const struct cfg_doc *doc_cfg;
+	int rc = flat_map(j, p->xml_document, &m, &doc_cfg, fatal);
+	if (rc < 0 || *fatal)
+		goto out;
+	struct xmldoc_options o;
+	memset(&o, 0, sizeof o);
+	o.max_bytes = p->limits.max_file_size < XMLDOC_DEF_MAX_BYTES ? (size_t)p->limits.max_file_size
+								     : XMLDOC_DEF_MAX_BYTES;
+	struct xmldoc_error xerr;
+	int prc = xmldoc_parse(&doc, body->data ? body->data : "", body->len, &o, &xerr);
+	if (prc == -ENOMEM) {
+		rc = prc;
+		goto out;
+	}
+	if (prc < 0) {
+		char *d = xmldoc_error_text(&xerr);
+		*fatal = xasprintf("not readable as XML (%s): %s", p->xml_document, d);
+		free(d);
+		goto out;
+	}
+	char *why = NULL;
+	if (map_xml_groups(m, doc, &nodes, &nnodes, &why) < 0) {
+		*fatal = why ? why : xasprintf("map %s does not read XML documents", doc_cfg->map_path);
+		goto out;
+	}
+	struct xml_in c = { m, doc, nodes };
+	struct flat_in in = { "xml", p->xml_document, doc_cfg->map_path, nnodes, 0, "record", &c, xml_rows,
+			      xml_key, xml_group_line, xml_row_line, xml_apply };
+	rc = flat_records(j, &in, &pre);
+out:
+	problems_free(&pre);
+	free(nodes);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 /* Read a flat-file job: <0 for an environment failure; else the outcome is in j and
@@ -634,10 +736,15 @@ int gw_process_csv(struct job *j, int fd, char **fatal)
 	}
 	if (rc < 0)
 		goto out;
-	if (p->fixed_document[0])
+	if (p->xml_document[0] && xmldoc_sniff(body.data, body.len))
+		rc = process_xml(j, &body, fatal);
+	else if (p->fixed_document[0])
 		rc = process_fixed(j, &body, fatal);
-	else
+	else if (p->csv_document[0])
 		rc = process_csv(j, &body, fatal);
+	else
+		*fatal = xasprintf("not an XML document (xml.document %s): after blanks the file does not start "
+				   "with '<', and the partner sends no CSV or fixed-width files", p->xml_document);
 out:
 	buf_free(&body);
 	return rc;

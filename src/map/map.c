@@ -19,9 +19,12 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <libxml/xpathInternals.h>
 
 #include "canon/canon_lex.h"
 #include "map/map_int.h"
@@ -50,6 +53,9 @@ struct mfile {
 	size_t ntables;
 	struct mrec *recs;      /* source fixed: record lines */
 	size_t nrecs;
+	char **ns_prefix, **ns_uri; /* source xml: namespace lines */
+	size_t *ns_line;
+	size_t nns;
 	struct mblock root;
 };
 
@@ -110,6 +116,9 @@ static void path_free(struct mpath *p)
 	free(p->text);
 	free(p->csv_name);
 	free(p->fx_text);
+	free(p->xpath);
+	if (p->xcomp)
+		xmlXPathFreeCompExpr(p->xcomp);
 }
 
 /* Free a block's fields. */
@@ -202,6 +211,9 @@ static void mfile_free(struct mfile *f)
 	for (size_t i = 0; i < f->nrecs; i++)
 		rec_free(&f->recs[i]);
 	free(f->recs);
+	strv_free(f->ns_prefix, f->nns);
+	strv_free(f->ns_uri, f->nns);
+	free(f->ns_line);
 	map_block_free(&f->root);
 	free(f);
 }
@@ -229,6 +241,8 @@ void map_free(struct map *m)
 	for (size_t i = 0; i < m->nrecs; i++)
 		rec_free(&m->recs[i]);
 	free(m->recs);
+	strv_free(m->ns_prefix, m->nns);
+	strv_free(m->ns_uri, m->nns);
 	free(m->csv_name_file);
 	free(m->csv_name_line);
 	free(m->intern);
@@ -452,11 +466,38 @@ static size_t split_outside(const char *s, char sep, struct span *out, size_t ma
 
 static int word_ok(const char *s, size_t max);
 
-/* Parse a path "N1[N101=ST]/N3/N301" (or a CSV column "@name", "C3") into p. */
+/* "xpath(EXPR)": the expression, or NULL with *why when s is not one. */
+static char *parse_xpath(const char *s, const char **why)
+{
+	size_t n = strlen(s);
+	*why = NULL;
+	if (n < 7 || s[n - 1] != ')') {
+		*why = "an XPath source is written xpath(EXPRESSION), with no blank outside quotes "
+		       "(quote the expression when it holds blanks: xpath(\"Line[@type = 'x']\"))";
+		return NULL;
+	}
+	if (n - 7 > MAP_XPATH_MAX) {
+		*why = "XPath expression longer than 1024 bytes";
+		return NULL;
+	}
+	if (n == 7) {
+		*why = "empty XPath expression";
+		return NULL;
+	}
+	return span_dup((struct span){ s + 6, n - 7 });
+}
+
+/* Parse a path "N1[N101=ST]/N3/N301" (or a CSV column "@name", "C3", a fixed-width field
+ * "D:12+8", an XML source "xpath(EXPR)") into p. */
 static const char *parse_path(struct mpath *p, const char *s)
 {
 	memset(p, 0, sizeof *p);
 	p->text = xstrdup(s);
+	if (strncmp(s, "xpath(", 6) == 0) {
+		const char *why;
+		p->xpath = parse_xpath(s, &why);
+		return why;
+	}
 	if (s[0] == '@' || (s[0] == 'C' && s[1] >= '0' && s[1] <= '9' && !strchr(s, ':'))) {
 		/* a CSV column: @name or C3, read on the ROW segment */
 		if (s[0] == '@') {
@@ -521,11 +562,44 @@ static const char *parse_path(struct mpath *p, const char *s)
 	return NULL;
 }
 
+/* Split XPath alternatives "xpath(A)|xpath(B)" at '|' outside parentheses, brackets and
+ * quotes (an XPath union a|b stays one expression). */
+static size_t split_xpath_alts(const char *s, struct span *out, size_t max)
+{
+	size_t n = 0, depth = 0, start = 0;
+	char q = 0;
+	for (size_t i = 0;; i++) {
+		char c = s[i];
+		if (q) {
+			if (c == q)
+				q = 0;
+			else if (c == '\0')
+				q = 0;
+		} else if (c == '\'' || c == '"') {
+			q = c;
+		} else if (c == '(' || c == '[') {
+			depth++;
+		} else if ((c == ')' || c == ']') && depth) {
+			depth--;
+		}
+		if (c == '\0' || (!q && c == '|' && depth == 0)) {
+			if (n == max)
+				return max + 1;
+			out[n++] = (struct span){ s + start, i - start };
+			if (c == '\0')
+				break;
+			start = i + 1;
+		}
+	}
+	return n;
+}
+
 /* Parse alternatives "A|B" of a source into f->alts. */
 static const char *parse_alts(struct mfield *f, const char *s)
 {
 	struct span alt[MAP_MAX_ALTS + 1];
-	size_t n = split_outside(s, '|', alt, MAP_MAX_ALTS);
+	size_t n = strncmp(s, "xpath(", 6) == 0 ? split_xpath_alts(s, alt, MAP_MAX_ALTS)
+						: split_outside(s, '|', alt, MAP_MAX_ALTS);
 	if (n > MAP_MAX_ALTS)
 		return "too many alternatives";
 	f->alts = xcalloc(n, sizeof *f->alts);
@@ -848,14 +922,22 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 		f->alts = xcalloc(1, sizeof *f->alts);
 		f->nalts = 1;
 		struct mpath *p = &f->alts[0];
-		p->text = xstrdup(l->tok[2].s);
-		p->steps = xcalloc(1, sizeof *p->steps);
-		p->nsteps = 1;
 		const char *es = strcmp(l->tok[2].s, "row") == 0 ? "ROW" : l->tok[2].s;
-		if (strchr(es, '/') || (why = parse_step(&p->steps[0], es, strlen(es))) != NULL) {
-			diag_error(d, file, l->lineno, "bad path '%s' after each: %s", l->tok[2].s,
-				   why ? why : "each takes one loop or segment, with conditions");
-			bad = 1;
+		if (strncmp(es, "xpath(", 6) == 0) {
+			/* an XML node set: no segment step */
+			if ((why = parse_path(p, es)) != NULL) {
+				diag_error(d, file, l->lineno, "bad path '%s' after each: %s", es, why);
+				bad = 1;
+			}
+		} else {
+			p->text = xstrdup(l->tok[2].s);
+			p->steps = xcalloc(1, sizeof *p->steps);
+			p->nsteps = 1;
+			if (strchr(es, '/') || (why = parse_step(&p->steps[0], es, strlen(es))) != NULL) {
+				diag_error(d, file, l->lineno, "bad path '%s' after each: %s", l->tok[2].s,
+					   why ? why : "each takes one loop or segment, with conditions");
+				bad = 1;
+			}
 		}
 		f->block = xcalloc(1, sizeof *f->block);
 		i = 3;
@@ -946,7 +1028,8 @@ fail:
 /* ---------------------------------------------------------- directives */
 
 static const char *const directive_words[] = {
-	"map", "source", "target", "key", "extends", "loop", "table", "group-by", "record", NULL,
+	"map", "source", "target", "key", "extends", "loop", "table", "group-by", "record", "namespace",
+	NULL,
 };
 
 /* The word is a header keyword. */
@@ -1099,6 +1182,48 @@ static void parse_record(struct mfile *mf, const struct canon_line *l, struct di
 	}
 	mf->recs = xrealloc(mf->recs, (mf->nrecs + 1) * sizeof *mf->recs);
 	mf->recs[mf->nrecs++] = r;
+}
+
+/* "namespace PREFIX URI" (an XML map's prefixes for its XPath expressions). */
+static void parse_namespace(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
+{
+	const char *file = mf->path;
+	if (l->ntok != 3) {
+		diag_error(d, file, l->lineno, "write 'namespace PREFIX URI' (namespace sc urn:acme:shipconfirm)");
+		return;
+	}
+	const char *pfx = l->tok[1].s, *uri = l->tok[2].s;
+	int ok = (pfx[0] >= 'a' && pfx[0] <= 'z') || (pfx[0] >= 'A' && pfx[0] <= 'Z') || pfx[0] == '_';
+	for (size_t i = 0; ok && pfx[i]; i++)
+		ok = (pfx[i] >= 'a' && pfx[i] <= 'z') || (pfx[i] >= 'A' && pfx[i] <= 'Z') ||
+		     (pfx[i] >= '0' && pfx[i] <= '9') || pfx[i] == '_' || pfx[i] == '-' || pfx[i] == '.';
+	if (!ok || strlen(pfx) > 64 || strncmp(pfx, "xml", 3) == 0) {
+		diag_error(d, file, l->lineno, "bad namespace prefix '%s' (a letter or '_', then letters, digits, "
+			   "'-', '_', '.'; not starting with xml)", pfx);
+		return;
+	}
+	if (uri[0] == '\0') {
+		diag_error(d, file, l->lineno, "namespace %s needs a URI", pfx);
+		return;
+	}
+	for (size_t i = 0; i < mf->nns; i++)
+		if (strcmp(mf->ns_prefix[i], pfx) == 0) {
+			diag_error(d, file, l->lineno, "namespace %s is declared twice (first at line %zu)", pfx,
+				   mf->ns_line[i]);
+			return;
+		}
+	if (mf->nns == MAP_MAX_NAMESPACES) {
+		diag_error(d, file, l->lineno, "too many namespaces (at most %d)", MAP_MAX_NAMESPACES);
+		return;
+	}
+	size_t n = mf->nns + 1;
+	mf->ns_prefix = xrealloc(mf->ns_prefix, n * sizeof *mf->ns_prefix);
+	mf->ns_uri = xrealloc(mf->ns_uri, n * sizeof *mf->ns_uri);
+	mf->ns_line = xrealloc(mf->ns_line, n * sizeof *mf->ns_line);
+	mf->ns_prefix[n - 1] = xstrdup(pfx);
+	mf->ns_uri[n - 1] = xstrdup(uri);
+	mf->ns_line[n - 1] = l->lineno;
+	mf->nns = n;
 }
 
 /* "table NAME CODE=VALUE ..." (several lines with the same name add up). */
@@ -1274,6 +1399,8 @@ static void parse_file(struct mfile *mf, const struct canon_line *lines, size_t 
 				parse_table(mf, l, d);
 			} else if (strcmp(k, "record") == 0) {
 				parse_record(mf, l, d);
+			} else if (strcmp(k, "namespace") == 0) {
+				parse_namespace(mf, l, d);
 			}
 			continue;
 		}
@@ -1561,6 +1688,28 @@ static void merge_file(struct mfile *b, struct mfile *o, struct diag_list *d)
 		}
 	}
 	o->nrecs = 0;
+	for (size_t i = 0; i < o->nns; i++) {
+		size_t at = SIZE_MAX;
+		for (size_t k = 0; k < b->nns; k++)
+			if (strcmp(b->ns_prefix[k], o->ns_prefix[i]) == 0)
+				at = k;
+		if (at == SIZE_MAX) {
+			size_t n = b->nns + 1;
+			b->ns_prefix = xrealloc(b->ns_prefix, n * sizeof *b->ns_prefix);
+			b->ns_uri = xrealloc(b->ns_uri, n * sizeof *b->ns_uri);
+			b->ns_line = xrealloc(b->ns_line, n * sizeof *b->ns_line);
+			b->ns_prefix[b->nns] = o->ns_prefix[i];
+			b->ns_uri[b->nns] = o->ns_uri[i];
+			b->ns_line[b->nns] = o->ns_line[i];
+			b->nns = n;
+		} else {
+			free(b->ns_prefix[at]);
+			free(b->ns_uri[at]);
+			b->ns_prefix[at] = o->ns_prefix[i];
+			b->ns_uri[at] = o->ns_uri[i];
+		}
+	}
+	o->nns = 0;
 	merge_block(&b->root, &o->root, d);
 }
 
@@ -1879,6 +2028,21 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 			if (resolve_path(m, &f->alts[i], s, f->file, f->line, d) != 0)
 				bad = 1;
 	}
+	if (f->src == SRC_EACH && f->alts[0].xpath) {
+		/* an XML node set: the block reads relative to each node */
+		struct cscope in = { -1, 0, 1 };
+		f->loop_scope = -1;
+		if (depth + 1 > MAP_MAX_DEPTH) {
+			diag_error(d, f->file, f->line, "each blocks nested too deep (at most %d)", MAP_MAX_DEPTH);
+			return -1;
+		}
+		if (f->block->n == 0) {
+			diag_error(d, f->file, f->line, "each %s has no fields: indent the fields of each %s under it",
+				   f->alts[0].text, f->target);
+			return -1;
+		}
+		return compile_block(m, f->block, in, depth + 1, count, d) != 0 || bad ? -1 : 0;
+	}
 	if (f->src == SRC_EACH) {
 		struct mstep *st = &f->alts[0].steps[0];
 		struct cscope in = s;
@@ -2105,6 +2269,23 @@ static int path_check(struct map *m, struct mpath *p, const char *file, size_t l
 	return bad ? -1 : 0;
 }
 
+/* An XPath source only in an XML map, and only XPath sources there: -1 (reported) when
+ * p does not fit, 1 for an XML map's XPath (nothing more to check), 0 otherwise. */
+static int source_kind(const struct map *m, const struct mpath *p, const char *file, size_t line,
+		       struct diag_list *d)
+{
+	if (p->xpath && !m->xml) {
+		diag_error(d, file, line, "'%s' is an XPath source: only in a 'source xml NAME' map", p->text);
+		return -1;
+	}
+	if (m->xml && !p->xpath) {
+		diag_error(d, file, line, "'%s': an XML map reads xpath(EXPRESSION) sources (xpath(OrderNo)), not "
+			   "segments, columns or fixed-width fields", p->text ? p->text : "?");
+		return -1;
+	}
+	return m->xml ? 1 : 0;
+}
+
 /* Give every CSV column path of block b its slot: names first, then positions (so
  * the positional slots, which follow the names, are known); pass 1 also checks every
  * path fits the map's source and gives fixed-width fields their slots. */
@@ -2116,7 +2297,12 @@ static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag
 		if (f->src == SRC_PATH || f->src == SRC_PAIR) {
 			for (size_t k = 0; k < f->nalts; k++) {
 				struct mpath *p = &f->alts[k];
-				if (pass == 1 && csv_slot(m, p, f->file, f->line, d) != 0)
+				int kind = pass == 1 ? source_kind(m, p, f->file, f->line, d) : 0;
+				if (kind < 0)
+					bad = 1;
+				else if (kind > 0)
+					continue;
+				else if (pass == 1 && csv_slot(m, p, f->file, f->line, d) != 0)
 					bad = 1;
 				else if (pass == 1 && path_check(m, p, f->file, f->line, d) != 0)
 					bad = 1;
@@ -2124,11 +2310,14 @@ static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag
 					p->elem = (int)m->ncsv_names + p->csv_col;
 			}
 		}
-		if (f->src == SRC_PAIR && m->fixed && pass == 1) {
+		if (f->src == SRC_PAIR && (m->fixed || m->xml) && pass == 1) {
 			diag_error(d, f->file, f->line, "pair is for X12 and EDIFACT maps");
 			bad = 1;
 		}
-		if (f->src == SRC_EACH && m->csv && pass == 1 &&
+		if (f->src == SRC_EACH && pass == 1 && (m->xml || f->alts[0].xpath)) {
+			if (source_kind(m, &f->alts[0], f->file, f->line, d) < 0)
+				bad = 1;
+		} else if (f->src == SRC_EACH && m->csv && pass == 1 &&
 		    strcmp(f->alts[0].steps[0].id, "ROW") != 0) {
 			diag_error(d, f->file, f->line, "a CSV map repeats rows: 'each row'");
 			bad = 1;
@@ -2148,6 +2337,162 @@ static int csv_slots(struct map *m, struct mblock *b, struct diag_list *d)
 	if (csv_slots_pass(m, b, 1, d) != 0)
 		return -1;
 	return m->csv ? csv_slots_pass(m, b, 2, d) : 0;
+}
+
+/* What XPath error code (enum xmlXPathError) c means; libxml2 hands a context's error
+ * callback the code and the offset in the expression, not the text. */
+static const char *xpath_code_text(int c)
+{
+	static const char *const text[] = {
+		"Ok", "Number encoding", "Unfinished literal", "Start of literal", "Expected $ for "
+		"variable reference", "Undefined variable", "Invalid predicate", "Invalid expression",
+		"Missing closing curly brace", "Unregistered function", "Invalid operand", "Invalid type",
+		"Invalid number of arguments", "Invalid context size", "Invalid context position",
+		"Memory allocation error", "Syntax error", "Resource error", "Sub resource error",
+		"Undefined namespace prefix", "Encoding error", "Char out of XML range", "Invalid or "
+		"incomplete context", "Stack usage error", "Forbidden variable", "Operation limit "
+		"exceeded", "Recursion limit exceeded",
+	};
+	return c >= 0 && (size_t)c < sizeof text / sizeof text[0] ? text[c] : "XPath error";
+}
+
+/* Keep an XPath error's message (the first of an evaluation). */
+#if LIBXML_VERSION >= 21200
+static void xpath_error(void *ud, const xmlError *e)
+#else
+static void xpath_error(void *ud, xmlErrorPtr e)
+#endif
+{
+	struct buf *b = ud;
+	if (!b || !e || b->len)
+		return;
+	if (e->message) {
+		buf_puts(b, e->message);
+	} else {
+		buf_puts(b, xpath_code_text(e->code - XML_XPATH_EXPRESSION_OK));
+		if (e->str1 && e->code != XML_XPATH_UNDEF_PREFIX_ERROR && e->code != XML_XPATH_UNDEF_VARIABLE_ERROR)
+			buf_printf(b, " at character %d", e->int1 + 1);
+	}
+	while (b->len && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == ' '))
+		b->data[--b->len] = '\0';
+}
+
+/* libxml2 prints some XPath errors through its generic error function ("function f not
+ * found") before it raises them: kept in the map's error buffer instead of stderr. */
+static void xpath_generic(void *ud, const char *fmt, ...)
+{
+	struct buf *b = ud;
+	if (!b || b->len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	const char *colon = strncmp(b->data, "xmlXPath", 8) == 0 ? strstr(b->data, ": ") : NULL;
+	if (colon)
+		memmove(b->data, colon + 2, strlen(colon + 2) + 1), b->len = strlen(b->data);
+	while (b->len && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == ' '))
+		b->data[--b->len] = '\0';
+}
+
+/* Route libxml2's generic errors of this thread to err (quiet) until map_xpath_loud. */
+void map_xpath_quiet(struct buf *err, struct map_xpath_saved *saved)
+{
+	saved->fn = xmlGenericError;
+	saved->ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(err, xpath_generic);
+}
+
+/* Restore what map_xpath_quiet replaced. */
+void map_xpath_loud(const struct map_xpath_saved *saved)
+{
+	xmlSetGenericErrorFunc(saved->ctx, saved->fn);
+}
+
+/* An XPath context with m's namespaces, errors to err. */
+xmlXPathContextPtr map_xpath_context(const struct map *m, xmlDocPtr doc, struct buf *err)
+{
+	xmlXPathContextPtr c = xmlXPathNewContext(doc);
+	if (!c)
+		abort(); /* out of memory */
+	c->userData = err;
+	c->error = xpath_error;
+	for (size_t i = 0; i < m->nns; i++)
+		if (xmlXPathRegisterNs(c, (const xmlChar *)m->ns_prefix[i], (const xmlChar *)m->ns_uri[i]) != 0)
+			abort(); /* out of memory: the prefix was checked */
+	return c;
+}
+
+/* Compile one xpath(...) source and try it on an empty document (unknown prefixes,
+ * functions and variables show there); nodes: it must select a node set (each,
+ * group-by). */
+static int compile_xpath(struct mpath *p, xmlXPathContextPtr c, struct buf *err, int nodes,
+			 const char *file, size_t line, struct diag_list *d)
+{
+	buf_reset(err);
+	p->xcomp = xmlXPathCtxtCompile(c, (const xmlChar *)p->xpath);
+	if (!p->xcomp) {
+		diag_error(d, file, line, "bad XPath expression in '%s': %s", p->text,
+			   err->len ? err->data : "syntax error");
+		return -1;
+	}
+	buf_reset(err);
+	c->node = xmlDocGetRootElement(c->doc);
+	xmlXPathObjectPtr o = xmlXPathCompiledEval(p->xcomp, c);
+	int rc = 0;
+	if (!o) {
+		diag_error(d, file, line, "'%s' cannot be evaluated: %s%s", p->text,
+			   err->len ? err->data : "XPath error",
+			   strstr(err->len ? err->data : "", "prefix") ? " (declare it: namespace PREFIX URI)" : "");
+		rc = -1;
+	} else if (nodes && o->type != XPATH_NODESET) {
+		diag_error(d, file, line, "'%s' gives a %s, not nodes: each and group-by repeat a node set "
+			   "(xpath(Lines/Line))", p->text,
+			   o->type == XPATH_NUMBER ? "number" : o->type == XPATH_BOOLEAN ? "boolean" : "string");
+		rc = -1;
+	}
+	xmlXPathFreeObject(o);
+	return rc;
+}
+
+/* Compile the XPath sources of block b. */
+static int compile_xpath_block(struct mblock *b, xmlXPathContextPtr c, struct buf *err, struct diag_list *d)
+{
+	int bad = 0;
+	for (size_t i = 0; i < b->n; i++) {
+		struct mfield *f = b->v[i];
+		for (size_t k = 0; k < f->nalts; k++)
+			if (f->alts[k].xpath &&
+			    compile_xpath(&f->alts[k], c, err, f->src == SRC_EACH, f->file, f->line, d) != 0)
+				bad = 1;
+		if (f->block && compile_xpath_block(f->block, c, err, d) != 0)
+			bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+/* Compile every XPath source of an XML map (and its group-by). */
+static int compile_xpaths(struct map *m, struct diag_list *d)
+{
+	xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNodePtr root = doc ? xmlNewDocNode(doc, NULL, (const xmlChar *)"x", NULL) : NULL;
+	if (!root)
+		abort(); /* out of memory */
+	xmlDocSetRootElement(doc, root);
+	struct buf err;
+	buf_init(&err, 0);
+	struct map_xpath_saved saved;
+	map_xpath_quiet(&err, &saved);
+	xmlXPathContextPtr c = map_xpath_context(m, doc, &err);
+	int bad = compile_xpath_block(&m->root, c, &err, d) != 0;
+	if (m->group_by.xpath &&
+	    compile_xpath(&m->group_by, c, &err, 1, m->group_by_file, m->group_by_line, d) != 0)
+		bad = 1;
+	xmlXPathFreeContext(c);
+	map_xpath_loud(&saved);
+	xmlFreeDoc(doc);
+	buf_free(&err);
+	return bad ? -1 : 0;
 }
 
 /* Record declarations of a fixed-width map (or none, elsewhere) and its group-by. */
@@ -2199,10 +2544,10 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	if (!mf->std) {
 		diag_error(d, top, 0, "no 'source' line (source x12 850)");
 	} else if (strcmp(mf->std, "x12") != 0 && strcmp(mf->std, "edifact") != 0 &&
-		   strcmp(mf->std, "csv") != 0 && strcmp(mf->std, "fixed") != 0) {
+		   strcmp(mf->std, "csv") != 0 && strcmp(mf->std, "fixed") != 0 && strcmp(mf->std, "xml") != 0) {
 		diag_error(d, mf->source_file, mf->source_line,
 			   "source standard '%s' is not supported yet (this version reads x12, "
-			   "edifact, csv and fixed)", mf->std);
+			   "edifact, csv, fixed and xml)", mf->std);
 	} else if (!word_ok(mf->type, 12)) {
 		diag_error(d, mf->source_file, mf->source_line, "bad document type '%s'", mf->type);
 	} else if (strcmp(mf->std, "edifact") == 0 && !edifact_type_ok(mf->type)) {
@@ -2213,6 +2558,12 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	m->edifact = mf->std && strcmp(mf->std, "edifact") == 0;
 	m->csv = mf->std && strcmp(mf->std, "csv") == 0;
 	m->fixed = mf->std && strcmp(mf->std, "fixed") == 0;
+	m->xml = mf->std && strcmp(mf->std, "xml") == 0;
+	m->ns_prefix = mf->ns_prefix;
+	m->ns_uri = mf->ns_uri;
+	m->nns = mf->nns;
+	mf->ns_prefix = mf->ns_uri = NULL;
+	mf->nns = 0;
 	m->hier_seg = m->edifact ? map_seg_pack("CPS", 3) : map_seg_pack("HL", 2);
 	if (!mf->kind) {
 		diag_error(d, top, 0, "no 'target' line: which canonical record does the map write?");
@@ -2246,9 +2597,21 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 		return;
 	if (compile_loops(m, d) != 0)
 		return;
-	if (mf->group_by && !m->csv && !m->fixed) {
+	if (m->nns && !m->xml)
+		diag_error(d, mf->source_file, mf->source_line, "namespace lines are for XML maps (source xml NAME)");
+	if (mf->group_by && !m->csv && !m->fixed && !m->xml) {
 		diag_error(d, mf->group_by_file, mf->group_by_line,
-			   "group-by is for CSV and fixed-width maps (source csv NAME, source fixed NAME)");
+			   "group-by is for CSV, fixed-width and XML maps (source csv NAME, source fixed NAME, "
+			   "source xml NAME)");
+	} else if (mf->group_by && m->xml) {
+		const char *why = parse_path(&m->group_by, mf->group_by);
+		m->group_by_file = mf->group_by_file;
+		m->group_by_line = mf->group_by_line;
+		if (!why && !m->group_by.xpath)
+			why = "name a node set: group-by xpath(/Shipments/ShipConfirm)";
+		if (why)
+			diag_error(d, mf->group_by_file, mf->group_by_line, "bad group-by '%s': %s", mf->group_by,
+				   why);
 	} else if (mf->group_by && m->csv) {
 		const char *why = parse_path(&m->group_by, mf->group_by);
 		m->group_by_file = mf->group_by_file;
@@ -2263,6 +2626,8 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	    csv_slot(m, &m->group_by, m->group_by_file, m->group_by_line, d) != 0)
 		return;
 	if (csv_slots(m, &m->root, d) != 0)
+		return;
+	if (m->xml && compile_xpaths(m, d) != 0)
 		return;
 	if (m->group_by.csv_col)
 		m->group_by.elem = (int)m->ncsv_names + m->group_by.csv_col;

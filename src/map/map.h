@@ -1,8 +1,7 @@
 /*
  * map — map files: an EDI analyst's table saying where each canonical field
  * comes from (doc/edigw-map.5). This version reads X12 transaction sets,
- * EDIFACT messages, CSV and fixed-width files into canonical records; the same
- * language is meant to grow to XML and outbound documents.
+ * EDIFACT messages, CSV, fixed-width and XML files into canonical records.
  *
  * A map may extend another map ("extends PATH") and replace or add lines,
  * so a partner overlay is a few lines, not a copy.
@@ -141,5 +140,19 @@ void map_badlines_free(struct map_badline *b, size_t n);
 int map_apply_fixed(const struct map *m, const struct fixed_file *f, const size_t *lines,
 		    size_t nlines, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,
 		    struct map_rowflags *rf);
+
+/* XML maps ("source xml NAME", doc/edigw-map.5 XML DOCUMENTS; documents from xmldoc_parse).
+ * The nodes the map's group-by xpath(...) selects (evaluated at the root element), one
+ * canonical record each, in document order; without group-by the root element
+ * (*out allocated, free(); *n may be 0). Returns 0, -EINVAL (not an XML map, or the
+ * expression fails on this document: *why says why, allocated). */
+int map_xml_groups(const struct map *m, xmlDocPtr doc, xmlNodePtr **out, size_t *n, char **why);
+/* Apply an XML map with node (a group's node; NULL: the root element) as the current
+ * node: as map_apply_csv, the record (source: standard xml, document-type NAME) and every
+ * finding, which names the document's line and the node's path ("line 14
+ * (/ShipConfirm/Lines/Line[2]/Qty)") and the map line; seg_id is empty. Returns 0, or
+ * -EINVAL for a map that is not an XML map or a node of another document. */
+int map_apply_xml(const struct map *m, xmlDocPtr doc, xmlNodePtr node, xmlDocPtr *out,
+		  struct x12_errlist *errs, char **business_key);
 
 #endif

@@ -28,6 +28,12 @@
  * k: the record's k-th distinct FIRST+LENGTH), cut by character position; loops of
  * record types work as X12 loops. Findings name the line and the columns.
  *
+ * An XML document (map_apply_xml) has no segments: fields are XPath expressions (compiled
+ * by map_load) evaluated at the block's current node, and where the segment engine
+ * passes segment indexes the XML code passes indexes into a table of the nodes it has
+ * read (the current node of each block, the node each value came from), so options,
+ * conversions, checks and findings are shared; a finding names the node's line and path.
+ *
  * For the partner setting flat.bad-row, a struct map_rowflags passed in learns which
  * rows (lines) the findings reject: those of the innermost each element a finding is
  * made in; any other finding marks the record.
@@ -75,6 +81,17 @@ struct csvctx {
 	size_t nslots;
 };
 
+/* An XML document's context: the XPath context (the map's namespaces) and the nodes
+ * read so far, which stand where segment indexes stand for the other sources: the
+ * current node of a block, and the node each value came from (finding positions). */
+struct xmlctx {
+	xmlXPathContextPtr xp;
+	struct buf err;       /* the last XPath error */
+	xmlNodePtr *nodes;
+	size_t n, cap;
+	struct buf v;         /* the value being read */
+};
+
 /* A fixed-width view's context: each view segment's record type. */
 struct fixctx {
 	const struct fixed_file *f;
@@ -116,6 +133,7 @@ struct actx {
 	const struct csvctx *csv; /* CSV: the file and the slot → column table */
 	const struct fixctx *fix; /* fixed-width: the file and each segment's record type */
 	const size_t *vrow;   /* CSV, fixed: view segment → index into the caller's rows (NULL: the same) */
+	struct xmlctx *xml;   /* XML: no segments; "segment" indexes are indexes into xml->nodes */
 	struct x12_errlist *errs;
 	struct buf val;       /* converted value */
 	struct buf tmp;       /* squeezed value */
@@ -430,9 +448,24 @@ static char *label(const struct actx *a, const struct mfield *f)
 	return buf_steal(&b);
 }
 
+/* The line of an XML node (an attribute's element's; 0 when unknown). */
+static uint64_t xml_line(xmlNodePtr n)
+{
+	if (n && n->type == XML_ATTRIBUTE_NODE)
+		n = n->parent;
+	if (!n || n->type == XML_NAMESPACE_DECL)
+		return 0;
+	long l = xmlGetLineNo(n);
+	return l > 0 ? (uint64_t)l : 0;
+}
+
 /* Position fields of a finding about segment s. */
 static void fill_seg(const struct actx *a, struct x12_error *e, long s)
 {
+	if (a->xml) {
+		e->line = xml_line(a->xml->nodes[s]);
+		return;
+	}
 	const struct x12_tseg *g = &a->txn->segs[s];
 	memcpy(e->seg_id, g->id, sizeof e->seg_id);
 	e->seg_id[sizeof e->seg_id - 1] = '\0';
@@ -548,6 +581,20 @@ static void fix_ref(const struct actx *a, long s, int pos, uint64_t line, char *
 			 sl->start + sl->len - 1, sl->text);
 }
 
+/* "line 14 (/ShipConfirm/Lines/Line[2]/Qty)" for XML node s. */
+static void xml_ref(const struct actx *a, long s, char *ref, size_t n)
+{
+	xmlNodePtr node = a->xml->nodes[s];
+	xmlChar *path = node && node->type != XML_NAMESPACE_DECL ? xmlGetNodePath(node) : NULL;
+	const char *ps = path ? (const char *)path : "?";
+	size_t pl = strlen(ps);
+	if (pl > 120)
+		snprintf(ref, n, "line %llu (...%s)", (unsigned long long)xml_line(node), ps + pl - 117);
+	else
+		snprintf(ref, n, "line %llu (%s)", (unsigned long long)xml_line(node), ps);
+	xmlFree(path);
+}
+
 /* An AK4 (EDIFACT: UCD) finding on element pos (comp) of segment s. */
 static void elem_error(struct actx *a, const struct mfield *f, const char *code, long s, int pos,
 		       int comp, struct span bad, const char *what)
@@ -558,11 +605,13 @@ static void elem_error(struct actx *a, const struct mfield *f, const char *code,
 	fill_seg(a, &e, s);
 	e.elem_pos = pos;
 	e.comp_pos = comp;
-	e.elem_ref = a->edifact || a->csv || a->fix ? 0 : map_elem_ref(e.seg_id, pos);
+	e.elem_ref = a->edifact || a->csv || a->fix || a->xml ? 0 : map_elem_ref(e.seg_id, pos);
 	char *bv = bad.n ? span_dup(bad) : NULL;
 	e.bad_value = bv;
 	char ref[160];
-	if (a->csv) {
+	if (a->xml) {
+		xml_ref(a, s, ref, sizeof ref);
+	} else if (a->csv) {
 		e.elem_pos = (int)csv_col_of(a, pos);
 		e.comp_pos = 0;
 		csv_ref(a, pos, e.line, ref, sizeof ref);
@@ -931,7 +980,7 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 	case FMT_NUMBER:
 		if (conv_number(&a->val, v, f->implied) != 0) {
 			char what[96];
-			if (a->edifact || a->csv || a->fix)
+			if (a->edifact || a->csv || a->fix || a->xml)
 				snprintf(what, sizeof what, "is not a whole number (digits and an optional "
 					 "leading '-'%s)", f->implied ? ", implied decimals" : "");
 			else
@@ -947,8 +996,8 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 			elem_error(a, f, ECODE(a, "6", "37"), s, pos, comp, v,
 				   a->edifact ? "is not a number (EDIFACT numeric: digits, at most one "
 						"decimal mark '.' or ',', an optional leading '-')"
-				   : a->csv || a->fix ? "is not a decimal number (digits, one '.', an "
-							"optional leading '-')"
+				   : a->csv || a->fix || a->xml ? "is not a decimal number (digits, one '.', "
+								  "an optional leading '-')"
 					    : "is not a decimal number (X12 type R: digits, one '.', an "
 					      "optional leading '-')");
 			return -1;
@@ -982,6 +1031,161 @@ static struct span trim_value(struct actx *a, const struct mfield *f, struct spa
 
 static void apply_block(struct actx *a, const struct mblock *b, int occ, long cur,
 			xmlNodePtr node, size_t index);
+
+/* ------------------------------------------------------------ XML sources */
+
+/* Remember an XML node; its index stands for it in findings and as a block's current
+ * node. */
+static long xnode_push(struct actx *a, xmlNodePtr n)
+{
+	struct xmlctx *x = a->xml;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 64;
+		x->nodes = xrealloc(x->nodes, x->cap * sizeof *x->nodes);
+	}
+	x->nodes[x->n] = n;
+	return (long)x->n++;
+}
+
+/* Evaluate XPath source p at node cur; NULL after an evaluation error (the record's
+ * finding). */
+static xmlXPathObjectPtr xml_eval(struct actx *a, const struct mfield *f, const struct mpath *p, long cur)
+{
+	struct xmlctx *x = a->xml;
+	buf_reset(&x->err);
+	x->xp->node = x->nodes[cur];
+	xmlXPathObjectPtr o = xmlXPathCompiledEval(p->xcomp, x->xp);
+	if (!o) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_TXN;
+		e.application = 1;
+		fill_seg(a, &e, cur);
+		add_error(a, &e, f, "%s cannot be evaluated at line %llu: %s", p->text, (unsigned long long)e.line,
+			  x->err.len ? x->err.data : "XPath error");
+	}
+	return o;
+}
+
+/* The value of o into *v: a node set's first node's string value (*at: that node), or a
+ * string, number or boolean result (*at: cur; NaN is empty). 0 when o selects no node. */
+static int xml_value(struct actx *a, xmlXPathObjectPtr o, long cur, struct span *v, long *at)
+{
+	struct xmlctx *x = a->xml;
+	xmlChar *s = NULL;
+	buf_reset(&x->v);
+	*at = cur;
+	*v = (struct span){ "", 0 };
+	if (o->type == XPATH_NODESET) {
+		if (!o->nodesetval || o->nodesetval->nodeNr == 0)
+			return 0;
+		xmlNodePtr n = o->nodesetval->nodeTab[0];
+		s = xmlXPathCastNodeToString(n);
+		if (n->type != XML_NAMESPACE_DECL) /* namespace nodes belong to o */
+			*at = xnode_push(a, n);
+	} else if (o->type == XPATH_NUMBER && xmlXPathIsNaN(o->floatval)) {
+		return 1;
+	} else {
+		s = xmlXPathCastToString(o);
+	}
+	if (s) {
+		buf_puts(&x->v, (const char *)s);
+		xmlFree(s);
+	}
+	*v = (struct span){ x->v.data ? x->v.data : "", x->v.len };
+	return 1;
+}
+
+/* A required XPath source selects nothing at node cur. */
+static void xml_missing(struct actx *a, const struct mfield *f, const struct mpath *p, long cur)
+{
+	struct x12_error e = { 0 };
+	e.scope = X12_SCOPE_SEGMENT;
+	memcpy(e.code, "3", 2);
+	fill_seg(a, &e, cur);
+	char ref[160];
+	xml_ref(a, cur, ref, sizeof ref);
+	a->mark = 1;
+	add_error(a, &e, f, "required, but %s selects nothing at %s", p->text, ref);
+}
+
+/* Repeat f's block for every node its XPath selects at node cur. */
+static void xml_each(struct actx *a, const struct mfield *f, long cur, xmlNodePtr node)
+{
+	const struct mpath *p = &f->alts[0];
+	if (a->nlab >= MAP_MAX_DEPTH + 1)
+		return; /* compile bounds the depth; never reached */
+	xmlXPathObjectPtr o = xml_eval(a, f, p, cur);
+	if (!o)
+		return;
+	size_t count = 0;
+	long over = -1;
+	int n = o->type == XPATH_NODESET && o->nodesetval ? o->nodesetval->nodeNr : 0;
+	for (int k = 0; k < n; k++) {
+		xmlNodePtr c = o->nodesetval->nodeTab[k];
+		if (c->type == XML_NAMESPACE_DECL)
+			continue;
+		long ci = xnode_push(a, c);
+		if (count == f->max) {
+			over = ci;
+			break;
+		}
+		count++;
+		xmlNodePtr el = canon_path_append(node, &f->tpath);
+		a->lab[a->nlab].f = f;
+		a->lab[a->nlab].index = count;
+		a->lab[a->nlab].from = a->lab[a->nlab].to = -1;
+		a->nlab++;
+		apply_block(a, f->block, 0, ci, el, count);
+		a->nlab--;
+	}
+	xmlXPathFreeObject(o);
+	if (over >= 0) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_SEGMENT;
+		memcpy(e.code, "4", 2);
+		fill_seg(a, &e, over);
+		add_error(a, &e, f, "more than %zu nodes selected by %s (the map allows at most %zu)", f->max, p->text,
+			  f->max);
+	}
+	if (count == 0 && f->required)
+		xml_missing(a, f, p, cur);
+}
+
+/* The first non-empty value of f's XPath alternatives at node cur (*seg: its node; -1
+ * when none). Returns -1 when the field is done (a required one missing, reported; an
+ * evaluation error), else 0. */
+static int xml_field(struct actx *a, const struct mfield *f, long cur, struct span *v, long *seg)
+{
+	int first_found = 0;
+	long first_at = cur;
+	*seg = -1;
+	for (size_t i = 0; i < f->nalts; i++) {
+		xmlXPathObjectPtr o = xml_eval(a, f, &f->alts[i], cur);
+		if (!o)
+			return -1;
+		struct span t;
+		long at;
+		int found = xml_value(a, o, cur, &t, &at);
+		xmlXPathFreeObject(o);
+		if (i == 0) {
+			first_found = found;
+			first_at = at;
+		}
+		t = trim_value(a, f, t);
+		if (t.n) {
+			*v = t;
+			*seg = at;
+			return 0;
+		}
+	}
+	if (!f->required)
+		return 0;
+	if (!first_found)
+		xml_missing(a, f, &f->alts[0], cur);
+	else
+		elem_error(a, f, "1", first_at, 0, 0, (struct span){ "", 0 }, "is required but empty");
+	return -1;
+}
 
 /* Repeat f's block for every occurrence of its loop or segment. */
 static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodePtr node)
@@ -1089,7 +1293,10 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 	int pos = 0, comp = 0;
 	switch (f->src) {
 	case SRC_EACH:
-		apply_each(a, f, occ, node);
+		if (a->xml)
+			xml_each(a, f, cur, node);
+		else
+			apply_each(a, f, occ, node);
 		return;
 	case SRC_LITERAL:
 		canon_path_put(node, &f->tpath, f->literal, strlen(f->literal), f->fresh);
@@ -1099,6 +1306,11 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 		canon_path_put(node, &f->tpath, ibuf, strlen(ibuf), f->fresh);
 		return;
 	case SRC_PATH: {
+		if (a->xml) {
+			if (xml_field(a, f, cur, &v, &seg) != 0)
+				return;
+			break;
+		}
 		long first_seg = -1;
 		size_t first_fail = 0;
 		int first_occ = occ, first_found = 0;
@@ -1313,7 +1525,7 @@ static void run_checks(struct actx *a)
 			const struct mpath *pp = f->alts ? &f->alts[0] : NULL;
 			e.elem_pos = pp ? pp->elem : 0;
 			e.comp_pos = pp ? pp->comp : 0;
-			e.elem_ref = a->edifact || a->csv || a->fix ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
+			e.elem_ref = a->edifact || a->csv || a->fix || a->xml ? 0 : map_elem_ref(e.seg_id, e.elem_pos);
 			if (a->csv) {
 				e.elem_pos = (int)csv_col_of(a, e.elem_pos);
 				e.comp_pos = 0;
@@ -1940,4 +2152,109 @@ int map_apply_fixed(const struct map *m, const struct fixed_file *f, const size_
 	free(vrow);
 	free(c.rec);
 	return rc;
+}
+
+/* ------------------------------------------------------------------- XML */
+
+/* The nodes group-by selects (or the root element). */
+int map_xml_groups(const struct map *m, xmlDocPtr doc, xmlNodePtr **out, size_t *nout, char **why)
+{
+	*out = NULL;
+	*nout = 0;
+	if (why)
+		*why = NULL;
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!m || !m->xml || !root)
+		return -EINVAL;
+	if (!m->group_by.xpath) {
+		*out = xmalloc(sizeof **out);
+		(*out)[0] = root;
+		*nout = 1;
+		return 0;
+	}
+	struct buf err;
+	buf_init(&err, 0);
+	struct map_xpath_saved saved;
+	map_xpath_quiet(&err, &saved);
+	xmlXPathContextPtr c = map_xpath_context(m, doc, &err);
+	c->node = root;
+	xmlXPathObjectPtr o = xmlXPathCompiledEval(m->group_by.xcomp, c);
+	map_xpath_loud(&saved);
+	int rc = 0;
+	if (!o || o->type != XPATH_NODESET) {
+		if (why)
+			*why = xasprintf("group-by %s (map %s:%zu) %s", m->group_by.text, m->group_by_file,
+					 m->group_by_line, o ? "does not select nodes" : err.len ? err.data : "fails");
+		rc = -EINVAL;
+	} else {
+		int n = o->nodesetval ? o->nodesetval->nodeNr : 0;
+		*out = xmalloc((size_t)(n ? n : 1) * sizeof **out);
+		for (int k = 0; k < n; k++)
+			if (o->nodesetval->nodeTab[k]->type != XML_NAMESPACE_DECL)
+				(*out)[(*nout)++] = o->nodesetval->nodeTab[k];
+	}
+	xmlXPathFreeObject(o);
+	xmlXPathFreeContext(c);
+	buf_free(&err);
+	return rc;
+}
+
+/* Apply an XML map with node as the current node. */
+int map_apply_xml(const struct map *m, xmlDocPtr doc, xmlNodePtr node, xmlDocPtr *out,
+		  struct x12_errlist *errs, char **business_key)
+{
+	if (out)
+		*out = NULL;
+	if (business_key)
+		*business_key = NULL;
+	if (!m || !doc || !out || !xmlDocGetRootElement(doc))
+		return -EINVAL;
+	if (!m->xml) {
+		log_error("map %s reads %s %s, not XML documents", m->name, m->std, m->type);
+		return -EINVAL;
+	}
+	if (!node)
+		node = xmlDocGetRootElement(doc);
+	if (node->doc != doc)
+		return -EINVAL;
+	struct actx a;
+	struct xmlctx x;
+	memset(&a, 0, sizeof a);
+	memset(&x, 0, sizeof x);
+	a.m = m;
+	a.errs = errs;
+	a.xml = &x;
+	buf_init(&x.err, 0);
+	buf_init(&x.v, 0);
+	buf_init(&a.val, 0);
+	buf_init(&a.tmp, 0);
+	struct map_xpath_saved saved;
+	map_xpath_quiet(&x.err, &saved);
+	x.xp = map_xpath_context(m, doc, &x.err);
+	long cur = xnode_push(&a, node);
+	xmlDocPtr rec = canon_new(m->kind);
+	if (!rec) {
+		log_error("map %s: cannot create a %s record", m->name, m->kind);
+		abort(); /* compile checked the kind: out of memory */
+	}
+	flat_source(rec, m);
+	xmlNodePtr root = xmlDocGetRootElement(rec);
+	apply_block(&a, &m->root, 0, cur, root, 1);
+	run_checks(&a);
+	if (business_key && m->key)
+		*business_key = canon_path_value(root, &m->keypath);
+	*out = rec;
+	for (size_t i = 0; i < a.npend; i++) {
+		free(a.pend[i].value);
+		free(a.pend[i].label);
+	}
+	free(a.pend);
+	buf_free(&a.val);
+	buf_free(&a.tmp);
+	xmlXPathFreeContext(x.xp);
+	map_xpath_loud(&saved);
+	buf_free(&x.err);
+	buf_free(&x.v);
+	free(x.nodes);
+	return 0;
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libxml/xpath.h>
+
 #include "canon/canon_path.h"
 #include "map/map.h"
 
@@ -37,6 +39,9 @@
 
 #define MAP_FIXED_MAX_COL 65536 /* fixed-width positions 1..65536 (the reader's line limit) */
 #define MAP_MAX_RECORDS 64      /* record types of a fixed-width map */
+
+#define MAP_MAX_NAMESPACES 32   /* namespace lines of an XML map */
+#define MAP_XPATH_MAX 1024      /* bytes of one xpath(...) expression */
 
 #define MAP_SEG_SPACE (37 * 37 * 37) /* packed segment ids */
 
@@ -96,6 +101,10 @@ struct mpath {
 	 * compile sets elem to the field's slot in its record (struct mrec) */
 	size_t fx_start, fx_len;
 	char *fx_text;       /* "D:12+8" as written */
+	/* XML maps: "xpath(EXPR)" (xpath != NULL, no steps), compiled by map_load against the
+	 * map's namespace lines, evaluated at the current node */
+	char *xpath;
+	xmlXPathCompExprPtr xcomp;
 };
 
 /* A fixed-width field a map reads in one record type: slot k of the record's view
@@ -244,7 +253,24 @@ struct map {
 	struct mrec *recs;
 	size_t nrecs;
 	int group_rec;          /* "group-by H": each H line starts a record (-1: none) */
+	/* source xml: fields are xpath(...) expressions (group_by.xpath: one record per node) */
+	int xml;
+	char **ns_prefix, **ns_uri; /* namespace lines, for every XPath context */
+	size_t nns;
 };
+
+/* An XPath context for m's expressions on doc: the map's namespaces registered, errors
+ * to err (reset by the caller, may be NULL: dropped). Free with xmlXPathFreeContext. */
+xmlXPathContextPtr map_xpath_context(const struct map *m, xmlDocPtr doc, struct buf *err);
+
+/* libxml2's generic error function of this thread while XPath is evaluated: the messages
+ * it prints for some errors go to err instead of stderr (map_xpath_quiet), then back. */
+struct map_xpath_saved {
+	xmlGenericErrorFunc fn;
+	void *ctx;
+};
+void map_xpath_quiet(struct buf *err, struct map_xpath_saved *saved);
+void map_xpath_loud(const struct map_xpath_saved *saved);
 
 /* The record type of a line of a fixed-width file: an index into m->recs, -1 when none
  * matches, -2 for an empty line (skipped). */
