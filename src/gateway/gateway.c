@@ -551,6 +551,7 @@ struct staged *gw_staged_for(struct job *j, const char *kind, int *err)
 	s->group = j->gr;
 	s->gcn = xstrdup(j->gcn ? j->gcn : "0");
 	buf_init(&s->pending, 0);
+	erp_profile_header(gw_erp_for(g, kind), &s->pending); /* XML: declaration, root start tag */
 	j->nstaged++;
 	return s;
 }
@@ -1105,6 +1106,8 @@ int gw_group_done(struct job *j, int rejected, char *why)
 	int rc = 0;
 	for (size_t i = j->group_staged_from; i < j->nstaged; i++) {
 		struct staged *s = &j->staged[i];
+		if (s->fd >= 0) /* the file's last bytes (XML: the root end tag), once */
+			erp_profile_footer(gw_erp_for(j->g, s->kind), &s->pending);
 		int frc = gw_staged_flush(s);
 		if (frc < 0 && rc == 0)
 			rc = frc;
