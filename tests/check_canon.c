@@ -571,8 +571,8 @@ START_TEST(test_erp_profile_errors)
 	ck_assert_msg(strstr(e, "10: unknown directive 'colour'") != NULL, "%s", e);
 	ck_assert_msg(strstr(e, "11: a column outside a record") != NULL, "%s", e);
 	free(e);
-	e = profile_errors("source order\ntarget fixed\nrecord H once\n  po-number\n");
-	ck_assert_msg(strstr(e, "2: target 'fixed' is not supported") != NULL, "%s", e);
+	e = profile_errors("source order\ntarget json\nrecord H once\n  po-number\n");
+	ck_assert_msg(strstr(e, "2: target 'json' is not supported") != NULL, "%s", e);
 	free(e);
 	e = profile_errors("target csv\nrecord H once\n  po-number\n");
 	ck_assert_msg(strstr(e, "0: no 'source' line") != NULL, "%s", e);

@@ -1977,8 +1977,19 @@ static void mt_emit(struct maptest *t, xmlDocPtr rec, struct x12_errlist *errs)
 		const struct erp_profile *prof = mt_erp_for(t, canon_kind(rec));
 		if (!prof)
 			t->no_profile = 1;
-		else if (erp_render_checked(prof, rec, &t->erp, errs) == 0)
-			t->erp_kind = erp_profile_kind(prof);
+		else {
+			/* the whole ERP file this record would be in: an XML profile's root around it */
+			size_t len = t->erp.len;
+			erp_profile_header(prof, &t->erp);
+			if (erp_render_checked(prof, rec, &t->erp, errs) == 0) {
+				erp_profile_footer(prof, &t->erp);
+				t->erp_kind = erp_profile_kind(prof);
+			} else {
+				t->erp.len = len;
+				if (t->erp.data)
+					t->erp.data[len] = '\0';
+			}
+		}
 	}
 	xmlFreeDoc(rec);
 }

@@ -15,6 +15,15 @@ dist_edigwmapserp_DATA = maps/erp/order-csv.map maps/erp/order-response-csv.map 
 	maps/erp/order-change-csv.map maps/erp/ship-notice-csv.map maps/erp/invoice-csv.map \
 	maps/erp/inventory-advice-csv.map maps/erp/warehouse-shipping-order-csv.map \
 	maps/erp/warehouse-shipping-advice-csv.map maps/erp/warehouse-transfer-shipment-csv.map \
-	maps/erp/warehouse-transfer-receipt-csv.map
+	maps/erp/warehouse-transfer-receipt-csv.map maps/erp/order-fixed.map maps/erp/order-xml.map
+edigwmapsx12outdir = $(pkgdatadir)/maps/x12-out
+dist_edigwmapsx12out_DATA = maps/x12-out/855.map maps/x12-out/856.map maps/x12-out/810.map \
+	maps/x12-out/940.map
+edigwmapsedifactoutdir = $(pkgdatadir)/maps/edifact-out
+dist_edigwmapsedifactout_DATA = maps/edifact-out/ORDRSP.map maps/edifact-out/DESADV.map \
+	maps/edifact-out/INVOIC.map
+edigwmapserpexportdir = $(pkgdatadir)/maps/erp-export
+dist_edigwmapserpexport_DATA = maps/erp-export/order-response-csv.map maps/erp-export/invoice-csv.map \
+	maps/erp-export/warehouse-shipping-order-csv.map
 EXTRA_DIST += maps/README.md
 dist_man_MANS += doc/edigw-map.5
