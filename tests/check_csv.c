@@ -802,6 +802,154 @@ START_TEST(test_map_rowflags)
 }
 END_TEST
 
+/* Write name in the tmp dir (n bytes of text; 0: a C string). */
+static void put_tmp(const char *name, const char *text, size_t n)
+{
+	char *path = xasprintf("%s/%s", g_tmp, name);
+	if (n == 0)
+		n = strlen(text);
+	ck_assert_int_eq(tu_write(path, text, n), 0);
+	free(path);
+}
+
+/* xref in a CSV map: names or Cn, else VALUE, empty spreadsheet rows, findings on the row
+ * (a bad row for flat.bad-row); an overlay replaces an xref. */
+START_TEST(test_xref_csv)
+{
+	const char *x = "partner_sku , our_sku,uom\nA-100,SKU-0100,EA\n,,\nA-200,SKU-0200,BX\nA-100,SKU-0100,EA\n";
+	put_tmp("skus.csv", x, strlen(x));
+	struct map *m;
+	char *e = map_try("x.map",
+			  "source csv SHIPCONF\ntarget warehouse-shipping-advice\n"
+			  "xref sku skus.csv partner_sku our_sku\nxref uom skus.csv partner_sku C3 else EA\n"
+			  "order-number C1\nlines/line each row\n  vendor-item C2 xref sku required\n"
+			  "  unit C2 xref uom\n",
+			  &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	const char *s = "order,sku\nSO,A-200\nSO,A-999\n";
+	struct csv_table t;
+	parse_ok(&t, s, strlen(s), NULL);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc;
+	unsigned char bad[2] = { 0 };
+	struct map_rowflags rf = { bad, NULL, 0 };
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, NULL, 0, &doc, &errs, NULL, &rf), 0);
+	ck_line(doc, 1, "vendor-item", "SKU-0200");
+	ck_line(doc, 1, "unit", "BX");
+	ck_line(doc, 2, "vendor-item", NULL);
+	ck_line(doc, 2, "unit", "EA");
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 1 && strstr(et, "[line 3 col 2] lines/line[2]/vendor-item: line 3, column 2 holds a value "
+						 "cross-reference sku has no entry for (skus.csv, column partner_sku) (map "),
+		      "%s", et);
+	free(et);
+	ck_assert_int_eq(bad[0], 0);
+	ck_assert_int_eq(bad[1], 1);
+	ck_assert_int_eq(rf.record_bad, 0);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	map_free(m);
+	/* an overlay replaces the xref: another file, a pass-through */
+	put_tmp("skus2.csv", "a,b\nA-999,SKU-0999\n", 0);
+	char *base = xasprintf("%s/x.map", g_tmp);
+	char *ov = xasprintf("extends %s\nxref sku skus2.csv a b else *\n", base);
+	e = map_try("o.map", ov, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	ck_assert_int_eq(map_apply_csv(m, &t, NULL, 0, &doc, &errs, NULL), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	ck_line(doc, 1, "vendor-item", "A-200");
+	ck_line(doc, 2, "vendor-item", "SKU-0999");
+	xmlFreeDoc(doc);
+	map_free(m);
+	free(ov);
+	free(base);
+	csv_table_free(&t);
+}
+END_TEST
+
+/* What is wrong with an xref line or its file names the map line and the file's line. */
+START_TEST(test_xref_errors)
+{
+	put_tmp("dup.csv", "k,v\nA,1\nB,2\nA,3\n", 0);
+	put_tmp("empty.csv", "k,v\nA,\n", 0);
+	put_tmp("nokey.csv", "k,v\n,1\n", 0);
+	put_tmp("short.csv", "k,v\nA\n", 0);
+	char *e = map_try("e.map",
+			  "source csv X\ntarget order\n"
+			  "xref a nosuch.csv k v\nxref b dup.csv k v\nxref c empty.csv k v\nxref d dup.csv k w\n"
+			  "xref e nokey.csv k v\nxref f short.csv k v\nxref b dup.csv k v\nxref g dup.csv k\n"
+			  "xref h dup.csv k v otherwise 1\n"
+			  "po-number C1 xref zz\norder-date C2 xref a code t\n",
+			  NULL);
+	ck_assert_msg(strstr(e, "e.map:3: xref a: cannot read nosuch.csv: No such file or directory"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:4: xref b: dup.csv lines 2 and 4 give A two values"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:5: xref c: empty.csv line 2, column 2: empty value"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:6: xref d: dup.csv has no column w"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:7: xref e: nokey.csv line 2, column 1: empty key"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:8: xref f: short.csv line 2: short row"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:9: xref b is declared twice (first at line 4)"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:10: write 'xref NAME FILE FROM-COLUMN TO-COLUMN"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:11: write 'xref NAME FILE"), "%s", e);
+	ck_assert_msg(strstr(e, "e.map:13: 'xref' excludes 'code'"), "%s", e);
+	free(e);
+	e = map_try("f.map", "source csv X\ntarget order\npo-number C1 xref zz\n", NULL);
+	ck_assert_msg(strstr(e, "f.map:3: unknown cross-reference 'zz'"), "%s", e);
+	free(e);
+}
+END_TEST
+
+/* A cross-reference file of 16 MiB is read, one byte more is not; 1000000 rows are read,
+ * one more are not. */
+START_TEST(test_xref_limits)
+{
+	const size_t max = 16u * 1024 * 1024;
+	char *big = xmalloc(max + 2);
+	memcpy(big, "k,v\n", 4);
+	size_t n = 4;
+	while (n + 40 <= max) {
+		memcpy(big + n, "key,vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n", 40);
+		n += 40;
+	}
+	memset(big + n, 'v', max - n - 1); /* the last row fills the file up to 16 MiB */
+	memcpy(big + n, "key,", 4);
+	big[max - 1] = '\n';
+	/* every row maps "key" to itself (C1), so the rows' different values do not clash */
+	struct map *m;
+	const char *text = "source csv X\ntarget order\nxref big big.csv k C1\npo-number C1 xref big\n";
+	put_tmp("big.csv", big, max);
+	char *e = map_try("b.map", text, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	map_free(m);
+	big[max] = '\n';
+	put_tmp("big.csv", big, max + 1);
+	e = map_try("b.map", text, NULL);
+	ck_assert_msg(strstr(e, "b.map:3: xref big: cannot read big.csv: larger than 16 MiB"), "%s", e);
+	free(e);
+	free(big);
+	/* rows */
+	size_t rows = 1000000;
+	char *r = xmalloc(4 + (rows + 1) * 4);
+	memcpy(r, "k,v\n", 4);
+	for (size_t i = 0; i <= rows; i++)
+		memcpy(r + 4 + i * 4, "a,b\n", 4);
+	put_tmp("rows.csv", r, 4 + rows * 4);
+	text = "source csv X\ntarget order\nxref r rows.csv k v\npo-number C1 xref r\n";
+	e = map_try("r.map", text, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	map_free(m);
+	put_tmp("rows.csv", r, 4 + (rows + 1) * 4);
+	e = map_try("r.map", text, NULL);
+	ck_assert_msg(strstr(e, "r.map:3: xref r: rows.csv line 1000002: more than 1000000 data rows"), "%s", e);
+	free(e);
+	free(r);
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
 	Suite *s = suite_create("csv");
@@ -824,6 +972,9 @@ static Suite *csv_suite(void)
 	tcase_add_test(tc, test_map_positions);
 	tcase_add_test(tc, test_bad_rows_listed);
 	tcase_add_test(tc, test_map_rowflags);
+	tcase_add_test(tc, test_xref_csv);
+	tcase_add_test(tc, test_xref_errors);
+	tcase_add_test(tc, test_xref_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -600,6 +600,37 @@ START_TEST(test_map_overlay_and_args)
 }
 END_TEST
 
+/* xref works on fixed-width fields: the finding names the line and the columns. */
+START_TEST(test_xref_fixed)
+{
+	char *x = xasprintf("%s/skus.csv", g_tmp);
+	ck_assert_int_eq(tu_write(x, "theirs,ours\nA1,SKU-1\n", 21), 0);
+	free(x);
+	struct map *m;
+	char *e = map_try("x.map",
+			  "source fixed INV\ntarget warehouse-shipping-advice\nrecord D\nxref sku skus.csv theirs ours\n"
+			  "lines/line each D\n  vendor-item D:1+4 xref sku\n  quantity \"1\"\n",
+			  &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	struct fixed_file f;
+	parse_ok(&f, "A1\nB2  x\n", 9, NULL);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc;
+	ck_assert_int_eq(map_apply_fixed(m, &f, NULL, 0, &doc, &errs, NULL, NULL), 0);
+	ck_item(xmlDocGetRootElement(doc), "lines", 1, "vendor-item", "SKU-1");
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 1 && strstr(et, "[line 2 col 1] lines/line[2]/vendor-item: line 2, columns 1-4 (D:1+4) "
+						 "holds a value cross-reference sku has no entry for"),
+		      "%s", et);
+	free(et);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	fixed_file_free(&f);
+	map_free(m);
+}
+END_TEST
+
 static Suite *fixed_suite(void)
 {
 	Suite *s = suite_create("fixed");
@@ -615,6 +646,7 @@ static Suite *fixed_suite(void)
 	tcase_add_test(tc, test_map_loops);
 	tcase_add_test(tc, test_map_syntax);
 	tcase_add_test(tc, test_map_overlay_and_args);
+	tcase_add_test(tc, test_xref_fixed);
 	suite_add_tcase(s, tc);
 	return s;
 }

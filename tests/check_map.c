@@ -2685,6 +2685,39 @@ START_TEST(test_all_shipped_maps_check)
 }
 END_TEST
 
+/* xref in an X12 map: a partner's item number becomes ours through a CSV file beside the
+ * map; a value the file lacks is AK4 code 7 on its element; "else" gives a fallback. */
+START_TEST(test_xref_x12)
+{
+	put_tmp("skus.csv", "partner_sku,our_sku\nW-9,SKU-0009\nW-10,SKU-0010\n");
+	put_tmp("units.csv", "theirs,ours\nCA,CS\n");
+	struct map *m = map_text("x.map",
+				 "source x12 850\ntarget order\n"
+				 "xref sku  skus.csv  partner_sku our_sku\n"
+				 "xref unit units.csv theirs ours else *\n"
+				 "lines/line each PO1\n"
+				 "  buyer-item PO107 xref sku\n"
+				 "  unit PO103 xref unit\n");
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = apply(m, "ST*850*0001~PO1*1*2*CA*1**BP*W-10~PO1*2*2*EA*1**BP*W-11~SE*4*0001~", &errs);
+	ck_get(doc, "lines/line/buyer-item", "SKU-0010");
+	ck_get(doc, "lines/line/unit", "CS");
+	ck_assert_uint_eq(errs.n, 1);
+	const struct x12_error *e = &errs.v[0];
+	ck_assert_str_eq(e->code, "7");
+	ck_assert_str_eq(e->seg_id, "PO1");
+	ck_assert_uint_eq(e->seg_pos, 3);
+	ck_assert_int_eq(e->elem_pos, 7);
+	ck_assert_str_eq(e->bad_value, "W-11");
+	ck_assert_msg(strstr(e->msg, "lines/line[2]/buyer-item: PO107 holds a value cross-reference sku has no entry "
+				     "for (skus.csv, column partner_sku) (map ") && strstr(e->msg, "x.map:6)"),
+		      "%s", e->msg);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(doc);
+	map_free(m);
+}
+END_TEST
+
 static Suite *map_suite(void)
 {
 	Suite *s = suite_create("map");
@@ -2731,6 +2764,7 @@ static Suite *map_suite(void)
 	tcase_add_test(tc, test_856_large);
 	tcase_add_test(tc, test_corpus_856_855_810);
 	tcase_add_test(tc, test_all_shipped_maps_check);
+	tcase_add_test(tc, test_xref_x12);
 	suite_add_tcase(s, tc);
 	return s;
 }

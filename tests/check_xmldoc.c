@@ -586,6 +586,38 @@ START_TEST(test_map_overlay_and_args)
 }
 END_TEST
 
+/* xref works on XML values too; a missing entry names the node's line and path. */
+START_TEST(test_xref_xml)
+{
+	char *x = xasprintf("%s/uom.csv", g_tmp);
+	ck_assert_int_eq(tu_write(x, "theirs,ours\nPCE,EA\nCAR,CS\n", 26), 0);
+	free(x);
+	struct map *m;
+	char *e = map_try("u.map",
+			  "source xml INV\ntarget warehouse-shipping-advice\nxref uom uom.csv theirs ours\n"
+			  "lines/line each xpath(L)\n  unit xpath(@u) xref uom\n  quantity \"1\"\n",
+			  &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	const char *s = "<r>\n<L u=\"CAR\"/>\n<L u=\"BOX\"/>\n</r>";
+	xmlDocPtr d = parse_ok(s, strlen(s), NULL);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr rec;
+	ck_assert_int_eq(map_apply_xml(m, d, NULL, &rec, &errs, NULL), 0);
+	ck_line(rec, 1, "unit", "CS");
+	ck_line(rec, 2, "unit", NULL);
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 1 && strstr(et, "[line 3] lines/line[2]/unit: line 3 (/r/L[2]/@u) holds a value "
+						 "cross-reference uom has no entry for (uom.csv, column theirs)"),
+		      "%s", et);
+	free(et);
+	xmlFreeDoc(rec);
+	x12_errlist_free(&errs);
+	xmlFreeDoc(d);
+	map_free(m);
+}
+END_TEST
+
 static Suite *xmldoc_suite(void)
 {
 	Suite *s = suite_create("xmldoc");
@@ -602,6 +634,7 @@ static Suite *xmldoc_suite(void)
 	tcase_add_test(tc, test_map_root_and_lines);
 	tcase_add_test(tc, test_map_syntax);
 	tcase_add_test(tc, test_map_overlay_and_args);
+	tcase_add_test(tc, test_xref_xml);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,7 +26,9 @@
 
 #include <libxml/xpathInternals.h>
 
+#include "canon/canon.h"
 #include "canon/canon_lex.h"
+#include "flat/csv.h"
 #include "map/map_int.h"
 
 /* One parsed file of an extends chain, before merging. */
@@ -51,6 +53,8 @@ struct mfile {
 	size_t nloops;
 	struct mtable *tables;
 	size_t ntables;
+	struct mxref *xrefs;    /* xref lines (files not read yet) */
+	size_t nxrefs;
 	struct mrec *recs;      /* source fixed: record lines */
 	size_t nrecs;
 	char **ns_prefix, **ns_uri; /* source xml: namespace lines */
@@ -144,6 +148,7 @@ void map_field_free(struct mfield *f)
 	free(f->literal);
 	free(f->def);
 	free(f->table_name);
+	free(f->xref_name);
 	canon_path_clear(&f->chk);
 	if (f->block) {
 		map_block_free(f->block);
@@ -176,6 +181,22 @@ static void rec_free(struct mrec *r)
 	for (size_t i = 0; i < r->nslots; i++)
 		free(r->slots[i].text);
 	free(r->slots);
+}
+
+/* Free a cross-reference and its entries. */
+static void xref_free(struct mxref *x)
+{
+	free(x->name);
+	free(x->path);
+	free(x->shown);
+	free(x->from);
+	free(x->to);
+	free(x->else_value);
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].code);
+		free(x->v[i].value);
+	}
+	free(x->v);
 }
 
 /* Free a code table. */
@@ -211,6 +232,9 @@ static void mfile_free(struct mfile *f)
 	for (size_t i = 0; i < f->nrecs; i++)
 		rec_free(&f->recs[i]);
 	free(f->recs);
+	for (size_t i = 0; i < f->nxrefs; i++)
+		xref_free(&f->xrefs[i]);
+	free(f->xrefs);
 	strv_free(f->ns_prefix, f->nns);
 	strv_free(f->ns_uri, f->nns);
 	free(f->ns_line);
@@ -241,6 +265,9 @@ void map_free(struct map *m)
 	for (size_t i = 0; i < m->nrecs; i++)
 		rec_free(&m->recs[i]);
 	free(m->recs);
+	for (size_t i = 0; i < m->nxrefs; i++)
+		xref_free(&m->xrefs[i]);
+	free(m->xrefs);
 	strv_free(m->ns_prefix, m->nns);
 	strv_free(m->ns_uri, m->nns);
 	free(m->csv_name_file);
@@ -618,7 +645,7 @@ static const char *parse_alts(struct mfield *f, const char *s)
 
 static const char *const option_words[] = {
 	"required", "default", "code", "date", "time", "number", "decimal",
-	"raw", "squeeze", "check", "max", NULL,
+	"raw", "squeeze", "check", "max", "xref", NULL,
 };
 
 /* The word is an option keyword. */
@@ -767,6 +794,15 @@ static int parse_options(struct mfield *f, const struct canon_line *l, size_t i,
 			i++;
 			free(f->table_name);
 			f->table_name = xstrdup(arg);
+		} else if (strcmp(o, "xref") == 0) {
+			if (!arg || !word_ok(arg, 64)) {
+				diag_error(d, file, l->lineno, "'xref' needs a cross-reference name");
+				bad = 1;
+				break;
+			}
+			i++;
+			free(f->xref_name);
+			f->xref_name = xstrdup(arg);
 		} else if (strcmp(o, "date") == 0) {
 			nfmt++;
 			f->fmt = FMT_DATE;
@@ -833,7 +869,7 @@ static int parse_options(struct mfield *f, const struct canon_line *l, size_t i,
 			i++;
 		} else {
 			diag_error(d, file, l->lineno,
-				   "unknown option '%s' (expected required, default, code, date, time, "
+				   "unknown option '%s' (expected required, default, code, xref, date, time, "
 				   "number, decimal, raw, squeeze, check or max)", o);
 			bad = 1;
 		}
@@ -845,6 +881,11 @@ static int parse_options(struct mfield *f, const struct canon_line *l, size_t i,
 	}
 	if (f->table_name && f->fmt != FMT_NONE) {
 		diag_error(d, file, l->lineno, "'code' and a date/time/number format exclude each other");
+		bad = 1;
+	}
+	if (f->xref_name && (f->table_name || f->fmt != FMT_NONE)) {
+		diag_error(d, file, l->lineno, "'xref' excludes 'code' and a date/time/number format (the value "
+			   "the cross-reference gives is used as it is)");
 		bad = 1;
 	}
 	if (f->required && (f->def || f->def_index)) {
@@ -871,6 +912,7 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 	f->file = file;
 	f->line = l->lineno;
 	f->table = -1;
+	f->xref = -1;
 	f->loop_scope = -1;
 	const char *t = l->tok[0].s;
 	int bad = 0;
@@ -993,7 +1035,7 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 	if (f->drop)
 		return f;
 	if ((f->src == SRC_LITERAL || f->src == SRC_INDEX) &&
-	    (f->required || f->def || f->def_index || f->table_name || f->fmt || f->check)) {
+	    (f->required || f->def || f->def_index || f->table_name || f->xref_name || f->fmt || f->check)) {
 		diag_error(d, file, l->lineno, "a constant (\"text\" or $index) takes no options");
 		goto fail;
 	}
@@ -1004,7 +1046,7 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 		goto fail;
 	}
 	if (f->src == SRC_EACH) {
-		if (f->def || f->def_index || f->table_name || f->fmt || f->check ||
+		if (f->def || f->def_index || f->table_name || f->xref_name || f->fmt || f->check ||
 		    f->trim != TRIM_BOTH) {
 			diag_error(d, file, l->lineno, "an each line takes only 'required' and 'max N'");
 			goto fail;
@@ -1029,7 +1071,7 @@ fail:
 
 static const char *const directive_words[] = {
 	"map", "source", "target", "key", "extends", "loop", "table", "group-by", "record", "namespace",
-	NULL,
+	"xref", NULL,
 };
 
 /* The word is a header keyword. */
@@ -1226,6 +1268,53 @@ static void parse_namespace(struct mfile *mf, const struct canon_line *l, struct
 	mf->nns = n;
 }
 
+/* "xref NAME FILE FROM TO [else VALUE | else *]" (the file is read by compile). */
+static void parse_xref(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
+{
+	const char *file = mf->path;
+	if (!(l->ntok == 5 || (l->ntok == 7 && !l->tok[5].quoted && strcmp(l->tok[5].s, "else") == 0))) {
+		diag_error(d, file, l->lineno, "write 'xref NAME FILE FROM-COLUMN TO-COLUMN [else VALUE | else *]' "
+			   "(xref sku skus.csv partner_sku our_sku)");
+		return;
+	}
+	const char *name = l->tok[1].s;
+	if (!word_ok(name, 64) || l->tok[1].quoted) {
+		diag_error(d, file, l->lineno, "bad cross-reference name '%s'", name);
+		return;
+	}
+	for (size_t i = 0; i < mf->nxrefs; i++)
+		if (strcmp(mf->xrefs[i].name, name) == 0) {
+			diag_error(d, file, l->lineno, "xref %s is declared twice (first at line %zu)", name,
+				   mf->xrefs[i].line);
+			return;
+		}
+	if (mf->nxrefs == MAP_MAX_XREFS) {
+		diag_error(d, file, l->lineno, "too many cross-references (at most %d)", MAP_MAX_XREFS);
+		return;
+	}
+	if (!l->tok[2].s[0] || !l->tok[3].s[0] || !l->tok[4].s[0]) {
+		diag_error(d, file, l->lineno, "xref %s: the file and both columns must be named", name);
+		return;
+	}
+	struct mxref x;
+	memset(&x, 0, sizeof x);
+	x.name = xstrdup(name);
+	x.path = path_relative_to(file, l->tok[2].s);
+	x.shown = xstrdup(l->tok[2].s);
+	x.from = xstrdup(l->tok[3].s);
+	x.to = xstrdup(l->tok[4].s);
+	x.file = file;
+	x.line = l->lineno;
+	if (l->ntok == 7) {
+		if (!l->tok[6].quoted && strcmp(l->tok[6].s, "*") == 0)
+			x.else_pass = 1;
+		else
+			x.else_value = xstrdup(l->tok[6].s);
+	}
+	mf->xrefs = xrealloc(mf->xrefs, (mf->nxrefs + 1) * sizeof *mf->xrefs);
+	mf->xrefs[mf->nxrefs++] = x;
+}
+
 /* "table NAME CODE=VALUE ..." (several lines with the same name add up). */
 static void parse_table(struct mfile *mf, const struct canon_line *l, struct diag_list *d)
 {
@@ -1401,6 +1490,8 @@ static void parse_file(struct mfile *mf, const struct canon_line *lines, size_t 
 				parse_record(mf, l, d);
 			} else if (strcmp(k, "namespace") == 0) {
 				parse_namespace(mf, l, d);
+			} else if (strcmp(k, "xref") == 0) {
+				parse_xref(mf, l, d);
 			}
 			continue;
 		}
@@ -1688,6 +1779,20 @@ static void merge_file(struct mfile *b, struct mfile *o, struct diag_list *d)
 		}
 	}
 	o->nrecs = 0;
+	for (size_t i = 0; i < o->nxrefs; i++) {
+		size_t at = SIZE_MAX;
+		for (size_t k = 0; k < b->nxrefs; k++)
+			if (strcmp(b->xrefs[k].name, o->xrefs[i].name) == 0)
+				at = k;
+		if (at == SIZE_MAX) {
+			b->xrefs = xrealloc(b->xrefs, (b->nxrefs + 1) * sizeof *b->xrefs);
+			b->xrefs[b->nxrefs++] = o->xrefs[i];
+		} else {
+			xref_free(&b->xrefs[at]);
+			b->xrefs[at] = o->xrefs[i];
+		}
+	}
+	o->nxrefs = 0;
 	for (size_t i = 0; i < o->nns; i++) {
 		size_t at = SIZE_MAX;
 		for (size_t k = 0; k < b->nns; k++)
@@ -2020,6 +2125,17 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 		if (f->table < 0) {
 			diag_error(d, f->file, f->line, "unknown table '%s' (define it with 'table %s "
 				   "CODE=VALUE ...')", f->table_name, f->table_name);
+			bad = 1;
+		}
+	}
+	if (f->xref_name) {
+		f->xref = -1;
+		for (size_t i = 0; i < m->nxrefs; i++)
+			if (strcmp(m->xrefs[i].name, f->xref_name) == 0)
+				f->xref = (int)i;
+		if (f->xref < 0) {
+			diag_error(d, f->file, f->line, "unknown cross-reference '%s' (declare it with 'xref %s FILE "
+				   "FROM-COLUMN TO-COLUMN')", f->xref_name, f->xref_name);
 			bad = 1;
 		}
 	}
@@ -2495,6 +2611,108 @@ static int compile_xpaths(struct map *m, struct diag_list *d)
 	return bad ? -1 : 0;
 }
 
+/* The column of a cross-reference file named by c: a header name, or C3. */
+static size_t xref_column(const struct csv_table *t, const char *c)
+{
+	uint64_t n;
+	if (c[0] == 'C' && c[1] >= '1' && c[1] <= '9' && str_to_u64(c + 1, &n) == 0 && n <= CSV_DEF_MAX_FIELDS)
+		return csv_column(t, c) ? csv_column(t, c) : (size_t)n;
+	return csv_column(t, c);
+}
+
+/* Order cross-reference entries by code, then by file line. */
+static int xentry_cmp(const void *a, const void *b)
+{
+	const struct mentry *x = a, *y = b;
+	int r = strcmp(x->code, y->code);
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Read cross-reference x's file into its sorted entries; problems name the file's line
+ * and column and the xref line. */
+static int load_xref(struct mxref *x, struct diag_list *d)
+{
+	struct buf b;
+	struct csv_table t;
+	buf_init(&b, 0);
+	memset(&t, 0, sizeof t);
+	int bad = 0;
+	int rc = file_read_all(x->path, MAP_XREF_MAX_BYTES, &b);
+	if (rc < 0) {
+		diag_error(d, x->file, x->line, "xref %s: cannot read %s: %s", x->name, x->shown,
+			   rc == -EFBIG ? "larger than 16 MiB" : strerror(-rc));
+		bad = 1;
+		goto out;
+	}
+	struct csv_options o;
+	memset(&o, 0, sizeof o);
+	o.max_bytes = MAP_XREF_MAX_BYTES;
+	o.max_rows = MAP_XREF_MAX_ROWS;
+	struct csv_error ce;
+	if (csv_parse(&t, b.data ? b.data : "", b.len, &o, &ce) < 0) {
+		char *e = csv_error_text(&ce);
+		diag_error(d, x->file, x->line, "xref %s: %s %s", x->name, x->shown, e);
+		free(e);
+		bad = 1;
+		goto out;
+	}
+	size_t from = xref_column(&t, x->from), to = xref_column(&t, x->to);
+	if (!from || !to || from > t.width || to > t.width) {
+		diag_error(d, x->file, x->line, "xref %s: %s has no column %s (its header: line %llu)", x->name, x->shown,
+			   !from || from > t.width ? x->from : x->to, (unsigned long long)t.header.line);
+		bad = 1;
+		goto out;
+	}
+	x->v = xmalloc((t.nrows ? t.nrows : 1) * sizeof *x->v);
+	for (size_t i = 0; i < t.nrows && !bad; i++) {
+		const struct csv_row *r = &t.rows[i];
+		struct span k = span_trim(r->f[from - 1]), v = span_trim(r->f[to - 1]);
+		int blank = 1;
+		for (size_t c = 0; c < r->n; c++)
+			blank &= span_trim(r->f[c]).n == 0;
+		if (blank)
+			continue; /* an empty row of a spreadsheet */
+		if (!k.n || !v.n || canon_text_valid(v.p, v.n) != 0) {
+			diag_error(d, x->file, x->line, "xref %s: %s line %llu, column %zu: %s", x->name, x->shown,
+				   (unsigned long long)r->line, !k.n ? from : to,
+				   !k.n ? "empty key" : !v.n ? "empty value" : "control characters in the value");
+			bad = 1;
+			break;
+		}
+		x->v[x->n].code = span_dup(k);
+		x->v[x->n].value = span_dup(v);
+		x->v[x->n].file = NULL;
+		x->v[x->n].line = r->line;
+		x->n++;
+	}
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof *x->v, xentry_cmp);
+	for (size_t i = 1; i < x->n && !bad; i++)
+		if (strcmp(x->v[i].code, x->v[i - 1].code) == 0 && strcmp(x->v[i].value, x->v[i - 1].value) != 0) {
+			diag_error(d, x->file, x->line, "xref %s: %s lines %zu and %zu give %s two values", x->name,
+				   x->shown, x->v[i - 1].line, x->v[i].line, x->v[i].code);
+			bad = 1;
+		}
+out:
+	csv_table_free(&t);
+	buf_free(&b);
+	return bad ? -1 : 0;
+}
+
+/* Read every cross-reference of the map. */
+static int compile_xrefs(struct map *m, struct mfile *mf, struct diag_list *d)
+{
+	m->xrefs = mf->xrefs;
+	m->nxrefs = mf->nxrefs;
+	mf->xrefs = NULL;
+	mf->nxrefs = 0;
+	int bad = 0;
+	for (size_t i = 0; i < m->nxrefs; i++)
+		if (load_xref(&m->xrefs[i], d) != 0)
+			bad = 1;
+	return bad ? -1 : 0;
+}
+
 /* Record declarations of a fixed-width map (or none, elsewhere) and its group-by. */
 static int compile_records(struct map *m, struct mfile *mf, struct diag_list *d)
 {
@@ -2594,6 +2812,8 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 		if (m->tables[i].n > 1)
 			qsort(m->tables[i].v, m->tables[i].n, sizeof *m->tables[i].v, entry_cmp);
 	if (compile_records(m, mf, d) != 0)
+		return;
+	if (compile_xrefs(m, mf, d) != 0)
 		return;
 	if (compile_loops(m, d) != 0)
 		return;

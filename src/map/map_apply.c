@@ -949,6 +949,24 @@ static int convert(struct actx *a, const struct mfield *f, struct span v, long s
 			   "holds bytes that are not text (not UTF-8, or control characters)");
 		return -1;
 	}
+	if (f->xref >= 0) {
+		const struct mxref *x = &a->m->xrefs[f->xref];
+		const struct mentry *e = x->n ? bsearch(&v, x->v, x->n, sizeof *x->v, entry_key_cmp) : NULL;
+		if (e)
+			buf_puts(&a->val, e->value);
+		else if (x->else_value)
+			buf_puts(&a->val, x->else_value);
+		else if (x->else_pass)
+			buf_append(&a->val, v.p, v.n);
+		else {
+			char what[200];
+			snprintf(what, sizeof what, "holds a value cross-reference %s has no entry for (%s, "
+				 "column %s)", x->name, x->shown, x->from);
+			elem_error(a, f, ECODE(a, "7", "12"), s, pos, comp, v, what);
+			return -1;
+		}
+		return 0;
+	}
 	if (f->table >= 0) {
 		const struct mtable *t = &a->m->tables[f->table];
 		const struct mentry *e =

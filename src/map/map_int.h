@@ -40,6 +40,10 @@
 #define MAP_FIXED_MAX_COL 65536 /* fixed-width positions 1..65536 (the reader's line limit) */
 #define MAP_MAX_RECORDS 64      /* record types of a fixed-width map */
 
+#define MAP_MAX_XREFS 64        /* xref lines of a map */
+#define MAP_XREF_MAX_BYTES (16u * 1024 * 1024) /* one cross-reference file */
+#define MAP_XREF_MAX_ROWS 1000000u
+
 #define MAP_MAX_NAMESPACES 32   /* namespace lines of an XML map */
 #define MAP_XPATH_MAX 1024      /* bytes of one xpath(...) expression */
 
@@ -160,6 +164,8 @@ struct mfield {
 	int def_index;          /* default $index */
 	char *table_name;
 	int table;              /* resolved: index into map->tables, -1 none */
+	char *xref_name;        /* "xref NAME" */
+	int xref;               /* resolved: index into map->xrefs, -1 none */
 	enum mfmt fmt;
 	unsigned date_fmts;
 	int date_codes;         /* formats written as EDIFACT 2379 codes (date 102|203): the
@@ -212,6 +218,24 @@ struct mtable {
 	size_t star_line;
 };
 
+/* --------------------------------------------------------------- xrefs */
+
+/* "xref NAME FILE FROM TO [else VALUE | else *]": a cross-reference read from a CSV file
+ * (with a header row) beside the map: the value in column FROM becomes the one in column
+ * TO of the same row. */
+struct mxref {
+	char *name;
+	char *path;             /* the CSV file, relative to the map that names it, resolved */
+	char *shown;            /* the file as the xref line names it, for messages */
+	char *from, *to;        /* column names (or C3) as written */
+	const char *file;       /* the map file and line of the xref line */
+	size_t line;
+	char *else_value;       /* else VALUE: for any value the file lacks, or NULL */
+	int else_pass;          /* else *: such a value passes unchanged */
+	struct mentry *v;       /* sorted by code after compile (file = NULL, line = CSV line) */
+	size_t n;
+};
+
 /* ------------------------------------------------------------------ map */
 
 struct map {
@@ -230,6 +254,8 @@ struct map {
 	size_t nloops;
 	struct mtable *tables;
 	size_t ntables;
+	struct mxref *xrefs;
+	size_t nxrefs;
 	struct mblock root;
 	/* compiled loop structure */
 	uint8_t *intern;        /* MAP_SEG_SPACE entries: interned index + 1, 0 = unknown */
