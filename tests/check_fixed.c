@@ -393,6 +393,21 @@ START_TEST(test_map_findings)
 					  "length 30 to 60 (map ") && strstr(bad[1].text, "shipfix.map:19)"),
 		      "%s", bad[1].text);
 	ck_assert_uint_eq(g[0].nlines, 5); /* FH H D D T */
+	/* lines but no H at all: one bad line says so instead of mapping nothing */
+	struct fixed_file f2;
+	parse_ok(&f2, "FH ACME3PL   20261120\nD A-1         000001000EAL1   W\n", 54, NULL);
+	struct map_fixed_group *g2;
+	size_t ng2, nbad2;
+	struct map_badline *bad2;
+	ck_assert_int_eq(map_fixed_groups(m, &f2, &g2, &ng2, &bad2, &nbad2), 0);
+	ck_assert_uint_eq(ng2, 0);
+	ck_assert_uint_eq(nbad2, 1);
+	ck_assert_msg(strstr(bad2[0].text, "line 1: no H record in the file (group-by H, map ") &&
+			      strstr(bad2[0].text, "shipfix.map:14): its 2 lines make no record"),
+		      "%s", bad2[0].text);
+	map_badlines_free(bad2, nbad2);
+	map_fixed_groups_free(g2, ng2);
+	fixed_file_free(&f2);
 	struct x12_errlist errs = { 0 };
 	xmlDocPtr doc;
 	unsigned char rb[5] = { 0 };

@@ -1904,10 +1904,21 @@ START_TEST(test_xml_partner)
 				      "sc:Lines/sc:Line/sc:Qty) is not a decimal number"),
 		      "%s", reasons);
 	free(reasons);
+	/* another namespace: group-by selects nothing, which is not silently nothing */
+	char *other = tu_replace(xml, "urn:acme:shipconfirm", "urn:acme:shipconfirm:v9");
+	free(ingest(e, "other.xml", other));
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "failed"), 3);
+	reasons = all_in(fdir);
+	ck_assert_msg(strstr(reasons, "line 3: the document makes no record: group-by "
+				      "xpath(/sc:ShipConfirms/sc:ShipConfirm) selects nothing under <ShipConfirms>"),
+		      "%s", reasons);
+	free(reasons);
+	free(other);
 	/* not XML at all */
 	free(ingest(e, "not.xml", "order,qty\nSO-1,2\n"));
 	run_once(e);
-	ck_assert_int_eq(qcount(e, "failed"), 3);
+	ck_assert_int_eq(qcount(e, "failed"), 4);
 	reasons = all_in(fdir);
 	ck_assert_msg(strstr(reasons, "not an XML document (xml.document SHIPXML): after blanks the file does not "
 				      "start with '<'"), "%s", reasons);

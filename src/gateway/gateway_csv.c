@@ -706,6 +706,15 @@ static int process_xml(struct job *j, const struct buf *body, char **fatal)
 		*fatal = why ? why : xasprintf("map %s does not read XML documents", doc_cfg->map_path);
 		goto out;
 	}
+	if (nnodes == 0) {
+		/* a group-by that selects nothing: most likely another root or namespace */
+		xmlNodePtr root = xmlDocGetRootElement(doc);
+		long l = xmlGetLineNo(root);
+		problems_add(&pre, l > 0 ? (uint64_t)l : 0,
+			     xasprintf("line %ld: the document makes no record: group-by %s selects nothing under "
+				       "<%s> (map %s)", l > 0 ? l : 0L, map_group_by_text(m), (const char *)root->name,
+				       doc_cfg->map_path));
+	}
 	struct xml_in c = { m, doc, nodes };
 	struct flat_in in = { "xml", p->xml_document, doc_cfg->map_path, nnodes, 0, "record", &c, xml_rows,
 			      xml_key, xml_group_line, xml_row_line, xml_apply };

@@ -290,6 +290,14 @@ const char *map_source_type(const struct map *m)
 	return m->type;
 }
 
+/* The group-by as written, "" without one. */
+const char *map_group_by_text(const struct map *m)
+{
+	if (m->group_by.text)
+		return m->group_by.text;
+	return m->fixed && m->group_rec >= 0 ? m->recs[m->group_rec].name : "";
+}
+
 /* Target record kind ("order"). */
 const char *map_target_kind(const struct map *m)
 {

@@ -34,6 +34,8 @@ int map_check(const char *path, const char *rng_path, struct diag_list *d);
 const char *map_source_standard(const struct map *m);
 const char *map_source_type(const struct map *m);
 const char *map_target_kind(const struct map *m);
+/* The map's group-by as written ("@order_no", "H", "xpath(/A/B)"), borrowed; "" without. */
+const char *map_group_by_text(const struct map *m);
 
 /* Apply an inbound X12 map to one transaction set. Builds the canonical record (*out,
  * also on errors, caller frees with xmlFreeDoc) and adds every data problem to errs with
@@ -124,7 +126,8 @@ struct map_fixed_group {
 
 /* Split f's lines into the map's groups (*out allocated; no line: *n = 0) and list the
  * lines no group holds because they are bad (*bad allocated, may be NULL; empty lines are
- * skipped quietly). Returns 0 or -EINVAL (not a fixed-width map). */
+ * skipped quietly; a file with lines but no group-by record is one bad line, the first).
+ * Returns 0 or -EINVAL (not a fixed-width map). */
 int map_fixed_groups(const struct map *m, const struct fixed_file *f, struct map_fixed_group **out,
 		     size_t *n, struct map_badline **bad, size_t *nbad);
 void map_fixed_groups_free(struct map_fixed_group *g, size_t n);

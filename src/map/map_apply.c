@@ -2077,6 +2077,19 @@ int map_fixed_groups(const struct map *m, const struct fixed_file *f, struct map
 		}
 		group_add(&g[ng - 1], i, &capl);
 	}
+	if (ng == 0 && npre && bad && nbad) {
+		/* lines, but none starts a record: say so rather than map nothing */
+		const struct fixed_line *l = &f->lines[pre[0]];
+		if (*nbad == capb)
+			*bad = xrealloc(*bad, (capb + 1) * sizeof **bad);
+		(*bad)[(*nbad)++] = (struct map_badline){
+			l->line, 0,
+			xasprintf("line %llu: no %s record in the file (group-by %s, map %s:%zu): its %zu line%s "
+				  "make no record", (unsigned long long)l->line, m->recs[m->group_rec].name,
+				  m->recs[m->group_rec].name, m->group_by_file, m->group_by_line, npre,
+				  npre == 1 ? "" : "s")
+		};
+	}
 	free(pre);
 	*out = g;
 	*nout = ng;
