@@ -7,3 +7,4 @@ EXTRA_DIST += tests/data/csv
 ## The other flat-file readers' suites (tests/local.mk includes this file only).
 include tests/fixed.mk
 include tests/xmldoc.mk
+include tests/flat_fuzz.mk
