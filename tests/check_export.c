@@ -416,6 +416,70 @@ START_TEST(test_dry_run)
 }
 END_TEST
 
+
+/* An ERP that exports its own XML (ship notices) and fixed-width files (invoices). */
+START_TEST(test_xml_and_fixed_exports)
+{
+	struct env *e = env_new(NULL);
+	char *src = tu_srcpath(""), *pc = pj(e->dir, "partners/legacy.conf"), *dir = pj(e->dir, "export/legacy");
+	writef(pc,
+	       "id = legacy\nx12.qualifier = ZZ\nx12.id = LEGACYRETAIL\nx12.gs-id = LEGACYRETAIL\n"
+	       "export-dir = ../export/legacy\n"
+	       "export.invoice = %s/tests/data/export/invoice-fixed.map\n"
+	       "outbound.invoice = %s/maps/x12-out/810.map\n"
+	       "export.ship-notice = %s/maps/erp-export/ship-notice-xml.map\n"
+	       "outbound.ship-notice = %s/maps/x12-out/856.map\n",
+	       src, src, src, src);
+	mkdir(dir, 0750);
+	char *fx = pj(src, "tests/data/export/invoice-legacy.txt");
+	size_t n = 0;
+	char *text = tu_read(fx, &n);
+	ck_assert_ptr_nonnull(text);
+	put(dir, "invoice-legacy-1.txt", text);
+	free(text);
+	put(dir, "ship-notice-1.xml",
+	    "<?xml version='1.0'?><Shipments><Shipment id='ASN-X' date='2026-12-01' time='16:30'>"
+	    "<Carrier scac='UPSN' mode='M'>UPS GROUND</Carrier><BillOfLading>BOL-1</BillOfLading>"
+	    "<ShipTo id='0007' qualifier='92'><Name>DC 7</Name></ShipTo>"
+	    "<Order po='PO-1' date='2026-11-22'><Carton sscc='00012345600000000017'>"
+	    "<Item line='1' sku='V-1' qty='12' uom='EA'/><Item line='2' sku='V-2' qty='6' uom='CA'/></Carton></Order>"
+	    "<Order po='PO-2'><Carton sscc='00012345600000000024'><Item sku='V-9' qty='1'/></Carton></Order>"
+	    "</Shipment></Shipments>");
+	/* an item without our SKU: the XML map's required field names the document line */
+	put(dir, "ship-notice-2.xml",
+	    "<?xml version='1.0'?>\n<Shipments>\n<Shipment id='ASN-Y' date='2026-12-01'>\n<Order po='PO-3'>\n"
+	    "<Carton sscc='1'>\n<Item qty='1'/>\n</Carton></Order></Shipment></Shipments>\n");
+	char *out = NULL;
+	int rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0 && strstr(out, "sent on: 2, failed: 1"), "%.1000s", out);
+	free(out);
+	char *x = outbound(e, "legacy", "810");
+	ck_assert_msg(x && strstr(x, "ST*810*0001~BIG*20261202*INV-7001**PO-1***DI~IT1*1*24*EA*12.5****VP*V-1~") &&
+			      strstr(x, "TDS*58800~") && strstr(x, "ST*810*0002~BIG*20261203*INV-7002**PO-2***DI~") &&
+			      strstr(x, "TDS*1000~"),
+		      "%s", x ? x : "(no 810)");
+	free(x);
+	x = outbound(e, "legacy", "856");
+	ck_assert_msg(x && strstr(x, "BSN*00*ASN-X*20261201*1630*0001~HL*1**S*1~TD5*B*2*UPSN*M*UPS GROUND~REF*BM*BOL-1~") &&
+			      strstr(x, "HL*2*1*O*1~PRF*PO-1***20261122~HL*3*2*P*1~MAN*GM*00012345600000000017~HL*4*3*I*0~"
+					"LIN*1*VP*V-1~SN1**12*EA~HL*5*3*I*0~LIN*2*VP*V-2~SN1**6*CA~") &&
+			      strstr(x, "HL*6*1*O*1~PRF*PO-2~HL*7*6*P*1~") && strstr(x, "CTT*8~"),
+		      "%s", x ? x : "(no 856)");
+	free(x);
+	char *r = pj(dir, "failed/ship-notice-2.xml.reason");
+	char *t = tu_read(r, NULL);
+	ck_assert_msg(t && strstr(t, "line 6") && strstr(t, "vendor-item") && strstr(t, "ship-notice-xml.map:"), "%s",
+		      t ? t : "(no reason)");
+	free(t);
+	free(r);
+	free(fx);
+	free(dir);
+	free(pc);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
 static void expect_config_error(const char *extra, const char *want)
 {
 	struct env *e = env_new(extra);
@@ -450,6 +514,7 @@ int main(void)
 	tcase_add_test(tc, test_edifact_exports);
 	tcase_add_test(tc, test_failures);
 	tcase_add_test(tc, test_dry_run);
+	tcase_add_test(tc, test_xml_and_fixed_exports);
 	tcase_add_test(tc, test_config_checks);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

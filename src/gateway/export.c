@@ -44,6 +44,8 @@
 #include "edifact/edi_schema.h"
 #include "edifact/edi_writer.h"
 #include "flat/csv.h"
+#include "flat/fixed.h"
+#include "flat/xmldoc.h"
 #include "gateway/gateway_int.h"
 #include "ledger/ledger.h"
 #include "map/map.h"
@@ -100,10 +102,13 @@ int gateway_check_flows(struct gateway *g, const struct cfg_partner *p, struct d
 		if (!m) {
 			diag_error(d, p->file, f->line, "map %s for export.%s cannot be loaded", f->map_path, f->kind);
 			rc = -EINVAL;
-		} else if (strcmp(map_source_standard(m), "csv") != 0 || strcmp(map_target_kind(m), f->kind) != 0) {
+		} else if ((strcmp(map_source_standard(m), "csv") != 0 && strcmp(map_source_standard(m), "fixed") != 0 &&
+			    strcmp(map_source_standard(m), "xml") != 0) ||
+			   strcmp(map_target_kind(m), f->kind) != 0) {
 			diag_error(d, p->file, f->line,
 				   "export.%s uses map %s, which reads %s files into '%s' records (it must read "
-				   "csv into '%s')", f->kind, f->map_path, map_source_standard(m), map_target_kind(m), f->kind);
+				   "csv, fixed or xml into '%s')", f->kind, f->map_path, map_source_standard(m),
+				   map_target_kind(m), f->kind);
 			rc = -EINVAL;
 		}
 		map_free(own);
@@ -251,9 +256,53 @@ static int read_canonical(struct gateway *g, const struct cfg_partner *p, const 
 	return 0;
 }
 
-/* Read the ERP file's records (CSV map), checked against the canonical schema. */
-static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
-			const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+/* One record the export map made: the gateway's source fields, then the canonical schema;
+ * problems go to why naming the record, its key and where it starts. Frees rec. Returns 0
+ * or -EBADMSG. */
+static int take_record(struct gateway *g, const struct cfg_partner *p, const char *corr, const char *what,
+		       struct sink *k, struct buf *why, xmlDocPtr rec, struct x12_errlist *errs, size_t index,
+		       const char *key, uint64_t line, int failed_before)
+{
+	if (rec && !errs->n) {
+		canon_set_source(rec, p->id, NULL);
+		canon_set(xmlDocGetRootElement(rec), "source/correlation-id", corr);
+		canon_check(rec, gateway_config(g)->canonical_rng, errs);
+	}
+	int rc = 0;
+	if (errs->n) {
+		buf_printf(why, "record %zu (%s%s, from line %llu):\n", index, key && key[0] ? "key " : "the file",
+			   key ? key : "", (unsigned long long)line);
+		for (size_t e = 0; e < errs->n; e++) {
+			char *d = x12_error_describe_as(&errs->v[e], what);
+			buf_printf(why, "  %s\n", d);
+			free(d);
+		}
+		rc = -EBADMSG;
+	}
+	if (rec && rc == 0 && !failed_before)
+		sink_record(k, rec, index);
+	else if (rec)
+		xmlFreeDoc(rec); /* the file is not sent: only its problems matter now */
+	return rc;
+}
+
+/* Too many records, or none. */
+static int count_ok(size_t n, struct buf *why)
+{
+	if (!n) {
+		buf_puts(why, "the file holds no records");
+		return -EBADMSG;
+	}
+	if (n > EXPORT_MAX_RECORDS) {
+		buf_printf(why, "more than %d records in one file", EXPORT_MAX_RECORDS);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* A CSV export (comma, header row, UTF-8). */
+static int read_csv(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
+		    const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
 {
 	struct csv_table t;
 	struct csv_options o;
@@ -266,43 +315,21 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 	o.delim = ',';
 	o.header = CSV_HEADER_YES;
 	o.max_bytes = (size_t)p->limits.max_file_size;
-	int rc = 0;
-	if (strcmp(f->map_path, "canonical") == 0)
-		return read_canonical(g, p, f, data, len, corr, k, why);
 	if (csv_parse(&t, data, len, &o, &cerr) < 0) {
 		char *d = csv_error_text(&cerr);
 		buf_printf(why, "not readable as CSV: %s", d);
 		free(d);
 		return -EBADMSG;
 	}
-	struct diag_list dl;
-	diag_list_init(&dl);
-	struct map *m = gw_map_for(g, f->map_path, &dl);
-	diag_list_free(&dl);
-	if (!m) {
-		buf_printf(why, "map %s cannot be loaded", f->map_path);
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = map_csv_groups(m, &t, &groups, &ngroups);
+	int rc = map_csv_groups(m, &t, &groups, &ngroups);
 	if (rc == -ENOENT) {
-		buf_printf(why, "the group-by column of map %s is not in the file's header", f->map_path);
+		buf_printf(why, "the group-by column of map %s is not in the file's header", map_path);
 		rc = -EBADMSG;
-		goto out;
 	}
-	if (rc < 0)
-		goto out;
-	if (!ngroups) {
-		buf_puts(why, "the file holds no data rows");
-		rc = -EBADMSG;
-		goto out;
-	}
-	if (ngroups > EXPORT_MAX_RECORDS) {
-		buf_printf(why, "more than %d records in one file", EXPORT_MAX_RECORDS);
-		rc = -EBADMSG;
-		goto out;
-	}
-	for (size_t i = 0; i < ngroups; i++) {
+	if (rc == 0)
+		rc = count_ok(ngroups, why);
+	int bad = rc < 0;
+	for (size_t i = 0; rc >= 0 && i < ngroups; i++) {
 		struct x12_errlist errs = { 0 };
 		xmlDocPtr rec = NULL;
 		char *bkey = NULL;
@@ -310,32 +337,133 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 		free(bkey);
 		if (arc < 0 || !rec)
 			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
-		if (rec && !errs.n) {
-			canon_set_source(rec, p->id, NULL);
-			canon_set(xmlDocGetRootElement(rec), "source/correlation-id", corr);
-			canon_check(rec, gateway_config(g)->canonical_rng, &errs);
-		}
-		if (errs.n) {
-			uint64_t line = groups[i].nrows ? t.rows[groups[i].rows[0]].line : 0;
-			buf_printf(why, "record %zu (%s%s, from line %llu):\n", i + 1, groups[i].key[0] ? "key " : "the file",
-				   groups[i].key, (unsigned long long)line);
-			for (size_t e = 0; e < errs.n; e++) {
-				char *d = x12_error_describe_as(&errs.v[e], "CSV");
-				buf_printf(why, "  %s\n", d);
-				free(d);
-			}
-			rc = -EBADMSG;
-		}
+		uint64_t line = groups[i].nrows ? t.rows[groups[i].rows[0]].line : 0;
+		if (take_record(g, p, corr, "CSV", k, why, rec, &errs, i + 1, groups[i].key, line, bad) < 0)
+			bad = 1;
 		x12_errlist_free(&errs);
-		if (rec && rc == 0)
-			sink_record(k, rec, i + 1);
-		else if (rec)
-			xmlFreeDoc(rec); /* the file is not sent: only its problems matter now */
 	}
-out:
 	map_csv_groups_free(groups, ngroups);
 	csv_table_free(&t);
-	return rc;
+	return rc < 0 ? rc : bad ? -EBADMSG : 0;
+}
+
+/* A fixed-width export (UTF-8; record types and groups from the map). */
+static int read_fixed(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
+		      const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+{
+	struct fixed_file f;
+	struct fixed_options o;
+	struct fixed_error ferr;
+	struct map_fixed_group *groups = NULL;
+	struct map_badline *badl = NULL;
+	size_t ngroups = 0, nbadl = 0;
+	memset(&f, 0, sizeof f);
+	memset(&o, 0, sizeof o);
+	memset(&ferr, 0, sizeof ferr);
+	o.max_bytes = (size_t)p->limits.max_file_size;
+	if (fixed_parse(&f, data, len, &o, &ferr) < 0) {
+		char *d = fixed_error_text(&ferr);
+		buf_printf(why, "not readable as a fixed-width file: %s", d);
+		free(d);
+		return -EBADMSG;
+	}
+	int rc = map_fixed_groups(m, &f, &groups, &ngroups, &badl, &nbadl);
+	if (rc == -EINVAL)
+		buf_printf(why, "map %s does not read fixed-width files", map_path);
+	for (size_t i = 0; rc == 0 && i < nbadl; i++)
+		buf_printf(why, "%s\n", badl[i].text);
+	int bad = rc < 0 || nbadl;
+	if (rc == 0 && count_ok(ngroups, why) < 0)
+		bad = 1;
+	for (size_t i = 0; rc >= 0 && i < ngroups && ngroups <= EXPORT_MAX_RECORDS; i++) {
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr rec = NULL;
+		char *bkey = NULL;
+		int arc = map_apply_fixed(m, &f, groups[i].lines, groups[i].nlines, &rec, &errs, &bkey, NULL);
+		if (arc < 0 || !rec)
+			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
+		if (take_record(g, p, corr, "fixed-width", k, why, rec, &errs, i + 1, bkey, groups[i].line, bad) < 0)
+			bad = 1;
+		free(bkey);
+		x12_errlist_free(&errs);
+	}
+	map_fixed_groups_free(groups, ngroups);
+	map_badlines_free(badl, nbadl);
+	fixed_file_free(&f);
+	return rc < 0 ? -EBADMSG : bad ? -EBADMSG : 0;
+}
+
+/* An XML export (no network, no entities; one record per group-by node). */
+static int read_xml(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
+		    const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+{
+	xmlDocPtr doc = NULL;
+	xmlNodePtr *nodes = NULL;
+	size_t n = 0;
+	struct xmldoc_options o;
+	struct xmldoc_error xerr;
+	memset(&o, 0, sizeof o);
+	memset(&xerr, 0, sizeof xerr);
+	o.max_bytes = p->limits.max_file_size < XMLDOC_DEF_MAX_BYTES ? (size_t)p->limits.max_file_size
+								     : XMLDOC_DEF_MAX_BYTES;
+	int rc = xmldoc_parse(&doc, data, len, &o, &xerr);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		char *d = xmldoc_error_text(&xerr);
+		buf_printf(why, "not readable as XML: %s", d);
+		free(d);
+		return -EBADMSG;
+	}
+	char *e = NULL;
+	int bad = 0;
+	if (map_xml_groups(m, doc, &nodes, &n, &e) < 0) {
+		buf_printf(why, "%s", e ? e : "the map does not read XML documents");
+		free(e);
+		bad = 1;
+		(void)map_path;
+	} else if (count_ok(n, why) < 0) {
+		bad = 1;
+	}
+	for (size_t i = 0; !bad && i < n; i++) {
+		struct x12_errlist errs = { 0 };
+		xmlDocPtr rec = NULL;
+		char *bkey = NULL;
+		int arc = map_apply_xml(m, doc, nodes[i], &rec, &errs, &bkey);
+		if (arc < 0 || !rec)
+			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
+		long line = xmlGetLineNo(nodes[i]);
+		if (take_record(g, p, corr, "XML", k, why, rec, &errs, i + 1, bkey, line > 0 ? (uint64_t)line : 0, bad) < 0)
+			bad = 1;
+		free(bkey);
+		x12_errlist_free(&errs);
+	}
+	free(nodes);
+	xmlFreeDoc(doc);
+	return bad ? -EBADMSG : 0;
+}
+
+/* Read the ERP file's records with the export map (CSV, fixed-width or XML source), or
+ * as canonical XML; each record checked against the canonical schema and handed to k. */
+static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
+			const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+{
+	if (strcmp(f->map_path, "canonical") == 0)
+		return read_canonical(g, p, f, data, len, corr, k, why);
+	struct diag_list dl;
+	diag_list_init(&dl);
+	struct map *m = gw_map_for(g, f->map_path, &dl);
+	diag_list_free(&dl);
+	if (!m) {
+		buf_printf(why, "map %s cannot be loaded", f->map_path);
+		return -EINVAL;
+	}
+	const char *std = map_source_standard(m);
+	if (strcmp(std, "fixed") == 0)
+		return read_fixed(g, p, m, f->map_path, data, len, corr, k, why);
+	if (strcmp(std, "xml") == 0)
+		return read_xml(g, p, m, f->map_path, data, len, corr, k, why);
+	return read_csv(g, p, m, f->map_path, data, len, corr, k, why);
 }
 
 /* Our X12 interchange around n rendered transaction sets (body: ST..SE each; control
