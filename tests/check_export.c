@@ -480,6 +480,57 @@ START_TEST(test_xml_and_fixed_exports)
 }
 END_TEST
 
+
+/* map test on a flat-file partner's CSV: records, findings with line and column, the
+ * bad-row policy, the whole file refused; nothing written. */
+START_TEST(test_map_test_flat)
+{
+	struct env *e = env_new(NULL);
+	char *src = tu_srcpath(""), *pc = pj(e->dir, "partners/tpl.conf");
+	writef(pc,
+	       "id = tpl\nx12.qualifier = ZZ\nx12.id = DEMO3PL\nx12.gs-id = DEMO3PL\n"
+	       "csv.document = SHIPCONF\ndocument.SHIPCONF = %s/partners/demo-3pl/shipconf.map\n"
+	       "flat.bad-row = reject-row\n",
+	       src);
+	FILE *cf = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(cf);
+	fprintf(cf, "erp.warehouse-shipping-advice = %s/maps/erp/warehouse-shipping-advice-csv.map\n", src);
+	fclose(cf);
+	char *good = pj(e->dir, "good.csv"), *bad = pj(e->dir, "bad.csv"), *broken = pj(e->dir, "broken.csv");
+	writef(good, "order_no,status,ship_date,carrier,tracking,sku,qty_shipped,uom,lot\n"
+		     "WO-1,F,20261201,UPSN,1Z1,WID-9,24,EA,L1\nWO-2,P,20261202,UPSN,1Z2,GAD-2,6,CA,\n");
+	writef(bad, "order_no,status,ship_date,carrier,tracking,sku,qty_shipped,uom,lot\n"
+		    "WO-1,F,20261201,UPSN,1Z1,WID-9,24,EA,L1\nWO-1,F,20261201,UPSN,1Z1,GAD-2,six,CA,\n");
+	writef(broken, "order_no,status\n\"WO-1,F\n");
+	char *out = NULL;
+	int rc = edigw(e, &out, "map", "test", good, "--partner", "tpl", NULL);
+	ck_assert_msg(rc == 0 && strstr(out, "record SHIPCONF 1 (line 2, key WO-1): document.SHIPCONF") &&
+			      strstr(out, "<order-number>WO-2</order-number>") &&
+			      strstr(out, "H,WO-1,final,2026-12-01") && strstr(out, "2 document(s) tested, 0 rejected"),
+		      "%.1500s", out);
+	free(out);
+	rc = edigw(e, &out, "map", "test", bad, "--partner", "tpl", NULL);
+	ck_assert_msg(rc == 65 && strstr(out, "line 3, column 7 (qty_shipped)") && strstr(out, "shipconf.map:") &&
+			      strstr(out, "flat.bad-row = reject-row: the gateway would leave the bad rows out"),
+		      "%.1500s", out);
+	free(out);
+	rc = edigw(e, &out, "map", "test", broken, "--partner", "tpl", NULL);
+	ck_assert_msg(rc == 65 && strstr(out, "the file as a whole is refused") && strstr(out, "line 2"), "%.1500s", out);
+	free(out);
+	/* nothing was written */
+	char *sp = pj(e->dir, "spool");
+	struct stat sb;
+	ck_assert_int_ne(stat(sp, &sb), 0);
+	free(sp);
+	free(good);
+	free(bad);
+	free(broken);
+	free(pc);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
 static void expect_config_error(const char *extra, const char *want)
 {
 	struct env *e = env_new(extra);
@@ -515,6 +566,7 @@ int main(void)
 	tcase_add_test(tc, test_failures);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_xml_and_fixed_exports);
+	tcase_add_test(tc, test_map_test_flat);
 	tcase_add_test(tc, test_config_checks);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

@@ -29,6 +29,7 @@
 #include "ack/contrl.h"
 #include "config/config.h"
 #include "edifact/edi_schema.h"
+#include "flat/xmldoc.h"
 #include "gateway/gateway.h"
 #include "ledger/ledger.h"
 #include "map/map.h"
@@ -2394,6 +2395,142 @@ out:
 	return ex;
 }
 
+/* map test on a partner's flat file (csv.document, fixed.document, xml.document). */
+struct mt_flat {
+	struct maptest t;
+	uint64_t errors;
+};
+
+/* One record of the flat file: its block, as for a transaction set. */
+static int mt_flat_record(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, size_t index, const char *key,
+			  uint64_t line)
+{
+	struct mt_flat *x = ctx;
+	struct maptest *t = &x->t;
+	const struct cfg_doc *cdoc = t->cdoc;
+	mt_reset(t);
+	t->cdoc = cdoc;
+	t->state = MT_TESTED;
+	snprintf(t->where, sizeof t->where, " (line %llu%s%s)", (unsigned long long)line, key && *key ? ", key " : "",
+		 key && *key ? key : "");
+	if (rec) {
+		canon_set_source(rec, t->p->id, NULL);
+		mt_emit(t, rec, errs);
+	}
+	char ref[24];
+	snprintf(ref, sizeof ref, "%zu", index);
+	mt_print(t, "record", cdoc->type, ref, errs->n > 0, errs, 0, &x->errors);
+	return 0;
+}
+
+/* The partner's flat document type this file is, or NULL (not a flat-file partner). */
+static const char *mt_flat_type(const struct cfg_partner *p, const char *file)
+{
+	if (p->xml_document[0]) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		char b[256];
+		ssize_t n = fd >= 0 ? read(fd, b, sizeof b) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && xmldoc_sniff(b, (size_t)n))
+			return p->xml_document;
+	}
+	return p->csv_document[0] ? p->csv_document : p->fixed_document[0] ? p->fixed_document : NULL;
+}
+
+static int mt_flat(const char *file, const struct config *cfg, const struct cfg_partner *p, const char *type,
+		   const char *doc)
+{
+	struct mt_flat x;
+	memset(&x, 0, sizeof x);
+	buf_init(&x.t.xml, 0);
+	buf_init(&x.t.erp, 0);
+	x.t.doc = doc;
+	struct inspect_ack none;
+	memset(&none, 0, sizeof none);
+	struct buf in, why;
+	buf_init(&in, 0);
+	buf_init(&why, 0);
+	struct map *m = NULL;
+	int ex = mt_bind(&x.t, cfg, p);
+	if (ex != EX_OK)
+		goto out;
+	if (doc && strcmp(doc, type) != 0) {
+		printf("%s: a %s file of partner %s, not tested (--doc %s)\n", file, type, p->id, doc);
+		ex = EX_DATAERR;
+		goto out;
+	}
+	x.t.cdoc = config_partner_doc(p, type);
+	struct diag_list d;
+	diag_list_init(&d);
+	if (!x.t.cdoc || map_load(&m, x.t.cdoc->map_path, &d) < 0) {
+		diag_print(&d, stderr);
+		fprintf(stderr, "edigw map test: the map for document.%s of partner %s cannot be loaded\n", type, p->id);
+		diag_list_free(&d);
+		ex = EX_CONFIG;
+		goto out;
+	}
+	diag_list_free(&d);
+	int rc = file_read_all(file, p->limits.max_file_size, &in);
+	if (rc < 0) {
+		fprintf(stderr, "edigw map test: %s: %s\n", file, rc == -EFBIG ? "larger than limit.max-file-size" : strerror(-rc));
+		ex = EX_NOINPUT;
+		goto out;
+	}
+	int fixed = strcmp(map_source_standard(m), "fixed") == 0;
+	struct gw_flat_opts o = { .delim = fixed ? 0 : p->csv_delimiter, .no_header = p->csv_no_header,
+				  .encoding = fixed ? p->fixed_encoding : p->csv_encoding,
+				  .max_bytes = (size_t)p->limits.max_file_size };
+	rc = gateway_flat_records(m, x.t.cdoc->map_path, &o, in.data ? in.data : "", in.len, mt_flat_record, &x, &why);
+	if (rc < 0) {
+		printf("%s: the file as a whole is refused (%s, map %s):\n%s%s", file, type, x.t.cdoc->map_path,
+		       why.data ? why.data : strerror(-rc), why.len && why.data[why.len - 1] == '\n' ? "" : "\n");
+		ex = EX_DATAERR;
+	}
+	if (x.t.rejected)
+		printf("%s: flat.bad-row = %s: %s\n", file, p->bad_row == CFG_BAD_ROW_REJECT_ROW ? "reject-row" : "reject-file",
+		       p->bad_row == CFG_BAD_ROW_REJECT_ROW
+			       ? "the gateway would leave the bad rows out and write the other records"
+			       : "the gateway would refuse the whole file");
+	ex = mt_verdict(file, &x.t, rc < 0, ex);
+out:
+	map_free(m);
+	buf_free(&in);
+	buf_free(&why);
+	mt_free(&x.t, &none);
+	return ex;
+}
+
+/* A flat file of a flat-file partner goes to mt_flat; anything else (-1) to X12/EDIFACT. */
+static int mt_try_flat(const char *file, const char *partner, const char *doc)
+{
+	if (inspect_is_edifact(file))
+		return -1;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	char b[16];
+	ssize_t n = fd >= 0 ? read(fd, b, sizeof b) : -1;
+	if (fd >= 0)
+		close(fd);
+	size_t i = n >= 3 && (unsigned char)b[0] == 0xef && (unsigned char)b[1] == 0xbb && (unsigned char)b[2] == 0xbf ? 3 : 0;
+	while (n > 0 && i < (size_t)n && (b[i] == ' ' || b[i] == '\r' || b[i] == '\n' || b[i] == '\t'))
+		i++;
+	if (n > 0 && (size_t)n - i >= 3 && memcmp(b + i, "ISA", 3) == 0)
+		return -1;
+	struct diag_list d;
+	diag_list_init(&d);
+	struct config *cfg = NULL;
+	int ex = -1;
+	if (config_load(&cfg, g_config, &d) == 0) {
+		const struct cfg_partner *p = config_partner(cfg, partner);
+		const char *type = p ? mt_flat_type(p, file) : NULL;
+		if (type)
+			ex = mt_flat(file, cfg, p, type, doc);
+	}
+	diag_list_free(&d);
+	config_free(cfg);
+	return ex;
+}
+
 /* edigw map test FILE --partner ID [--doc TYPE]: a dry run of the partner's maps. */
 static int map_test(int argc, char **argv, const char *help)
 {
@@ -2414,6 +2551,9 @@ static int map_test(int argc, char **argv, const char *help)
 		fputs(help, stderr);
 		return EX_USAGE;
 	}
+	int ex = mt_try_flat(file, partner, doc);
+	if (ex >= 0)
+		return ex;
 	return inspect_is_edifact(file) ? mt_edifact(file, partner, doc) : mt_x12(file, partner, doc);
 }
 

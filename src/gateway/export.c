@@ -256,36 +256,6 @@ static int read_canonical(struct gateway *g, const struct cfg_partner *p, const 
 	return 0;
 }
 
-/* One record the export map made: the gateway's source fields, then the canonical schema;
- * problems go to why naming the record, its key and where it starts. Frees rec. Returns 0
- * or -EBADMSG. */
-static int take_record(struct gateway *g, const struct cfg_partner *p, const char *corr, const char *what,
-		       struct sink *k, struct buf *why, xmlDocPtr rec, struct x12_errlist *errs, size_t index,
-		       const char *key, uint64_t line, int failed_before)
-{
-	if (rec && !errs->n) {
-		canon_set_source(rec, p->id, NULL);
-		canon_set(xmlDocGetRootElement(rec), "source/correlation-id", corr);
-		canon_check(rec, gateway_config(g)->canonical_rng, errs);
-	}
-	int rc = 0;
-	if (errs->n) {
-		buf_printf(why, "record %zu (%s%s, from line %llu):\n", index, key && key[0] ? "key " : "the file",
-			   key ? key : "", (unsigned long long)line);
-		for (size_t e = 0; e < errs->n; e++) {
-			char *d = x12_error_describe_as(&errs->v[e], what);
-			buf_printf(why, "  %s\n", d);
-			free(d);
-		}
-		rc = -EBADMSG;
-	}
-	if (rec && rc == 0 && !failed_before)
-		sink_record(k, rec, index);
-	else if (rec)
-		xmlFreeDoc(rec); /* the file is not sent: only its problems matter now */
-	return rc;
-}
-
 /* Too many records, or none. */
 static int count_ok(size_t n, struct buf *why)
 {
@@ -300,9 +270,20 @@ static int count_ok(size_t n, struct buf *why)
 	return 0;
 }
 
-/* A CSV export (comma, header row, UTF-8). */
-static int read_csv(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
-		    const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+/* Hand one mapped record to fn (which frees rec); an apply failure becomes a finding. */
+static int flat_give(gw_flat_fn fn, void *ctx, int arc, xmlDocPtr rec, struct x12_errlist *errs, size_t index,
+		     const char *key, uint64_t line)
+{
+	if (arc < 0 || !rec)
+		x12_errlist_add_app(errs, "map", strerror(arc < 0 ? -arc : EINVAL));
+	int rc = fn(ctx, rec, errs, index, key, line);
+	x12_errlist_free(errs);
+	return rc;
+}
+
+/* A CSV file. */
+static int flat_csv(const struct map *m, const char *map_path, const struct gw_flat_opts *fo, const char *data,
+		    size_t len, gw_flat_fn fn, void *ctx, struct buf *why)
 {
 	struct csv_table t;
 	struct csv_options o;
@@ -312,9 +293,10 @@ static int read_csv(struct gateway *g, const struct cfg_partner *p, const struct
 	memset(&t, 0, sizeof t);
 	memset(&o, 0, sizeof o);
 	memset(&cerr, 0, sizeof cerr);
-	o.delim = ',';
-	o.header = CSV_HEADER_YES;
-	o.max_bytes = (size_t)p->limits.max_file_size;
+	o.delim = fo->delim ? fo->delim : ',';
+	o.header = fo->no_header ? CSV_HEADER_NO : CSV_HEADER_YES;
+	o.encoding = fo->encoding;
+	o.max_bytes = fo->max_bytes;
 	if (csv_parse(&t, data, len, &o, &cerr) < 0) {
 		char *d = csv_error_text(&cerr);
 		buf_printf(why, "not readable as CSV: %s", d);
@@ -325,31 +307,29 @@ static int read_csv(struct gateway *g, const struct cfg_partner *p, const struct
 	if (rc == -ENOENT) {
 		buf_printf(why, "the group-by column of map %s is not in the file's header", map_path);
 		rc = -EBADMSG;
+	} else if (rc == -EINVAL) {
+		buf_printf(why, "map %s does not read CSV files", map_path);
+		rc = -EBADMSG;
 	}
 	if (rc == 0)
 		rc = count_ok(ngroups, why);
-	int bad = rc < 0;
-	for (size_t i = 0; rc >= 0 && i < ngroups; i++) {
+	for (size_t i = 0; rc == 0 && i < ngroups; i++) {
 		struct x12_errlist errs = { 0 };
 		xmlDocPtr rec = NULL;
 		char *bkey = NULL;
 		int arc = map_apply_csv(m, &t, groups[i].rows, groups[i].nrows, &rec, &errs, &bkey);
 		free(bkey);
-		if (arc < 0 || !rec)
-			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
 		uint64_t line = groups[i].nrows ? t.rows[groups[i].rows[0]].line : 0;
-		if (take_record(g, p, corr, "CSV", k, why, rec, &errs, i + 1, groups[i].key, line, bad) < 0)
-			bad = 1;
-		x12_errlist_free(&errs);
+		rc = flat_give(fn, ctx, arc, rec, &errs, i + 1, groups[i].key, line);
 	}
 	map_csv_groups_free(groups, ngroups);
 	csv_table_free(&t);
-	return rc < 0 ? rc : bad ? -EBADMSG : 0;
+	return rc;
 }
 
-/* A fixed-width export (UTF-8; record types and groups from the map). */
-static int read_fixed(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
-		      const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+/* A fixed-width file. */
+static int flat_fixed(const struct map *m, const char *map_path, const struct gw_flat_opts *fo, const char *data,
+		      size_t len, gw_flat_fn fn, void *ctx, struct buf *why)
 {
 	struct fixed_file f;
 	struct fixed_options o;
@@ -360,7 +340,8 @@ static int read_fixed(struct gateway *g, const struct cfg_partner *p, const stru
 	memset(&f, 0, sizeof f);
 	memset(&o, 0, sizeof o);
 	memset(&ferr, 0, sizeof ferr);
-	o.max_bytes = (size_t)p->limits.max_file_size;
+	o.encoding = fo->encoding;
+	o.max_bytes = fo->max_bytes;
 	if (fixed_parse(&f, data, len, &o, &ferr) < 0) {
 		char *d = fixed_error_text(&ferr);
 		buf_printf(why, "not readable as a fixed-width file: %s", d);
@@ -368,34 +349,33 @@ static int read_fixed(struct gateway *g, const struct cfg_partner *p, const stru
 		return -EBADMSG;
 	}
 	int rc = map_fixed_groups(m, &f, &groups, &ngroups, &badl, &nbadl);
-	if (rc == -EINVAL)
+	if (rc == -EINVAL) {
 		buf_printf(why, "map %s does not read fixed-width files", map_path);
+		rc = -EBADMSG;
+	}
 	for (size_t i = 0; rc == 0 && i < nbadl; i++)
 		buf_printf(why, "%s\n", badl[i].text);
-	int bad = rc < 0 || nbadl;
-	if (rc == 0 && count_ok(ngroups, why) < 0)
-		bad = 1;
-	for (size_t i = 0; rc >= 0 && i < ngroups && ngroups <= EXPORT_MAX_RECORDS; i++) {
+	if (rc == 0 && nbadl)
+		rc = -EBADMSG;
+	if (rc == 0)
+		rc = count_ok(ngroups, why);
+	for (size_t i = 0; rc == 0 && i < ngroups; i++) {
 		struct x12_errlist errs = { 0 };
 		xmlDocPtr rec = NULL;
 		char *bkey = NULL;
 		int arc = map_apply_fixed(m, &f, groups[i].lines, groups[i].nlines, &rec, &errs, &bkey, NULL);
-		if (arc < 0 || !rec)
-			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
-		if (take_record(g, p, corr, "fixed-width", k, why, rec, &errs, i + 1, bkey, groups[i].line, bad) < 0)
-			bad = 1;
+		rc = flat_give(fn, ctx, arc, rec, &errs, i + 1, bkey, groups[i].line);
 		free(bkey);
-		x12_errlist_free(&errs);
 	}
 	map_fixed_groups_free(groups, ngroups);
 	map_badlines_free(badl, nbadl);
 	fixed_file_free(&f);
-	return rc < 0 ? -EBADMSG : bad ? -EBADMSG : 0;
+	return rc;
 }
 
-/* An XML export (no network, no entities; one record per group-by node). */
-static int read_xml(struct gateway *g, const struct cfg_partner *p, const struct map *m, const char *map_path,
-		    const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
+/* An XML document (no network, no entities; one record per group-by node). */
+static int flat_xml(const struct map *m, const struct gw_flat_opts *fo, const char *data, size_t len,
+		    gw_flat_fn fn, void *ctx, struct buf *why)
 {
 	xmlDocPtr doc = NULL;
 	xmlNodePtr *nodes = NULL;
@@ -404,8 +384,7 @@ static int read_xml(struct gateway *g, const struct cfg_partner *p, const struct
 	struct xmldoc_error xerr;
 	memset(&o, 0, sizeof o);
 	memset(&xerr, 0, sizeof xerr);
-	o.max_bytes = p->limits.max_file_size < XMLDOC_DEF_MAX_BYTES ? (size_t)p->limits.max_file_size
-								     : XMLDOC_DEF_MAX_BYTES;
+	o.max_bytes = fo->max_bytes && fo->max_bytes < XMLDOC_DEF_MAX_BYTES ? fo->max_bytes : XMLDOC_DEF_MAX_BYTES;
 	int rc = xmldoc_parse(&doc, data, len, &o, &xerr);
 	if (rc == -ENOMEM)
 		return rc;
@@ -416,35 +395,81 @@ static int read_xml(struct gateway *g, const struct cfg_partner *p, const struct
 		return -EBADMSG;
 	}
 	char *e = NULL;
-	int bad = 0;
 	if (map_xml_groups(m, doc, &nodes, &n, &e) < 0) {
 		buf_printf(why, "%s", e ? e : "the map does not read XML documents");
 		free(e);
-		bad = 1;
-		(void)map_path;
-	} else if (count_ok(n, why) < 0) {
-		bad = 1;
+		rc = -EBADMSG;
+	} else {
+		rc = count_ok(n, why);
 	}
-	for (size_t i = 0; !bad && i < n; i++) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct x12_errlist errs = { 0 };
 		xmlDocPtr rec = NULL;
 		char *bkey = NULL;
 		int arc = map_apply_xml(m, doc, nodes[i], &rec, &errs, &bkey);
-		if (arc < 0 || !rec)
-			x12_errlist_add_app(&errs, "map", strerror(arc < 0 ? -arc : EINVAL));
 		long line = xmlGetLineNo(nodes[i]);
-		if (take_record(g, p, corr, "XML", k, why, rec, &errs, i + 1, bkey, line > 0 ? (uint64_t)line : 0, bad) < 0)
-			bad = 1;
+		rc = flat_give(fn, ctx, arc, rec, &errs, i + 1, bkey, line > 0 ? (uint64_t)line : 0);
 		free(bkey);
-		x12_errlist_free(&errs);
 	}
 	free(nodes);
 	xmlFreeDoc(doc);
-	return bad ? -EBADMSG : 0;
+	return rc;
 }
 
-/* Read the ERP file's records with the export map (CSV, fixed-width or XML source), or
- * as canonical XML; each record checked against the canonical schema and handed to k. */
+/* Every record of a flat file, through its map. */
+int gateway_flat_records(const struct map *m, const char *map_path, const struct gw_flat_opts *o, const char *data,
+			 size_t len, gw_flat_fn fn, void *ctx, struct buf *why)
+{
+	const char *std = map_source_standard(m);
+	if (strcmp(std, "fixed") == 0)
+		return flat_fixed(m, map_path, o, data, len, fn, ctx, why);
+	if (strcmp(std, "xml") == 0)
+		return flat_xml(m, o, data, len, fn, ctx, why);
+	return flat_csv(m, map_path, o, data, len, fn, ctx, why);
+}
+
+/* The export's handling of one record. */
+struct take {
+	struct gateway *g;
+	const struct cfg_partner *p;
+	const char *corr, *what;
+	struct sink *k;
+	struct buf *why;
+	int bad;
+};
+
+/* One record the export map made: the gateway's source fields, then the canonical schema;
+ * problems go to why naming the record, its key and where it starts. Frees rec. A bad
+ * record does not stop the others: the reason lists every problem of the file. */
+static int take_record(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, size_t index, const char *key,
+		       uint64_t line)
+{
+	struct take *t = ctx;
+	if (rec && !errs->n) {
+		canon_set_source(rec, t->p->id, NULL);
+		canon_set(xmlDocGetRootElement(rec), "source/correlation-id", t->corr);
+		canon_check(rec, gateway_config(t->g)->canonical_rng, errs);
+	}
+	if (errs->n) {
+		buf_printf(t->why, "record %zu (%s%s, from line %llu):\n", index, key && key[0] ? "key " : "the file",
+			   key ? key : "", (unsigned long long)line);
+		for (size_t e = 0; e < errs->n; e++) {
+			char *d = x12_error_describe_as(&errs->v[e], t->what);
+			buf_printf(t->why, "  %s\n", d);
+			free(d);
+		}
+		t->bad = 1;
+	}
+	if (rec && !t->bad)
+		sink_record(t->k, rec, index);
+	else if (rec)
+		xmlFreeDoc(rec); /* the file is not sent: only its problems matter now */
+	return 0;
+}
+
+/* Read the ERP file's records with the export map (CSV: comma, header row, UTF-8; fixed
+ * width: UTF-8; XML), or as canonical XML; each record checked against the canonical
+ * schema and handed to k. */
 static int read_records(struct gateway *g, const struct cfg_partner *p, const struct cfg_flow *f,
 			const char *data, size_t len, const char *corr, struct sink *k, struct buf *why)
 {
@@ -459,11 +484,11 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 		return -EINVAL;
 	}
 	const char *std = map_source_standard(m);
-	if (strcmp(std, "fixed") == 0)
-		return read_fixed(g, p, m, f->map_path, data, len, corr, k, why);
-	if (strcmp(std, "xml") == 0)
-		return read_xml(g, p, m, f->map_path, data, len, corr, k, why);
-	return read_csv(g, p, m, f->map_path, data, len, corr, k, why);
+	struct take t = { g, p, corr, strcmp(std, "fixed") == 0 ? "fixed-width" : strcmp(std, "xml") == 0 ? "XML" : "CSV",
+			  k, why, 0 };
+	struct gw_flat_opts o = { .max_bytes = (size_t)p->limits.max_file_size };
+	int rc = gateway_flat_records(m, f->map_path, &o, data, len, take_record, &t, why);
+	return rc < 0 ? rc : t.bad ? -EBADMSG : 0;
 }
 
 /* Our X12 interchange around n rendered transaction sets (body: ST..SE each; control

@@ -26,6 +26,8 @@
 #include "x12/x12_schema.h"
 #include "edifact/edifact.h"
 
+#include <libxml/tree.h>
+
 struct gw_stats {
 	uint64_t picked_up;    /* files taken from drop directories */
 	uint64_t jobs;         /* jobs processed */
@@ -138,6 +140,25 @@ struct gw_export_result {
 int gateway_export(struct gateway *g, const char *partner, const char *path, const char *kind, unsigned flags,
 		   struct gw_export_result *x);
 void gw_export_result_free(struct gw_export_result *x);
+/* Flat files (CSV, fixed width, XML) through a map, one canonical record at a time
+ * (export.c; edigw map test). The reader's options: CSV delimiter (0: ','), no header row,
+ * encoding (CSV and fixed width; NULL: UTF-8), size limit. fn gets each record (it frees
+ * rec; rec may be NULL when the map failed, with the reason in errs) with its 1-based
+ * index, group key (or NULL) and the file line it starts on; a negative return stops.
+ * Returns 0, fn's negative return, -EBADMSG (the file as a whole is unreadable, no
+ * record, too many, or bad lines: why says so) or -ENOMEM. */
+struct gw_flat_opts {
+	char delim;
+	int no_header;
+	const char *encoding;
+	size_t max_bytes;
+};
+struct map;
+typedef int (*gw_flat_fn)(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, size_t index, const char *key,
+			  uint64_t line);
+int gateway_flat_records(const struct map *m, const char *map_path, const struct gw_flat_opts *o, const char *data,
+			 size_t len, gw_flat_fn fn, void *ctx, struct buf *why);
+
 /* Check a partner's export.<kind> and outbound.<kind> lines: the maps load, read and write
  * the right kinds, the partner has the identity the documents need. g may be NULL (config
  * check: the maps are loaded and freed). Problems go to d; 0 or -EINVAL. */
