@@ -305,6 +305,41 @@ static int cmd_ingest(int argc, char **argv)
 	return ex;
 }
 
+/* The exit status of send and export for a failure rc. */
+static int send_exit(struct gateway *g, const char *partner, int rc)
+{
+	if (rc == -ENOENT && !config_partner(gateway_config(g), partner))
+		return EX_UNAVAILABLE;
+	if (rc == -EBADMSG || rc == -EEXIST)
+		return EX_DATAERR;
+	return rc == -ENOENT ? EX_NOINPUT : EX_IOERR;
+}
+
+/* Parse "FILE --partner ID" (and, with kind, "--kind KIND"; with flags, "--dry-run"). */
+static int send_args(int argc, char **argv, const char *cmd, const char *help, const char **file, const char **partner,
+		     const char **kind, unsigned *flags)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
+			*partner = argv[++i];
+		else if (flags && strcmp(argv[i], "--dry-run") == 0)
+			*flags |= GW_SEND_DRY_RUN;
+		else if (kind && strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
+			*kind = argv[++i];
+		else if (argv[i][0] != '-' && !*file)
+			*file = argv[i];
+		else {
+			fprintf(stderr, "edigw %s: unexpected argument '%s'\n%s", cmd, argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	if (!*file || !*partner) {
+		fputs(help, stderr);
+		return EX_USAGE;
+	}
+	return EX_OK;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	static const char help[] =
@@ -324,21 +359,9 @@ static int cmd_send(int argc, char **argv)
 		return EX_OK;
 	}
 	const char *file = NULL, *partner = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
-			partner = argv[++i];
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
-		else {
-			fprintf(stderr, "edigw send: unexpected argument '%s'\n%s", argv[i], help);
-			return EX_USAGE;
-		}
-	}
-	if (!file || !partner) {
-		fputs(help, stderr);
-		return EX_USAGE;
-	}
-	int ex = EX_OK;
+	int ex = send_args(argc, argv, "send", help, &file, &partner, NULL, NULL);
+	if (ex != EX_OK)
+		return ex;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
@@ -352,10 +375,7 @@ static int cmd_send(int argc, char **argv)
 		       r.path, partner, (unsigned long long)r.isa13, r.groups, r.sets, due, r.job_id);
 	} else {
 		fprintf(stderr, "edigw send: %s\n", r.message ? r.message : strerror(-rc));
-		ex = rc == -ENOENT && !config_partner(gateway_config(g), partner) ? EX_UNAVAILABLE
-		     : rc == -EBADMSG || rc == -EEXIST			 ? EX_DATAERR
-		     : rc == -ENOENT					 ? EX_NOINPUT
-									 : EX_IOERR;
+		ex = send_exit(g, partner, rc);
 	}
 	free(r.path);
 	free(r.message);
@@ -385,25 +405,9 @@ static int cmd_export(int argc, char **argv)
 	}
 	const char *file = NULL, *partner = NULL, *kind = NULL;
 	unsigned flags = 0;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--partner") == 0 && i + 1 < argc)
-			partner = argv[++i];
-		else if (strcmp(argv[i], "--dry-run") == 0)
-			flags |= GW_SEND_DRY_RUN;
-		else if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc)
-			kind = argv[++i];
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
-		else {
-			fprintf(stderr, "edigw export: unexpected argument '%s'\n%s", argv[i], help);
-			return EX_USAGE;
-		}
-	}
-	if (!file || !partner) {
-		fputs(help, stderr);
-		return EX_USAGE;
-	}
-	int ex = EX_OK;
+	int ex = send_args(argc, argv, "export", help, &file, &partner, &kind, &flags);
+	if (ex != EX_OK)
+		return ex;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
@@ -429,10 +433,7 @@ static int cmd_export(int argc, char **argv)
 		       x.send.job_id);
 	} else {
 		fprintf(stderr, "edigw export: %s\n", x.send.message ? x.send.message : strerror(-rc));
-		ex = rc == -ENOENT && !config_partner(gateway_config(g), partner) ? EX_UNAVAILABLE
-		     : rc == -EBADMSG || rc == -EEXIST			 ? EX_DATAERR
-		     : rc == -ENOENT					 ? EX_NOINPUT
-									 : EX_IOERR;
+		ex = send_exit(g, partner, rc);
 	}
 	gw_export_result_free(&x);
 	gateway_free(g);

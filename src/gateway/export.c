@@ -589,8 +589,7 @@ static int send_edifact(struct gateway *g, const struct cfg_partner *p, const st
 	struct edi_reader *rd = NULL;
 	struct edi_check c = { 0 };
 	struct buf out, body, err;
-	char *dir = NULL, *tmp = NULL;
-	int rc, began = 0, fd = -1;
+	int rc, began = 0;
 	buf_init(&out, 0);
 	buf_init(&body, 0);
 	buf_init(&err, 0);
@@ -732,52 +731,19 @@ static int send_edifact(struct gateway *g, const struct cfg_partner *p, const st
 	}
 	if (dry)
 		goto out;
-	if ((rc = spool_outbound_dir(gateway_spool(g), p->id, &dir)) < 0)
-		goto out;
 	snprintf(r->name, sizeof r->name, "%09llu-%s.edi", (unsigned long long)r->isa13, omap_doc_type(m));
-	tmp = xasprintf("%s/.%s.tmp", dir, r->job_id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, out.data, out.len) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	close(fd);
-	fd = -1;
 	struct ledger_sent_group lg = { omap_doc_type(m), ref, omap_version(m), c.sets, c.nsets };
 	struct ledger_sent sn = { .partner = p->id, .job_id = r->job_id, .sender = us, .receiver = them,
 				  .icn = ref, .output = r->name, .test = p->outbound_test,
 				  .due_s = p->ack_due_s, .groups = &lg, .ngroups = 1 };
-	char *ev = xasprintf("queued %s/%s for partner %s: %zu %s message(s) from %s (our 0020 %s)", dir, r->name,
-			     p->id, n, omap_doc_type(m), label, ref);
-	rc = ledger_sent_record(l, &sn);
-	if (rc == 0)
-		rc = ledger_dup_record(l, us, them, hkey, sha, r->job_id);
-	if (rc == 0)
-		rc = ledger_event(l, r->job_id, NULL, "sent", ev);
-	free(ev);
-	if (rc < 0)
-		goto out;
+	char *what = xasprintf("%zu %s message(s) from %s (our 0020 %s)", n, omap_doc_type(m), label, ref);
 	r->groups = 1;
 	r->sets = c.nsets;
-	r->due = now + (time_t)p->ack_due_s;
-	began = 0;
-	if ((rc = ledger_commit(l)) < 0)
-		goto out;
-	if ((rc = file_commit(tmp, dir, r->name, 0)) < 0) {
-		r->message = xasprintf("recorded as job %s but %s/%s could not be written: %s", r->job_id, dir, r->name,
-				       strerror(-rc));
-		goto out;
-	}
-	r->path = xasprintf("%s/%s", dir, r->name);
+	rc = gw_queue_outbound(g, &sn, out.data, out.len, hkey, sha, what, r, &began);
+	free(what);
 out:
 	if (began)
 		ledger_rollback(l);
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
 	edi_reader_free(rd);
 	edi_writer_free(w);
 	edi_view_free(&c.view);

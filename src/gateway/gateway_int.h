@@ -48,6 +48,10 @@ struct omap_slot {
 /* export.c: the outbound map at path (loaded once). */
 struct omap;
 const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_list *d);
+/* send.c: the common end of sending (write, record, commit, link), see there. */
+struct ledger_sent;
+int gw_queue_outbound(struct gateway *g, const struct ledger_sent *sn, const char *data, size_t len,
+		      const char *hkey, const char *sha, const char *what, struct gw_send_result *r, int *began);
 /* The partner's EDIFACT overlay, or NULL. */
 const struct x12_overlay *gw_edi_overlay(const struct gateway *g, const struct cfg_partner *p);
 

@@ -247,6 +247,57 @@ static void send_ctx_free(struct send_ctx *c)
 	buf_free(&c->problems);
 }
 
+/* The end of every send (send and export): inside the caller's ledger transaction, write
+ * data under a temporary name in spool/outbound/<partner>/, record the interchange as
+ * awaiting acknowledgment, the dedupe key and an event ("queued DIR/NAME for partner P:
+ * what"), commit, then link the file as r->name (set by the caller) and set r->path.
+ * *began is cleared once the transaction is committed (the caller rolls back otherwise). */
+int gw_queue_outbound(struct gateway *g, const struct ledger_sent *sn, const char *data, size_t len,
+		      const char *hkey, const char *sha, const char *what, struct gw_send_result *r, int *began)
+{
+	struct ledger *l = gateway_ledger(g);
+	char *dir = NULL, *tmp = NULL;
+	int fd = -1;
+	int rc = spool_outbound_dir(gateway_spool(g), sn->partner, &dir);
+	if (rc < 0)
+		goto out;
+	tmp = xasprintf("%s/.%s.tmp", dir, r->job_id);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 || write_all(fd, data, len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	char *ev = xasprintf("queued %s/%s for partner %s: %s", dir, r->name, sn->partner, what);
+	rc = ledger_sent_record(l, sn);
+	if (rc == 0)
+		rc = ledger_dup_record(l, sn->sender, sn->receiver, hkey, sha, r->job_id);
+	if (rc == 0)
+		rc = ledger_event(l, r->job_id, NULL, "sent", ev);
+	free(ev);
+	if (rc < 0)
+		goto out;
+	r->due = time(NULL) + (time_t)sn->due_s;
+	*began = 0;
+	if ((rc = ledger_commit(l)) < 0)
+		goto out;
+	if ((rc = file_commit(tmp, dir, r->name, 0)) < 0) {
+		r->message = xasprintf("recorded as job %s but %s/%s could not be written: %s", r->job_id, dir, r->name,
+				       strerror(-rc));
+		goto out;
+	}
+	r->path = xasprintf("%s/%s", dir, r->name);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
 /* Check, renumber, record and queue one outbound interchange. */
 int gateway_send(struct gateway *g, const char *partner, const char *path, struct gw_send_result *r)
 {
@@ -276,8 +327,7 @@ int gateway_send_mem(struct gateway *g, const char *partner, const char *path, c
 	struct buf out;
 	struct span in = { data, len };
 	struct x12_reader *rd = NULL;
-	char *dir = NULL, *tmp = NULL;
-	int rc, fd = -1, began = 0;
+	int rc, began = 0;
 	struct ledger *l = gateway_ledger(g);
 	memset(r, 0, sizeof *r);
 	buf_init(&out, 0);
@@ -361,18 +411,8 @@ int gateway_send_mem(struct gateway *g, const char *partner, const char *path, c
 		r->message = xasprintf("%s: cannot renumber the envelope", path);
 		goto out;
 	}
-	if ((rc = spool_outbound_dir(gateway_spool(g), partner, &dir)) < 0)
-		goto out;
 	const char *st01 = c.groups[0].nsets ? c.groups[0].sets[0].st01 : "x12";
 	snprintf(r->name, sizeof r->name, "%09llu-%s.x12", (unsigned long long)r->isa13, st01);
-	tmp = xasprintf("%s/.%s.tmp", dir, r->job_id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0 || write_all(fd, out.data, out.len) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	close(fd);
-	fd = -1;
 	char icn[16];
 	snprintf(icn, sizeof icn, "%09llu", (unsigned long long)r->isa13);
 	struct ledger_sent_group *lg = xcalloc(c.ngroups, sizeof *lg);
@@ -387,37 +427,14 @@ int gateway_send_mem(struct gateway *g, const char *partner, const char *path, c
 	struct ledger_sent sn = { .partner = partner, .job_id = r->job_id, .sender = us, .receiver = them,
 				  .icn = icn, .output = r->name, .test = c.isa.usage[0] == 'T',
 				  .due_s = c.p->ack_due_s, .groups = lg, .ngroups = c.ngroups };
-	char *ev = xasprintf("queued %s/%s for partner %s: from %s (its ISA13 %s, now %s)", dir, r->name, partner,
-			     path, c.isa.icn, icn);
-	rc = ledger_sent_record(l, &sn);
-	if (rc == 0)
-		rc = ledger_dup_record(l, us, them, hkey, sha, r->job_id);
-	if (rc == 0)
-		rc = ledger_event(l, r->job_id, NULL, "sent", ev);
-	free(ev);
+	char *what = xasprintf("from %s (its ISA13 %s, now %s)", path, c.isa.icn, icn);
+	rc = gw_queue_outbound(g, &sn, out.data, out.len, hkey, sha, what, r, &began);
+	free(what);
 	free(lg);
 	free(gnum);
-	if (rc < 0)
-		goto out;
-	r->due = time(NULL) + (time_t)c.p->ack_due_s;
-	began = 0;
-	if ((rc = ledger_commit(l)) < 0)
-		goto out;
-	if ((rc = file_commit(tmp, dir, r->name, 0)) < 0) {
-		r->message = xasprintf("recorded as job %s but %s/%s could not be written: %s", r->job_id, dir,
-				       r->name, strerror(-rc));
-		goto out;
-	}
-	r->path = xasprintf("%s/%s", dir, r->name);
 out:
 	if (began)
 		ledger_rollback(l);
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
-	free(dir);
 	x12_reader_free(rd);
 	send_ctx_free(&c);
 	buf_free(&out);
