@@ -43,6 +43,7 @@ check "856 has the pack and item levels" grep -q 'HL\*4\*3\*I\*0' "$o"/demo-reta
 check "DESADV carries the released + of the PO number" grep -q "RFF+ON:BE-2026?+0471" "$o"/demo-eu-customer/*-DESADV.edi
 check "ERP order file for the EU customer" sh -c 'ls "$1"/erp/order-demo-eu-customer-*.csv' - "$w"
 check "ERP warehouse shipping advice from the 3PL's CSV" grep -q "^H,WO-2026-501,final,2026-12-01" "$w"/erp/warehouse-shipping-advice-demo-3pl-*.csv
+check "the 3PL's item codes became our SKUs (items.csv)" grep -q "^L,WO-2026-501,1,,WID-9," "$w"/erp/warehouse-shipping-advice-demo-3pl-*.csv
 st=$($E status 2>&1)
 check "the retailer's 997 settled our 855" sh -c 'echo "$1" | grep -q "accepted 1, accepted with errors 0"' - "$st"
 check "no unmatched acknowledgment" sh -c 'echo "$1" | grep -q "unmatched inbound acks 0"' - "$st"

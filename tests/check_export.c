@@ -497,20 +497,24 @@ START_TEST(test_map_test_flat)
 	fprintf(cf, "erp.warehouse-shipping-advice = %s/maps/erp/warehouse-shipping-advice-csv.map\n", src);
 	fclose(cf);
 	char *good = pj(e->dir, "good.csv"), *bad = pj(e->dir, "bad.csv"), *broken = pj(e->dir, "broken.csv");
-	writef(good, "order_no,status,ship_date,carrier,tracking,sku,qty_shipped,uom,lot\n"
-		     "WO-1,F,20261201,UPSN,1Z1,WID-9,24,EA,L1\nWO-2,P,20261202,UPSN,1Z2,GAD-2,6,CA,\n");
-	writef(bad, "order_no,status,ship_date,carrier,tracking,sku,qty_shipped,uom,lot\n"
-		    "WO-1,F,20261201,UPSN,1Z1,WID-9,24,EA,L1\nWO-1,F,20261201,UPSN,1Z1,GAD-2,six,CA,\n");
+	writef(good, "order_no,status,ship_date,carrier,tracking,item,qty_shipped,uom,lot\n"
+		     "WO-1,F,20261201,UPSN,1Z1,DL-000917,24,EA,L1\nWO-2,P,20261202,UPSN,1Z2,DL-000422,6,CA,\n");
+	/* line 3: not a number; line 4: an item code items.csv does not know */
+	writef(bad, "order_no,status,ship_date,carrier,tracking,item,qty_shipped,uom,lot\n"
+		    "WO-1,F,20261201,UPSN,1Z1,DL-000917,24,EA,L1\nWO-1,F,20261201,UPSN,1Z1,DL-000422,six,CA,\n"
+		    "WO-1,F,20261201,UPSN,1Z1,DL-999999,1,EA,\n");
 	writef(broken, "order_no,status\n\"WO-1,F\n");
 	char *out = NULL;
 	int rc = edigw(e, &out, "map", "test", good, "--partner", "tpl", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "record SHIPCONF 1 (line 2, key WO-1): document.SHIPCONF") &&
 			      strstr(out, "<order-number>WO-2</order-number>") &&
-			      strstr(out, "H,WO-1,final,2026-12-01") && strstr(out, "2 document(s) tested, 0 rejected"),
+			      strstr(out, "H,WO-1,final,2026-12-01") && strstr(out, "L,WO-1,1,,WID-9,") &&
+			      strstr(out, "2 document(s) tested, 0 rejected"),
 		      "%.1500s", out);
 	free(out);
 	rc = edigw(e, &out, "map", "test", bad, "--partner", "tpl", NULL);
 	ck_assert_msg(rc == 65 && strstr(out, "line 3, column 7 (qty_shipped)") && strstr(out, "shipconf.map:") &&
+			      strstr(out, "line 4, column 6 (item)") && strstr(out, "cross-reference sku has no entry") &&
 			      strstr(out, "flat.bad-row = reject-row: the gateway would leave the bad rows out"),
 		      "%.1500s", out);
 	free(out);
