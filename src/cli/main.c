@@ -2025,7 +2025,7 @@ static void mt_classify(struct maptest *t, int answer, const char *type)
  * "message", 0065, 0062): its findings with their positions, its canonical record and ERP
  * file, its verdict; and count it (findings to *nerrors). */
 static void mt_print(struct maptest *t, const char *what, const char *type, const char *ref, int rejected,
-		     const struct x12_errlist *errs, int edifact, uint64_t *nerrors)
+		     const struct x12_errlist *errs, const char *std, uint64_t *nerrors)
 {
 	if (t->state == MT_ANSWER)
 		return;
@@ -2041,7 +2041,9 @@ static void mt_print(struct maptest *t, const char *what, const char *type, cons
 	t->tested++;
 	printf("%s %s %s%s: document.%s, map %s\n", what, type, ref, t->where, type, t->cdoc->map_path);
 	for (size_t i = 0; i < errs->n; i++) {
-		char *d = edifact ? x12_error_describe_as(&errs->v[i], "EDIFACT") : x12_error_describe(&errs->v[i]);
+		char *d = !std ? x12_error_describe(&errs->v[i])
+			  : strcmp(std, "flat") == 0 ? gateway_flat_finding(&errs->v[i])
+						     : x12_error_describe_as(&errs->v[i], std);
 		printf("  error: %s\n", d);
 		free(d);
 		(*nerrors)++;
@@ -2109,7 +2111,7 @@ static int mt_txn(void *ctx, const struct x12_txn *txn, struct x12_txn_result *r
 static int mt_txn_end(void *ctx, const struct x12_txn_result *r)
 {
 	struct mt_x12 *x = ctx;
-	mt_print(&x->t, "transaction set", r->st01, r->st02, r->status == 'R' || r->app_rejected, &r->errors, 0,
+	mt_print(&x->t, "transaction set", r->st01, r->st02, r->status == 'R' || r->app_rejected, &r->errors, NULL,
 		 &x->ic.errors);
 	return x->ic.ack.group_open ? ack_txn(x->ic.ack.w, r) : 0;
 }
@@ -2156,7 +2158,7 @@ static int mt_message_end(void *ctx, const struct edi_msg_result *res)
 		x->t.state = MT_TESTED; /* over a limit: its rejection is still a test result */
 	if (!x->ie.have_msg && !config_partner_doc(x->t.p, res->type))
 		x->t.state = MT_NODOC;
-	mt_print(&x->t, "message", res->type, res->ref, rejected, &res->errors, 1, &x->ie.errors);
+	mt_print(&x->t, "message", res->type, res->ref, rejected, &res->errors, "EDIFACT", &x->ie.errors);
 	return iedi_message_end(&x->ie, res);
 }
 
@@ -2414,13 +2416,18 @@ static int mt_flat_record(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, si
 	t->state = MT_TESTED;
 	snprintf(t->where, sizeof t->where, " (line %llu%s%s)", (unsigned long long)line, key && *key ? ", key " : "",
 		 key && *key ? key : "");
-	if (rec) {
+	if (rec && errs->n) {
+		/* rejected: the gateway writes no ERP record for it */
+		canon_set_source(rec, t->p->id, NULL);
+		canon_serialize(rec, &t->xml);
+		xmlFreeDoc(rec);
+	} else if (rec) {
 		canon_set_source(rec, t->p->id, NULL);
 		mt_emit(t, rec, errs);
 	}
 	char ref[24];
 	snprintf(ref, sizeof ref, "%zu", index);
-	mt_print(t, "record", cdoc->type, ref, errs->n > 0, errs, 0, &x->errors);
+	mt_print(t, "record", cdoc->type, ref, errs->n > 0, errs, "flat", &x->errors);
 	return 0;
 }
 

@@ -432,7 +432,7 @@ int gateway_flat_records(const struct map *m, const char *map_path, const struct
 struct take {
 	struct gateway *g;
 	const struct cfg_partner *p;
-	const char *corr, *what;
+	const char *corr;
 	struct sink *k;
 	struct buf *why;
 	int bad;
@@ -454,7 +454,7 @@ static int take_record(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, size_
 		buf_printf(t->why, "record %zu (%s%s, from line %llu):\n", index, key && key[0] ? "key " : "the file",
 			   key ? key : "", (unsigned long long)line);
 		for (size_t e = 0; e < errs->n; e++) {
-			char *d = x12_error_describe_as(&errs->v[e], t->what);
+			char *d = gateway_flat_finding(&errs->v[e]);
 			buf_printf(t->why, "  %s\n", d);
 			free(d);
 		}
@@ -483,9 +483,7 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 		buf_printf(why, "map %s cannot be loaded", f->map_path);
 		return -EINVAL;
 	}
-	const char *std = map_source_standard(m);
-	struct take t = { g, p, corr, strcmp(std, "fixed") == 0 ? "fixed-width" : strcmp(std, "xml") == 0 ? "XML" : "CSV",
-			  k, why, 0 };
+	struct take t = { g, p, corr, k, why, 0 };
 	struct gw_flat_opts o = { .max_bytes = (size_t)p->limits.max_file_size };
 	int rc = gateway_flat_records(m, f->map_path, &o, data, len, take_record, &t, why);
 	return rc < 0 ? rc : t.bad ? -EBADMSG : 0;

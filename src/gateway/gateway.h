@@ -158,6 +158,9 @@ typedef int (*gw_flat_fn)(void *ctx, xmlDocPtr rec, struct x12_errlist *errs, si
 			  uint64_t line);
 int gateway_flat_records(const struct map *m, const char *map_path, const struct gw_flat_opts *o, const char *data,
 			 size_t len, gw_flat_fn fn, void *ctx, struct buf *why);
+/* A flat file's finding in its own words: the message (file line and column, or XML node,
+ * and map line) and the value, without the X12 position. Allocated. */
+char *gateway_flat_finding(const struct x12_error *e);
 
 /* Check a partner's export.<kind> and outbound.<kind> lines: the maps load, read and write
  * the right kinds, the partner has the identity the documents need. g may be NULL (config

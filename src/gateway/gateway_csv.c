@@ -150,6 +150,26 @@ static char *finding_text(const struct x12_error *e, const char *record)
 	return buf_steal(&b);
 }
 
+/* A flat file's finding in its own words (gateway.h). */
+char *gateway_flat_finding(const struct x12_error *e)
+{
+	return finding_text(e, NULL);
+}
+
+/* The first finding and how many more, for the ledger's reason of a rejected record. */
+static char *flat_reason(const struct x12_errlist *errs)
+{
+	if (!errs->n)
+		return NULL;
+	char *d = finding_text(&errs->v[0], NULL);
+	size_t more = errs->n + errs->dropped - 1;
+	if (!more)
+		return d;
+	char *r = xasprintf("%s (and %zu more)", d, more);
+	free(d);
+	return r;
+}
+
 /* ------------------------------------------------------ the record loop */
 
 /* One flat file, ready to map: its groups (one canonical record each) and how to map
@@ -319,7 +339,7 @@ static int flat_records(struct job *j, const struct flat_in *in, struct problems
 		if ((rc = gw_document_done(j, ok, &s)) == 0) {
 			char line[24];
 			snprintf(line, sizeof line, "line %llu", (unsigned long long)in->group_line(in->ctx, i));
-			char *reason = gw_errs_reason_as(&errs, in->std);
+			char *reason = flat_reason(&errs);
 			struct ledger_doc d = gw_job_doc(j, key, "in", in->std, in->doctype,
 							 ok ? (s ? "accepted" : "received") : "rejected");
 			d.icn = j->meta.id;
