@@ -950,6 +950,645 @@ START_TEST(test_xref_limits)
 }
 END_TEST
 
+/* ------------------------------------------------------- nested groups */
+
+/* The record below the source element as "name=value" leaves and "name{...}" lists:
+ * the shape a reader of the ERP file sees. */
+static void outline_node(struct buf *b, xmlNodePtr n)
+{
+	int first = 1;
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || xmlStrEqual(c->name, (const xmlChar *)"source"))
+			continue;
+		if (!first)
+			buf_putc(b, ',');
+		first = 0;
+		int leaf = 1;
+		for (xmlNodePtr k = c->children; k; k = k->next)
+			if (k->type == XML_ELEMENT_NODE)
+				leaf = 0;
+		if (leaf) {
+			xmlChar *v = xmlNodeGetContent(c);
+			buf_printf(b, "%s=%s", (const char *)c->name, v ? (const char *)v : "");
+			xmlFree(v);
+		} else {
+			buf_printf(b, "%s{", (const char *)c->name);
+			outline_node(b, c);
+			buf_putc(b, '}');
+		}
+	}
+}
+
+/* outline_node of the record's root (allocated). */
+static char *outline(xmlDocPtr doc)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	outline_node(&b, xmlDocGetRootElement(doc));
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+/* Apply m to every data row of the CSV text s; the record's outline (allocated), the
+ * findings in *et (allocated, "(no errors)" without), row flags in bad (one per row, may
+ * be NULL) and *record_bad. */
+static char *apply_text(struct map *m, const char *s, char **et, unsigned char *bad, int *record_bad)
+{
+	struct csv_table t;
+	parse_ok(&t, s, strlen(s), NULL);
+	struct map_rowflags rf = { bad, NULL, 0 };
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = NULL;
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, NULL, 0, &doc, &errs, NULL, bad ? &rf : NULL), 0);
+	char *o = outline(doc);
+	*et = errs_text(&errs);
+	if (record_bad)
+		*record_bad = rf.record_bad;
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	csv_table_free(&t);
+	return o;
+}
+
+/* A map of depth groups (columns a, b, c, d) and each row inside (column v). */
+static char *nest_map_text(int depth)
+{
+	static const char *const col[] = { "a", "b", "c", "d" };
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "source csv NEST\ntarget order\npo-number C1\n");
+	int ind = 0;
+	for (int i = 0; i < depth; i++) {
+		buf_printf(&b, "%*sg%s/%s each group @%s\n", ind, "", col[i], col[i], col[i]);
+		buf_printf(&b, "%*s  k @%s\n", ind, "", col[i]);
+		ind += 2;
+	}
+	buf_printf(&b, "%*srows/row each row\n%*s  v @v\n", ind, "", ind, "");
+	return buf_steal(&b);
+}
+
+/* Rows of the nesting tests: groups at every level come back in order of first
+ * appearance, whatever the rows in between (rows 1, 3 and 5 share a = 1). */
+static const char NEST_CSV[] =
+	"a,b,c,d,v\n"
+	"1,x,p,s,r1\n"
+	"2,x,p,s,r2\n"
+	"1,y,p,s,r3\n"
+	"2,x,q,s,r4\n"
+	"1,x,p,t,r5\n"
+	"1, x ,p,s,r6\n";
+
+/* each group nested 1, 2, 3 and 4 deep: one element per distinct (trimmed) value of the
+ * enclosing scope's rows, in order of first appearance, each row inside repeating
+ * only the group's rows in file order. */
+START_TEST(test_group_nesting)
+{
+	static const char *const want[] = {
+		"po-number=1,"
+		"ga{a{k=1,rows{row{v=r1},row{v=r3},row{v=r5},row{v=r6}}},"
+		"a{k=2,rows{row{v=r2},row{v=r4}}}}",
+		"po-number=1,"
+		"ga{a{k=1,gb{b{k=x,rows{row{v=r1},row{v=r5},row{v=r6}}},b{k=y,rows{row{v=r3}}}}},"
+		"a{k=2,gb{b{k=x,rows{row{v=r2},row{v=r4}}}}}}",
+		"po-number=1,"
+		"ga{a{k=1,gb{b{k=x,gc{c{k=p,rows{row{v=r1},row{v=r5},row{v=r6}}}}},"
+		"b{k=y,gc{c{k=p,rows{row{v=r3}}}}}}},"
+		"a{k=2,gb{b{k=x,gc{c{k=p,rows{row{v=r2}}},c{k=q,rows{row{v=r4}}}}}}}}",
+		"po-number=1,"
+		"ga{a{k=1,gb{b{k=x,gc{c{k=p,gd{d{k=s,rows{row{v=r1},row{v=r6}}},d{k=t,rows{row{v=r5}}}}}}},"
+		"b{k=y,gc{c{k=p,gd{d{k=s,rows{row{v=r3}}}}}}}}},"
+		"a{k=2,gb{b{k=x,gc{c{k=p,gd{d{k=s,rows{row{v=r2}}}}},c{k=q,gd{d{k=s,rows{row{v=r4}}}}}}}}}}",
+	};
+	for (int depth = 1; depth <= 4; depth++) {
+		char *text = nest_map_text(depth);
+		struct map *m;
+		char *e = map_try("nest.map", text, &m);
+		ck_assert_msg(m != NULL, "depth %d: %s\n%s", depth, e, text);
+		free(e);
+		char *et;
+		char *o = apply_text(m, NEST_CSV, &et, NULL, NULL);
+		ck_assert_msg(strcmp(et, "(no errors)") == 0, "depth %d: %s", depth, et);
+		ck_assert_msg(strcmp(o, want[depth - 1]) == 0, "depth %d:\n%s\nwanted\n%s", depth, o,
+			      want[depth - 1]);
+		free(o);
+		free(et);
+		map_free(m);
+		free(text);
+	}
+	/* $index is the position among the groups; positions work as keys; a column the
+	 * map names by position keeps its findings' columns */
+	struct map *m;
+	char *e = map_try("idx.map",
+			  "source csv NEST\ntarget order\npo-number C1\n"
+			  "ga/a each group C2\n  n $index\n  k C2\n  rows/row each row\n    n $index\n    v C5\n",
+			  &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	char *et;
+	char *o = apply_text(m, NEST_CSV, &et, NULL, NULL);
+	ck_assert_str_eq(o, "po-number=1,ga{a{n=1,k=x,rows{row{n=1,v=r1},row{n=2,v=r2},row{n=3,v=r4},"
+			    "row{n=4,v=r5},row{n=5,v=r6}}},a{n=2,k=y,rows{row{n=1,v=r3}}}}");
+	free(o);
+	free(et);
+	map_free(m);
+}
+END_TEST
+
+/* Blocks nest at most 8 deep, each group counting as each: 7 groups and each row load,
+ * 8 groups and each row do not. */
+START_TEST(test_group_depth_limit)
+{
+	for (int depth = 7; depth <= 8; depth++) {
+		struct buf b;
+		buf_init(&b, 0);
+		buf_puts(&b, "source csv NEST\ntarget order\npo-number C1\n");
+		int ind = 0;
+		for (int i = 0; i < depth; i++) {
+			buf_printf(&b, "%*sg%d/x each group C%d\n%*s  k C%d\n", ind, "", i, i + 1, ind, "", i + 1);
+			ind += 2;
+		}
+		buf_printf(&b, "%*srows/row each row\n%*s  v C9\n", ind, "", ind, "");
+		struct map *m;
+		char *e = map_try("deep.map", b.data, &m);
+		if (depth == 7) {
+			ck_assert_msg(m != NULL, "%s", e);
+			char *et;
+			char *o = apply_text(m, "a,b,c,d,e,f,g,h,v\n1,2,3,4,5,6,7,8,9\n1,2,3,4,5,6,7,8,10\n", &et, NULL,
+					     NULL);
+			ck_assert_msg(strstr(o, "g6{x{k=7,rows{row{v=9},row{v=10}}}}"), "%s", o);
+			free(o);
+			free(et);
+			map_free(m);
+		} else {
+			ck_assert_ptr_null(m);
+			ck_assert_msg(strstr(e, "deep.map:20: each blocks nested too deep (at most 8)"), "%s", e);
+		}
+		free(e);
+		buf_free(&b);
+	}
+}
+END_TEST
+
+/* A map over shipments (order, pack, item) the group tests below share. */
+static const char SHIP_MAP[] =
+	"source csv SHIP\ntarget ship-notice\nkey shipment-id\n"                   /* 1-3 */
+	"shipment-id @shipment required\n"                                          /* 4 */
+	"shipment/orders/order each group @po required max 2\n"                    /* 5 */
+	"  po-number @po required\n"                                                /* 6 */
+	"  po-total @total decimal\n"                                               /* 7 */
+	"  packs/pack each group @sscc required max 2\n"                           /* 8 */
+	"    sscc @sscc required\n"                                                 /* 9 */
+	"    items/item each row required\n"                                        /* 10 */
+	"      vendor-item @sku required\n"                                         /* 11 */
+	"      quantity @qty decimal required\n";                                   /* 12 */
+
+/* An empty key puts its row in no group: a finding naming the file line, the column and
+ * the each group line, that row's alone (flat.bad-row = reject-row leaves it out); the
+ * other rows are mapped. A column the header lacks is the record's finding naming the
+ * map line; a required group with no key at all is the enclosing element's. */
+START_TEST(test_group_empty_key)
+{
+	struct map *m;
+	char *e = map_try("ship.map", SHIP_MAP, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	unsigned char bad[5];
+	memset(bad, 0, sizeof bad);
+	int rb = -1;
+	char *et;
+	char *o = apply_text(m,
+			     "shipment,po,total,sscc,sku,qty\n"
+			     "S1,P1,,C1,A,1\n"
+			     "S1,  ,,C1,B,2\n"
+			     "S1,P1,,,C,3\n"
+			     "S1,P1,,C1,D,4\n"
+			     "S1,P2,,C2,E,5\n",
+			     &et, bad, &rb);
+	ck_assert_msg(strstr(et, "[line 3 col 2] shipment/orders/order: line 3, column 2 (po) is empty, so the "
+				 "row is in no group (each group @po needs a value) (map "), "%s", et);
+	ck_assert_msg(strstr(et, "ship.map:5)\n"), "%s", et);
+	ck_assert_msg(strstr(et, "[line 4 col 4] shipment/orders/order[1]/packs/pack: line 4, column 4 (sscc) is "
+				 "empty, so the row is in no group (each group @sscc needs a value) (map "), "%s", et);
+	ck_assert_msg(strstr(et, "ship.map:8)\n"), "%s", et);
+	int n = 0;
+	for (const char *p = et; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	ck_assert_msg(n == 2, "%s", et);
+	ck_assert_str_eq(o, "shipment-id=S1,shipment{orders{"
+			    "order{po-number=P1,packs{pack{sscc=C1,items{item{vendor-item=A,quantity=1},"
+			    "item{vendor-item=D,quantity=4}}}}},"
+			    "order{po-number=P2,packs{pack{sscc=C2,items{item{vendor-item=E,quantity=5}}}}}}}");
+	ck_assert_int_eq(rb, 0);
+	ck_assert_int_eq(bad[0], 0);
+	ck_assert_int_eq(bad[1], 1);
+	ck_assert_int_eq(bad[2], 1);
+	ck_assert_int_eq(bad[3], 0);
+	ck_assert_int_eq(bad[4], 0);
+	free(o);
+	free(et);
+
+	/* every row of P1 without a carton: P1 has no pack, which is required: P1's problem
+	 * (both its rows), the other order is fine */
+	memset(bad, 0, sizeof bad);
+	o = apply_text(m,
+		       "shipment,po,total,sscc,sku,qty\n"
+		       "S1,P1,,,A,1\n"
+		       "S1,P2,,C2,E,5\n"
+		       "S1,P1,,,B,2\n",
+		       &et, bad, &rb);
+	ck_assert_msg(strstr(et, "shipment/orders/order[1]/packs/pack: required, but no row of this "
+				 "shipment/orders/order has a value in @sscc (map "), "%s", et);
+	ck_assert_int_eq(rb, 0);
+	ck_assert(bad[0] && !bad[1] && bad[2]);
+	free(o);
+	free(et);
+
+	/* no row has a PO: the record's */
+	memset(bad, 0, sizeof bad);
+	o = apply_text(m, "shipment,po,total,sscc,sku,qty\nS1,,,C1,A,1\n", &et, bad, &rb);
+	ck_assert_msg(strstr(et, "shipment/orders/order: required, but no row of the record has a value in @po "
+				 "(map "), "%s", et);
+	ck_assert_int_eq(rb, 1);
+	free(o);
+	free(et);
+
+	/* the header lacks the group's column: one finding naming the each group line, no
+	 * group, the record's problem */
+	memset(bad, 0, sizeof bad);
+	o = apply_text(m, "shipment,po_number,total,sscc,sku,qty\nS1,P1,,C1,A,1\nS1,P2,,C1,B,1\n", &et, bad, &rb);
+	ck_assert_msg(strstr(et, "[line 1 col 0] the file's header has no column po (map ") == et, "%s", et);
+	ck_assert_msg(strstr(et, "ship.map:5)\n") && !strchr(strchr(et, '\n') + 1, '\n'), "%s", et);
+	ck_assert_str_eq(o, "shipment-id=S1");
+	ck_assert_int_eq(rb, 1);
+	ck_assert(!bad[0] && !bad[1]);
+	free(o);
+	free(et);
+	map_free(m);
+}
+END_TEST
+
+/* required and max on each group lines: max counts the groups of one enclosing element
+ * (2 allowed, 3 is one over, a finding on the first row of the group over and the
+ * record's problem); required asks for at least one. */
+START_TEST(test_group_required_max)
+{
+	struct map *m;
+	char *e = map_try("ship.map", SHIP_MAP, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	/* two orders, two packs in each: at the limit */
+	char *et;
+	int rb;
+	unsigned char bad[6] = { 0 };
+	char *o = apply_text(m,
+			     "shipment,po,total,sscc,sku,qty\n"
+			     "S1,P1,,C1,A,1\nS1,P1,,C2,B,1\nS1,P2,,C3,C,1\nS1,P2,,C4,D,1\n",
+			     &et, bad, &rb);
+	ck_assert_str_eq(et, "(no errors)");
+	ck_assert_int_eq(rb, 0);
+	free(o);
+	free(et);
+	/* a third pack in P2 and a third order: one over each */
+	o = apply_text(m,
+		       "shipment,po,total,sscc,sku,qty\n"
+		       "S1,P1,,C1,A,1\nS1,P1,,C2,B,1\nS1,P2,,C3,C,1\nS1,P2,,C4,D,1\nS1,P2,,C5,E,1\nS1,P3,,C6,F,1\n",
+		       &et, bad, &rb);
+	ck_assert_msg(strstr(et, "[line 6 col 0] shipment/orders/order[2]/packs/pack: more than 2 groups of @sscc at "
+				 "line 6 (the map allows at most 2) (map "), "%s", et);
+	ck_assert_msg(strstr(et, "[line 7 col 0] shipment/orders/order: more than 2 groups of @po at line 7 (the map "
+				 "allows at most 2) (map "), "%s", et);
+	ck_assert_int_eq(rb, 1);
+	ck_assert_msg(!strstr(o, "C5") && !strstr(o, "P3") && strstr(o, "sscc=C4"), "%s", o);
+	free(o);
+	free(et);
+	map_free(m);
+	/* max 1 / max 100000 load; max 0 and 100001 do not; options an each line refuses */
+	e = map_try("m.map", "source csv X\ntarget order\ng/x each group @a max 1\n  k @a\n"
+		    "h/x each group @b max 100000\n  k @b\n", &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	map_free(m);
+	e = map_try("m.map", "source csv X\ntarget order\ng/x each group @a max 0\n  k @a\n"
+		    "h/x each group @b max 100001\n  k @b\ni/x each group @c decimal\n  k @c\n", NULL);
+	ck_assert_msg(strstr(e, "m.map:3: 'max' needs a number from 1 to 100000"), "%s", e);
+	ck_assert_msg(strstr(e, "m.map:5: 'max' needs a number from 1 to 100000"), "%s", e);
+	ck_assert_msg(strstr(e, "m.map:7: an each line takes only 'required' and 'max N'"), "%s", e);
+	free(e);
+}
+END_TEST
+
+/* A finding inside a nested group names the list positions, the file line and column
+ * and the map line, and rejects the row (each row) or every row of the group (a field
+ * of the group itself, read on its first row); a row the reject-row rerun leaves out
+ * changes nothing for the others. */
+START_TEST(test_group_findings_rowflags)
+{
+	struct map *m;
+	char *e = map_try("ship.map", SHIP_MAP, &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	const char *s = "shipment,po,total,sscc,sku,qty\n"
+			"S1,P1,10,C1,A,1\n"      /* line 2 */
+			"S1,P2,1x,C3,B,2\n"      /* line 3: P2's total (a group field) */
+			"S1,P1,10,C2,C,3\n"      /* line 4 */
+			"S1,P1,10,C2,D,4q\n"     /* line 5: a bad quantity in P1's second pack */
+			"S1,P2,1x,C3,E,5\n";     /* line 6 */
+	struct csv_table t;
+	parse_ok(&t, s, strlen(s), NULL);
+	unsigned char bad[5] = { 0 };
+	char *why[5] = { NULL };
+	struct map_rowflags rf = { bad, why, 0 };
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = NULL;
+	ck_assert_int_eq(map_apply_csv_flags(m, &t, NULL, 0, &doc, &errs, NULL, &rf), 0);
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 2, "%s", et);
+	ck_assert_msg(strstr(et, "[line 5 col 6] shipment/orders/order[1]/packs/pack[2]/items/item[2]/quantity: "
+				 "line 5, column 6 (qty) is not a decimal number"), "%s", et);
+	ck_assert_msg(strstr(et, "(map ") && strstr(et, "ship.map:12)"), "%s", et);
+	ck_assert_msg(strstr(et, "[line 3 col 3] shipment/orders/order[2]/po-total: line 3, column 3 (total) is "
+				 "not a decimal number"), "%s", et);
+	ck_assert_msg(strstr(et, "ship.map:7)"), "%s", et);
+	free(et);
+	ck_assert_int_eq(rf.record_bad, 0);
+	ck_assert_int_eq(bad[0], 0);
+	ck_assert_int_eq(bad[1], 1); /* P2: both rows */
+	ck_assert_int_eq(bad[2], 0);
+	ck_assert_int_eq(bad[3], 1); /* the bad quantity's row only */
+	ck_assert_int_eq(bad[4], 1);
+	ck_assert_msg(why[3] && strstr(why[3], "items/item[2]/quantity: line 5, column 6 (qty)") &&
+		      strstr(why[3], "(value '4q')"), "%s", why[3]);
+	ck_assert_msg(why[4] && strstr(why[4], "order[2]/po-total: line 3, column 3 (total)"), "%s", why[4]);
+	for (size_t i = 0; i < 5; i++)
+		free(why[i]);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	/* the rerun without the bad rows */
+	size_t keep[] = { 0, 2 };
+	ck_assert_int_eq(map_apply_csv(m, &t, keep, 2, &doc, &errs, NULL), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	char *o = outline(doc);
+	ck_assert_str_eq(o, "shipment-id=S1,shipment{orders{order{po-number=P1,po-total=10,packs{"
+			    "pack{sscc=C1,items{item{vendor-item=A,quantity=1}}},"
+			    "pack{sscc=C2,items{item{vendor-item=C,quantity=3}}}}}}}");
+	free(o);
+	xmlFreeDoc(doc);
+	csv_table_free(&t);
+	map_free(m);
+}
+END_TEST
+
+/* Syntax and compile errors of each group, each naming its map line. */
+START_TEST(test_group_syntax)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "source csv X\ntarget order\ng/x each group\n  k @a\n",
+		  "x.map:3: 'each group' needs the column whose value makes the groups" },
+		{ "source csv X\ntarget order\ng/x each group required\n  k @a\n",
+		  "x.map:3: 'each group' needs the column" },
+		{ "source csv X\ntarget order\ng/x each group C0\n  k @a\n",
+		  "x.map:3: bad key 'C0' after each group: a CSV column number is C1 to C1000" },
+		{ "source csv X\ntarget order\ng/x each group @a|@b\n  k @a\n",
+		  "x.map:3: bad key '@a|@b' after each group: a group's key is one column" },
+		{ "source csv X\ntarget order\ng/x each group BEG03\n  k @a\n",
+		  "x.map:3: 'BEG03': a CSV map reads columns by header name or position" },
+		{ "source csv X\ntarget order\ng/x each group @a\n",
+		  "x.map:3: each group @a has no fields: indent the fields of each g/x under it" },
+		{ "source csv X\ntarget order\nr/x each row\n  g/y each group @a\n    k @a\n",
+		  "x.map:4: each group @a inside each row: each row reads one row, so nothing repeats inside it" },
+		{ "source csv X\ntarget order\nr/x each row\n  g/y each row\n    k @a\n",
+		  "x.map:4: each row inside each row" },
+		{ "source x12 850\ntarget order\ng/x each group N101\n  k N102\n",
+		  "x.map:3: each group is for CSV and fixed-width maps" },
+		{ "source xml X\ntarget order\ng/x each group @a\n  k xpath(a)\n",
+		  "x.map:3: each group is for CSV and fixed-width maps" },
+		{ "source csv X\ntarget order\ng/x each group @a\n  . @a\n  h/y each group @b max 3 required x\n    k @b\n",
+		  "x.map:5: unknown option 'x'" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct map *m;
+		char *e = map_try("x.map", cases[i].text, &m);
+		ck_assert_msg(m == NULL, "case %zu loaded", i);
+		ck_assert_msg(strstr(e, cases[i].want), "case %zu: %s", i, e);
+		free(e);
+	}
+	/* an overlay turns each row into each group and keeps the block */
+	char *base = xasprintf("%s/base.map", g_tmp);
+	ck_assert_int_eq(tu_write(base, "source csv X\ntarget order\npo-number @po\nlines/line each row\n  sku @sku\n",
+				  71), 0);
+	struct map *m;
+	char *e = map_try("over.map", "extends base.map\nlines/line each group @sku\n  qty @qty\n", &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	char *et;
+	char *o = apply_text(m, "po,sku,qty\n1,A,1\n1,B,2\n1,A,3\n", &et, NULL, NULL);
+	ck_assert_str_eq(o, "po-number=1,lines{line{sku=A,qty=1},line{sku=B,qty=2}}");
+	free(o);
+	free(et);
+	map_free(m);
+	free(base);
+}
+END_TEST
+
+/* The shipped maps/erp-export/ship-notice-csv.map on the ERP's shipment export
+ * (tests/data/csv/erpasn.csv): one record per shipment, orders, cartons and items
+ * nested although PO-1's rows are not adjacent, every record valid against
+ * doc/canonical.rng; a bad quantity deep inside names line, column and map line. */
+START_TEST(test_group_shipped_ship_notice)
+{
+	char *path = tu_srcpath("maps/erp-export/ship-notice-csv.map");
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, path, &d);
+	char *dt = diag_text(&d);
+	ck_assert_msg(rc == 0, "%s", dt);
+	free(dt);
+	diag_list_free(&d);
+	/* map check: the canonical schema knows every field, and the map sets the required ones */
+	diag_list_init(&d);
+	rc = map_check(path, g_rng, &d);
+	dt = diag_text(&d);
+	ck_assert_msg(rc == 0 && d.n == 0, "%s", dt);
+	free(dt);
+	diag_list_free(&d);
+	ck_assert_str_eq(map_source_type(m), "ERPASN");
+	ck_assert_str_eq(map_target_kind(m), "ship-notice");
+	struct csv_table t;
+	load_csv(&t, "erpasn.csv");
+	struct map_csv_group *g;
+	size_t ng;
+	ck_assert_int_eq(map_csv_groups(m, &t, &g, &ng), 0);
+	ck_assert_uint_eq(ng, 2);
+	ck_assert_str_eq(g[0].key, "ASN-1");
+	ck_assert_uint_eq(g[0].nrows, 4);
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = NULL;
+	char *key = NULL;
+	ck_assert_int_eq(map_apply_csv(m, &t, g[0].rows, g[0].nrows, &doc, &errs, &key), 0);
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 0, "%s", et);
+	free(et);
+	ck_assert_str_eq(key, "ASN-1");
+	free(key);
+	char *o = outline(doc);
+	ck_assert_str_eq(o,
+		"shipment-id=ASN-1,purpose=original,notice-date=2026-12-01,notice-time=16:30,"
+		"structure=pick-and-pack,shipment{carrier{scac=UPSN,mode=M,routing=UPS GROUND},"
+		"lading-quantity=3,gross-weight=41.5,weight-unit=LB,bill-of-lading=BOL-1,pro-number=PRO-7,"
+		"dates{date=2026-12-01,date=2026-12-03},parties{party{id-qualifier=92,id=0007,"
+		"name=Demo Retail DC 7,address{line1=1 Way,city=Columbus,state=OH,postal-code=43215,country=US}}},"
+		"orders{"
+		"order{po-number=PO-1,po-date=2026-11-22,vendor-order=SO-88,packs{"
+		"pack{sscc=00012345600000000017,items{"
+		"item{number=1,buyer-item=RTL-100234,vendor-item=WID-9,upc=012345678905,quantity=12,unit=EA,"
+		"ordered-quantity=24,description=Blue widget, large},"
+		"item{number=3,buyer-item=RTL-100999,vendor-item=NUT-4,quantity=50,unit=EA,ordered-quantity=50,"
+		"description=Nut}}},"
+		"pack{sscc=00012345600000000024,items{item{number=2,buyer-item=RTL-100777,vendor-item=GAD-2,"
+		"quantity=6,unit=CA,ordered-quantity=6,description=Gadget}}}}},"
+		"order{po-number=PO-2,po-date=2026-11-23,vendor-order=SO-89,packs{pack{sscc=00012345600000000031,"
+		"items{item{number=1,buyer-item=RTL-200001,vendor-item=BOLT-1,quantity=100,unit=EA,"
+		"ordered-quantity=100,description=Bolt}}}}}}}");
+	free(o);
+	valid_record(doc);
+	xmlFreeDoc(doc);
+	ck_assert_int_eq(map_apply_csv(m, &t, g[1].rows, g[1].nrows, &doc, &errs, NULL), 0);
+	ck_assert_uint_eq(errs.n, 0);
+	o = outline(doc);
+	ck_assert_str_eq(o, "shipment-id=ASN-2,purpose=original,notice-date=2026-12-02,structure=pick-and-pack,"
+			    "shipment{carrier{scac=FDEG},lading-quantity=1,bill-of-lading=BOL-2,dates{date=2026-12-02},"
+			    "orders{order{po-number=PO-3,packs{pack{sscc=00012345600000000048,items{item{number=4,"
+			    "vendor-item=NUT-4,quantity=5,unit=CA}}}}}}}");
+	free(o);
+	valid_record(doc);
+	xmlFreeDoc(doc);
+	map_csv_groups_free(g, ng);
+	csv_table_free(&t);
+
+	/* a bad quantity in PO-1's second carton, an empty SSCC */
+	char *src = tu_srcpath("tests/data/csv/erpasn.csv");
+	char *text = tu_read(src, NULL);
+	char *t1 = tu_replace(text, "GAD-2,,6,CA", "GAD-2,,six,CA");
+	char *t2 = tu_replace(t1, "00012345600000000048", "");
+	parse_ok(&t, t2, strlen(t2), NULL);
+	ck_assert_int_eq(map_csv_groups(m, &t, &g, &ng), 0);
+	ck_assert_int_eq(map_apply_csv(m, &t, g[0].rows, g[0].nrows, &doc, &errs, NULL), 0);
+	et = errs_text(&errs);
+	ck_assert_msg(errs.n == 1 && strstr(et, "[line 5 col 29] shipment/orders/order[1]/packs/pack[2]/items/"
+					       "item[1]/quantity: line 5, column 29 (qty) is not a decimal number"),
+		      "%s", et);
+	ck_assert_msg(strstr(et, "ship-notice-csv.map:"), "%s", et);
+	free(et);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	memset(&errs, 0, sizeof errs);
+	ck_assert_int_eq(map_apply_csv(m, &t, g[1].rows, g[1].nrows, &doc, &errs, NULL), 0);
+	et = errs_text(&errs);
+	ck_assert_msg(strstr(et, "[line 4 col 24] shipment/orders/order[1]/packs/pack: line 4, column 24 (sscc) is "
+				 "empty, so the row is in no group"), "%s", et);
+	ck_assert_msg(strstr(et, "shipment/orders/order[1]/packs/pack: required, but no row of this "
+				 "shipment/orders/order has a value in @sscc"), "%s", et);
+	free(et);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	map_csv_groups_free(g, ng);
+	csv_table_free(&t);
+	free(t2);
+	free(t1);
+	free(text);
+	free(src);
+	free(path);
+	map_free(m);
+}
+END_TEST
+
+/* Fixed-width maps group the same way: each group D:3-10 gathers D lines by a field, a
+ * group's fields read its first D line, each D inside repeats its lines, other record
+ * types are read from the top (/H:3-12); findings name line and columns, and reject
+ * the line (or the group's lines). */
+START_TEST(test_group_fixed)
+{
+	struct map *m;
+	char *e = map_try("fx.map",
+			  "source fixed SHIPFIX\ntarget ship-notice\n"
+			  "record H at 1 \"H\"\nrecord D at 1 \"D\"\n"
+			  "shipment-id H:3-12 required\n"
+			  "shipment/orders/order each group D:3-10 required\n"
+			  "  po-number D:3-10 required\n"
+			  "  vendor-order /H:13+5\n"
+			  "  packs/pack each group D:11+5\n"
+			  "    sscc D:11-15 required\n"
+			  "    items/item each D required\n"
+			  "      vendor-item D:16-20 required\n"
+			  "      quantity D:21-25 decimal required\n",
+			  &m);
+	ck_assert_msg(m != NULL, "%s", e);
+	free(e);
+	const char *txt = "H ASN-1     SO-9\n"
+			  "D PO-1    C1   A    1\n"
+			  "D PO-2    C2   B    2\n"
+			  "D PO-1    C3   C    3\n"
+			  "D PO-1    C1   D    4q\n"
+			  "D         C1   E    5\n";
+	struct fixed_file f;
+	struct fixed_error fe;
+	ck_assert_int_eq(fixed_parse(&f, txt, strlen(txt), NULL, &fe), 0);
+	unsigned char bad[6] = { 0 };
+	char *why[6] = { NULL };
+	struct map_rowflags rf = { bad, why, 0 };
+	struct x12_errlist errs = { 0 };
+	xmlDocPtr doc = NULL;
+	ck_assert_int_eq(map_apply_fixed(m, &f, NULL, 0, &doc, &errs, NULL, &rf), 0);
+	char *et = errs_text(&errs);
+	ck_assert_msg(errs.n == 2, "%s", et);
+	ck_assert_msg(strstr(et, "[line 5 col 21] shipment/orders/order[1]/packs/pack[1]/items/item[2]/quantity: "
+				 "line 5, columns 21-25 (D:21-25) is not a decimal number"), "%s", et);
+	ck_assert_msg(strstr(et, "[line 6 col 3] shipment/orders/order: line 6, columns 3-10 (D:3-10) is empty, so "
+				 "the line is in no group (each group D:3-10 needs a value) (map "), "%s", et);
+	ck_assert_msg(strstr(et, "fx.map:6)"), "%s", et);
+	free(et);
+	ck_assert_int_eq(rf.record_bad, 0);
+	ck_assert(!bad[0] && !bad[1] && !bad[2] && !bad[3] && bad[4] && bad[5]);
+	for (size_t i = 0; i < 6; i++)
+		free(why[i]);
+	char *o = outline(doc);
+	ck_assert_str_eq(o, "shipment-id=ASN-1,shipment{orders{"
+			    "order{po-number=PO-1,vendor-order=SO-9,packs{"
+			    "pack{sscc=C1,items{item{vendor-item=A,quantity=1},item{vendor-item=D}}},"
+			    "pack{sscc=C3,items{item{vendor-item=C,quantity=3}}}}},"
+			    "order{po-number=PO-2,vendor-order=SO-9,packs{pack{sscc=C2,items{item{vendor-item=B,"
+			    "quantity=2}}}}}}}");
+	free(o);
+	xmlFreeDoc(doc);
+	x12_errlist_free(&errs);
+	fixed_file_free(&f);
+	map_free(m);
+	/* a group reads its own record type; a loop's start is not grouped; a CSV column is
+	 * not a fixed-width key */
+	e = map_try("fy.map", "source fixed X\ntarget order\nrecord H at 1 \"H\"\nrecord D at 1 \"D\"\n"
+		    "g/x each group D:3-10\n  k H:3-10\n", NULL);
+	ck_assert_msg(strstr(e, "fy.map:6: an each group block reads the fields of the D records it groups (its "
+				"first one), not H (read other record types from the top: /H:3-10)"), "%s", e);
+	free(e);
+	e = map_try("fy.map", "source fixed X\ntarget order\nrecord H at 1 \"H\"\nrecord D at 1 \"D\"\n"
+		    "loop D = D H\ng/x each group D:3-10\n  k D:3-10\n", NULL);
+	ck_assert_msg(strstr(e, "fy.map:6: each group D:3-10: D records start a loop"), "%s", e);
+	free(e);
+	e = map_try("fy.map", "source fixed X\ntarget order\nrecord H at 1 \"H\"\nrecord D at 1 \"D\"\n"
+		    "g/x each group @po\n  k D:3-10\n", NULL);
+	ck_assert_msg(strstr(e, "fy.map:5: '@po' is a CSV column: a fixed-width map groups by a field"), "%s", e);
+	free(e);
+	e = map_try("fy.map", "source fixed X\ntarget order\nrecord H at 1 \"H\"\nrecord D at 1 \"D\"\n"
+		    "g/x each group D:3-10\n  k D:3-10\n  h/y each H\n    k H:2-3\n", NULL);
+	ck_assert_msg(strstr(e, "fy.map:7: each H inside an each group of D records: a group holds only D records"),
+		      "%s", e);
+	free(e);
+}
+END_TEST
+
 static Suite *csv_suite(void)
 {
 	Suite *s = suite_create("csv");
@@ -975,6 +1614,14 @@ static Suite *csv_suite(void)
 	tcase_add_test(tc, test_xref_csv);
 	tcase_add_test(tc, test_xref_errors);
 	tcase_add_test(tc, test_xref_limits);
+	tcase_add_test(tc, test_group_nesting);
+	tcase_add_test(tc, test_group_depth_limit);
+	tcase_add_test(tc, test_group_empty_key);
+	tcase_add_test(tc, test_group_required_max);
+	tcase_add_test(tc, test_group_findings_rowflags);
+	tcase_add_test(tc, test_group_syntax);
+	tcase_add_test(tc, test_group_shipped_ship_notice);
+	tcase_add_test(tc, test_group_fixed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1965,6 +1965,81 @@ START_TEST(test_xml_reject_row)
 }
 END_TEST
 
+/* A partner sending ship notices as flat CSV rows (one per item, the shipment, order and
+ * carton repeated: maps/erp-export/ship-notice-csv.map builds orders, cartons and items
+ * with nested each group) under flat.bad-row = reject-row: a bad quantity deep inside
+ * a carton leaves out that row only (the carton keeps its other item), a row whose
+ * carton is empty is in no group and left out, and a shipment left with no row is
+ * rejected; warnings name line, column and map line. */
+START_TEST(test_csv_nested_groups_reject_row)
+{
+	struct env *e = env_new("997", "on-error");
+	char *prof = tu_srcpath("maps/erp/ship-notice-csv.map");
+	char *map = tu_srcpath("maps/erp-export/ship-notice-csv.map");
+	FILE *f = fopen(e->conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "erp.ship-notice = %s\n", prof);
+	fclose(f);
+	char *line = NULL;
+	ck_assert_int_gt(asprintf(&line, "document.ERPASN = %s\ncsv.document = ERPASN\nflat.bad-row = reject-row\n",
+				  map), 0);
+	partner_conf_add(e, line);
+	char *out = NULL;
+	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	free(out);
+	char *src = tu_srcpath("tests/data/csv/erpasn.csv");
+	char *csv = tu_read(src, NULL);
+	ck_assert_ptr_nonnull(csv);
+	/* line 6: NUT-4 in PO-1's carton ...17 (with WID-9) ships "5O" */
+	char *c1 = tu_replace(csv, ",NUT-4,,50.0,EA,", ",NUT-4,,5O,EA,");
+	/* line 4: ASN-2's only row has no carton */
+	char *c2 = tu_replace(c1, "00012345600000000048", "");
+	char *id = ingest(e, "asn.csv", c2);
+	run_once(e);
+	ck_assert_int_eq(qcount(e, "archive"), 1);
+	ck_assert_int_eq(qcount(e, "failed"), 0);
+	char *erp = first_in(e->erp);
+	ck_assert_ptr_nonnull(erp);
+	ck_assert_msg(strstr(erp, "S,ASN-1,original,2026-12-01,16:30,pick-and-pack,"), "%s", erp);
+	ck_assert_msg(strstr(erp, "O,ASN-1,PO-1,2026-11-22,,SO-88") && strstr(erp, "O,ASN-1,PO-2,"), "%s", erp);
+	ck_assert_msg(strstr(erp, "P,ASN-1,00012345600000000017,PO-1,") &&
+		      strstr(erp, "P,ASN-1,00012345600000000024,PO-1,") &&
+		      strstr(erp, "P,ASN-1,00012345600000000031,PO-2,"), "%s", erp);
+	ck_assert_msg(strstr(erp, "I,ASN-1,1,RTL-100234,WID-9,012345678905,,12,EA,24,\"Blue widget, large\",PO-1,"
+				  "00012345600000000017,"), "%s", erp);
+	ck_assert_msg(strstr(erp, "I,ASN-1,2,RTL-100777,GAD-2,,,6,CA,6,Gadget,PO-1,00012345600000000024,"), "%s", erp);
+	ck_assert_msg(strstr(erp, "I,ASN-1,1,RTL-200001,BOLT-1,,,100,EA,100,Bolt,PO-2,00012345600000000031,"), "%s",
+		      erp);
+	ck_assert_msg(!strstr(erp, "NUT-4") && !strstr(erp, "ASN-2"), "%s", erp);
+	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_msg(strstr(out, "shipment/orders/order[1]/packs/pack[1]/items/item[2]/quantity: line 6, column 29 "
+				  "(qty) is not a decimal number"), "%s", out);
+	ck_assert_msg(strstr(out, "ship-notice-csv.map:"), "%s", out);
+	ck_assert_msg(strstr(out, "(value '5O'): row left out of the record ASN-1 (from line 2) "
+				  "(flat.bad-row = reject-row)"), "%s", out);
+	ck_assert_msg(strstr(out, "shipment/orders/order[1]/packs/pack: line 4, column 24 (sscc) is empty, so the row "
+				  "is in no group"), "%s", out);
+	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "ASN-1", NULL), 0);
+	ck_assert_msg(strstr(out, "state accepted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(edigw(e, &out, "track", "ASN-2", NULL), 0);
+	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "every row of the record was rejected"), "%s", out);
+	free(out);
+	free(erp);
+	free(id);
+	free(c2);
+	free(c1);
+	free(csv);
+	free(src);
+	free(line);
+	free(map);
+	free(prof);
+	env_free(e);
+}
+END_TEST
+
 int main(void)
 {
 	if (!getenv("EDIGW_BIN")) {
@@ -2007,6 +2082,7 @@ int main(void)
 	tcase_add_test(tc, test_fixed_bad_row_reject_row);
 	tcase_add_test(tc, test_xml_partner);
 	tcase_add_test(tc, test_xml_reject_row);
+	tcase_add_test(tc, test_csv_nested_groups_reject_row);
 	suite_add_tcase(s, tc);
 	TCase *tcc = tcase_create("crash");
 	tcase_set_timeout(tcc, 600);

@@ -5,7 +5,10 @@
  * the X12 view of an EDIFACT message), map_apply_csv (CSV columns, slots of
  * a ROW segment) and map_apply_fixed (record types declared by "record"
  * lines, their FIRST-LAST / FIRST+LENGTH fields slots of the record's
- * segment).
+ * segment). "each group KEY" (CSV, fixed-width) compiles to an each over the
+ * rows' segment whose key path is a column or field; its block is bound to
+ * that segment like an each over a plain segment, except that an each over
+ * the same segment (each row) or another each group may nest in it.
  *
  *   map_load     parse every file of the chain, merge, compile; every
  *                problem goes to the diag list with file:line
@@ -973,7 +976,32 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 		f->nalts = 1;
 		struct mpath *p = &f->alts[0];
 		const char *es = strcmp(l->tok[2].s, "row") == 0 ? "ROW" : l->tok[2].s;
-		if (strncmp(es, "xpath(", 6) == 0) {
+		if (strcmp(es, "group") == 0 && !l->tok[2].quoted) {
+			/* each group KEY: the key is a column (@po, C3) or a fixed-width field
+			 * (D:3-12) of the rows grouped; compile checks it fits the map */
+			f->group = 1;
+			if (l->ntok < 4 || is_option(&l->tok[3])) {
+				diag_error(d, file, l->lineno, "'each group' needs the column whose value makes "
+					   "the groups (each group @po_number, each group C3; in a fixed-width "
+					   "map each group D:3-12)");
+				goto fail;
+			}
+			const char *ks = l->tok[3].s;
+			why = NULL;
+			if (strncmp(ks, "xpath(", 6) == 0 || ks[0] == '/' || strchr(ks, '|') ||
+			    (why = parse_path(p, ks)) != NULL || p->nsteps != 1 || p->steps[0].nconds) {
+				diag_error(d, file, l->lineno, "bad key '%s' after each group: %s", ks,
+					   why ? why : "a group's key is one column (@po_number, C3) or one "
+					   "fixed-width field (D:3-12), without conditions or alternatives");
+				bad = 1;
+			} else if (p->comp) {
+				diag_error(d, file, l->lineno, "bad key '%s' after each group: a group's key is "
+					   "one column (@po_number, C3) or fixed-width field (D:3-12)", ks);
+				bad = 1;
+			}
+			f->block = xcalloc(1, sizeof *f->block);
+			i = 4;
+		} else if (strncmp(es, "xpath(", 6) == 0) {
 			/* an XML node set: no segment step */
 			if ((why = parse_path(p, es)) != NULL) {
 				diag_error(d, file, l->lineno, "bad path '%s' after each: %s", es, why);
@@ -989,8 +1017,10 @@ static struct mfield *parse_field(const struct canon_line *l, const char *file, 
 				bad = 1;
 			}
 		}
-		f->block = xcalloc(1, sizeof *f->block);
-		i = 3;
+		if (!f->group) {
+			f->block = xcalloc(1, sizeof *f->block);
+			i = 3;
+		}
 	} else if (strcmp(s->s, "pair") == 0) {
 		f->src = SRC_PAIR;
 		if (l->ntok < 4) {
@@ -2013,6 +2043,9 @@ struct cscope {
 	int loop;          /* -1: top level */
 	uint32_t bound;    /* segment an each over a plain segment bound, 0 none */
 	int in_each;
+	int group;         /* the block of an each group: bound is the grouped rows' segment,
+	                    * and each over it (each row) or each group may nest here */
+	const char *bound_id; /* the bound segment's id, for messages */
 };
 
 /* Index of a loop starting with segment seg, -1 when none does. */
@@ -2073,10 +2106,16 @@ static int resolve_path(const struct map *m, struct mpath *p, struct cscope s, c
 				can_descend = 0;
 				continue;
 			}
-			diag_error(d, file, line,
-				   "unknown loop: this each repeats a segment that is not a loop, so only "
-				   "that segment's elements can be read, not %s (declare the segment as a "
-				   "loop to read the segments that follow it)", st->id);
+			if (s.group)
+				diag_error(d, file, line,
+					   "an each group block reads the fields of the %s records it groups (its "
+					   "first one), not %s (read other record types from the top: /%s)",
+					   s.bound_id ? s.bound_id : "?", st->id, p->text);
+			else
+				diag_error(d, file, line,
+					   "unknown loop: this each repeats a segment that is not a loop, so only "
+					   "that segment's elements can be read, not %s (declare the segment as a "
+					   "loop to read the segments that follow it)", st->id);
 			return -1;
 		}
 		if (!prev && s.loop >= 0 && st->seg == m->loops[s.loop].start) {
@@ -2154,7 +2193,7 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 	}
 	if (f->src == SRC_EACH && f->alts[0].xpath) {
 		/* an XML node set: the block reads relative to each node */
-		struct cscope in = { -1, 0, 1 };
+		struct cscope in = { .loop = -1, .in_each = 1 };
 		f->loop_scope = -1;
 		if (depth + 1 > MAP_MAX_DEPTH) {
 			diag_error(d, f->file, f->line, "each blocks nested too deep (at most %d)", MAP_MAX_DEPTH);
@@ -2170,12 +2209,33 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 	if (f->src == SRC_EACH) {
 		struct mstep *st = &f->alts[0].steps[0];
 		struct cscope in = s;
+		const char *shown = f->group ? f->alts[0].text : m->csv ? "row" : st->id;
+		in.group = f->group;
 		if (check_holds(m, st, f->file, f->line, d) != 0)
 			return -1;
-		if (s.bound) {
+		if (s.bound && !(s.group && st->seg == s.bound)) {
+			if (s.group)
+				diag_error(d, f->file, f->line,
+					   "each %s%s inside an each group of %s records: a group holds only "
+					   "%s records (each %s, each group %s:FIRST-LAST)", f->group ? "group " : "",
+					   shown, s.bound_id, s.bound_id, s.bound_id, s.bound_id);
+			else if (m->csv)
+				diag_error(d, f->file, f->line,
+					   "each %s%s inside each row: each row reads one row, so nothing repeats "
+					   "inside it (group the rows first: each group @column, with each row "
+					   "inside)", f->group ? "group " : "", shown);
+			else
+				diag_error(d, f->file, f->line,
+					   "unknown loop: the enclosing each repeats a segment that is not a loop, "
+					   "so nothing below it can repeat (each %s)", shown);
+			return -1;
+		}
+		int k = map_intern(m, st->seg);
+		int r = k >= 0 ? map_role(m, s.loop, k) : 0;
+		if (f->group && (r >= 2 || (s.loop >= 0 && st->seg == m->loops[s.loop].start))) {
 			diag_error(d, f->file, f->line,
-				   "unknown loop: the enclosing each repeats a segment that is not a loop, "
-				   "so nothing below it can repeat (each %s)", st->id);
+				   "each group %s: %s records start a loop; a group gathers lines of a record "
+				   "type that is not a loop", shown, st->id);
 			return -1;
 		}
 		if (s.loop >= 0 && st->seg == m->loops[s.loop].start && !map_loop_hier(m, s.loop)) {
@@ -2183,9 +2243,13 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 				   "inside itself (only the hierarchical HL loop does)", st->id, st->id);
 			return -1;
 		}
-		int k = map_intern(m, st->seg);
-		int r = k >= 0 ? map_role(m, s.loop, k) : 0;
-		if (s.loop >= 0 && st->seg == m->loops[s.loop].start) {
+		if (s.group) {
+			/* each row (each D) or each group inside an each group: the group's rows */
+			st->kind = STEP_PLAIN;
+			f->bound_plain = 1;
+			in.bound = st->seg;
+			in.bound_id = st->id;
+		} else if (s.loop >= 0 && st->seg == m->loops[s.loop].start) {
 			st->kind = STEP_CHILD; /* the HL loops one level below this one */
 			st->loop = s.loop;
 			in.bound = 0;
@@ -2198,6 +2262,7 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 			st->kind = STEP_PLAIN;
 			f->bound_plain = 1;
 			in.bound = st->seg;
+			in.bound_id = st->id;
 		} else {
 			diag_error(d, f->file, f->line,
 				   "segment %s is not part of loop %s (list it on the loop's line)",
@@ -2213,8 +2278,8 @@ static int compile_field(struct map *m, struct mfield *f, struct cscope s, int d
 		}
 		if (f->block->n == 0) {
 			diag_error(d, f->file, f->line,
-				   "each %s has no fields: indent the fields of each %s under it",
-				   st->id, f->target);
+				   "each %s%s has no fields: indent the fields of each %s under it",
+				   f->group ? "group " : "", shown, f->target);
 			return -1;
 		}
 		if (compile_block(m, f->block, in, depth + 1, count, d) != 0)
@@ -2410,6 +2475,36 @@ static int source_kind(const struct map *m, const struct mpath *p, const char *f
 	return m->xml ? 1 : 0;
 }
 
+/* The key of an each group line: a column of a CSV map (pass 1 collects its name, pass 2
+ * sets a position's slot), a field of a fixed-width map (its record's slot); other maps
+ * have no rows to group. */
+static int group_key_check(struct map *m, struct mfield *f, int pass, struct diag_list *d)
+{
+	struct mpath *p = &f->alts[0];
+	if (!m->csv && !m->fixed) {
+		if (pass == 1)
+			diag_error(d, f->file, f->line, "each group is for CSV and fixed-width maps (source csv "
+				   "NAME: each group @po_number; source fixed NAME: each group D:3-12)");
+		return pass == 1 ? -1 : 0;
+	}
+	if (m->csv) {
+		if (pass == 2) {
+			if (p->csv_col)
+				p->elem = (int)m->ncsv_names + p->csv_col;
+			return 0;
+		}
+		return csv_slot(m, p, f->file, f->line, d);
+	}
+	if (pass != 1)
+		return 0;
+	if (p->csv_name || p->csv_col) {
+		diag_error(d, f->file, f->line, "'%s' is a CSV column: a fixed-width map groups by a field "
+			   "(each group D:3-12)", p->text);
+		return -1;
+	}
+	return path_check(m, p, f->file, f->line, d);
+}
+
 /* Give every CSV column path of block b its slot: names first, then positions (so
  * the positional slots, which follow the names, are known); pass 1 also checks every
  * path fits the map's source and gives fixed-width fields their slots. */
@@ -2438,7 +2533,10 @@ static int csv_slots_pass(struct map *m, struct mblock *b, int pass, struct diag
 			diag_error(d, f->file, f->line, "pair is for X12 and EDIFACT maps");
 			bad = 1;
 		}
-		if (f->src == SRC_EACH && pass == 1 && (m->xml || f->alts[0].xpath)) {
+		if (f->src == SRC_EACH && f->group) {
+			if (group_key_check(m, f, pass, d) != 0)
+				bad = 1;
+		} else if (f->src == SRC_EACH && pass == 1 && (m->xml || f->alts[0].xpath)) {
 			if (source_kind(m, &f->alts[0], f->file, f->line, d) < 0)
 				bad = 1;
 		} else if (f->src == SRC_EACH && m->csv && pass == 1 &&
@@ -2860,7 +2958,7 @@ static void compile(struct map *m, struct mfile *mf, const char *top, struct dia
 	if (m->group_by.csv_col)
 		m->group_by.elem = (int)m->ncsv_names + m->group_by.csv_col;
 	size_t count = 0;
-	struct cscope s = { -1, 0, 0 };
+	struct cscope s = { .loop = -1 };
 	compile_block(m, &m->root, s, 0, &count, d);
 	if (mf->key) {
 		m->key = xstrdup(mf->key);

@@ -102,6 +102,11 @@ struct map_rowflags {
 	int record_bad;
 };
 
+/* Nested groups ("each group @col", "each group D:3-12"; doc/edigw-map.5 CSV FILES, Nested
+ * groups): a finding in the fields of an each group's block (read on the group's first
+ * row) marks every row of that group; a finding in an each row inside it marks its row;
+ * a row whose key is empty is in no group, and its finding marks that row alone. */
+
 /* map_apply_csv that also fills rf (NULL: the same as map_apply_csv). */
 int map_apply_csv_flags(const struct map *m, const struct csv_table *t, const size_t *rows,
 			size_t nrows, xmlDocPtr *out, struct x12_errlist *errs, char **business_key,

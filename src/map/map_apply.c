@@ -34,9 +34,17 @@
  * read (the current node of each block, the node each value came from), so options,
  * conversions, checks and findings are shared; a finding names the node's line and path.
  *
+ * Nested groups of flat rows (apply_group: "each group @po" in a CSV map, "each group
+ * D:3-12" in a fixed-width one) partition the current scope's rows (the record's, or the
+ * enclosing group's: struct actx rset) by the key's trimmed value: the rows are sorted
+ * by (key, position), cut into groups, and the groups ordered by their first row, so
+ * rows need not be adjacent (n log n per level). A group's block reads its first row;
+ * each row (each D) inside repeats the group's rows. A row with an empty key is in no
+ * group: a finding on that row.
+ *
  * For the partner setting flat.bad-row, a struct map_rowflags passed in learns which
  * rows (lines) the findings reject: those of the innermost each element a finding is
- * made in; any other finding marks the record.
+ * made in (every row of a group's element); any other finding marks the record.
  *
  * The transaction set is partner data. It is read through the bounds the
  * envelope layer already enforced (segments per transaction, element
@@ -145,10 +153,17 @@ struct actx {
 		const struct mfield *f;
 		size_t index;
 		long from, to;  /* the segments the list element is made from */
+		const long *rows; /* an each group's element: its rows (segments), or NULL */
+		size_t nrows;
 	} lab[MAP_MAX_DEPTH + 1];
 	size_t nlab;
+	/* CSV, fixed: in the block of an each group, the group's rows (view segments, in file
+	 * order), which each row (each D) repeats; NULL elsewhere */
+	const long *rset;
+	size_t nrset;
 	struct map_rowflags *rf; /* CSV and fixed-width: which rows the findings reject */
 	int mark;             /* the finding being added is one row's (elem_error, missing_segment) */
+	long mark_seg;        /* ... and only this segment's, + 1 (a row no group takes); 0 none */
 	/* deepest failure of the last find() */
 	size_t fail_step;
 	int fail_occ;
@@ -484,29 +499,47 @@ static void fill_seg(const struct actx *a, struct x12_error *e, long s)
 	}
 }
 
-/* Note a finding in a->rf: a row's (mark, inside an each block) rejects the rows of the
- * innermost list element, anything else the record. */
-static void mark_rows(struct actx *a, int mark, const char *msg, const char *bad_value)
+/* Mark view segment s's row bad in a->rf, keeping the first reason. */
+static void mark_seg(struct actx *a, long s, const char *msg, const char *bad_value)
 {
 	struct map_rowflags *rf = a->rf;
+	if (s < 0 || (size_t)s >= a->nseg)
+		return;
+	size_t r = a->vrow ? a->vrow[s] : (size_t)s;
+	rf->bad[r] = 1;
+	if (rf->why && !rf->why[r]) {
+		if (bad_value && bad_value[0]) {
+			char *v = escape_bytes(bad_value, strlen(bad_value), 40);
+			rf->why[r] = xasprintf("%s (value '%s')", msg, v);
+			free(v);
+		} else {
+			rf->why[r] = xstrdup(msg);
+		}
+	}
+}
+
+/* Note a finding in a->rf: a row's (mark, inside an each block) rejects the rows of the
+ * innermost list element (every row of an each group's element), or only the row no
+ * group takes (seg, + 1); anything else the record. */
+static void mark_rows(struct actx *a, int mark, long seg, const char *msg, const char *bad_value)
+{
+	if (mark && seg > 0) {
+		mark_seg(a, seg - 1, msg, bad_value);
+		return;
+	}
 	if (!mark || a->nlab == 0) {
-		rf->record_bad = 1;
+		a->rf->record_bad = 1;
+		return;
+	}
+	const long *rows = a->lab[a->nlab - 1].rows;
+	if (rows) {
+		for (size_t k = 0; k < a->lab[a->nlab - 1].nrows; k++)
+			mark_seg(a, rows[k], msg, bad_value);
 		return;
 	}
 	long from = a->lab[a->nlab - 1].from, to = a->lab[a->nlab - 1].to;
-	for (long s = from; s < to && s >= 0 && (size_t)s < a->nseg; s++) {
-		size_t r = a->vrow ? a->vrow[s] : (size_t)s;
-		rf->bad[r] = 1;
-		if (rf->why && !rf->why[r]) {
-			if (bad_value && bad_value[0]) {
-				char *v = escape_bytes(bad_value, strlen(bad_value), 40);
-				rf->why[r] = xasprintf("%s (value '%s')", msg, v);
-				free(v);
-			} else {
-				rf->why[r] = xstrdup(msg);
-			}
-		}
-	}
+	for (long s = from; s < to && s >= 0 && (size_t)s < a->nseg; s++)
+		mark_seg(a, s, msg, bad_value);
 }
 
 /* Add a finding whose message is "LABEL: text (map FILE:LINE)". */
@@ -516,7 +549,9 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 		      ...)
 {
 	int mark = a->mark;
+	long seg = a->mark_seg;
 	a->mark = 0;
+	a->mark_seg = 0;
 	if (!a->errs && !a->rf)
 		return;
 	struct buf b;
@@ -531,7 +566,7 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 	buf_printf(&b, " (map %s:%zu)", f->file, f->line);
 	e->msg = b.data;
 	if (a->rf)
-		mark_rows(a, mark, b.data, e->bad_value);
+		mark_rows(a, mark, seg, b.data, e->bad_value);
 	if (a->errs)
 		x12_errlist_add(a->errs, e);
 	buf_free(&b);
@@ -1050,6 +1085,20 @@ static struct span trim_value(struct actx *a, const struct mfield *f, struct spa
 static void apply_block(struct actx *a, const struct mblock *b, int occ, long cur,
 			xmlNodePtr node, size_t index);
 
+/* Enter list element index of f, made from segments [from, to) or from rows (an each
+ * group's element); the caller checked the depth. */
+static void lab_push(struct actx *a, const struct mfield *f, size_t index, long from, long to,
+		     const long *rows, size_t nrows)
+{
+	a->lab[a->nlab].f = f;
+	a->lab[a->nlab].index = index;
+	a->lab[a->nlab].from = from;
+	a->lab[a->nlab].to = to;
+	a->lab[a->nlab].rows = rows;
+	a->lab[a->nlab].nrows = nrows;
+	a->nlab++;
+}
+
 /* ------------------------------------------------------------ XML sources */
 
 /* Remember an XML node; its index stands for it in findings and as a block's current
@@ -1149,10 +1198,7 @@ static void xml_each(struct actx *a, const struct mfield *f, long cur, xmlNodePt
 		}
 		count++;
 		xmlNodePtr el = canon_path_append(node, &f->tpath);
-		a->lab[a->nlab].f = f;
-		a->lab[a->nlab].index = count;
-		a->lab[a->nlab].from = a->lab[a->nlab].to = -1;
-		a->nlab++;
+		lab_push(a, f, count, -1, -1, NULL, 0);
 		apply_block(a, f->block, 0, ci, el, count);
 		a->nlab--;
 	}
@@ -1205,6 +1251,137 @@ static int xml_field(struct actx *a, const struct mfield *f, long cur, struct sp
 	return -1;
 }
 
+/* The first (s < 0) or next segment of the current scope: an each group's rows, or the
+ * segments occurrence occ holds directly (k: the position in the group's rows). */
+static long scope_next(const struct actx *a, int occ, long s, size_t *k)
+{
+	if (a->rset)
+		return *k < a->nrset ? a->rset[(*k)++] : -1;
+	return s < 0 ? a->occ[occ].first_direct : a->next_direct[s];
+}
+
+/* A row of an each group and its key. */
+struct grow {
+	struct span key;
+	long seg;
+};
+
+/* Order by key bytes, then by position. */
+static int grow_cmp(const void *x, const void *y)
+{
+	const struct grow *u = x, *v = y;
+	size_t n = u->key.n < v->key.n ? u->key.n : v->key.n;
+	int c = n ? memcmp(u->key.p, v->key.p, n) : 0;
+	if (c == 0 && u->key.n != v->key.n)
+		c = u->key.n < v->key.n ? -1 : 1;
+	return c ? c : (u->seg > v->seg) - (u->seg < v->seg);
+}
+
+/* One group: rows[start, start + n) of the sorted rows. */
+struct gspan {
+	size_t start, n;
+	long first;
+};
+
+/* Order groups by their first row. */
+static int gspan_cmp(const void *x, const void *y)
+{
+	const struct gspan *u = x, *v = y;
+	return (u->first > v->first) - (u->first < v->first);
+}
+
+/* A finding on the key of an each group: "line 7, column 3 (sscc)" / "line 7, columns
+ * 3-12 (D:3-12)" of row s, with the map line; only row s is its fault. */
+static void group_key_error(struct actx *a, const struct mfield *f, long s, const char *what)
+{
+	a->mark_seg = s + 1;
+	elem_error(a, f, "1", s, f->alts[0].elem, 0, (struct span){ "", 0 }, what);
+}
+
+/* Repeat f's block (each group KEY) for every distinct trimmed value of the key among
+ * the current scope's rows (an enclosing group's, else the record's), in order of first
+ * appearance; the block reads the group's first row and its rows are the scope of each
+ * row inside. A row whose key is empty belongs to no group: a finding on that row. */
+static void apply_group(struct actx *a, const struct mfield *f, int occ, xmlNodePtr node)
+{
+	const struct mpath *p = &f->alts[0];
+	const struct mstep *st = &p->steps[0];
+	if (a->nlab >= MAP_MAX_DEPTH + 1)
+		return; /* compile bounds the depth; never reached */
+	if (a->csv && csv_col_of(a, p->elem) == 0)
+		return; /* the header lacks the column: that is the record's finding already */
+	size_t n = 0, cap = a->rset ? a->nrset : a->nseg;
+	struct grow *v = xmalloc((cap ? cap : 1) * sizeof *v);
+	size_t k = 0;
+	for (long s = scope_next(a, occ, -1, &k); s >= 0; s = scope_next(a, occ, s, &k)) {
+		if (a->packed[s] != st->seg || !cond_ok(a, s, st))
+			continue;
+		struct span key = span_trim(elem_value(a, s, p->elem, 0));
+		if (key.n == 0) {
+			char *what = xasprintf("is empty, so the %s is in no group (each group %s needs a value)",
+					       a->fix ? "line" : "row", p->text);
+			group_key_error(a, f, s, what);
+			free(what);
+			continue;
+		}
+		if (n < cap) /* never full: at most one entry per segment of the scope */
+			v[n++] = (struct grow){ key, s };
+	}
+	qsort(v, n, sizeof *v, grow_cmp);
+	long *rows = xmalloc((n ? n : 1) * sizeof *rows);
+	struct gspan *g = xmalloc((n ? n : 1) * sizeof *g);
+	size_t ng = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && v[j].key.n == v[i].key.n && memcmp(v[j].key.p, v[i].key.p, v[i].key.n) == 0)
+			j++;
+		g[ng++] = (struct gspan){ i, j - i, v[i].seg };
+		for (; i < j; i++)
+			rows[i] = v[i].seg;
+	}
+	free(v);
+	qsort(g, ng, sizeof *g, gspan_cmp);
+	const long *saved = a->rset;
+	size_t nsaved = a->nrset;
+	size_t count = 0;
+	long over = -1;
+	for (size_t i = 0; i < ng; i++) {
+		if (count == f->max) {
+			over = g[i].first;
+			break;
+		}
+		count++;
+		xmlNodePtr el = canon_path_append(node, &f->tpath);
+		lab_push(a, f, count, -1, -1, rows + g[i].start, g[i].n);
+		a->rset = rows + g[i].start;
+		a->nrset = g[i].n;
+		apply_block(a, f->block, occ, g[i].first, el, count);
+		a->rset = saved;
+		a->nrset = nsaved;
+		a->nlab--;
+	}
+	if (over >= 0) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_SEGMENT;
+		snprintf(e.code, sizeof e.code, "%s", ECODE(a, "4", "36"));
+		fill_seg(a, &e, over);
+		add_error(a, &e, f, "more than %zu groups of %s at line %llu (the map allows at most %zu)",
+			  f->max, p->text, (unsigned long long)e.line, f->max);
+	}
+	if (count == 0 && f->required) {
+		struct x12_error e = { 0 };
+		e.scope = X12_SCOPE_SEGMENT;
+		snprintf(e.code, sizeof e.code, "%s", ECODE(a, "3", "13"));
+		fill_seg(a, &e, saved ? saved[0] : (long)a->nseg - 1);
+		a->mark = 1;
+		add_error(a, &e, f, "required, but no %s%s of %s%s has a value in %s", a->fix ? st->id : "row",
+			  a->fix ? " line" : "", a->nlab ? "this " : "the ",
+			  a->nlab ? a->lab[a->nlab - 1].f->target : "record", p->text);
+	}
+	free(g);
+	free(rows);
+}
+
 /* Repeat f's block for every occurrence of its loop or segment. */
 static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodePtr node)
 {
@@ -1223,11 +1400,7 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			}
 			count++;
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
-			a->lab[a->nlab].f = f;
-			a->lab[a->nlab].index = count;
-			a->lab[a->nlab].from = (long)a->occ[c].start;
-			a->lab[a->nlab].to = (long)a->occ[c].end;
-			a->nlab++;
+			lab_push(a, f, count, (long)a->occ[c].start, (long)a->occ[c].end, NULL, 0);
 			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
 			a->nlab--;
 		}
@@ -1241,16 +1414,13 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			}
 			count++;
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
-			a->lab[a->nlab].f = f;
-			a->lab[a->nlab].index = count;
-			a->lab[a->nlab].from = (long)a->occ[c].start;
-			a->lab[a->nlab].to = (long)a->occ[c].end;
-			a->nlab++;
+			lab_push(a, f, count, (long)a->occ[c].start, (long)a->occ[c].end, NULL, 0);
 			apply_block(a, f->block, c, (long)a->occ[c].start, el, count);
 			a->nlab--;
 		}
 	} else {
-		for (long s = a->occ[occ].first_direct; s >= 0; s = a->next_direct[s]) {
+		size_t k = 0;
+		for (long s = scope_next(a, occ, -1, &k); s >= 0; s = scope_next(a, occ, s, &k)) {
 			if (a->packed[s] != st->seg || !cond_ok(a, s, st))
 				continue;
 			if (count == f->max) {
@@ -1259,11 +1429,7 @@ static void apply_each(struct actx *a, const struct mfield *f, int occ, xmlNodeP
 			}
 			count++;
 			xmlNodePtr el = canon_path_append(node, &f->tpath);
-			a->lab[a->nlab].f = f;
-			a->lab[a->nlab].index = count;
-			a->lab[a->nlab].from = s;
-			a->lab[a->nlab].to = s + 1;
-			a->nlab++;
+			lab_push(a, f, count, s, s + 1, NULL, 0);
 			apply_block(a, f->block, occ, s, el, count);
 			a->nlab--;
 		}
@@ -1313,6 +1479,8 @@ static void apply_field(struct actx *a, const struct mfield *f, int occ, long cu
 	case SRC_EACH:
 		if (a->xml)
 			xml_each(a, f, cur, node);
+		else if (f->group)
+			apply_group(a, f, occ, node);
 		else
 			apply_each(a, f, occ, node);
 		return;

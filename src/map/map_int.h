@@ -179,6 +179,12 @@ struct mfield {
 	int fresh;              /* no other field of the block shares the first target step */
 	int loop_scope;         /* EACH: loop the block reads (-1: none/root) */
 	int bound_plain;        /* EACH over a plain segment */
+	int group;              /* EACH: "each group @col" (CSV) or "each group D:3-12" (fixed):
+	                         * alts[0] is the key, a column or field of the rows (lines)
+	                         * grouped, whose single step is their ROW segment or record
+	                         * type; one element per distinct trimmed value, in order of
+	                         * first appearance; the block reads the group's first row
+	                         * and "each row" (each D) inside repeats the group's rows */
 };
 
 struct mblock {
