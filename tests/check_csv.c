@@ -4,7 +4,12 @@
  * breaks, empty trailing lines, short and long rows, a Latin-1 file declared as such,
  * other delimiters/quotes/escapes, no header), each limit one below, at and one above,
  * and a 3PL's shipment confirmation (tests/data/csv) mapped to canonical
- * warehouse-shipping-advice records, with findings naming file line, column and map line.
+ * warehouse-shipping-advice records, with findings naming file line, column and map line;
+ * nested groups of rows (each group @col, 1 to 4 levels and the depth limit, rows not
+ * adjacent, empty keys, a missing key column, required and max, findings and row flags
+ * inside groups, the same in a fixed-width map) and the shipped
+ * maps/erp-export/ship-notice-csv.map on the ERP's shipment export (tests/data/csv/erpasn.csv)
+ * into valid ship-notice records and the 856 maps/x12-out/856.map makes of them.
  */
 #include <check.h>
 #include <errno.h>
@@ -12,6 +17,7 @@
 #include <string.h>
 
 #include "canon/canon.h"
+#include "canon/outmap.h"
 #include "flat/csv.h"
 #include "map/map.h"
 #include "testutil.h"
@@ -1454,6 +1460,33 @@ START_TEST(test_group_shipped_ship_notice)
 		"ordered-quantity=100,description=Bolt}}}}}}}");
 	free(o);
 	valid_record(doc);
+	/* the 856 we would send (maps/x12-out/856.map): the hierarchy S, O, P, I follows */
+	char *opath = tu_srcpath("maps/x12-out/856.map");
+	struct omap *om = NULL;
+	diag_list_init(&d);
+	ck_assert_int_eq(omap_load(&om, opath, &d), 0);
+	diag_list_free(&d);
+	struct omap_doc od;
+	memset(&od, 0, sizeof od);
+	struct buf err, x12;
+	buf_init(&err, 0);
+	buf_init(&x12, 0);
+	ck_assert_msg(omap_render(om, doc, "*>~", &od, &err) == 0, "%s", err.data ? err.data : "");
+	omap_write_x12(&od, '*', '>', '~', 1, &x12);
+	ck_assert_msg(strstr(x12.data, "HL*1**S*1~\n") && strstr(x12.data, "N1*ST*Demo Retail DC 7*92*0007~\n") &&
+		      strstr(x12.data, "HL*2*1*O*1~\nPRF*PO-1***20261122~\nREF*VN*SO-88~\n") &&
+		      strstr(x12.data, "HL*3*2*P*1~\nMAN*GM*00012345600000000017~\n"
+				       "HL*4*3*I*0~\nLIN*1*VP*WID-9*BP*RTL-100234*UP*012345678905~\nSN1**12*EA**24*EA~\n") &&
+		      strstr(x12.data, "HL*5*3*I*0~\nLIN*3*VP*NUT-4*BP*RTL-100999~\nSN1**50*EA**50*EA~\n") &&
+		      strstr(x12.data, "HL*6*2*P*1~\nMAN*GM*00012345600000000024~\nHL*7*6*I*0~\nLIN*2*VP*GAD-2*") &&
+		      strstr(x12.data, "HL*8*1*O*1~\nPRF*PO-2***20261123~\n") &&
+		      strstr(x12.data, "HL*9*8*P*1~\nMAN*GM*00012345600000000031~\nHL*10*9*I*0~\nLIN*1*VP*BOLT-1*") &&
+		      strstr(x12.data, "CTT*10~") && !strstr(x12.data, "HL*11"), "%s", x12.data);
+	buf_free(&x12);
+	buf_free(&err);
+	omap_doc_free(&od);
+	omap_free(om);
+	free(opath);
 	xmlFreeDoc(doc);
 	ck_assert_int_eq(map_apply_csv(m, &t, g[1].rows, g[1].nrows, &doc, &errs, NULL), 0);
 	ck_assert_uint_eq(errs.n, 0);
