@@ -163,7 +163,7 @@ struct actx {
 	size_t nrset;
 	struct map_rowflags *rf; /* CSV and fixed-width: which rows the findings reject */
 	int mark;             /* the finding being added is one row's (elem_error, missing_segment) */
-	long mark_seg;        /* ... and only this segment's, + 1 (a row no group takes); 0 none */
+	long mark_only;       /* ... and only this segment's, + 1 (a row no group takes); 0 none */
 	/* deepest failure of the last find() */
 	size_t fail_step;
 	int fail_occ;
@@ -549,9 +549,9 @@ static void add_error(struct actx *a, struct x12_error *e, const struct mfield *
 		      ...)
 {
 	int mark = a->mark;
-	long seg = a->mark_seg;
+	long seg = a->mark_only;
 	a->mark = 0;
-	a->mark_seg = 0;
+	a->mark_only = 0;
 	if (!a->errs && !a->rf)
 		return;
 	struct buf b;
@@ -1294,7 +1294,7 @@ static int gspan_cmp(const void *x, const void *y)
  * 3-12 (D:3-12)" of row s, with the map line; only row s is its fault. */
 static void group_key_error(struct actx *a, const struct mfield *f, long s, const char *what)
 {
-	a->mark_seg = s + 1;
+	a->mark_only = s + 1;
 	elem_error(a, f, "1", s, f->alts[0].elem, 0, (struct span){ "", 0 }, what);
 }
 
