@@ -7,6 +7,10 @@
 #                     (2..9 lines each): CSV map to canonical records, RELAX NG,
 #                     outbound map, envelope, our own validation, ledger, queue
 #   CSV -> 810        the same for an invoice CSV of N invoices
+#   CSV -> 856        edigw export of one ERP shipment CSV (maps/erp-export/
+#                     ship-notice-csv.map) of N/4 shipments, each 2 orders of 2
+#                     cartons of 2 items, rows of a carton not adjacent: nested
+#                     groups, HL hierarchy, validation
 #   XML -> 856        edigw run --once over an export-dir of N/10 canonical
 #                     ship-notice files (one per shipment; 3 packs of 2 items):
 #                     one interchange per file, so per-file costs show
@@ -59,6 +63,15 @@ outbound.invoice = $TOP/maps/x12-out/810.map
 export.ship-notice = canonical
 outbound.ship-notice = $TOP/maps/x12-out/856.map
 CONF
+	cat >"$d/partners/asn.conf" <<CONF
+id = asn
+x12.qualifier = ZZ
+x12.id = BENCHASN
+x12.gs-id = BENCHASN
+export-dir = ../export-asn
+export.ship-notice = $TOP/maps/erp-export/ship-notice-csv.map
+outbound.ship-notice = $TOP/maps/x12-out/856.map
+CONF
 }
 
 # The ERP's exports: N orders of 2..9 lines.
@@ -72,6 +85,13 @@ awk -v n="$N" 'BEGIN {
 	for (i = 1; i <= n; i++) for (l = 1; l <= 2 + i % 8; l++)
 		printf "INV-%07d,2026-12-02,PO-%07d,2026-11-22,USD,2026-12-01,BOL-%d,%d.50,%d,B-%05d,V-%05d,,%d,EA,%d.25,Item %d\n", i, i, i, 100 + i % 900, l, (i * 7 + l) % 100000, (i * 3 + l) % 100000, l * 3, l, l
 }' >"$W/invoice-bench.csv"
+ASNS=$((N / 4))
+# the shipment export's 32 columns (maps/erp-export/ship-notice-csv.map), those not set empty
+awk -v n="$ASNS" 'BEGIN {
+	print "shipment_id,ship_date,ship_time,delivery_date,carrier_scac,carrier_mode,routing,bol,pro_number,gross_weight,weight_unit,cartons,ship_to_qualifier,ship_to_id,ship_to_name,ship_to_street,ship_to_city,ship_to_state,ship_to_zip,ship_to_country,po_number,po_date,vendor_order,sscc,po_line,buyer_item,sku,upc,qty,uom,qty_ordered,description"
+	for (it = 1; it <= 2; it++) for (i = 1; i <= n; i++) for (o = 1; o <= 2; o++) for (c = 1; c <= 2; c++)
+		printf "ASN-%07d,2026-12-01,16:30,,UPSN,M,,BOL-%d,,,,4,92,0007,DC 7,,,,,,PO-%07d-%d,2026-11-22,,0001234%09d%d%d,%d,B-%d,V-%d,,%d,EA,,\n", i, i, i, o, i, o, c, it, it, it, it * 3
+}' >"$W/ship-notice-bench.csv"
 SHIPS=$((N / 10))
 mkdir -p "$W/ships"
 for ((i = 1; i <= SHIPS; i++)); do
@@ -122,5 +142,6 @@ measure "850->ERP" "$N" "mkdir -p spool/incoming && $E ingest $W/850.x12 --partn
 grep -q "$N accepted, 0 rejected" "$W/out" || { echo "bench: 850 run did not accept every order" >&2; cat "$W/out" >&2; exit 1; }
 measure "CSV->855" "$N" ":" $E export "$W/order-response-bench.csv" --partner retail
 measure "CSV->810" "$N" ":" $E export "$W/invoice-bench.csv" --partner retail
+measure "CSV->856" "$ASNS" ":" $E export "$W/ship-notice-bench.csv" --partner asn
 measure "XML->856" "$SHIPS" "cp $W/ships/*.xml export/" $E run --once
 grep -q "sent on: $SHIPS, failed: 0" "$W/out" || { echo "bench: not every ship notice was sent" >&2; cat "$W/out" >&2; exit 1; }

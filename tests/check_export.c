@@ -535,6 +535,45 @@ START_TEST(test_map_test_flat)
 }
 END_TEST
 
+
+/* The ERP's shipment export as CSV (one row per item, rows of one carton not adjacent):
+ * nested groups make orders, cartons and items, and the 856 has the HL levels. */
+START_TEST(test_csv_ship_notice)
+{
+	struct env *e = env_new(NULL);
+	char *src = tu_srcpath(""), *pc = pj(e->dir, "partners/asn.conf"), *dir = pj(e->dir, "export/asn");
+	writef(pc,
+	       "id = asn\nx12.qualifier = ZZ\nx12.id = ASNRETAIL\nx12.gs-id = ASNRETAIL\n"
+	       "export-dir = ../export/asn\n"
+	       "export.ship-notice = %s/maps/erp-export/ship-notice-csv.map\n"
+	       "outbound.ship-notice = %s/maps/x12-out/856.map\n",
+	       src, src);
+	mkdir(dir, 0750);
+	char *fx = pj(src, "tests/data/csv/erpasn.csv");
+	char *text = tu_read(fx, NULL);
+	ck_assert_ptr_nonnull(text);
+	put(dir, "ship-notice-0001.csv", text);
+	free(text);
+	char *out = NULL;
+	int rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0 && strstr(out, "sent on: 1, failed: 0"), "%.1500s", out);
+	free(out);
+	char *x = outbound(e, "asn", "856");
+	/* two shipments: two transaction sets; ASN-1's PO-1 has two cartons, whose rows were apart */
+	ck_assert_msg(x && strstr(x, "ST*856*0001~BSN*00*ASN-1*20261201*1630*0001~HL*1**S*1~") &&
+			      strstr(x, "PRF*PO-1***20261122~REF*VN*SO-88~HL*3*2*P*1~MAN*GM*00012345600000000017~") &&
+			      strstr(x, "MAN*GM*00012345600000000024~") && strstr(x, "PRF*PO-2***20261123~") &&
+			      strstr(x, "ST*856*0002~BSN*00*ASN-2*20261202*0000*0001~") && strstr(x, "GE*2*"),
+		      "%s", x ? x : "(no 856)");
+	free(x);
+	free(fx);
+	free(dir);
+	free(pc);
+	free(src);
+	env_free(e);
+}
+END_TEST
+
 static void expect_config_error(const char *extra, const char *want)
 {
 	struct env *e = env_new(extra);
@@ -571,6 +610,7 @@ int main(void)
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_xml_and_fixed_exports);
 	tcase_add_test(tc, test_map_test_flat);
+	tcase_add_test(tc, test_csv_ship_notice);
 	tcase_add_test(tc, test_config_checks);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

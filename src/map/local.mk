@@ -24,6 +24,7 @@ dist_edigwmapsedifactout_DATA = maps/edifact-out/ORDRSP.map maps/edifact-out/DES
 	maps/edifact-out/INVOIC.map
 edigwmapserpexportdir = $(pkgdatadir)/maps/erp-export
 dist_edigwmapserpexport_DATA = maps/erp-export/order-response-csv.map maps/erp-export/invoice-csv.map \
-	maps/erp-export/warehouse-shipping-order-csv.map maps/erp-export/ship-notice-xml.map
+	maps/erp-export/warehouse-shipping-order-csv.map maps/erp-export/ship-notice-xml.map \
+	maps/erp-export/ship-notice-csv.map
 EXTRA_DIST += maps/README.md
 dist_man_MANS += doc/edigw-map.5
