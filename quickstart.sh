@@ -15,7 +15,8 @@ TOP=$(pwd)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS="build-essential autoconf automake libtool pkg-config libxml2-dev libssh2-1-dev
-libssl-dev libsqlite3-dev zlib1g-dev check libsubunit-dev"
+libssl-dev libsqlite3-dev zlib1g-dev check libsubunit-dev libmicrohttpd-dev libcurl4-openssl-dev
+openssh-server openssh-client openssl"
 
 say() { printf '\n==> %s\n' "$*"; }
 
