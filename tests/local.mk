@@ -30,6 +30,7 @@ include tests/outmap.mk
 include tests/export.mk
 include tests/interop.mk
 include tests/demo.mk
+include tests/daemon.mk
 
 TESTS += $(check_PROGRAMS)
 

@@ -50,6 +50,7 @@
 
 static const char *g_config = NULL;
 static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_reload; /* SIGHUP: read the configuration again */
 
 static const char usage_main[] =
 	"usage: edigw [-c FILE] [-v|-q] COMMAND [ARGS]\n"
@@ -152,8 +153,29 @@ static struct gateway *open_gateway(int *ex)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	g_stop = 1;
+	if (sig == SIGHUP)
+		g_reload = 1;
+	else
+		g_stop = 1;
+}
+
+/* SIGHUP: open the gateway again with the configuration as it is now; a configuration
+ * with errors is reported and the running one kept. */
+static struct gateway *reload_gateway(struct gateway *g)
+{
+	struct diag_list d;
+	diag_list_init(&d);
+	struct gateway *ng = NULL;
+	if (gateway_open(&ng, g_config, &d) < 0 || !ng) {
+		diag_print(&d, stderr);
+		log_error("SIGHUP: configuration %s has errors (above); still running with the previous one", g_config);
+		diag_list_free(&d);
+		return g;
+	}
+	diag_list_free(&d);
+	gateway_free(g);
+	log_info("SIGHUP: configuration %s reloaded: %zu partner(s)", g_config, gateway_config(ng)->npartners);
+	return ng;
 }
 
 /* Human summary of one pass. */
@@ -187,7 +209,8 @@ static int cmd_run(int argc, char **argv)
 		"partner's export-dir into the partner's documents (as 'edigw export'), then\n"
 		"process every waiting inbound document.\n"
 		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
-		"finish the current document and exit cleanly.\n";
+		"finish the current document and exit cleanly; SIGHUP reads the configuration\n"
+		"again (one with errors is reported and the running one kept).\n";
 	int once = 0;
 	int ex = one_flag(argc, argv, "--once", help, &once);
 	if (ex >= 0)
@@ -200,6 +223,7 @@ static int cmd_run(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (gateway_recover(g, NULL) < 0) {
 		fprintf(stderr, "edigw: spool recovery failed\n");
 		gateway_free(g);
@@ -211,6 +235,11 @@ static int cmd_run(int argc, char **argv)
 		log_info("edigw running: polling every %llu s (SIGTERM to stop)", (unsigned long long)interval);
 	for (;;) {
 		struct gw_stats st = { 0 };
+		if (g_reload) {
+			g_reload = 0;
+			g = reload_gateway(g);
+			interval = gateway_config(g)->poll_interval_s;
+		}
 		gateway_poll(g, &st);
 		/* the ERP's exports first: an acknowledgment for one of them may be waiting inbound */
 		int rc = gateway_export_poll(g, &st);
@@ -243,7 +272,7 @@ static int cmd_run(int argc, char **argv)
 			log_info("pass done: %llu job(s), %llu accepted, %llu rejected",
 				 (unsigned long long)st.jobs, (unsigned long long)st.accepted,
 				 (unsigned long long)st.rejected);
-		for (uint64_t s = 0; s < interval && !g_stop; s++)
+		for (uint64_t s = 0; s < interval && !g_stop && !g_reload; s++)
 			sleep(1);
 		if (g_stop)
 			break;
@@ -830,7 +859,10 @@ static int cmd_requeue(int argc, char **argv, int release)
 				     "if it is a duplicate. Run 'edigw run --once' afterwards.\n"
 				   : "usage: edigw replay ID\n"
 				     "Move a failed job (failed/) back to incoming/ for another attempt,\n"
-				     "e.g. after fixing a map or a partner profile.\n";
+				     "e.g. after fixing a map or a partner profile; or an archived job\n"
+				     "(archive/) to process it again on purpose: it passes the duplicate\n"
+				     "check, gets a new acknowledgment, and its ERP file is written again\n"
+				     "unless that file is still in erp-dir (then it is not doubled).\n";
 	int ex = one_arg(argc, argv, help);
 	if (ex >= 0)
 		return ex;
@@ -840,7 +872,7 @@ static int cmd_requeue(int argc, char **argv, int release)
 		return ex;
 	int rc = release ? gateway_release(g, argv[1]) : gateway_replay(g, argv[1]);
 	if (rc == -ENOENT || rc == -EINVAL) {
-		fprintf(stderr, "edigw %s: no job '%s' in %s/\n", argv[0], argv[1], release ? "hold" : "failed");
+		fprintf(stderr, "edigw %s: no job '%s' in %s/\n", argv[0], argv[1], release ? "hold" : "failed/ or archive");
 		ex = EX_UNAVAILABLE;
 	} else if (rc < 0) {
 		fprintf(stderr, "edigw %s: %s\n", argv[0], strerror(-rc));

@@ -1628,6 +1628,9 @@ int gateway_release(struct gateway *g, const char *id)
 int gateway_replay(struct gateway *g, const char *id)
 {
 	int rc = requeue(g, id, SPOOL_FAILED, 0, "replayed");
+	/* an archived job is processed again on purpose: past the duplicate check */
+	if (rc == -ENOENT)
+		rc = requeue(g, id, SPOOL_ARCHIVE, 1, "replayed from archive");
 	if (rc == 0)
 		rc = ledger_ack_controls_forget(g->ledger, id);
 	return rc;

@@ -171,7 +171,9 @@ int gateway_check_flows(struct gateway *g, const struct cfg_partner *p, struct d
 int gateway_export_poll(struct gateway *g, struct gw_stats *st);
 
 /* Operator actions: hold/ → incoming/ with the release flag (duplicate check skipped);
- * failed/ → incoming/ (replay after a fix). */
+ * failed/ → incoming/ (replay after a fix), or archive/ → incoming/ with the release flag
+ * (process an archived document again: a new acknowledgment, and its ERP file written
+ * again unless the file is still in erp-dir). */
 int gateway_release(struct gateway *g, const char *id);
 int gateway_replay(struct gateway *g, const char *id);
 

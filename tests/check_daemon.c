@@ -1,0 +1,266 @@
+/*
+ * check_daemon — `edigw run` as a daemon through the real binary: SIGHUP reads the
+ * configuration again (a new partner's files are then taken; a configuration with errors
+ * is reported and the running one kept), SIGTERM stops it cleanly, and `edigw replay`
+ * processes an archived job again on purpose.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static char *pj(const char *a, const char *b)
+{
+	char *p = NULL;
+	ck_assert_int_gt(asprintf(&p, "%s/%s", a, b), 0);
+	return p;
+}
+
+static void writef(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	vfprintf(f, fmt, ap);
+	fclose(f);
+	va_end(ap);
+}
+
+/* A configuration with one X12 partner "first" (drop dir drop/first). */
+static char *setup(void)
+{
+	char *dir = tu_tmpdir(), *src = tu_srcpath("");
+	char *conf = pj(dir, "edigw.conf"), *parts = pj(dir, "partners");
+	mkdir(parts, 0750);
+	writef(conf,
+	       "spool = spool\nerp-dir = erp\npartners-dir = partners\ncanonical-schema = %s/doc/canonical.rng\n"
+	       "schema-dir = %s/maps/schemas\npoll-interval = 1s\n"
+	       "our.x12.qualifier = ZZ\nour.x12.id = ACMESUPPLY\nour.x12.gs-id = ACMESUPPLY\n"
+	       "erp.order = %s/maps/erp/order-csv.map\n",
+	       src, src, src);
+	char *pc = pj(parts, "first.conf");
+	writef(pc, "id = first\nx12.qualifier = ZZ\nx12.id = FIRST\nx12.gs-id = FIRST\ndrop = ../drop/first\n"
+		   "document.850 = %s/maps/x12/850.map\n",
+		   src);
+	char *d1 = pj(dir, "drop"), *d2 = pj(dir, "drop/first"), *d3 = pj(dir, "drop/second");
+	mkdir(d1, 0750);
+	mkdir(d2, 0750);
+	mkdir(d3, 0750);
+	free(d1);
+	free(d2);
+	free(d3);
+	free(pc);
+	free(parts);
+	free(conf);
+	free(src);
+	return dir;
+}
+
+/* An 850 interchange from sender id (padded to 15) with control number icn. */
+static char *po(const char *id, unsigned icn)
+{
+	char *s = NULL;
+	ck_assert_int_gt(asprintf(&s,
+				  "ISA*00*          *00*          *ZZ*%-15s*ZZ*ACMESUPPLY     *261122*1200*U*00401*%09u*0*P*>~"
+				  "GS*PO*%s*ACMESUPPLY*20261122*1200*%u*X*004010~ST*850*0001~BEG*00*SA*PO-%u**20261122~"
+				  "PO1*1*2*EA*1.5**VP*W-1~CTT*1~SE*5*0001~GE*1*%u~IEA*1*%09u~",
+				  id, icn, id, icn, icn, icn, icn),
+		  0);
+	return s;
+}
+
+/* Start `edigw -c CONF run` with its output in DIR/daemon.log; returns the pid. */
+static pid_t start_daemon(const char *dir)
+{
+	char *conf = pj(dir, "edigw.conf"), *log = pj(dir, "daemon.log");
+	const char *bin = getenv("EDIGW_BIN");
+	ck_assert_ptr_nonnull(bin);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+		if (fd < 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(bin, bin, "-c", conf, "run", (char *)NULL);
+		_exit(127);
+	}
+	free(conf);
+	free(log);
+	return pid;
+}
+
+/* Wait up to secs for a file in dir whose name contains what; 1 when there is one. */
+static int wait_file(const char *dir, const char *what, int secs)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		for (int k = 0;; k++) {
+			char *n = tu_nth_file(dir, k);
+			if (!n)
+				break;
+			int hit = strstr(n, what) != NULL;
+			free(n);
+			if (hit)
+				return 1;
+		}
+		usleep(100000);
+	}
+	return 0;
+}
+
+/* Wait up to secs for text in DIR/daemon.log. */
+static int wait_log(const char *dir, const char *text, int secs)
+{
+	char *log = pj(dir, "daemon.log");
+	int hit = 0;
+	for (int i = 0; i < secs * 10 && !hit; i++) {
+		char *t = tu_read(log, NULL);
+		hit = t && strstr(t, text);
+		free(t);
+		if (!hit)
+			usleep(100000);
+	}
+	free(log);
+	return hit;
+}
+
+static int stop_daemon(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	int st = 0;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		usleep(100000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
+}
+
+START_TEST(test_sighup_reload)
+{
+	char *dir = setup(), *src = tu_srcpath("");
+	pid_t pid = start_daemon(dir);
+	ck_assert_msg(wait_log(dir, "edigw running", 10), "the daemon did not start");
+	/* the first partner's file is processed */
+	char *f = po("FIRST", 11), *p = pj(dir, "drop/first/a.x12");
+	ck_assert_int_eq(tu_write(p, f, strlen(f)), 0);
+	free(f);
+	free(p);
+	char *erp = pj(dir, "erp");
+	ck_assert_msg(wait_file(erp, "order-first", 15), "first partner's order not processed");
+	/* a new partner appears in the configuration: SIGHUP, then its file is taken */
+	char *pc = pj(dir, "partners/second.conf");
+	writef(pc, "id = second\nx12.qualifier = ZZ\nx12.id = SECOND\nx12.gs-id = SECOND\ndrop = ../drop/second\n"
+		   "document.850 = %s/maps/x12/850.map\n",
+		   src);
+	kill(pid, SIGHUP);
+	ck_assert_msg(wait_log(dir, "reloaded: 2 partner(s)", 15), "no reload");
+	f = po("SECOND", 12);
+	p = pj(dir, "drop/second/b.x12");
+	ck_assert_int_eq(tu_write(p, f, strlen(f)), 0);
+	free(f);
+	free(p);
+	ck_assert_msg(wait_file(erp, "order-second", 15), "second partner's order not processed after SIGHUP");
+	/* a broken configuration: reported, the running one kept */
+	writef(pc, "id = second\nx12.qualifier = ZZ\nnonsense = 1\n");
+	kill(pid, SIGHUP);
+	ck_assert_msg(wait_log(dir, "still running with the previous one", 15), "a broken reload was not reported");
+	f = po("SECOND", 13);
+	p = pj(dir, "drop/second/c.x12");
+	ck_assert_int_eq(tu_write(p, f, strlen(f)), 0);
+	free(f);
+	free(p);
+	char *arch = pj(dir, "spool/archive");
+	for (int i = 0; i < 150 && tu_count_files(arch) < 3; i++)
+		usleep(100000);
+	ck_assert_int_eq(tu_count_files(arch), 3);
+	/* SIGTERM: a clean stop */
+	ck_assert_int_eq(stop_daemon(pid), 0);
+	ck_assert(wait_log(dir, "stopping on signal", 1));
+	free(arch);
+	free(pc);
+	free(erp);
+	free(src);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+/* edigw replay of an archived job: processed again, past the duplicate check. */
+START_TEST(test_replay_archived)
+{
+	char *dir = setup(), *conf = pj(dir, "edigw.conf");
+	char *f = po("FIRST", 21), *p = pj(dir, "in.x12"), *out = NULL;
+	ck_assert_int_eq(tu_write(p, f, strlen(f)), 0);
+	const char *ingest[] = { "-c", conf, "ingest", p, "--partner", "first", NULL };
+	ck_assert_int_eq(tu_run(&out, ingest), 0);
+	free(out);
+	const char *run[] = { "-c", conf, "run", "--once", NULL };
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	char *arch = pj(dir, "spool/archive"), *id = tu_first_file(arch);
+	ck_assert_ptr_nonnull(id);
+	/* the same bytes again are a duplicate: held */
+	ck_assert_int_eq(tu_run(&out, ingest), 0);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	char *hold = pj(dir, "spool/hold");
+	ck_assert_int_eq(tu_count_files(hold), 1);
+	/* the ERP imported (and removed) the order file and lost the order: the archived job is
+	 * replayed on purpose, processed again and its ERP file written again */
+	char *erp = pj(dir, "erp"), *ef = tu_first_file(erp), *efp = pj(erp, ef);
+	ck_assert_int_eq(unlink(efp), 0);
+	ck_assert_int_eq(tu_count_files(erp), 0);
+	const char *replay[] = { "-c", conf, "replay", id, NULL };
+	ck_assert_int_eq(tu_run(&out, replay), 0);
+	ck_assert_ptr_nonnull(strstr(out, "moved to incoming/"));
+	free(out);
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	ck_assert_int_eq(tu_count_files(erp), 1);
+	free(ef);
+	free(efp);
+	const char *track[] = { "-c", conf, "track", id, NULL };
+	ck_assert_int_eq(tu_run(&out, track), 0);
+	ck_assert_msg(strstr(out, "replayed from archive") != NULL, "%.1000s", out);
+	free(out);
+	const char *bad[] = { "-c", conf, "replay", "no-such-job", NULL };
+	ck_assert_int_eq(tu_run(&out, bad), 69);
+	free(out);
+	free(erp);
+	free(hold);
+	free(id);
+	free(arch);
+	free(p);
+	free(f);
+	free(conf);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("daemon");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_sighup_reload);
+	tcase_add_test(tc, test_replay_archived);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}
