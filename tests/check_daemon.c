@@ -254,6 +254,52 @@ START_TEST(test_replay_archived)
 }
 END_TEST
 
+
+/* edigw status per partner and transport: a drop directory that cannot be read is
+ * FAILING with its error; once it works again the failures are cleared. */
+START_TEST(test_status_transports)
+{
+	char *dir = setup(), *conf = pj(dir, "edigw.conf"), *out = NULL;
+	char *drop = pj(dir, "drop/first");
+	const char *run[] = { "-c", conf, "run", "--once", NULL };
+	const char *status[] = { "-c", conf, "status", NULL };
+	const char *sjson[] = { "-c", conf, "status", "--json", NULL };
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, status), 0);
+	ck_assert_msg(strstr(out, "partner transports") && strstr(out, "first") && strstr(out, "drop") &&
+			      strstr(out, "last success 20") && !strstr(out, "FAILING"),
+		      "%.2000s", out);
+	free(out);
+	/* the drop "directory" is a file now */
+	ck_assert_int_eq(rmdir(drop), 0);
+	ck_assert_int_eq(tu_write(drop, "x", 1), 0);
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, status), 0);
+	ck_assert_msg(strstr(out, "FAILING (2 in a row)") && strstr(out, "cannot read drop directory"), "%.2000s", out);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, sjson), 0);
+	ck_assert_msg(strstr(out, "\"transports\":[{\"partner\":\"first\",\"transport\":\"drop\"") &&
+			      strstr(out, "\"failures\":2"),
+		      "%.2000s", out);
+	free(out);
+	ck_assert_int_eq(unlink(drop), 0);
+	ck_assert_int_eq(mkdir(drop, 0750), 0);
+	ck_assert_int_eq(tu_run(&out, run), 0);
+	free(out);
+	ck_assert_int_eq(tu_run(&out, status), 0);
+	ck_assert_msg(!strstr(out, "FAILING"), "%.2000s", out);
+	free(out);
+	free(drop);
+	free(conf);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon");
@@ -261,6 +307,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_sighup_reload);
 	tcase_add_test(tc, test_replay_archived);
+	tcase_add_test(tc, test_status_transports);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

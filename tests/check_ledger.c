@@ -99,21 +99,35 @@ START_TEST(test_open_schema)
 	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 2);
 	ledger_free(l);
 	/* a newer schema is refused, and left untouched */
-	sql_exec(path, "PRAGMA user_version = 3");
+	sql_exec(path, "PRAGMA user_version = 4");
 	l = (struct ledger *)1;
 	ck_assert_int_eq(ledger_open(&l, path), -EPROTO);
 	ck_assert_ptr_null(l);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 4);
 	/* a version 1 ledger (before reconciliation) is upgraded in place, its data kept */
 	sql_exec(path, "DROP TABLE sent_sets; DROP TABLE sent_groups; DROP TABLE sent_interchanges;"
-		       " DROP TABLE unmatched_acks; PRAGMA user_version = 1");
+		       " DROP TABLE unmatched_acks; DROP TABLE transport_state; PRAGMA user_version = 1");
 	ck_assert_int_eq(ledger_open(&l, path), 0);
 	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 3);
 	ledger_free(l);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 				       " AND name IN ('sent_groups', 'sent_sets', 'sent_interchanges',"
-				       " 'unmatched_acks')"), 4);
+				       " 'unmatched_acks', 'transport_state')"), 5);
+	/* a version 2 ledger gets the transport table, its data kept */
+	sql_exec(path, "DROP TABLE transport_state; PRAGMA user_version = 2");
+	ck_assert_int_eq(ledger_open(&l, path), 0);
+	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 4);
+	/* transports: a failure counted, a success clears it */
+	ck_assert_int_eq(ledger_transport_note(l, "acme", "sftp-poll", 0, "connection refused", 1800000000), 0);
+	ck_assert_int_eq(ledger_transport_note(l, "acme", "sftp-poll", 0, "timeout", 1800000060), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT failures FROM transport_state WHERE partner = 'acme'"), 2);
+	ck_assert_int_eq(sql_int(path, "SELECT next_retry FROM transport_state WHERE partner = 'acme'"), 1800000060);
+	ck_assert_int_eq(ledger_transport_note(l, "acme", "sftp-poll", 1, NULL, 0), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT failures FROM transport_state WHERE partner = 'acme'"), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM transport_state WHERE next_retry IS NULL"), 1);
+	ledger_free(l);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
 	/* not a database */
 	char *junk = path_join(dir, "junk.db");
 	char text[4096];

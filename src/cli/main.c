@@ -639,6 +639,59 @@ static void status_acks(FILE *f, int json, struct ledger *l)
 		fprintf(f, "]}");
 }
 
+/* Time as "2026-11-22T10:00:00Z (3m ago)" or "-". */
+static void fmt_when(int64_t t, char *out, size_t n)
+{
+	if (!t) {
+		snprintf(out, n, "-");
+		return;
+	}
+	char iso[21], age[32];
+	time_iso((time_t)t, iso);
+	fmt_age((time_t)t, age, sizeof age);
+	snprintf(out, n, "%s (%s ago)", iso, age);
+}
+
+/* One partner transport row of edigw status. */
+static int status_transport_cb(void *ctx, const struct ledger_transport_row *r)
+{
+	struct status_ctx *sc = ctx;
+	FILE *f = sc->f;
+	if (sc->json) {
+		fprintf(f, "%s{\"partner\":", sc->first ? "" : ",");
+		json_str(f, r->partner);
+		fprintf(f, ",\"transport\":");
+		json_str(f, r->transport);
+		fprintf(f, ",\"last_run\":%lld,\"last_ok\":%lld,\"failures\":%lld,\"next_retry\":%lld,\"last_error\":",
+			(long long)r->last_run, (long long)r->last_ok, (long long)r->failures, (long long)r->next_retry);
+		if (r->last_error && r->last_error[0])
+			json_str(f, r->last_error);
+		else
+			fprintf(f, "null");
+		fprintf(f, ",\"last_error_at\":%lld}", (long long)r->last_error_unix);
+	} else {
+		char run[64], ok[64], retry[64];
+		fmt_when(r->last_run, run, sizeof run);
+		fmt_when(r->last_ok, ok, sizeof ok);
+		fprintf(f, "  %-20s %-14s last run %s, last success %s", r->partner, r->transport, run, ok);
+		if (r->failures) {
+			char when[64];
+			fmt_when(r->last_error_unix, when, sizeof when);
+			fprintf(f, "\n  %-20s %-14s FAILING (%lld in a row), last error at %s: %s", "", "",
+				(long long)r->failures, when, r->last_error ? r->last_error : "?");
+		}
+		if (r->next_retry) {
+			char iso[21];
+			time_iso((time_t)r->next_retry, iso);
+			snprintf(retry, sizeof retry, "%s", iso);
+			fprintf(f, "\n  %-20s %-14s next retry %s", "", "", retry);
+		}
+		fputc('\n', f);
+	}
+	sc->first = 0;
+	return 0;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static const char help[] =
@@ -646,7 +699,9 @@ static int cmd_status(int argc, char **argv)
 		"Queue sizes and the age of the oldest job in each, acknowledgments waiting\n"
 		"per partner, ledger document counts by state, recent failures, and the\n"
 		"acknowledgments of what we sent: awaiting, overdue (past the partner's\n"
-		"ack-due), settled, and inbound acks that matched nothing.\n";
+		"ack-due), settled, and inbound acks that matched nothing; then per partner\n"
+		"and transport (drop directory, SFTP, AS2): the last run, the last success,\n"
+		"failures in a row with the last error, and the next retry.\n";
 	int json = 0;
 	int ex = one_flag(argc, argv, "--json", help, &json);
 	if (ex >= 0)
@@ -736,8 +791,16 @@ static int cmd_status(int argc, char **argv)
 	else if (sc.first)
 		fprintf(f, "  (none)\n");
 	status_acks(f, json, gateway_ledger(g));
+	sc.first = 1;
 	if (json)
-		fprintf(f, "}\n");
+		fprintf(f, ",\"transports\":[");
+	else
+		fprintf(f, "\npartner transports\n");
+	ledger_transport_rows(gateway_ledger(g), status_transport_cb, &sc);
+	if (json)
+		fprintf(f, "]}\n");
+	else if (sc.first)
+		fprintf(f, "  (none run yet)\n");
 	gateway_free(g);
 	return EX_OK;
 }

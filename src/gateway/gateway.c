@@ -391,9 +391,12 @@ int gateway_poll(struct gateway *g, struct gw_stats *st)
 			continue;
 		DIR *d = opendir(p->drop_dir);
 		if (!d) {
-			if (errno != ENOENT)
-				log_warn("partner %s: cannot read drop directory %s: %s", p->id, p->drop_dir,
-					 strerror(errno));
+			if (errno != ENOENT) {
+				char *why = xasprintf("cannot read drop directory %s: %s", p->drop_dir, strerror(errno));
+				log_warn("partner %s: %s", p->id, why);
+				ledger_transport_note(g->ledger, p->id, "drop", 0, why, 0);
+				free(why);
+			}
 			continue;
 		}
 		/* Collect names first, sorted, so files are taken in a stable order. */
@@ -414,6 +417,7 @@ int gateway_poll(struct gateway *g, struct gw_stats *st)
 			free(names[k]);
 		}
 		free(names);
+		ledger_transport_note(g->ledger, p->id, "drop", 1, NULL, 0);
 	}
 	return 0;
 }

@@ -195,6 +195,14 @@ static const char schema_v2[] =
 	" kind TEXT NOT NULL, ref TEXT NOT NULL, detail TEXT,"
 	" time TEXT NOT NULL, unix INTEGER NOT NULL);";
 
+/* Version 3: how each partner's transports last went (edigw status). */
+static const char schema_v3[] =
+	"CREATE TABLE transport_state("
+	" partner TEXT NOT NULL, transport TEXT NOT NULL,"
+	" last_run INTEGER, last_ok INTEGER, last_error TEXT, last_error_unix INTEGER,"
+	" failures INTEGER NOT NULL DEFAULT 0, next_retry INTEGER,"
+	" PRIMARY KEY(partner, transport));";
+
 struct ledger {
 	sqlite3 *db;
 	char *path;
@@ -359,11 +367,13 @@ static int migrate(struct ledger *l)
 	/* Another process may have created it while we waited for the lock. */
 	if ((rc = query_int(l, "PRAGMA user_version", &v)) < 0)
 		goto out;
-	if (v == 0 || v == 1) {
+	if (v >= 0 && v < LEDGER_SCHEMA_VERSION) {
 		char sql[64];
 		if (v == 0 && (rc = exec(l, schema_v1)) < 0)
 			goto out;
-		if ((rc = exec(l, schema_v2)) < 0)
+		if (v <= 1 && (rc = exec(l, schema_v2)) < 0)
+			goto out;
+		if (v <= 2 && (rc = exec(l, schema_v3)) < 0)
 			goto out;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LEDGER_SCHEMA_VERSION);
 		if ((rc = exec(l, sql)) < 0)
@@ -371,8 +381,9 @@ static int migrate(struct ledger *l)
 		if (v == 0)
 			log_info("ledger %s: created schema version %d", l->path, LEDGER_SCHEMA_VERSION);
 		else
-			log_info("ledger %s: schema upgraded from version 1 to %d (acknowledgment "
-				 "reconciliation tables)", l->path, LEDGER_SCHEMA_VERSION);
+			log_info("ledger %s: schema upgraded from version %" PRId64 " to %d (%s)", l->path, v,
+				 LEDGER_SCHEMA_VERSION,
+				 v == 1 ? "acknowledgment reconciliation and transport tables" : "transport table");
 	} else if (v != LEDGER_SCHEMA_VERSION) {
 		log_error("ledger %s: unexpected schema version %" PRId64, l->path, v);
 		rc = -EPROTO;
@@ -1503,6 +1514,67 @@ int ledger_unmatched_acks(struct ledger *l, int limit,
 	}
 	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
 		rc = fail(l, r, "unmatched acks");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ------------------------------------------------------------- transports */
+
+/* A transport's outcome for a partner. */
+int ledger_transport_note(struct ledger *l, const char *partner, const char *transport, int ok, const char *error,
+			  int64_t next_retry)
+{
+	if (!partner || !transport)
+		return -EINVAL;
+	int rc = writable(l);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s = NULL;
+	const char *sql = ok ? "INSERT INTO transport_state(partner, transport, last_run, last_ok, failures, next_retry)"
+			       " VALUES(?1, ?2, ?3, ?3, 0, NULLIF(?5, 0)) ON CONFLICT(partner, transport) DO UPDATE SET"
+			       " last_run = ?3, last_ok = ?3, failures = 0, next_retry = NULLIF(?5, 0)"
+			     : "INSERT INTO transport_state(partner, transport, last_run, last_error, last_error_unix, failures,"
+			       " next_retry) VALUES(?1, ?2, ?3, ?4, ?3, 1, NULLIF(?5, 0)) ON CONFLICT(partner, transport) DO"
+			       " UPDATE SET last_run = ?3, last_error = ?4, last_error_unix = ?3, failures = failures + 1,"
+			       " next_retry = NULLIF(?5, 0)";
+	rc = sqlite3_prepare_v2(l->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return fail(l, rc, "transport state");
+	sqlite3_bind_text(s, 1, partner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, transport, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)now(l));
+	sqlite3_bind_text(s, 4, error ? error : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)next_retry);
+	rc = sqlite3_step(s);
+	rc = rc == SQLITE_DONE ? 0 : fail(l, rc, "transport state");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Every partner's transports, by partner and transport. */
+int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct ledger_transport_row *r), void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(l->db,
+				    "SELECT partner, transport, COALESCE(last_run, 0), COALESCE(last_ok, 0), last_error,"
+				    " COALESCE(last_error_unix, 0), failures, COALESCE(next_retry, 0) FROM transport_state"
+				    " ORDER BY partner, transport",
+				    -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return fail(l, rc, "transport rows");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ledger_transport_row r = {
+			(const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+			(const char *)sqlite3_column_text(s, 4), sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
+			sqlite3_column_int64(s, 5), sqlite3_column_int64(s, 6), sqlite3_column_int64(s, 7)
+		};
+		int c = cb(ctx, &r);
+		if (c) {
+			sqlite3_finalize(s);
+			return c < 0 ? c : 0;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : fail(l, rc, "transport rows");
 	sqlite3_finalize(s);
 	return rc;
 }

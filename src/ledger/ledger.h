@@ -17,7 +17,7 @@
 
 struct ledger;
 
-#define LEDGER_SCHEMA_VERSION 2      /* PRAGMA user_version written by this code (added) */
+#define LEDGER_SCHEMA_VERSION 3      /* PRAGMA user_version written by this code (added) */
 #define LEDGER_ACK_GROUPS_MAX 65536  /* ngroups limit of ledger_ack_controls (added) */
 
 /* Open or create the ledger database (WAL, busy timeout, schema migration).
@@ -205,5 +205,23 @@ struct ledger_unmatched_row {
 };
 int ledger_unmatched_acks(struct ledger *l, int limit,
 			  int (*cb)(void *ctx, const struct ledger_unmatched_row *row), void *ctx);
+
+/* Transports (added, schema 3): how a partner's transport ("drop", "sftp-poll",
+ * "sftp-deliver", "as2-send", ...) last went. ok = 1: a success (failures reset); ok = 0:
+ * error recorded and failures counted. next_retry: when it will be tried again (unix
+ * time), 0 = at its next regular turn. */
+int ledger_transport_note(struct ledger *l, const char *partner, const char *transport, int ok, const char *error,
+			  int64_t next_retry);
+struct ledger_transport_row {
+	const char *partner, *transport;
+	const char *last_error;      /* NULL when there never was one */
+	int64_t last_run, last_ok;   /* unix times, 0 = never */
+	int64_t last_error_unix;
+	int64_t failures;            /* consecutive failures since the last success */
+	int64_t next_retry;          /* 0 = none scheduled */
+};
+/* Call cb for every (partner, transport) row, by partner; cb's non-zero return stops
+ * (a negative one is returned). */
+int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct ledger_transport_row *r), void *ctx);
 
 #endif
