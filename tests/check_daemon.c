@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "testutil.h"
 
 static char *pj(const char *a, const char *b)
@@ -35,6 +37,21 @@ static void writef(const char *path, const char *fmt, ...)
 	vfprintf(f, fmt, ap);
 	fclose(f);
 	va_end(ap);
+}
+
+/* One integer from a query on the ledger. */
+static long long sql_count(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
 }
 
 /* A configuration with one X12 partner "first" (drop dir drop/first). */
@@ -300,6 +317,78 @@ START_TEST(test_status_transports)
 }
 END_TEST
 
+
+/* edigw run --workers 3: 40 different interchanges and 10 sent twice, dropped at once:
+ * every one processed exactly once, every second copy held as a duplicate (the duplicate
+ * check runs inside the ledger's write transaction), nothing left behind; SIGTERM stops the
+ * workers with the daemon. */
+START_TEST(test_workers)
+{
+	char *dir = setup(), *conf = pj(dir, "edigw.conf"), *log = pj(dir, "daemon.log");
+	const char *bin = getenv("EDIGW_BIN");
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(bin, bin, "-c", conf, "run", "--workers", "3", (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_msg(wait_log(dir, "3 worker(s)", 10), "the daemon did not start its workers");
+	/* write every file under a temporary name first, then rename them all in */
+	char *drop = pj(dir, "drop/first");
+	for (unsigned i = 0; i < 50; i++) {
+		unsigned icn = i < 40 ? 100 + i : 100 + (i - 40) * 4; /* 10 copies of earlier ones */
+		char *f = po("FIRST", icn), *tmp = NULL, *name = NULL;
+		ck_assert_int_gt(asprintf(&tmp, "%s/.f%02u.tmp", drop, i), 0);
+		ck_assert_int_gt(asprintf(&name, "%s/f%02u.x12", drop, i), 0);
+		ck_assert_int_eq(tu_write(tmp, f, strlen(f)), 0);
+		free(f);
+		free(name);
+		free(tmp);
+	}
+	for (unsigned i = 0; i < 50; i++) {
+		char *tmp = NULL, *name = NULL;
+		ck_assert_int_gt(asprintf(&tmp, "%s/.f%02u.tmp", drop, i), 0);
+		ck_assert_int_gt(asprintf(&name, "%s/f%02u.x12", drop, i), 0);
+		ck_assert_int_eq(rename(tmp, name), 0);
+		free(name);
+		free(tmp);
+	}
+	char *arch = pj(dir, "spool/archive"), *hold = pj(dir, "spool/hold"), *erp = pj(dir, "erp");
+	for (int i = 0; i < 600 && tu_count_files(arch) + tu_count_files(hold) < 50; i++)
+		usleep(100000);
+	ck_assert_int_eq(tu_count_files(arch), 40);
+	ck_assert_int_eq(tu_count_files(hold), 10);
+	ck_assert_int_eq(tu_count_files(erp), 40);
+	char *inc = pj(dir, "spool/incoming"), *act = pj(dir, "spool/active");
+	ck_assert_int_le(tu_count_files(inc), 0);
+	ck_assert_int_le(tu_count_files(act), 0);
+	kill(pid, SIGTERM);
+	int st = 0;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* one accepted ledger row per interchange */
+	char *db = pj(dir, "spool/ledger.db");
+	ck_assert_int_eq(sql_count(db, "SELECT count(*) FROM documents WHERE direction = 'in' AND doc_type = '850'"
+				       " AND state = 'accepted'"), 40);
+	ck_assert_int_eq(sql_count(db, "SELECT count(DISTINCT job_id) FROM documents WHERE direction = 'in'"
+				       " AND doc_type = '850' AND state = 'accepted'"), 40);
+	free(db);
+	free(inc);
+	free(act);
+	free(erp);
+	free(hold);
+	free(arch);
+	free(drop);
+	free(log);
+	free(conf);
+	tu_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("daemon");
@@ -308,6 +397,7 @@ int main(void)
 	tcase_add_test(tc, test_sighup_reload);
 	tcase_add_test(tc, test_replay_archived);
 	tcase_add_test(tc, test_status_transports);
+	tcase_add_test(tc, test_workers);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "canon/canon.h"
@@ -201,21 +202,73 @@ static void print_stats(const struct gateway *g, const struct gw_stats *s)
 	       (s->held || s->failed) ? "  (see 'edigw status' and 'edigw track ID')" : "");
 }
 
+/* A worker of edigw run --workers: take waiting jobs until SIGTERM; SIGHUP reloads. */
+static int worker_loop(void)
+{
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	while (!g_stop) {
+		if (g_reload) {
+			g_reload = 0;
+			g = reload_gateway(g);
+		}
+		struct gw_stats st = { 0 };
+		int rc = gateway_run_once(g, &st, &g_stop);
+		if (rc < 0) {
+			log_error("worker: processing stopped: %s", strerror(-rc));
+			ex = EX_TEMPFAIL;
+			break;
+		}
+		if (st.jobs)
+			log_info("worker: %llu job(s), %llu accepted, %llu rejected", (unsigned long long)st.jobs,
+				 (unsigned long long)st.accepted, (unsigned long long)st.rejected);
+		else
+			sleep(1);
+	}
+	gateway_free(g);
+	return ex;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const char help[] =
-		"usage: edigw run [--once]\n"
+		"usage: edigw run [--once | --workers N]\n"
 		"Poll the partners' drop directories, turn the files the ERP wrote in each\n"
 		"partner's export-dir into the partner's documents (as 'edigw export'), then\n"
 		"process every waiting inbound document.\n"
 		"Without --once, repeat every poll-interval until SIGTERM or SIGINT, which\n"
 		"finish the current document and exit cleanly; SIGHUP reads the configuration\n"
-		"again (one with errors is reported and the running one kept).\n";
+		"again (one with errors is reported and the running one kept).\n"
+		"--workers N (1 to 64, default 1): N processes take waiting documents from\n"
+		"the spool at once while this one polls; each job is claimed by exactly one\n"
+		"of them, and the ledger serializes what they record.\n";
 	int once = 0;
-	int ex = one_flag(argc, argv, "--once", help, &once);
-	if (ex >= 0)
-		return ex;
-	ex = EX_OK;
+	long workers = 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--once") == 0) {
+			once = 1;
+		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+			char *end = NULL;
+			workers = strtol(argv[++i], &end, 10);
+			if (*end || workers < 1 || workers > 64) {
+				fprintf(stderr, "edigw run: --workers takes a number from 1 to 64\n");
+				return EX_USAGE;
+			}
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(help, stdout);
+			return EX_OK;
+		} else {
+			fprintf(stderr, "edigw run: unexpected argument '%s'\n%s", argv[i], help);
+			return EX_USAGE;
+		}
+	}
+	if (once && workers > 1) {
+		fprintf(stderr, "edigw run: --once and --workers exclude each other\n");
+		return EX_USAGE;
+	}
+	int ex = EX_OK;
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
@@ -231,19 +284,39 @@ static int cmd_run(int argc, char **argv)
 	}
 	struct gw_stats total = { 0 };
 	uint64_t interval = gateway_config(g)->poll_interval_s;
+	pid_t kids[64];
+	size_t nkids = 0;
+	if (workers > 1) {
+		/* the workers process the spool; this process polls and forwards signals */
+		fflush(NULL);
+		for (long w = 0; w < workers; w++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				gateway_free(g);
+				_exit(worker_loop());
+			}
+			if (pid > 0)
+				kids[nkids++] = pid;
+			else
+				log_error("cannot start worker %ld: %s", w + 1, strerror(errno));
+		}
+	}
 	if (!once)
-		log_info("edigw running: polling every %llu s (SIGTERM to stop)", (unsigned long long)interval);
+		log_info("edigw running: polling every %llu s, %zu worker(s) (SIGTERM to stop)", (unsigned long long)interval,
+			 nkids ? nkids : (size_t)1);
 	for (;;) {
 		struct gw_stats st = { 0 };
 		if (g_reload) {
 			g_reload = 0;
 			g = reload_gateway(g);
 			interval = gateway_config(g)->poll_interval_s;
+			for (size_t k = 0; k < nkids; k++)
+				kill(kids[k], SIGHUP);
 		}
 		gateway_poll(g, &st);
 		/* the ERP's exports first: an acknowledgment for one of them may be waiting inbound */
 		int rc = gateway_export_poll(g, &st);
-		if (rc == 0)
+		if (rc == 0 && !nkids)
 			rc = gateway_run_once(g, &st, &g_stop);
 		total.exported += st.exported;
 		total.export_failed += st.export_failed;
@@ -279,6 +352,17 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (g_stop)
 		log_info("stopping on signal");
+	for (size_t k = 0; k < nkids; k++)
+		kill(kids[k], SIGTERM);
+	for (size_t k = 0; k < nkids; k++) {
+		int wst = 0;
+		while (waitpid(kids[k], &wst, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) {
+			log_error("worker %d ended with status %d", (int)kids[k], WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+			ex = EX_TEMPFAIL;
+		}
+	}
 	print_stats(g, &total);
 	gateway_free(g);
 	return ex;

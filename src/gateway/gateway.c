@@ -601,6 +601,11 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 		return X12_SKIP;
 	}
 	j->partner = p;
+	/* the duplicate check runs inside the interchange's write transaction, so two processes
+	 * reading the same interchange at once cannot both take it */
+	int rc = ledger_begin(g->ledger);
+	if (rc < 0)
+		return rc;
 	if (!j->meta.release) {
 		char *first = NULL;
 		char *from = x12_party(isa->sender_qual, isa->sender_id);
@@ -609,6 +614,8 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 					  &first);
 		free(from);
 		free(to);
+		if (dup != 0)
+			ledger_rollback(g->ledger);
 		if (dup < 0)
 			return dup;
 		if (dup == 1) {
@@ -619,9 +626,6 @@ static int cb_interchange_begin(void *ctx, const struct x12_isa *isa)
 			return X12_SKIP;
 		}
 	}
-	int rc = ledger_begin(g->ledger);
-	if (rc < 0)
-		return rc;
 	j->in_txn_scope = 1;
 	return 0;
 }
@@ -1446,6 +1450,20 @@ static void remove_leftovers(const char *dir, const char *id)
 }
 
 /* Claim one job and run it through the pipeline. */
+/* Processing stopped for the environment (ledger, disk), not the document. A ledger kept
+ * busy by another process (a second worker) is not a failure: the job goes back to
+ * incoming/ for the next pass. Anything else stays in active/ until a restart recovers it. */
+static int stopped(struct gateway *g, const struct job *j, const char *id, int rc)
+{
+	if (rc == -EBUSY && spool_move(g->spool, id, SPOOL_ACTIVE, SPOOL_INCOMING, NULL, j->meta.release) == 0) {
+		log_warn("job %s: the ledger is busy (another worker); back to incoming/ for the next pass", id);
+		return 0;
+	}
+	log_error("job %s: processing stopped: %s; the job stays in active/ and is retried after a restart", id,
+		  strerror(-rc));
+	return rc;
+}
+
 int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 {
 	struct gw_stats dummy = { 0 };
@@ -1491,8 +1509,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 		rc = strcmp(kind, "edifact") == 0 ? gw_process_edifact(&j, fd, &fatal) : gw_process_csv(&j, fd, &fatal);
 		gw_staged_discard(&j, 0);
 		if (rc < 0) {
-			log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "
-				  "after a restart", id, strerror(-rc));
+			rc = stopped(g, &j, id, rc);
 			goto out;
 		}
 		if (fatal) {
@@ -1532,8 +1549,7 @@ int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 	gw_staged_discard(&j, 0);
 	if (rc < 0 && err.msg == NULL) {
 		/* A handler failure: the environment (ledger, disk), not the document. */
-		log_error("job %s: processing stopped: %s; the job stays in active/ and is retried "
-			  "after a restart", id, strerror(-rc));
+		rc = stopped(g, &j, id, rc);
 		goto out;
 	}
 	if (rc < 0) {

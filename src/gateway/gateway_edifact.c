@@ -139,11 +139,19 @@ static int ecb_interchange_begin(void *ctx, const struct edi_unb *unb)
 		return rc;
 	}
 	j->partner = p;
+	/* the duplicate check runs inside the interchange's write transaction, so two processes
+	 * reading the same interchange at once cannot both take it */
+	if ((rc = ledger_begin(g->ledger)) < 0) {
+		free(who);
+		return rc;
+	}
 	if (!j->meta.release) {
 		char *first = NULL;
 		char *to = edi_party(unb->recipient_qual, unb->recipient);
 		int dup = ledger_dup_find(g->ledger, who, to, unb->ref, j->meta.id, p->dup_window_s, &first);
 		free(to);
+		if (dup != 0)
+			ledger_rollback(g->ledger);
 		if (dup < 0) {
 			free(who);
 			return dup;
@@ -159,8 +167,6 @@ static int ecb_interchange_begin(void *ctx, const struct edi_unb *unb)
 		}
 	}
 	free(who);
-	if ((rc = ledger_begin(g->ledger)) < 0)
-		return rc;
 	j->in_txn_scope = 1;
 	if (gateway_wants_contrl(p->contrl, unb) && (rc = start_contrl(e, unb)) < 0)
 		return rc;
