@@ -1211,3 +1211,99 @@ out:
 		*returned = back;
 	return rc;
 }
+
+/* ------------------------------------------------------ streamed writers */
+
+/* A job being written in tmp/ by the caller (added for the transports). */
+struct spool_writer {
+	struct spool *sp;
+	char id[SPOOL_ID_MAX];
+	char *tmp;
+	int fd;
+};
+
+/* Create tmp/w<pid>.<seq>.<id> with the header of meta; the body follows from the caller. */
+int spool_writer_open(struct spool *sp, struct spool_meta *meta, struct spool_writer **out)
+{
+	struct buf h;
+	struct spool_writer *w = NULL;
+	int given = meta->id[0] != '\0', rc;
+	*out = NULL;
+	buf_init(&h, SPOOL_HEADER_MAX);
+	if ((rc = meta_prepare(meta)) < 0)
+		goto out;
+	if (given && spool_locate(sp, meta->id, NULL) == 0) {
+		rc = -EEXIST;
+		goto out;
+	}
+	if ((rc = header_build(meta, &h)) < 0)
+		goto out;
+	w = xcalloc(1, sizeof *w);
+	w->sp = sp;
+	snprintf(w->id, sizeof w->id, "%s", meta->id);
+	if ((w->fd = tmp_open(sp, meta->id, &w->tmp)) < 0) {
+		rc = w->fd;
+		free(w);
+		w = NULL;
+		goto out;
+	}
+	if ((rc = write_all(w->fd, h.data, h.len)) < 0) {
+		spool_writer_abort(w);
+		w = NULL;
+		goto out;
+	}
+	*out = w;
+out:
+	if (rc < 0)
+		log_error("spool: cannot start writing job %s: %s", spool_id_is_valid(meta->id) ? meta->id : "(new)",
+			  strerror(-rc));
+	buf_free(&h);
+	return rc;
+}
+
+/* The descriptor the body is written to. */
+int spool_writer_fd(const struct spool_writer *w)
+{
+	return w->fd;
+}
+
+/* Drop an unfinished job: its temp file is removed. */
+void spool_writer_abort(struct spool_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp) {
+		unlink(w->tmp);
+		free(w->tmp);
+	}
+	free(w);
+}
+
+/* fsync, close, rename into q (never replacing), fsync q; frees w either way. */
+int spool_writer_commit(struct spool_writer *w, enum spool_queue q)
+{
+	char *dst = NULL;
+	int rc;
+	if ((int)q <= SPOOL_TMP || q == SPOOL_ACTIVE || q >= SPOOL_NQUEUES) {
+		spool_writer_abort(w);
+		return -EINVAL;
+	}
+	rc = tmp_finish(w->fd);
+	w->fd = -1;
+	if (rc < 0)
+		goto out;
+	dst = path_join(w->sp->dirs[q], w->id);
+	if ((rc = rename_noreplace(w->tmp, dst)) < 0)
+		goto out;
+	free(w->tmp);
+	w->tmp = NULL;
+	rc = fsync_dir(w->sp->dirs[q]);
+out:
+	if (rc < 0)
+		log_error("spool: commit of %s into %s failed: %s", w->id, queue_names[q], strerror(-rc));
+	free(dst);
+	spool_writer_abort(w);
+	return rc;
+}

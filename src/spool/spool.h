@@ -117,4 +117,19 @@ struct spool_queue_stat {
 };
 int spool_stat(struct spool *sp, enum spool_queue q, struct spool_queue_stat *st);
 
+/* Writing a job whose body the caller streams (added: a transport downloading a remote
+ * file, or taking an outbound file into deferred/ for delivery). spool_writer_open creates
+ * tmp/w<pid>.<seq>.<id> holding the header (meta->id is set if empty; a given id must be new
+ * to every queue); the caller writes the body to spool_writer_fd. spool_writer_commit
+ * fsyncs and closes the file (checked), renames it into q without replacing (incoming/, or
+ * deferred/ for a delivery; never tmp/ or active/: -EINVAL), fsyncs q and frees w, also on
+ * failure (the temp file is then removed). spool_writer_abort removes the temp file and
+ * frees w (NULL is a no-op). Once commit returns 0 the job is durable and the source (a
+ * remote file) may be deleted. */
+struct spool_writer;
+int spool_writer_open(struct spool *sp, struct spool_meta *meta, struct spool_writer **out);
+int spool_writer_fd(const struct spool_writer *w);
+int spool_writer_commit(struct spool_writer *w, enum spool_queue q);
+void spool_writer_abort(struct spool_writer *w);
+
 #endif
