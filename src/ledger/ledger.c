@@ -210,6 +210,7 @@ struct ledger {
 	int depth;  /* ledger_begin nesting */
 	int doomed; /* an inner rollback happened: the outer commit rolls back */
 	time_t fixed_now;
+	int transport_ready; /* the transport tables exist (added) */
 };
 
 static const char *const ctl_names[] = { "ISA", "GS", "ST" };
@@ -1575,6 +1576,295 @@ int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct le
 		}
 	}
 	rc = rc == SQLITE_DONE ? 0 : fail(l, rc, "transport rows");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ------------------------------------------------ remote files and deliveries (added) */
+
+static const char transport_schema[] =
+	"CREATE TABLE IF NOT EXISTS remote_files("
+	" partner TEXT NOT NULL, name BLOB NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, polls INTEGER NOT NULL,"
+	" state TEXT NOT NULL, sha256 TEXT, job_id TEXT, PRIMARY KEY(partner, name));"
+	"CREATE TABLE IF NOT EXISTS deliveries("
+	" job_id TEXT PRIMARY KEY, partner TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	" transport TEXT NOT NULL, state TEXT NOT NULL, last_error TEXT, remote TEXT,"
+	" size INTEGER NOT NULL, attempts INTEGER NOT NULL, first_unix INTEGER NOT NULL,"
+	" next_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS deliveries_file ON deliveries(partner, name, sha256);";
+
+/* Create the transport tables once per connection. */
+static int transport_tables(struct ledger *l)
+{
+	if (l->transport_ready)
+		return 0;
+	int rc = exec(l, transport_schema);
+	if (rc == 0)
+		l->transport_ready = 1;
+	return rc;
+}
+
+/* Prepare a transport statement (tables created first). */
+static int tprep(struct ledger *l, const char *sql, sqlite3_stmt **out)
+{
+	int rc = transport_tables(l);
+	if (rc < 0)
+		return rc;
+	if ((rc = writable(l)) < 0)
+		return rc;
+	return prep(l, sql, out);
+}
+
+/* Step a one-off statement that returns no rows, then finalize it. */
+static int tdone(struct ledger *l, sqlite3_stmt *s, const char *what)
+{
+	int rc = step_done(l, s, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Record one observation of a remote file. */
+int ledger_remote_seen(struct ledger *l, const char *partner, const void *name, size_t name_len, uint64_t size,
+		       int64_t mtime, time_t t, struct ledger_remote_file *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!partner || !name || name_len == 0 || name_len > INT_MAX || size > INT64_MAX)
+		return -EINVAL;
+	if ((rc = tprep(l, "INSERT INTO remote_files(partner, name, size, mtime, first_seen, last_seen, polls, state)"
+			   " VALUES(?1, ?2, ?3, ?4, ?5, ?5, 1, 'seen') ON CONFLICT(partner, name) DO UPDATE SET"
+			   " polls = CASE WHEN size = ?3 AND mtime = ?4 THEN polls + 1 ELSE 1 END,"
+			   " state = CASE WHEN size = ?3 AND mtime = ?4 THEN state ELSE 'seen' END,"
+			   " sha256 = CASE WHEN size = ?3 AND mtime = ?4 THEN sha256 ELSE NULL END,"
+			   " job_id = CASE WHEN size = ?3 AND mtime = ?4 THEN job_id ELSE NULL END,"
+			   " first_seen = CASE WHEN size = ?3 AND mtime = ?4 THEN first_seen ELSE ?5 END,"
+			   " size = ?3, mtime = ?4, last_seen = ?5",
+			   &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	sqlite3_bind_blob(s, 2, name, (int)name_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)size);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)mtime);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)t);
+	if ((rc = tdone(l, s, "remote file seen")) < 0 || !out)
+		return rc;
+	if ((rc = prep(l, "SELECT size, mtime, polls, state, sha256, job_id FROM remote_files"
+			  " WHERE partner = ?1 AND name = ?2", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	sqlite3_bind_blob(s, 2, name, (int)name_len, SQLITE_STATIC);
+	int r = sqlite3_step(s);
+	memset(out, 0, sizeof *out);
+	if (r == SQLITE_ROW) {
+		out->size = (uint64_t)sqlite3_column_int64(s, 0);
+		out->mtime = sqlite3_column_int64(s, 1);
+		out->polls = (unsigned)sqlite3_column_int64(s, 2);
+		snprintf(out->state, sizeof out->state, "%s", col(s, 3) ? col(s, 3) : "");
+		snprintf(out->sha256, sizeof out->sha256, "%s", col(s, 4) ? col(s, 4) : "");
+		snprintf(out->job_id, sizeof out->job_id, "%s", col(s, 5) ? col(s, 5) : "");
+		rc = 0;
+	} else {
+		rc = fail(l, r, "remote file");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Mark a remote file committed as a job. */
+int ledger_remote_committed(struct ledger *l, const char *partner, const void *name, size_t name_len,
+			    const char *sha256, const char *job_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!partner || !name || name_len == 0 || name_len > INT_MAX || !sha256 || !job_id)
+		return -EINVAL;
+	if ((rc = tprep(l, "UPDATE remote_files SET state = 'committed', sha256 = ?3, job_id = ?4"
+			   " WHERE partner = ?1 AND name = ?2", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	sqlite3_bind_blob(s, 2, name, (int)name_len, SQLITE_STATIC);
+	bind_text(s, 3, sha256);
+	bind_text(s, 4, job_id);
+	if ((rc = tdone(l, s, "remote file committed")) < 0)
+		return rc;
+	return sqlite3_changes(l->db) == 1 ? 0 : -ENOENT;
+}
+
+/* Forget one remote file. */
+int ledger_remote_forget(struct ledger *l, const char *partner, const void *name, size_t name_len)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!partner || !name || name_len == 0 || name_len > INT_MAX)
+		return -EINVAL;
+	if ((rc = tprep(l, "DELETE FROM remote_files WHERE partner = ?1 AND name = ?2", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	sqlite3_bind_blob(s, 2, name, (int)name_len, SQLITE_STATIC);
+	return tdone(l, s, "forget remote file");
+}
+
+/* Forget files no poll saw since `since`. */
+int ledger_remote_sweep(struct ledger *l, const char *partner, time_t since)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!partner)
+		return -EINVAL;
+	if ((rc = tprep(l, "DELETE FROM remote_files WHERE partner = ?1 AND last_seen < ?2", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)since);
+	return tdone(l, s, "sweep remote files");
+}
+
+/* Free the strings of a delivery row. */
+void ledger_delivery_clear(struct ledger_delivery *d)
+{
+	if (!d)
+		return;
+	free(d->job_id);
+	free(d->partner);
+	free(d->name);
+	free(d->sha256);
+	free(d->transport);
+	free(d->state);
+	free(d->last_error);
+	free(d->remote);
+	memset(d, 0, sizeof *d);
+}
+
+#define DELIVERY_COLS \
+	"job_id, partner, name, sha256, transport, state, last_error, remote, size, attempts, first_unix," \
+	" next_unix, updated_unix"
+
+/* Duplicate a possibly NULL column. */
+static char *coldup(sqlite3_stmt *s, int i)
+{
+	const char *v = col(s, i);
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Fill d from a row of DELIVERY_COLS; owned copies when own, else borrowed. */
+static void delivery_row(sqlite3_stmt *s, struct ledger_delivery *d, int own)
+{
+	char **f[] = { &d->job_id, &d->partner, &d->name, &d->sha256, &d->transport, &d->state, &d->last_error,
+		       &d->remote };
+	for (int i = 0; i < 8; i++)
+		*f[i] = own ? coldup(s, i) : (char *)col(s, i);
+	d->size = (uint64_t)sqlite3_column_int64(s, 8);
+	d->attempts = (unsigned)sqlite3_column_int64(s, 9);
+	d->first_unix = sqlite3_column_int64(s, 10);
+	d->next_unix = sqlite3_column_int64(s, 11);
+	d->updated_unix = sqlite3_column_int64(s, 12);
+}
+
+/* Insert or replace a delivery row. */
+int ledger_delivery_put(struct ledger *l, const struct ledger_delivery *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!d->job_id || !d->partner || !d->name || !d->sha256 || !d->transport || !d->state ||
+	    d->size > INT64_MAX)
+		return -EINVAL;
+	if ((rc = tprep(l, "INSERT OR REPLACE INTO deliveries(" DELIVERY_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+			   " ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s)) < 0)
+		return rc;
+	const char *v[] = { d->job_id, d->partner, d->name, d->sha256, d->transport, d->state, d->last_error,
+			    d->remote };
+	for (int i = 0; i < 8; i++)
+		bind_text(s, i + 1, v[i]);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)d->size);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)d->attempts);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)d->first_unix);
+	sqlite3_bind_int64(s, 12, (sqlite3_int64)d->next_unix);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)now(l));
+	return tdone(l, s, "delivery");
+}
+
+/* One row into out: 1, 0 when none. */
+static int delivery_one(struct ledger *l, sqlite3_stmt *s, struct ledger_delivery *out)
+{
+	int r = sqlite3_step(s), rc;
+	memset(out, 0, sizeof *out);
+	if (r == SQLITE_ROW) {
+		delivery_row(s, out, 1);
+		rc = 1;
+	} else if (r == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = fail(l, r, "delivery");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The delivery row of a job. */
+int ledger_delivery_get(struct ledger *l, const char *job_id, struct ledger_delivery *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!job_id)
+		return -EINVAL;
+	if ((rc = transport_tables(l)) < 0 ||
+	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE job_id = ?1", &s)) < 0)
+		return rc;
+	bind_text(s, 1, job_id);
+	return delivery_one(l, s, out);
+}
+
+/* The newest delivery row of a file. */
+int ledger_delivery_find(struct ledger *l, const char *partner, const char *name, const char *sha256,
+			 struct ledger_delivery *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!partner || !name || !sha256)
+		return -EINVAL;
+	if ((rc = transport_tables(l)) < 0 ||
+	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE partner = ?1 AND name = ?2"
+			  " AND sha256 = ?3 ORDER BY first_unix DESC, rowid DESC LIMIT 1", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	bind_text(s, 2, name);
+	bind_text(s, 3, sha256);
+	return delivery_one(l, s, out);
+}
+
+/* Delete a delivery row. */
+int ledger_delivery_delete(struct ledger *l, const char *job_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!job_id)
+		return -EINVAL;
+	if ((rc = tprep(l, "DELETE FROM deliveries WHERE job_id = ?1", &s)) < 0)
+		return rc;
+	bind_text(s, 1, job_id);
+	return tdone(l, s, "delete delivery");
+}
+
+/* Delivery rows, oldest first. */
+int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
+		      int (*cb)(void *ctx, const struct ledger_delivery *d), void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r;
+	if ((rc = transport_tables(l)) < 0 ||
+	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE (?1 IS NULL OR partner = ?1)"
+			  " AND (?2 IS NULL OR state = ?2) ORDER BY first_unix, job_id", &s)) < 0)
+		return rc;
+	bind_text(s, 1, partner);
+	bind_text(s, 2, state);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ledger_delivery d;
+		delivery_row(s, &d, 0);
+		if ((rc = cb(ctx, &d)) != 0)
+			break;
+	}
+	if (rc == 0 && r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(l, r, "deliveries");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -224,4 +224,65 @@ struct ledger_transport_row {
  * (a negative one is returned). */
 int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct ledger_transport_row *r), void *ctx);
 
+/* ------------------------------------------------ remote files and deliveries (added: SFTP)
+ *
+ * Two small tables, created on first use (CREATE TABLE IF NOT EXISTS, outside the schema
+ * version): remote_files (what a poll saw in a partner's remote directory, and which of those
+ * files are already durable in the spool) and deliveries (one row per outbound document
+ * handed to a transport: where it is in the upload/rename protocol and its retry state).
+ * doc/transports.md says how the transports use them for crash safety. */
+
+/* A file seen in a partner's remote directory. */
+struct ledger_remote_file {
+	uint64_t size;
+	int64_t mtime;
+	unsigned polls;     /* consecutive polls that saw this size and mtime (1 = first time) */
+	char state[16];     /* "seen", or "committed": durable in the spool as job_id */
+	char sha256[65];    /* committed: hash of the content */
+	char job_id[64];    /* committed: the job */
+};
+/* A poll at time now saw (partner, name) with size and mtime (name: the server's bytes). *out
+ * (may be NULL) gets the row afterwards: polls counts up while size and mtime stay the same
+ * and restarts at 1 when they change (a committed row then becomes "seen" again: the file
+ * was replaced). */
+int ledger_remote_seen(struct ledger *l, const char *partner, const void *name, size_t name_len, uint64_t size,
+		       int64_t mtime, time_t now, struct ledger_remote_file *out);
+/* The file is (about to be) durable in the spool as job_id with content hash sha256. */
+int ledger_remote_committed(struct ledger *l, const char *partner, const void *name, size_t name_len,
+			    const char *sha256, const char *job_id);
+/* Forget one remote file (removed or archived). */
+int ledger_remote_forget(struct ledger *l, const char *partner, const void *name, size_t name_len);
+/* Forget the files of partner no poll saw at or after since (gone from the directory). */
+int ledger_remote_sweep(struct ledger *l, const char *partner, time_t since);
+
+/* One outbound document handed to a transport. Strings are owned (ledger_delivery_clear). */
+struct ledger_delivery {
+	char *job_id;       /* the spool job (deferred/, then sent/ or failed/) */
+	char *partner;
+	char *name;         /* the file name the partner receives */
+	char *sha256;       /* of the document's bytes */
+	char *transport;    /* "sftp" */
+	char *state;        /* "queued", "renaming" (uploaded, rename under way), "delivered", "failed" */
+	char *last_error;   /* the last failed attempt's error, or NULL */
+	char *remote;       /* where it went (or goes), e.g. "host:port/out/NAME" */
+	uint64_t size;
+	unsigned attempts;  /* failed attempts */
+	int64_t first_unix; /* queued for delivery (retry.max-age counts from here) */
+	int64_t next_unix;  /* next attempt not before */
+	int64_t updated_unix;
+};
+void ledger_delivery_clear(struct ledger_delivery *d);
+/* Insert or replace the row of d->job_id (updated_unix is set to now). */
+int ledger_delivery_put(struct ledger *l, const struct ledger_delivery *d);
+/* The row of a job: 1 found (*out filled), 0 none. */
+int ledger_delivery_get(struct ledger *l, const char *job_id, struct ledger_delivery *out);
+/* The newest row of the file (partner, name, sha256): 1 found, 0 none. */
+int ledger_delivery_find(struct ledger *l, const char *partner, const char *name, const char *sha256,
+			 struct ledger_delivery *out);
+int ledger_delivery_delete(struct ledger *l, const char *job_id);
+/* Rows of partner (NULL: every partner) in state (NULL: any), oldest first; a non-zero cb
+ * return stops and is returned. Rows are borrowed for the call. */
+int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
+		      int (*cb)(void *ctx, const struct ledger_delivery *d), void *ctx);
+
 #endif
