@@ -115,6 +115,22 @@ enum slot {
 	S_X12_NL,
 	S_OUT_USAGE,
 	S_EDI_SYNTAX,
+	S_SFTP_HOST,
+	S_SFTP_PORT,
+	S_SFTP_USER,
+	S_SFTP_KEY,
+	S_SFTP_PASSWORD,
+	S_SFTP_KNOWN_HOSTS,
+	S_SFTP_INBOX,
+	S_SFTP_OUTBOX,
+	S_SFTP_ARCHIVE,
+	S_SFTP_PATTERN,
+	S_SFTP_READY,
+	S_SFTP_POLL,
+	S_SFTP_TIMEOUT,
+	S_RETRY_MIN,
+	S_RETRY_MAX,
+	S_RETRY_MAX_AGE,
 	S_COUNT
 };
 
@@ -196,6 +212,22 @@ static const struct keydef keydefs[] = {
 	{ "x12.line-breaks", S_X12_NL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "outbound-usage", S_OUT_USAGE, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, usages },
 	{ "edifact.syntax", S_EDI_SYNTAX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.host", S_SFTP_HOST, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.port", S_SFTP_PORT, V_COUNT, W_PARTNER, 1, 65535, "1", "65535", NULL },
+	{ "sftp.user", S_SFTP_USER, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.key", S_SFTP_KEY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.password-file", S_SFTP_PASSWORD, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.known-hosts", S_SFTP_KNOWN_HOSTS, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.inbox", S_SFTP_INBOX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.outbox", S_SFTP_OUTBOX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.archive", S_SFTP_ARCHIVE, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.pattern", S_SFTP_PATTERN, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.ready-pattern", S_SFTP_READY, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.poll-interval", S_SFTP_POLL, V_DURATION, W_PARTNER, 1, DAY, "1s", "1d", NULL },
+	{ "sftp.timeout", S_SFTP_TIMEOUT, V_DURATION, W_PARTNER, 1, 3600, "1s", "1h", NULL },
+	{ "retry.min", S_RETRY_MIN, V_DURATION, WB, 1, DAY, "1s", "1d", NULL },
+	{ "retry.max", S_RETRY_MAX, V_DURATION, WB, 1, 30 * DAY, "1s", "30d", NULL },
+	{ "retry.max-age", S_RETRY_MAX_AGE, V_DURATION, WB, 1, 365 * DAY, "1s", "365d", NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
 
@@ -804,6 +836,9 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_OUR_EDI_Q: copy_checked(c->us_edifact.qualifier, sizeof c->us_edifact.qualifier, v->s); break;
 	case S_DUP_WINDOW: c->dup_window_s = v->u; break;
 	case S_ACK_DUE: c->ack_due_s = v->u; break;
+	case S_RETRY_MIN: c->retry.min_s = v->u; break;
+	case S_RETRY_MAX: c->retry.max_s = v->u; break;
+	case S_RETRY_MAX_AGE: c->retry.max_age_s = v->u; break;
 	default:
 		if (tol_field(&c->tolerances, s))
 			*tol_field(&c->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -849,6 +884,10 @@ static void main_defaults(struct config *c, const struct main_state *st, int was
 			  struct diag_list *d)
 {
 	static const enum slot required[] = { S_ERP_DIR, S_OUR_Q, S_OUR_ID, S_OUR_GS };
+	if (c->retry.min_s > c->retry.max_s)
+		diag_error(d, c->file, st->line[S_RETRY_MIN] ? st->line[S_RETRY_MIN] : st->line[S_RETRY_MAX],
+			   "retry.min (%llus) is longer than retry.max (%llus)", (unsigned long long)c->retry.min_s,
+			   (unsigned long long)c->retry.max_s);
 	for (size_t i = 0; was_read && i < sizeof required / sizeof required[0]; i++) {
 		if (st->line[required[i]])
 			continue;
@@ -986,6 +1025,22 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_X12_NL: p->x12_line_breaks = v->u == 0; break;
 	case S_OUT_USAGE: p->outbound_test = v->u == 1; break;
 	case S_EDI_SYNTAX: snprintf(p->edifact_syntax, sizeof p->edifact_syntax, "%s", strlen(v->s) < 8 ? v->s : "?"); break;
+	case S_SFTP_HOST: p->sftp.host = xstrdup(v->s); break;
+	case S_SFTP_PORT: p->sftp.port = (unsigned)v->u; break;
+	case S_SFTP_USER: p->sftp.user = xstrdup(v->s); break;
+	case S_SFTP_KEY: p->sftp.key = path_relative_to(p->file, v->s); break;
+	case S_SFTP_PASSWORD: p->sftp.password_file = path_relative_to(p->file, v->s); break;
+	case S_SFTP_KNOWN_HOSTS: p->sftp.known_hosts = path_relative_to(p->file, v->s); break;
+	case S_SFTP_INBOX: p->sftp.inbox = xstrdup(v->s); break;
+	case S_SFTP_OUTBOX: p->sftp.outbox = xstrdup(v->s); break;
+	case S_SFTP_ARCHIVE: p->sftp.archive = xstrdup(v->s); break;
+	case S_SFTP_PATTERN: free(p->sftp.pattern); p->sftp.pattern = xstrdup(v->s); break;
+	case S_SFTP_READY: p->sftp.ready_pattern = xstrdup(v->s); break;
+	case S_SFTP_POLL: p->sftp.poll_interval_s = v->u; break;
+	case S_SFTP_TIMEOUT: p->sftp.timeout_s = v->u; break;
+	case S_RETRY_MIN: p->retry.min_s = v->u; break;
+	case S_RETRY_MAX: p->retry.max_s = v->u; break;
+	case S_RETRY_MAX_AGE: p->retry.max_age_s = v->u; break;
 	default:
 		if (tol_field(&p->tolerances, s))
 			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -1147,6 +1202,74 @@ static void partner_flows(struct cfg_partner *p, const struct partner_state *st,
 			   "export-dir without export.<kind> lines: which files are which documents?");
 }
 
+/* Whether s is a host name or address we can pass to getaddrinfo: 1..253 bytes of
+ * [A-Za-z0-9.:_-], not starting with '-'. */
+static int sftp_host_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253 || s[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr(".:_-", s[i])))
+			return 0;
+	return 1;
+}
+
+/* Check the sftp.* keys of a partner go together, and retry.min <= retry.max. */
+static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
+{
+	static const enum slot all[] = { S_SFTP_PORT, S_SFTP_USER, S_SFTP_KEY, S_SFTP_PASSWORD, S_SFTP_KNOWN_HOSTS,
+					 S_SFTP_INBOX, S_SFTP_OUTBOX, S_SFTP_ARCHIVE, S_SFTP_PATTERN, S_SFTP_READY,
+					 S_SFTP_POLL, S_SFTP_TIMEOUT };
+	static const enum slot inbox_only[] = { S_SFTP_ARCHIVE, S_SFTP_PATTERN, S_SFTP_READY, S_SFTP_POLL };
+	struct cfg_sftp *f = &p->sftp;
+	if ((st->line[S_RETRY_MIN] || st->line[S_RETRY_MAX]) && p->retry.min_s > p->retry.max_s)
+		diag_error(d, p->file, st->line[S_RETRY_MIN] ? st->line[S_RETRY_MIN] : st->line[S_RETRY_MAX],
+			   "retry.min (%llus) is longer than retry.max (%llus)", (unsigned long long)p->retry.min_s,
+			   (unsigned long long)p->retry.max_s);
+	f->line = st->line[S_SFTP_HOST];
+	if (!st->line[S_SFTP_HOST]) {
+		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+			if (!st->line[all[i]])
+				continue;
+			for (size_t k = 0; k < NKEYDEFS; k++)
+				if (keydefs[k].slot == all[i])
+					diag_error(d, p->file, st->line[all[i]], "%s without sftp.host", keydefs[k].name);
+		}
+		return;
+	}
+	if (f->host && !sftp_host_ok(f->host))
+		diag_error(d, p->file, f->line, "sftp.host: a host name or address (letters, digits, '.', ':', "
+			   "'_' and '-', at most 253)");
+	if (f->user && (strpbrk(f->user, " \t") || strlen(f->user) > 128))
+		diag_error(d, p->file, st->line[S_SFTP_USER], "sftp.user: a user name without blanks, at most 128 bytes");
+	if (!st->line[S_SFTP_USER])
+		diag_error(d, p->file, f->line, "sftp.host needs sftp.user: which account do we log in as?");
+	if (!st->line[S_SFTP_KNOWN_HOSTS])
+		diag_error(d, p->file, f->line, "sftp.host needs sftp.known-hosts: the server's host key must be "
+			   "pinned (an unknown key is never accepted)");
+	if (!st->line[S_SFTP_KEY] == !st->line[S_SFTP_PASSWORD])
+		diag_error(d, p->file, st->line[S_SFTP_KEY] ? st->line[S_SFTP_PASSWORD] : f->line,
+			   "sftp.host needs either sftp.key or sftp.password-file (one of them)");
+	if (!st->line[S_SFTP_INBOX] && !st->line[S_SFTP_OUTBOX])
+		diag_error(d, p->file, f->line, "sftp.host needs sftp.inbox (files to take) or sftp.outbox "
+			   "(where our documents go), or both");
+	for (size_t i = 0; !st->line[S_SFTP_INBOX] && i < sizeof inbox_only / sizeof inbox_only[0]; i++) {
+		if (!st->line[inbox_only[i]])
+			continue;
+		for (size_t k = 0; k < NKEYDEFS; k++)
+			if (keydefs[k].slot == inbox_only[i])
+				diag_error(d, p->file, st->line[inbox_only[i]], "%s without sftp.inbox", keydefs[k].name);
+	}
+	if (!f->port)
+		f->port = 22;
+	if (!f->pattern)
+		f->pattern = xstrdup("*");
+	if (!f->timeout_s)
+		f->timeout_s = 30;
+}
+
 /* Load one partner file into p (already zeroed); base is the file name without ".conf". */
 static void load_partner(struct config *c, struct cfg_partner *p, const char *file,
 			 const char *base, size_t *x12_line, struct diag_list *d)
@@ -1161,6 +1284,8 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	p->ack_due_s = c->ack_due_s;
 	p->limits = c->limits;
 	p->tolerances = c->tolerances;
+	p->retry = c->retry;
+	p->sftp.poll_interval_s = c->poll_interval_s;
 	if (read_entries(&e, file, d) < 0)
 		goto out;
 	apply_partner(p, &e, &st, d);
@@ -1179,6 +1304,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	partner_x12(p, &st, d);
 	partner_edifact(p, &st, d);
 	partner_flows(p, &st, d);
+	partner_sftp(p, &st, d);
 	*x12_line = st.line[S_X12_ID];
 out:
 	if (!p->name)
@@ -1301,6 +1427,9 @@ int config_load(struct config **out, const char *path, struct diag_list *d)
 	c->poll_interval_s = 30;
 	c->dup_window_s = 30 * DAY;
 	c->ack_due_s = DAY;
+	c->retry.min_s = 60;
+	c->retry.max_s = 3600;
+	c->retry.max_age_s = DAY;
 	cfg_limits_default(&c->limits);
 	cfg_tolerances_default(&c->tolerances);
 
@@ -1338,6 +1467,16 @@ static void partner_free(struct cfg_partner *p)
 	free(p->csv_encoding);
 	free(p->fixed_encoding);
 	free(p->export_dir);
+	free(p->sftp.host);
+	free(p->sftp.user);
+	free(p->sftp.key);
+	free(p->sftp.password_file);
+	free(p->sftp.known_hosts);
+	free(p->sftp.inbox);
+	free(p->sftp.outbox);
+	free(p->sftp.archive);
+	free(p->sftp.pattern);
+	free(p->sftp.ready_pattern);
 	for (size_t i = 0; i < p->nexports; i++)
 		free(p->exports[i].map_path);
 	free(p->exports);

@@ -78,6 +78,34 @@ struct cfg_flow {
 	size_t line;
 };
 
+/* Delivery retries of outbound documents (added: retry.* keys, defaults in edigw.conf,
+ * overrides per partner). The wait after the n-th failed attempt is min * 2^(n-1), at most
+ * max; a document still undelivered max_age after it was queued goes to failed/. */
+struct cfg_retry {
+	uint64_t min_s;     /* retry.min, default 1m */
+	uint64_t max_s;     /* retry.max, default 1h */
+	uint64_t max_age_s; /* retry.max-age, default 24h */
+};
+
+/* A partner's SFTP server (added: sftp.* keys, doc/transports.md). host NULL: no SFTP.
+ * Remote paths are the server's, used as written. */
+struct cfg_sftp {
+	char *host;
+	unsigned port;            /* sftp.port, default 22 */
+	char *user;
+	char *key;                /* sftp.key: private key file, or NULL */
+	char *password_file;      /* sftp.password-file: a file holding the password, or NULL */
+	char *known_hosts;        /* sftp.known-hosts: the server's pinned host key(s) (required) */
+	char *inbox;              /* sftp.inbox: remote directory polled for the partner's files, or NULL */
+	char *outbox;             /* sftp.outbox: remote directory our documents are uploaded to, or NULL */
+	char *archive;            /* sftp.archive: remote directory taken files are moved to; NULL: removed */
+	char *pattern;            /* sftp.pattern: glob of the inbox files to take, default "*" */
+	char *ready_pattern;      /* sftp.ready-pattern: inbox files complete as soon as seen, or NULL */
+	uint64_t poll_interval_s; /* sftp.poll-interval, default edigw.conf's poll-interval */
+	uint64_t timeout_s;       /* sftp.timeout: connect and each operation, default 30s */
+	size_t line;              /* line of sftp.host, 0 when unset */
+};
+
 struct cfg_partner {
 	char *id;          /* file base name; [A-Za-z0-9._-] */
 	char *name;
@@ -124,6 +152,8 @@ struct cfg_partner {
 	int x12_line_breaks;     /* x12.line-breaks = yes: a newline after each segment (default no) */
 	int outbound_test;       /* outbound-usage = test: ISA15 T, UNB 0035 1 */
 	char edifact_syntax[8];  /* edifact.syntax: UNOC:3 */
+	struct cfg_sftp sftp;    /* sftp.* (added) */
+	struct cfg_retry retry;  /* retry.*: edigw.conf's, overridden by the partner file (added) */
 };
 
 struct cfg_erp {
@@ -153,6 +183,7 @@ struct config {
 	size_t nerp;
 	struct cfg_partner *partners;
 	size_t npartners;
+	struct cfg_retry retry; /* retry.* defaults for every partner (added) */
 };
 
 /* Built-in defaults for limits. */
