@@ -131,6 +131,22 @@ enum slot {
 	S_RETRY_MIN,
 	S_RETRY_MAX,
 	S_RETRY_MAX_AGE,
+	S_AS2_ID,
+	S_AS2_KEY,
+	S_AS2_CERT,
+	S_AS2_LISTEN,
+	S_AS2_MDN_URL,
+	S_AS2_URL,
+	S_AS2_SIGN,
+	S_AS2_ENCRYPT,
+	S_AS2_KEYENC,
+	S_AS2_COMPRESS,
+	S_AS2_MDN,
+	S_AS2_MDN_SIGNED,
+	S_AS2_REQ_SIG,
+	S_AS2_REQ_ENC,
+	S_AS2_TIMEOUT,
+	S_AS2_MDN_WAIT,
 	S_COUNT
 };
 
@@ -151,6 +167,12 @@ static const char *const contrls[] = { "requested", "always", "never", NULL };
 static const char *const yes_no[] = { "yes", "no", NULL }; /* index 0 = yes */
 static const char *const bad_rows[] = { "reject-file", "reject-row", NULL }; /* enum cfg_bad_row */
 static const char *const usages[] = { "production", "test", NULL };
+/* as2.*: the order is that of struct cfg_as2's fields (and the as2 module's enums) */
+static const char *const as2_signs[] = { "none", "sha1", "sha256", "sha384", "sha512", NULL };
+static const char *const as2_ciphers[] = { "none", "aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc", NULL };
+static const char *const as2_keyencs[] = { "pkcs1", "oaep", NULL };
+static const char *const as2_compresses[] = { "none", "before-signing", "after-signing", NULL };
+static const char *const as2_mdns[] = { "sync", "async", "none", NULL };
 
 #define WB (W_MAIN | W_PARTNER)
 static const struct keydef keydefs[] = {
@@ -228,6 +250,22 @@ static const struct keydef keydefs[] = {
 	{ "retry.min", S_RETRY_MIN, V_DURATION, WB, 1, DAY, "1s", "1d", NULL },
 	{ "retry.max", S_RETRY_MAX, V_DURATION, WB, 1, 30 * DAY, "1s", "30d", NULL },
 	{ "retry.max-age", S_RETRY_MAX_AGE, V_DURATION, WB, 1, 365 * DAY, "1s", "365d", NULL },
+	{ "as2.id", S_AS2_ID, V_TEXT, WB, 0, 0, NULL, NULL, NULL },
+	{ "as2.key", S_AS2_KEY, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "as2.cert", S_AS2_CERT, V_PATH, WB, 0, 0, NULL, NULL, NULL },
+	{ "as2.listen", S_AS2_LISTEN, V_TEXT, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "as2.mdn-url", S_AS2_MDN_URL, V_TEXT, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "as2.url", S_AS2_URL, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "as2.sign", S_AS2_SIGN, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_signs },
+	{ "as2.encrypt", S_AS2_ENCRYPT, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_ciphers },
+	{ "as2.key-transport", S_AS2_KEYENC, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_keyencs },
+	{ "as2.compress", S_AS2_COMPRESS, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_compresses },
+	{ "as2.mdn", S_AS2_MDN, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_mdns },
+	{ "as2.mdn-signed", S_AS2_MDN_SIGNED, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "as2.require-signature", S_AS2_REQ_SIG, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "as2.require-encryption", S_AS2_REQ_ENC, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "as2.timeout", S_AS2_TIMEOUT, V_DURATION, W_PARTNER, 1, 3600, "1s", "1h", NULL },
+	{ "as2.mdn-wait", S_AS2_MDN_WAIT, V_DURATION, W_PARTNER, 10, 30 * DAY, "10s", "30d", NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
 
@@ -839,6 +877,11 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_RETRY_MIN: c->retry.min_s = v->u; break;
 	case S_RETRY_MAX: c->retry.max_s = v->u; break;
 	case S_RETRY_MAX_AGE: c->retry.max_age_s = v->u; break;
+	case S_AS2_ID: c->as2.id = xstrdup(v->s); break;
+	case S_AS2_KEY: c->as2.key = path_relative_to(path, v->s); break;
+	case S_AS2_CERT: c->as2.cert = path_relative_to(path, v->s); break;
+	case S_AS2_LISTEN: c->as2.listen = xstrdup(v->s); break;
+	case S_AS2_MDN_URL: c->as2.mdn_url = xstrdup(v->s); break;
 	default:
 		if (tol_field(&c->tolerances, s))
 			*tol_field(&c->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -879,6 +922,30 @@ static void apply_main(struct config *c, const struct entries *e, struct main_st
 	}
 }
 
+/* An AS2 name (RFC 4130 6.2, the atomic form): 1..128 printable ASCII characters other
+ * than space, '"' and '\\'. */
+static int as2_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* An http:// or https:// URL without blanks or control characters. */
+static int as2_url_ok(const char *s)
+{
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+		return 0;
+	for (const char *q = s; *q; q++)
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			return 0;
+	return strlen(s) <= 2048;
+}
+
 /* Fill in defaults and report missing required keys of edigw.conf. */
 static void main_defaults(struct config *c, const struct main_state *st, int was_read,
 			  struct diag_list *d)
@@ -888,6 +955,24 @@ static void main_defaults(struct config *c, const struct main_state *st, int was
 		diag_error(d, c->file, st->line[S_RETRY_MIN] ? st->line[S_RETRY_MIN] : st->line[S_RETRY_MAX],
 			   "retry.min (%llus) is longer than retry.max (%llus)", (unsigned long long)c->retry.min_s,
 			   (unsigned long long)c->retry.max_s);
+	c->as2.line = st->line[S_AS2_ID];
+	if (c->as2.id && !as2_name_ok(c->as2.id))
+		diag_error(d, c->file, c->as2.line,
+			   "as2.id: 1 to 128 printable ASCII characters without blanks, '\"' or '\\'");
+	if (c->as2.id && (!c->as2.key || !c->as2.cert))
+		diag_error(d, c->file, c->as2.line, "as2.id needs as2.key and as2.cert: our key signs and decrypts");
+	if (!st->line[S_AS2_ID])
+		for (size_t k = 0; k < NKEYDEFS; k++)
+			if (keydefs[k].slot > S_AS2_ID && keydefs[k].slot <= S_AS2_MDN_URL && st->line[keydefs[k].slot])
+				diag_error(d, c->file, st->line[keydefs[k].slot], "%s without as2.id", keydefs[k].name);
+	if (c->as2.listen) {
+		const char *colon = strrchr(c->as2.listen, ':');
+		uint64_t port = 0;
+		if (!colon || colon == c->as2.listen || str_to_u64(colon + 1, &port) < 0 || port > 65535)
+			diag_error(d, c->file, st->line[S_AS2_LISTEN], "as2.listen: HOST:PORT, e.g. 127.0.0.1:4080");
+	}
+	if (c->as2.mdn_url && !as2_url_ok(c->as2.mdn_url))
+		diag_error(d, c->file, st->line[S_AS2_MDN_URL], "as2.mdn-url: an http:// or https:// URL without blanks");
 	for (size_t i = 0; was_read && i < sizeof required / sizeof required[0]; i++) {
 		if (st->line[required[i]])
 			continue;
@@ -1041,6 +1126,19 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_RETRY_MIN: p->retry.min_s = v->u; break;
 	case S_RETRY_MAX: p->retry.max_s = v->u; break;
 	case S_RETRY_MAX_AGE: p->retry.max_age_s = v->u; break;
+	case S_AS2_ID: p->as2.id = xstrdup(v->s); break;
+	case S_AS2_CERT: p->as2.cert = path_relative_to(p->file, v->s); break;
+	case S_AS2_URL: p->as2.url = xstrdup(v->s); break;
+	case S_AS2_SIGN: p->as2.sign = (int)v->u; break;
+	case S_AS2_ENCRYPT: p->as2.encrypt = (int)v->u; break;
+	case S_AS2_KEYENC: p->as2.oaep = v->u == 1; break;
+	case S_AS2_COMPRESS: p->as2.compress = (enum cfg_as2_compress)v->u; break;
+	case S_AS2_MDN: p->as2.mdn = (enum cfg_as2_mdn)v->u; break;
+	case S_AS2_MDN_SIGNED: p->as2.mdn_signed = v->u == 0; break;
+	case S_AS2_REQ_SIG: p->as2.require_signature = v->u == 0; break;
+	case S_AS2_REQ_ENC: p->as2.require_encryption = v->u == 0; break;
+	case S_AS2_TIMEOUT: p->as2.timeout_s = v->u; break;
+	case S_AS2_MDN_WAIT: p->as2.mdn_wait_s = v->u; break;
 	default:
 		if (tol_field(&p->tolerances, s))
 			*tol_field(&p->tolerances, s) = v->u == 0; /* yes_no: 0 = yes */
@@ -1270,6 +1368,27 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 		f->timeout_s = 30;
 }
 
+/* Check the as2.* keys of a partner go together (doc/as2.md). */
+static void partner_as2(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
+{
+	struct cfg_as2 *a = &p->as2;
+	a->line = st->line[S_AS2_ID];
+	if (!a->line) {
+		for (size_t k = 0; k < NKEYDEFS; k++)
+			if (keydefs[k].slot >= S_AS2_ID && keydefs[k].slot <= S_AS2_MDN_WAIT && (keydefs[k].where & W_PARTNER) &&
+			    st->line[keydefs[k].slot])
+				diag_error(d, p->file, st->line[keydefs[k].slot], "%s without as2.id", keydefs[k].name);
+		return;
+	}
+	if (a->id && !as2_name_ok(a->id))
+		diag_error(d, p->file, a->line, "as2.id: 1 to 128 printable ASCII characters without blanks, '\"' or '\\'");
+	if (!st->line[S_AS2_CERT])
+		diag_error(d, p->file, a->line, "as2.id needs as2.cert: the partner's certificate checks its signatures "
+			   "and encrypts what we send");
+	if (a->url && !as2_url_ok(a->url))
+		diag_error(d, p->file, st->line[S_AS2_URL], "as2.url: an http:// or https:// URL without blanks");
+}
+
 /* Load one partner file into p (already zeroed); base is the file name without ".conf". */
 static void load_partner(struct config *c, struct cfg_partner *p, const char *file,
 			 const char *base, size_t *x12_line, struct diag_list *d)
@@ -1286,6 +1405,13 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	p->tolerances = c->tolerances;
 	p->retry = c->retry;
 	p->sftp.poll_interval_s = c->poll_interval_s;
+	p->as2.sign = 2;    /* sha256 */
+	p->as2.encrypt = 3; /* aes256-cbc */
+	p->as2.mdn_signed = 1;
+	p->as2.require_signature = 1;
+	p->as2.require_encryption = 1;
+	p->as2.timeout_s = 60;
+	p->as2.mdn_wait_s = 3600;
 	if (read_entries(&e, file, d) < 0)
 		goto out;
 	apply_partner(p, &e, &st, d);
@@ -1305,6 +1431,7 @@ static void load_partner(struct config *c, struct cfg_partner *p, const char *fi
 	partner_edifact(p, &st, d);
 	partner_flows(p, &st, d);
 	partner_sftp(p, &st, d);
+	partner_as2(p, &st, d);
 	*x12_line = st.line[S_X12_ID];
 out:
 	if (!p->name)
@@ -1395,6 +1522,23 @@ static void load_partners(struct config *c, size_t dir_line, int us_ok, struct d
 				break;
 			}
 		}
+		/* AS2: our side configured, names unique and not ours */
+		if (p->as2.id && !c->as2.id)
+			diag_error(d, p->file, p->as2.line, "as2.id needs as2.id, as2.key and as2.cert in %s (our AS2 side)",
+				   c->file);
+		if (p->as2.id && c->as2.id && strcmp(p->as2.id, c->as2.id) == 0)
+			diag_error(d, p->file, p->as2.line, "as2.id %s is our own (as2.id in %s)", p->as2.id, c->file);
+		if (p->as2.id && p->as2.mdn == CFG_AS2_MDN_ASYNC && p->as2.url && !c->as2.mdn_url)
+			diag_error(d, p->file, p->as2.line, "as2.mdn = async needs as2.mdn-url in %s: where does the "
+				   "partner send the MDN?", c->file);
+		for (size_t j = 0; p->as2.id && j < i; j++) {
+			const struct cfg_partner *q = &c->partners[j];
+			if (q->as2.id && strcmp(p->as2.id, q->as2.id) == 0) {
+				diag_error(d, p->file, p->as2.line, "as2.id %s is also used by %s (line %zu)", p->as2.id,
+					   q->file, q->as2.line);
+				break;
+			}
+		}
 		diag_sort_from(d, from);
 		free(base);
 		free(fp);
@@ -1477,6 +1621,9 @@ static void partner_free(struct cfg_partner *p)
 	free(p->sftp.archive);
 	free(p->sftp.pattern);
 	free(p->sftp.ready_pattern);
+	free(p->as2.id);
+	free(p->as2.url);
+	free(p->as2.cert);
 	for (size_t i = 0; i < p->nexports; i++)
 		free(p->exports[i].map_path);
 	free(p->exports);
@@ -1502,6 +1649,11 @@ void config_free(struct config *c)
 	free(c->canonical_rng);
 	free(c->schema_dir);
 	free(c->log_level);
+	free(c->as2.id);
+	free(c->as2.key);
+	free(c->as2.cert);
+	free(c->as2.listen);
+	free(c->as2.mdn_url);
 	for (size_t i = 0; i < c->nerp; i++)
 		free(c->erp[i].profile);
 	free(c->erp);
@@ -1532,6 +1684,17 @@ const struct cfg_partner *config_partner(const struct config *c, const char *id)
 		return NULL;
 	for (size_t i = 0; i < c->npartners; i++)
 		if (c->partners[i].id && strcmp(c->partners[i].id, id) == 0)
+			return &c->partners[i];
+	return NULL;
+}
+
+/* The partner with this AS2 name. */
+const struct cfg_partner *config_partner_by_as2(const struct config *c, const char *as2_id)
+{
+	if (!c || !as2_id)
+		return NULL;
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].as2.id && strcmp(c->partners[i].as2.id, as2_id) == 0)
 			return &c->partners[i];
 	return NULL;
 }

@@ -106,6 +106,39 @@ struct cfg_sftp {
 	size_t line;              /* line of sftp.host, 0 when unset */
 };
 
+/* A partner's AS2 profile (added: as2.* keys, doc/as2.md). id NULL: no AS2. The enums'
+ * order is the order of the choices in edigw.conf.5 (sign: none, sha1, sha256, sha384,
+ * sha512; encrypt: none, aes128-cbc, aes192-cbc, aes256-cbc, 3des-cbc), the same as the
+ * as2 module's enum as2_md and enum as2_cipher. */
+enum cfg_as2_compress { CFG_AS2_COMPRESS_NONE = 0, CFG_AS2_COMPRESS_BEFORE, CFG_AS2_COMPRESS_AFTER };
+enum cfg_as2_mdn { CFG_AS2_MDN_SYNC = 0, CFG_AS2_MDN_ASYNC, CFG_AS2_MDN_NONE };
+struct cfg_as2 {
+	char *id;                /* as2.id: the partner's AS2 name (AS2-From of what it sends) */
+	char *url;               /* as2.url: where we POST our messages, or NULL (receive only) */
+	char *cert;              /* as2.cert: the partner's certificate (PEM), pinned */
+	int sign;                /* as2.sign: digest we sign with, 0 = unsigned (default sha256) */
+	int encrypt;             /* as2.encrypt: cipher, 0 = none (default aes256-cbc) */
+	int oaep;                /* as2.key-transport = oaep (default pkcs1: RSA PKCS#1 v1.5) */
+	enum cfg_as2_compress compress; /* as2.compress (default none) */
+	enum cfg_as2_mdn mdn;    /* as2.mdn: the MDN we ask for (default sync) */
+	int mdn_signed;          /* as2.mdn-signed: ask for a signed MDN (default yes) */
+	int require_signature;   /* as2.require-signature: refuse unsigned messages (default yes) */
+	int require_encryption;  /* as2.require-encryption: refuse unencrypted messages (default yes) */
+	uint64_t timeout_s;      /* as2.timeout: HTTP connect + transfer, default 60s */
+	uint64_t mdn_wait_s;     /* as2.mdn-wait: how long an async MDN may take before we resend (1h) */
+	size_t line;             /* line of as2.id, 0 when unset */
+};
+
+/* Our AS2 side (added: as2.* keys of edigw.conf). id NULL: AS2 is off. */
+struct cfg_as2_us {
+	char *id;       /* as2.id: our AS2 name */
+	char *key;      /* as2.key: our private key (PEM) */
+	char *cert;     /* as2.cert: our certificate (PEM) */
+	char *listen;   /* as2.listen: "host:port" of the receiving endpoint, or NULL (send only) */
+	char *mdn_url;  /* as2.mdn-url: where partners POST async MDNs to us, or NULL */
+	size_t line;    /* line of as2.id */
+};
+
 struct cfg_partner {
 	char *id;          /* file base name; [A-Za-z0-9._-] */
 	char *name;
@@ -154,6 +187,7 @@ struct cfg_partner {
 	char edifact_syntax[8];  /* edifact.syntax: UNOC:3 */
 	struct cfg_sftp sftp;    /* sftp.* (added) */
 	struct cfg_retry retry;  /* retry.*: edigw.conf's, overridden by the partner file (added) */
+	struct cfg_as2 as2;      /* as2.* (added) */
 };
 
 struct cfg_erp {
@@ -184,6 +218,7 @@ struct config {
 	struct cfg_partner *partners;
 	size_t npartners;
 	struct cfg_retry retry; /* retry.* defaults for every partner (added) */
+	struct cfg_as2_us as2;  /* as2.* of edigw.conf (added) */
 };
 
 /* Built-in defaults for limits. */
@@ -200,6 +235,8 @@ void config_free(struct config *c);
 /* export.<kind> (outbound 0) or outbound.<kind> (outbound 1) of a partner (added). */
 const struct cfg_flow *config_partner_flow(const struct cfg_partner *p, int outbound, const char *kind);
 const struct cfg_partner *config_partner(const struct config *c, const char *id);
+/* The partner whose as2.id is as2_id (exact, case-sensitive), or NULL (added). */
+const struct cfg_partner *config_partner_by_as2(const struct config *c, const char *as2_id);
 const struct cfg_partner *config_partner_by_x12(const struct config *c, const char *qualifier,
 						const char *id);
 const struct cfg_doc *config_partner_doc(const struct cfg_partner *p, const char *type);

@@ -1868,3 +1868,110 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 	sqlite3_finalize(s);
 	return rc;
 }
+
+/* ------------------------------------------------ AS2 messages (added) */
+
+static const char as2_schema[] =
+	"CREATE TABLE IF NOT EXISTS as2_messages("
+	" direction TEXT NOT NULL, partner TEXT NOT NULL, message_id TEXT NOT NULL, job_id TEXT,"
+	" state TEXT NOT NULL, mic TEXT, disposition TEXT, detail TEXT,"
+	" created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL,"
+	" PRIMARY KEY(direction, partner, message_id));"
+	"CREATE INDEX IF NOT EXISTS as2_messages_job ON as2_messages(direction, job_id);";
+
+void ledger_as2_clear(struct ledger_as2 *m)
+{
+	free(m->direction);
+	free(m->partner);
+	free(m->message_id);
+	free(m->job_id);
+	free(m->state);
+	free(m->mic);
+	free(m->disposition);
+	free(m->detail);
+	memset(m, 0, sizeof *m);
+}
+
+/* Insert or update an AS2 message row. */
+int ledger_as2_put(struct ledger *l, const struct ledger_as2 *m)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!m->direction || !m->partner || !m->message_id || !m->state)
+		return -EINVAL;
+	if ((rc = exec(l, as2_schema)) < 0 || (rc = writable(l)) < 0)
+		return rc;
+	if ((rc = prep(l, "INSERT INTO as2_messages(direction, partner, message_id, job_id, state, mic, disposition,"
+			  " detail, created_unix, updated_unix) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"
+			  " ON CONFLICT(direction, partner, message_id) DO UPDATE SET"
+			  " job_id = COALESCE(?4, job_id), state = ?5, mic = COALESCE(?6, mic),"
+			  " disposition = COALESCE(?7, disposition), detail = COALESCE(?8, detail), updated_unix = ?9",
+			  &s)) < 0)
+		return rc;
+	const char *v[] = { m->direction, m->partner, m->message_id, m->job_id, m->state, m->mic, m->disposition,
+			    m->detail };
+	for (int i = 0; i < 8; i++)
+		bind_text(s, i + 1, v[i]);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)now(l));
+	rc = step_done(l, s, "as2 message");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* One as2_messages row into out: 1, 0 when none. */
+static int as2_one(struct ledger *l, sqlite3_stmt *s, struct ledger_as2 *out)
+{
+	int r = sqlite3_step(s), rc = 0;
+	memset(out, 0, sizeof *out);
+	if (r == SQLITE_ROW) {
+		char **f[8] = { &out->direction, &out->partner, &out->message_id, &out->job_id, &out->state, &out->mic,
+				&out->disposition, &out->detail };
+		for (int i = 0; i < 8; i++) {
+			const unsigned char *t = sqlite3_column_text(s, i);
+			*f[i] = t ? xstrdup((const char *)t) : NULL;
+		}
+		out->created_unix = sqlite3_column_int64(s, 8);
+		out->updated_unix = sqlite3_column_int64(s, 9);
+		rc = 1;
+	} else if (r != SQLITE_DONE) {
+		rc = fail(l, r, "as2 message");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+#define AS2_COLS "direction, partner, message_id, job_id, state, mic, disposition, detail, created_unix, updated_unix"
+
+/* The row of one message. */
+int ledger_as2_get(struct ledger *l, const char *direction, const char *partner, const char *message_id,
+		   struct ledger_as2 *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!direction || !partner || !message_id)
+		return -EINVAL;
+	if ((rc = exec(l, as2_schema)) < 0 ||
+	    (rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND partner = ?2"
+			  " AND message_id = ?3", &s)) < 0)
+		return rc;
+	bind_text(s, 1, direction);
+	bind_text(s, 2, partner);
+	bind_text(s, 3, message_id);
+	return as2_one(l, s, out);
+}
+
+/* The newest row of a job. */
+int ledger_as2_by_job(struct ledger *l, const char *direction, const char *job_id, struct ledger_as2 *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	if (!direction || !job_id)
+		return -EINVAL;
+	if ((rc = exec(l, as2_schema)) < 0 ||
+	    (rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND job_id = ?2"
+			  " ORDER BY created_unix DESC, rowid DESC LIMIT 1", &s)) < 0)
+		return rc;
+	bind_text(s, 1, direction);
+	bind_text(s, 2, job_id);
+	return as2_one(l, s, out);
+}

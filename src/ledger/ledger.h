@@ -285,4 +285,33 @@ int ledger_delivery_delete(struct ledger *l, const char *job_id);
 int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 		      int (*cb)(void *ctx, const struct ledger_delivery *d), void *ctx);
 
+/* ------------------------------------------------ AS2 messages (added: AS2)
+ *
+ * One row per AS2 message by (direction, partner, Message-ID), in a table created on first
+ * use (as2_messages, outside the schema version). Inbound rows are the duplicate registry
+ * and the crash-safety record of the receiver (state "receiving": the job id is chosen but
+ * maybe not durable; "received": durable; "mdn-sent": the MDN went out); outbound rows tie
+ * a delivery job to its Message-ID (reused by every retry), the MIC we expect back and the
+ * MDN's outcome ("sending", "awaiting-mdn", "delivered", "failed"). doc/as2.md. */
+struct ledger_as2 {
+	char *direction;   /* "in" or "out" */
+	char *partner;
+	char *message_id;  /* as sent, angle brackets included */
+	char *job_id;      /* the spool job */
+	char *state;
+	char *mic;         /* the MIC we computed (in) or expect (out), "base64, alg" */
+	char *disposition; /* the MDN's disposition (sent or received), or NULL */
+	char *detail;      /* why (errors, the MDN's text), or NULL */
+	int64_t created_unix, updated_unix;
+};
+void ledger_as2_clear(struct ledger_as2 *m);
+/* Insert or update the row (direction, partner, message_id); NULL strings keep the stored
+ * value on update. */
+int ledger_as2_put(struct ledger *l, const struct ledger_as2 *m);
+/* The row of (direction, partner, message_id): 1 found (*out filled), 0 none. */
+int ledger_as2_get(struct ledger *l, const char *direction, const char *partner, const char *message_id,
+		   struct ledger_as2 *out);
+/* The newest row of (direction, job_id): 1 found, 0 none. */
+int ledger_as2_by_job(struct ledger *l, const char *direction, const char *job_id, struct ledger_as2 *out);
+
 #endif
