@@ -662,14 +662,12 @@ static int send_edifact(struct gateway *g, const struct cfg_partner *p, const st
 	}
 	rc = edi_writer_seg_end(w, &body);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		size_t before = body.len;
 		edi_writer_seg(w, "UNH");
 		edi_writer_elem_u64(w, i + 1);
 		edi_writer_elem(w, omap_doc_type(m));
 		for (size_t k = 0; k < 4; k++)
 			if (ver[k][0] || k < 3)
 				edi_writer_comp(w, ver[k]);
-		(void)before;
 		if ((rc = edi_writer_seg_end(w, &body)) < 0)
 			break;
 		if ((rc = omap_write_edifact(&docs[i], w, &body, &err)) < 0) {
