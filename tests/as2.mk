@@ -5,3 +5,16 @@ tests_check_as2_SOURCES = tests/check_as2.c
 tests_check_as2_CFLAGS = $(TEST_CFLAGS)
 tests_check_as2_LDADD = $(TEST_LDADD_ALL)
 EXTRA_DIST += tests/data/as2
+
+## as2 interop: the libas2 npm peer (tests/as2/peer, installed by tests/as2/install.sh) and
+## the openssl command against edigw's AS2 endpoint and sender on loopback; writes the matrix
+## into doc/interop.md. Skipped (77) without node_modules unless EDIGW_REQUIRE_INTEROP=1.
+check_PROGRAMS += tests/check_as2_interop
+tests_check_as2_interop_SOURCES = tests/check_as2_interop.c
+tests_check_as2_interop_CFLAGS = $(TEST_CFLAGS)
+tests_check_as2_interop_LDADD = $(TEST_LDADD_ALL)
+EXTRA_DIST += tests/as2/install.sh tests/as2/peer/package.json tests/as2/peer/package-lock.json \
+	tests/as2/peer/as2util.js tests/as2/peer/send.js tests/as2/peer/receive.js \
+	tests/as2/peer/openssl-send.sh tests/as2/peer/openssl-check-request.sh tests/as2/peer/make-certs.sh \
+	tests/as2/peer/selftest.sh tests/as2/peer/README.md
+CLEANFILES += tests/as2-matrix.tsv tests/as2-matrix.md

@@ -177,4 +177,38 @@ int gateway_export_poll(struct gateway *g, struct gw_stats *st);
 int gateway_release(struct gateway *g, const char *id);
 int gateway_replay(struct gateway *g, const char *id);
 
+/* AS2 (added: src/gateway/as2_server.c, src/gateway/as2_send.c, doc/as2.md).
+ *
+ * gateway_as2_start: the receiving endpoint on listen ("host:port"; NULL: as2.listen; port 0
+ * picks a free one, gateway_as2_port tells which) in threads of its own (libmicrohttpd), with
+ * its own spool and ledger handles: a message from a partner whose as2.id is its AS2-From is
+ * checked (AS2-To, signature against as2.cert, decryption, decompression, require-signature,
+ * require-encryption), committed to spool/incoming as a job of that partner (durable) and
+ * only then answered with its MDN, sync or async; a duplicate Message-ID is answered
+ * processed/warning: duplicate-document and not spooled again; async MDNs for what we sent
+ * are settled. g must outlive the server: stop it before gateway_free (and around a SIGHUP
+ * reload: stop, reload, start). TLS: behind a reverse proxy (doc/as2.md).
+ *
+ * gateway_as2_deliver: for every partner with as2.id and as2.url, the files of
+ * spool/outbound/<partner>/ become delivery jobs in deferred/ (ledger deliveries, transport
+ * "as2") and due jobs are sent: signed, compressed and encrypted per the partner, the MDN
+ * (sync, async or none) checked (signature, Original-Message-ID, MIC), then sent/ or failed/;
+ * failed attempts are retried with the same Message-ID (retry.*). Negative only when the
+ * spool, the ledger or our own key fails. */
+struct gw_as2_server;
+int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_server **out);
+unsigned gateway_as2_port(const struct gw_as2_server *s);
+void gateway_as2_stop(struct gw_as2_server *s);
+int gateway_as2_deliver(struct gateway *g, struct gw_stats *st);
+/* Shared by as2_server.c and as2_send.c (not for other callers). */
+struct as2_mdn;
+struct x509_st;
+struct evp_pkey_st;
+int gw_as2_load_us(const struct config *cfg, struct x509_st **cert, struct evp_pkey_st **key, char **why);
+char *gw_as2_message_id(const char *job_id, const char *our_as2_id);
+int gw_as2_mdn_in(const struct config *cfg, struct ledger *l, struct spool *sp, const struct cfg_partner *p,
+		  const struct as2_mdn *m, char **why);
+int gw_as2_post(const char *url, const char *const *headers, const void *body, size_t len, unsigned timeout_s,
+		long *status, char **resp_ct, char **resp_cte, struct buf *resp_body, char **why);
+
 #endif
