@@ -361,12 +361,20 @@ static enum MHD_Result handle(struct gw_as2_server *s, struct MHD_Connection *c,
 			ret = reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "temporary failure, please retry\n");
 			goto out;
 		}
+		pthread_mutex_lock(&s->mu);
+		ledger_transport_note(s->l, p->id, "as2-receive", 1, NULL, 0);
+		pthread_mutex_unlock(&s->mu);
 		disp = xstrdup(dup ? "processed/warning: duplicate-document" : "processed");
 		text = xstrdup(dup ? "The message was received before; it is not processed again."
 				   : "The message was received and stored; it will be processed.");
 	} else {
 		log_warn("as2: partner %s: %s: %s (%s)", p->id, mid, disp, o.why ? o.why : text);
 		mark(s, p, mid, "refused", disp, o.why ? o.why : text);
+		char *note = xasprintf("%s refused: %s", mid, disp);
+		pthread_mutex_lock(&s->mu);
+		ledger_transport_note(s->l, p->id, "as2-receive", 0, note, 0);
+		pthread_mutex_unlock(&s->mu);
+		free(note);
 	}
 	if (!dnt) {
 		if (job[0])
