@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
 
 #include "as2/as2_msg.h"
+#include "config/config.h"
+#include "gateway/gateway.h"
 #include "testutil.h"
 #include "util/util.h"
 
@@ -949,6 +952,336 @@ START_TEST(test_dno)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ settings and the endpoint */
+
+/* A configuration tree in tmp: edigw.conf with main (after the required keys) and
+ * partners/p.conf with partner; returns the path of edigw.conf. */
+static char *conf_tree(const char *main, const char *partner)
+{
+	char *pd = tpath("partners"), *ed = tpath("erp");
+	mkdir(pd, 0755);
+	mkdir(ed, 0755);
+	char *rng = tu_srcpath("doc/canonical.rng"), *sch = tu_srcpath("maps/schemas");
+	char *gk = certpath("gateway.key"), *gc = certpath("gateway.crt"), *pc = certpath("peerjs.crt");
+	char *m = xasprintf("spool = spool\nerp-dir = erp\npartners-dir = partners\nour.x12.qualifier = ZZ\n"
+			    "our.x12.id = GATEWAY\nour.x12.gs-id = GATEWAY\ncanonical-schema = %s\nschema-dir = %s\n"
+			    "as2.key = %s\nas2.cert = %s\n%s",
+			    rng, sch, gk, gc, main);
+	char *c = tpath("edigw.conf");
+	ck_assert_int_eq(tu_write(c, m, strlen(m)), 0);
+	char *pp = xasprintf("id = p\nas2.cert = %s\n%s", pc, partner);
+	char *pf = tpath("partners/p.conf");
+	ck_assert_int_eq(tu_write(pf, pp, strlen(pp)), 0);
+	free(pd);
+	free(ed);
+	free(rng);
+	free(sch);
+	free(gk);
+	free(gc);
+	free(pc);
+	free(m);
+	free(pp);
+	free(pf);
+	return c;
+}
+
+/* Load and return the number of errors; the first error message in *first (allocated). */
+static size_t conf_errors(const char *main, const char *partner, char **first)
+{
+	char *c = conf_tree(main, partner);
+	struct diag_list d;
+	struct config *cfg = NULL;
+	diag_list_init(&d);
+	config_load(&cfg, c, &d);
+	size_t n = d.nerrors;
+	if (first) {
+		*first = NULL;
+		for (size_t i = 0; i < d.n; i++)
+			if (!d.v[i].warning) {
+				*first = xasprintf("%zu: %s", d.v[i].line, d.v[i].msg);
+				break;
+			}
+	}
+	diag_list_free(&d);
+	config_free(cfg);
+	free(c);
+	return n;
+}
+
+START_TEST(test_config_keys)
+{
+	char *c = conf_tree("as2.id = GATEWAY\nas2.listen = 127.0.0.1:4080\nas2.mdn-url = http://127.0.0.1:4080/as2\n",
+			    "as2.id = \"PEER JS\"x\n");
+	struct diag_list d;
+	struct config *cfg = NULL;
+	diag_list_init(&d);
+	/* a quote and a blank in an AS2 name */
+	ck_assert_int_lt(config_load(&cfg, c, &d), 0);
+	diag_list_free(&d);
+	free(c);
+	c = conf_tree("as2.id = GATEWAY\nas2.listen = 127.0.0.1:4080\nas2.mdn-url = http://127.0.0.1:4080/as2\n",
+		      "as2.id = PEERJS\nas2.url = https://peer.example/as2\nas2.sign = sha512\nas2.encrypt = 3des-cbc\n"
+		      "as2.key-transport = oaep\nas2.compress = after-signing\nas2.mdn = async\nas2.mdn-signed = no\n"
+		      "as2.require-signature = no\nas2.require-encryption = no\nas2.timeout = 1h\nas2.mdn-wait = 10s\n");
+	diag_list_init(&d);
+	int rc = config_load(&cfg, c, &d);
+	if (rc < 0)
+		diag_print(&d, stderr);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(cfg->as2.id, "GATEWAY");
+	ck_assert_str_eq(cfg->as2.listen, "127.0.0.1:4080");
+	const struct cfg_partner *p = config_partner_by_as2(cfg, "PEERJS");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(config_partner_by_as2(cfg, "peerjs")); /* exact */
+	ck_assert_int_eq(p->as2.sign, AS2_MD_SHA512);
+	ck_assert_int_eq(p->as2.encrypt, AS2_CIPHER_3DES_CBC);
+	ck_assert(p->as2.oaep);
+	ck_assert_int_eq(p->as2.compress, CFG_AS2_COMPRESS_AFTER);
+	ck_assert_int_eq(p->as2.mdn, CFG_AS2_MDN_ASYNC);
+	ck_assert(!p->as2.mdn_signed && !p->as2.require_signature && !p->as2.require_encryption);
+	ck_assert_uint_eq(p->as2.timeout_s, 3600);
+	ck_assert_uint_eq(p->as2.mdn_wait_s, 10);
+	config_free(cfg);
+	diag_list_free(&d);
+	free(c);
+	/* defaults */
+	c = conf_tree("as2.id = GATEWAY\n", "as2.id = PEERJS\n");
+	diag_list_init(&d);
+	ck_assert_int_eq(config_load(&cfg, c, &d), 0);
+	p = config_partner(cfg, "p");
+	ck_assert_int_eq(p->as2.sign, AS2_MD_SHA256);
+	ck_assert_int_eq(p->as2.encrypt, AS2_CIPHER_AES256_CBC);
+	ck_assert(!p->as2.oaep && p->as2.mdn_signed && p->as2.require_signature && p->as2.require_encryption);
+	ck_assert_int_eq(p->as2.mdn, CFG_AS2_MDN_SYNC);
+	ck_assert_uint_eq(p->as2.timeout_s, 60);
+	config_free(cfg);
+	diag_list_free(&d);
+	free(c);
+}
+END_TEST
+
+START_TEST(test_config_errors)
+{
+	char *e = NULL;
+	/* each mistake is one error naming its line */
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.sign = sha256\n", &e), 2); /* as2.cert, as2.sign */
+	ck_assert_ptr_nonnull(strstr(e, "without as2.id"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.sign = md5\n", &e), 1);
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = GATEWAY\n", &e), 1);
+	ck_assert_ptr_nonnull(strstr(e, "our own"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("", "as2.id = PEERJS\n", &e), 3); /* our as2.key, as2.cert without as2.id too */
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = localhost\n", "as2.id = PEERJS\n", &e), 1);
+	ck_assert_ptr_nonnull(strstr(e, "HOST:PORT"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:65536\n", "as2.id = PEERJS\n", NULL), 1);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:65535\n", "as2.id = PEERJS\n", NULL), 0);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n",
+				      "as2.id = PEERJS\nas2.url = http://127.0.0.1:1/as2\nas2.mdn = async\n", &e),
+			  1);
+	ck_assert_ptr_nonnull(strstr(e, "as2.mdn-url"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.url = ftp://x/as2\n", NULL), 1);
+	/* as2.timeout: 1s..1h (one below, at both ends, one above) */
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.timeout = 0s\n", NULL), 1);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.timeout = 1s\n", NULL), 0);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.timeout = 3600\n", NULL), 0);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", "as2.id = PEERJS\nas2.timeout = 3601\n", NULL), 1);
+	/* AS2 names: 128 characters, not 129 */
+	char name[140];
+	memset(name, 'N', 129);
+	name[128] = 0;
+	char *pl = xasprintf("as2.id = %s\n", name);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", pl, NULL), 0);
+	free(pl);
+	name[128] = 'N';
+	name[129] = 0;
+	pl = xasprintf("as2.id = %s\n", name);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n", pl, NULL), 1);
+	free(pl);
+}
+END_TEST
+
+/* The endpoint without any peer: a gateway from conf_tree and a server on a free port. */
+struct srv {
+	struct gateway *g;
+	struct gw_as2_server *s;
+	char *url;
+};
+
+static void srv_start(struct srv *v, const char *partner)
+{
+	char *c = conf_tree("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\n", partner);
+	struct diag_list d;
+	diag_list_init(&d);
+	int rc = gateway_open(&v->g, c, &d);
+	if (rc < 0)
+		diag_print(&d, stderr);
+	ck_assert_int_eq(rc, 0);
+	diag_list_free(&d);
+	ck_assert_int_eq(gateway_as2_start(v->g, NULL, &v->s), 0);
+	ck_assert_uint_gt(gateway_as2_port(v->s), 0);
+	v->url = xasprintf("http://127.0.0.1:%u/as2", gateway_as2_port(v->s));
+	free(c);
+}
+
+static void srv_stop(struct srv *v)
+{
+	gateway_as2_stop(v->s);
+	gateway_free(v->g);
+	free(v->url);
+}
+
+/* POST with AS2 headers (from, message id, extra NULL-terminated). */
+static long post(struct srv *v, const char *from, const char *mid, const char *ct, const char *const *extra,
+		 const void *body, size_t len, char **rct, struct buf *resp)
+{
+	const char *h[16];
+	size_t n = 0;
+	char *hf = from ? xasprintf("AS2-From: %s", from) : NULL, *hm = mid ? xasprintf("Message-ID: %s", mid) : NULL;
+	char *hc = xasprintf("Content-Type: %s", ct);
+	if (hf)
+		h[n++] = hf;
+	h[n++] = "AS2-To: GATEWAY";
+	if (hm)
+		h[n++] = hm;
+	h[n++] = hc;
+	for (size_t i = 0; extra && extra[i]; i++)
+		h[n++] = extra[i];
+	h[n] = NULL;
+	long status = 0;
+	char *why = NULL;
+	int rc = gw_as2_post(v->url, h, body, len, 30, &status, rct, NULL, resp, &why);
+	ck_assert_msg(rc == 0, "%s", why ? why : "");
+	free(hf);
+	free(hm);
+	free(hc);
+	return status;
+}
+
+static int incoming(const char *name)
+{
+	(void)name;
+	char *p = tpath("spool/incoming");
+	int n = tu_count_files(p);
+	free(p);
+	return n;
+}
+
+START_TEST(test_endpoint_http)
+{
+	struct srv v;
+	srv_start(&v, "as2.id = PEERJS\nas2.require-signature = no\nas2.require-encryption = no\nlimit.max-file-size = 1k\n");
+	struct buf r;
+	buf_init(&r, 0);
+	char *rct = NULL;
+	/* unknown AS2-From: 403 and nothing stored; missing Message-ID: 400 */
+	ck_assert_int_eq(post(&v, "STRANGER", "<a@b>", "application/edi-x12", NULL, "x", 1, NULL, &r), 403);
+	ck_assert_int_eq(post(&v, "PEERJS", NULL, "application/edi-x12", NULL, "x", 1, NULL, &r), 400);
+	ck_assert_int_eq(incoming(NULL), 0);
+	/* the body limit for limit.max-file-size 1k: 2 * 1024 + 65536 bytes; at it, and one above */
+	size_t lim = 2 * 1024 + 65536;
+	char *big = xmalloc(lim + 1);
+	memset(big, 'A', lim + 1);
+	ck_assert_int_eq(post(&v, "PEERJS", "<big-1@p>", "application/octet-stream", NULL, big, lim + 1, NULL, &r), 413);
+	ck_assert_int_eq(incoming(NULL), 0);
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<big-2@p>", "application/octet-stream", NULL, big, lim, NULL, &r), 200);
+	ck_assert_int_eq(incoming(NULL), 1);
+	free(big);
+	/* plain, unsigned MDN asked: processed, with the MIC of the content; then a duplicate */
+	const char *dnt[] = { "Disposition-Notification-To: x@y", NULL };
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<plain-1@p>", "application/edi-x12", dnt, "ISA*hello", 9, &rct, &r), 200);
+	struct as2_mdn m;
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, NULL, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_PROCESSED);
+	ck_assert(!m.is_signed);
+	char mic[AS2_MIC_MAX];
+	as2_mic(AS2_MD_SHA256, "ISA*hello", 9, mic);
+	ck_assert_str_eq(m.mic, mic);
+	ck_assert_str_eq(m.original_message_id, "<plain-1@p>");
+	as2_mdn_clear(&m);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 2);
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<plain-1@p>", "application/edi-x12", dnt, "ISA*hello", 9, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, NULL, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_WARNING);
+	ck_assert_str_eq(m.modifier, "duplicate-document");
+	as2_mdn_clear(&m);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 2);
+	/* a signed MDN asked with only MIC algorithms we do not support, required */
+	const char *md5[] = { "Disposition-Notification-To: x@y",
+			      "Disposition-Notification-Options: signed-receipt-protocol=required, pkcs7-signature; "
+			      "signed-receipt-micalg=required, md5",
+			      NULL };
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<md5@p>", "application/edi-x12", md5, "ISA*x", 5, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, gw_cert, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_FAILED);
+	ck_assert_str_eq(m.modifier, "unsupported MIC-algorithms");
+	ck_assert(m.is_signed && m.sig_ok);
+	as2_mdn_clear(&m);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 2);
+	buf_free(&r);
+	srv_stop(&v);
+}
+END_TEST
+
+START_TEST(test_endpoint_policy)
+{
+	struct srv v;
+	srv_start(&v, "as2.id = PEERJS\n"); /* signature and encryption required */
+	struct buf r;
+	buf_init(&r, 0);
+	char *rct = NULL;
+	const char *dnt[] = { "Disposition-Notification-To: x@y",
+			      "Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; "
+			      "signed-receipt-micalg=optional, sha-512",
+			      NULL };
+	struct as2_build_opts bo = { .our_cert = peer_cert, .our_key = peer_key, .partner_cert = gw_cert,
+				     .sign = AS2_MD_NONE, .encrypt = AS2_CIPHER_AES128_CBC,
+				     .content_type = "application/edi-x12" };
+	struct as2_out out;
+	struct as2_mdn m;
+	/* encrypted but unsigned: refused, signed MDN with sha-512 as asked */
+	ck_assert_int_eq(as2_build(&out, "ISA*1", 5, &bo), 0);
+	ck_assert_int_eq(post(&v, "PEERJS", "<u@p>", out.content_type, dnt, out.body.data, out.body.len, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, gw_cert, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_ERROR);
+	ck_assert_str_eq(m.modifier, "insufficient-message-security");
+	ck_assert(m.sig_ok);
+	ck_assert_int_eq(m.sig_md, AS2_MD_SHA512);
+	as2_mdn_clear(&m);
+	as2_out_clear(&out);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 0);
+	/* signed and encrypted: processed with the MIC we expect */
+	buf_reset(&r);
+	bo.sign = AS2_MD_SHA256;
+	bo.mic_md = AS2_MD_SHA512;
+	ck_assert_int_eq(as2_build(&out, "ISA*2", 5, &bo), 0);
+	ck_assert_int_eq(post(&v, "PEERJS", "<s@p>", out.content_type, dnt, out.body.data, out.body.len, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, gw_cert, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_PROCESSED);
+	ck_assert_str_eq(m.mic, out.mic);
+	ck_assert_int_eq(m.mic_md, AS2_MD_SHA512);
+	as2_mdn_clear(&m);
+	as2_out_clear(&out);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 1);
+	buf_free(&r);
+	srv_stop(&v);
+}
+END_TEST
+
 static Suite *as2_suite(void)
 {
 	Suite *s = suite_create("as2");
@@ -976,6 +1309,14 @@ static Suite *as2_suite(void)
 	tcase_add_test(tc, test_disposition_lenient);
 	tcase_add_test(tc, test_dno);
 	suite_add_tcase(s, tc);
+	TCase *tg = tcase_create("gateway");
+	tcase_add_checked_fixture(tg, setup, teardown);
+	tcase_set_timeout(tg, 120);
+	tcase_add_test(tg, test_config_keys);
+	tcase_add_test(tg, test_config_errors);
+	tcase_add_test(tg, test_endpoint_http);
+	tcase_add_test(tg, test_endpoint_policy);
+	suite_add_tcase(s, tg);
 	return s;
 }
 
