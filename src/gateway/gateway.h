@@ -41,6 +41,9 @@ struct gw_stats {
 	uint64_t bytes;        /* partner bytes read */
 	uint64_t exported;     /* ERP files sent on as partner documents (added) */
 	uint64_t export_failed; /* ERP files moved to export-dir/failed/ (added) */
+	uint64_t delivered;    /* outbound documents delivered to partners (SFTP) (added) */
+	uint64_t deferred;     /* delivery attempts that failed and will be retried (added) */
+	uint64_t undeliverable; /* deliveries given up after retry.max-age: in failed/ (added) */
 };
 
 struct gateway;
@@ -176,6 +179,41 @@ int gateway_export_poll(struct gateway *g, struct gw_stats *st);
  * again unless the file is still in erp-dir). */
 int gateway_release(struct gateway *g, const char *id);
 int gateway_replay(struct gateway *g, const char *id);
+
+/* SFTP (added: src/gateway/sftp_poll.c and src/gateway/deliver.c, doc/transports.md).
+ *
+ * gateway_sftp_poll: every partner with sftp.inbox whose sftp.poll-interval has passed since
+ * its last poll: the files matching sftp.pattern that are complete (size and time the same at
+ * two polls in a row, or matching sftp.ready-pattern) are downloaded into a job of the
+ * partner in spool/incoming (durable), then removed from the server or moved to
+ * sftp.archive. A crash between the two does not make a second job (doc/transports.md).
+ *
+ * gateway_deliver: for every partner with sftp.outbox, each file in spool/outbound/<partner>/
+ * becomes a delivery job in deferred/; it is uploaded under a temporary name, renamed into
+ * place once (the rename is recorded first, so a crash never uploads it again) and the job
+ * moves to sent/ with a "sent" event. A failed attempt is retried after retry.min, doubling
+ * up to retry.max; a job not delivered within retry.max-age goes to failed/ with the reason
+ * and a "failed" event (edigw status lists it).
+ *
+ * Both note each partner's outcome as transport "sftp-poll" / "sftp-deliver" (ledger
+ * transport state: edigw status). Problems with a partner's server are logged and noted, not
+ * returned: the return is negative only when the spool or the ledger fails. */
+int gateway_sftp_poll(struct gateway *g, struct gw_stats *st);
+int gateway_deliver(struct gateway *g, struct gw_stats *st);
+/* edigw replay of a delivery job: from failed/ (given up) or sent/ (deliver it once more)
+ * back into deferred/, due now, with a fresh retry.max-age (in deferred/ already: due now).
+ * -EINVAL: not a delivery job (an inbound job: use gateway_replay); -ENOENT: no such job. */
+int gateway_deliver_replay(struct gateway *g, const char *id);
+/* Deliveries of a partner (NULL: all partners) for edigw status. */
+struct gw_delivery_counts {
+	uint64_t waiting;   /* in deferred/, not delivered yet */
+	uint64_t retrying;  /* of those, with at least one failed attempt */
+	uint64_t failed;    /* given up (in failed/) */
+	uint64_t sent;      /* delivered (in sent/) */
+	int64_t next_retry; /* earliest next attempt of a retrying one, 0 none */
+	char *last_error;   /* the newest retrying one's last error, allocated, or NULL */
+};
+int gateway_delivery_counts(struct gateway *g, const char *partner, struct gw_delivery_counts *out);
 
 /* AS2 (added: src/gateway/as2_server.c, src/gateway/as2_send.c, doc/as2.md).
  *
