@@ -587,6 +587,9 @@ START_TEST(test_config_keys)
 		  "out of range" },
 		{ "retry.min = 2h\nretry.max = 1h\n", "retry.min (7200s) is longer than retry.max (3600s)" },
 		{ "retry.min = 0\n", "out of range" },
+		{ "sftp.host = h\nsftp.user = u\nsftp.known-hosts = kh\nsftp.key = k\nsftp.outbox = /o\n"
+		  "as2.id = THEM\nas2.url = https://as2.example.com/\nas2.cert = c.pem\n",
+		  "sftp.outbox and as2.url exclude each other" },
 		{ "sftp.timeout = 2h\n", "out of range" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

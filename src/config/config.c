@@ -1360,6 +1360,11 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 			if (keydefs[k].slot == inbox_only[i])
 				diag_error(d, p->file, st->line[inbox_only[i]], "%s without sftp.inbox", keydefs[k].name);
 	}
+	if (st->line[S_SFTP_OUTBOX] && st->line[S_AS2_URL])
+		diag_error(d, p->file, st->line[S_SFTP_OUTBOX] > st->line[S_AS2_URL] ? st->line[S_SFTP_OUTBOX]
+											: st->line[S_AS2_URL],
+			   "sftp.outbox and as2.url exclude each other: which transport delivers the partner's "
+			   "documents?");
 	if (!f->port)
 		f->port = 22;
 	if (!f->pattern)
