@@ -27,6 +27,9 @@
  *           one waits retry.min * 2^(n-1), at most retry.max; past
  *           retry.max-age the job goes to failed/.
  *
+ * One process delivers for a partner at a time (transport_lock, shared with
+ * SFTP); a busy partner is left for the next pass.
+ *
  * Limits: the partner's limit.max-file-size for the document, MDN responses
  * at most AS2_RESPONSE_MAX bytes.
  */
@@ -43,6 +46,7 @@
 #include "as2/as2_msg.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_int.h"
+#include "transport/transport.h"
 
 #define AS2_RESPONSE_MAX (4u << 20)
 
@@ -775,7 +779,19 @@ int gateway_as2_deliver(struct gateway *g, struct gw_stats *st)
 		const struct cfg_partner *p = &cfg->partners[i];
 		if (!p->as2.id || !p->as2.url)
 			continue;
+		/* one process delivers for a partner at a time (the SFTP transport's lock) */
+		int lock = -1;
+		int lr = transport_lock(gateway_spool(g), p->id, &lock);
+		if (lr == -EBUSY)
+			continue;
+		if (lr < 0) {
+			log_error("as2: partner %s: cannot take the transport lock: %s", p->id, strerror(-lr));
+			if (rc == 0)
+				rc = lr;
+			continue;
+		}
 		int r = deliver_partner(g, p, cert, key, st);
+		transport_unlock(lock);
 		if (r < 0 && rc == 0)
 			rc = r;
 	}
