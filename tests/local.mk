@@ -31,6 +31,8 @@ include tests/export.mk
 include tests/interop.mk
 include tests/demo.mk
 include tests/daemon.mk
+include tests/sftp.mk
+include tests/as2.mk
 
 TESTS += $(check_PROGRAMS)
 

@@ -197,6 +197,10 @@ static void print_stats(const struct gateway *g, const struct gw_stats *s)
 	if (s->exported || s->export_failed)
 		printf("  ERP export files sent on: %llu, failed: %llu (export-dir/failed/NAME.reason)\n",
 		       (unsigned long long)s->exported, (unsigned long long)s->export_failed);
+	if (s->delivered || s->deferred || s->undeliverable)
+		printf("  delivered to partners: %llu, retries waiting: %llu, given up: %llu\n",
+		       (unsigned long long)s->delivered, (unsigned long long)s->deferred,
+		       (unsigned long long)s->undeliverable);
 	printf("  jobs archived %llu, held %llu, failed %llu%s\n", (unsigned long long)s->archived,
 	       (unsigned long long)s->held, (unsigned long long)s->failed,
 	       (s->held || s->failed) ? "  (see 'edigw status' and 'edigw track ID')" : "");
@@ -301,25 +305,48 @@ static int cmd_run(int argc, char **argv)
 				log_error("cannot start worker %ld: %s", w + 1, strerror(errno));
 		}
 	}
+	struct gw_as2_server *as2 = NULL;
+	if (!once && gateway_config(g)->as2.listen && gateway_as2_start(g, NULL, &as2) < 0) {
+		log_error("cannot start the AS2 endpoint on %s", gateway_config(g)->as2.listen);
+		ex = EX_UNAVAILABLE;
+		g_stop = 1;
+	}
 	if (!once)
-		log_info("edigw running: polling every %llu s, %zu worker(s) (SIGTERM to stop)", (unsigned long long)interval,
-			 nkids ? nkids : (size_t)1);
+		log_info("edigw running: polling every %llu s, %zu worker(s)%s (SIGTERM to stop)", (unsigned long long)interval,
+			 nkids ? nkids : (size_t)1, as2 ? ", AS2 endpoint up" : "");
 	for (;;) {
 		struct gw_stats st = { 0 };
 		if (g_reload) {
 			g_reload = 0;
+			/* the AS2 endpoint holds the gateway: stop it around the reload */
+			gateway_as2_stop(as2);
+			as2 = NULL;
 			g = reload_gateway(g);
 			interval = gateway_config(g)->poll_interval_s;
+			if (gateway_config(g)->as2.listen && gateway_as2_start(g, NULL, &as2) < 0)
+				log_error("cannot start the AS2 endpoint on %s after the reload", gateway_config(g)->as2.listen);
 			for (size_t k = 0; k < nkids; k++)
 				kill(kids[k], SIGHUP);
 		}
 		gateway_poll(g, &st);
+		/* the partners' servers: each partner on its own poll interval, every network
+		 * operation with its timeout, a failing server noted and retried, never fatal */
+		int rc = gateway_sftp_poll(g, &st);
 		/* the ERP's exports first: an acknowledgment for one of them may be waiting inbound */
-		int rc = gateway_export_poll(g, &st);
+		if (rc == 0)
+			rc = gateway_export_poll(g, &st);
 		if (rc == 0 && !nkids)
 			rc = gateway_run_once(g, &st, &g_stop);
+		/* what is queued for partners, including what this pass wrote */
+		if (rc == 0)
+			rc = gateway_deliver(g, &st);
+		if (rc == 0)
+			rc = gateway_as2_deliver(g, &st);
 		total.exported += st.exported;
 		total.export_failed += st.export_failed;
+		total.delivered += st.delivered;
+		total.deferred += st.deferred;
+		total.undeliverable += st.undeliverable;
 		total.picked_up += st.picked_up;
 		total.jobs += st.jobs;
 		total.bytes += st.bytes;
@@ -363,6 +390,7 @@ static int cmd_run(int argc, char **argv)
 			ex = EX_TEMPFAIL;
 		}
 	}
+	gateway_as2_stop(as2);
 	print_stats(g, &total);
 	gateway_free(g);
 	return ex;
@@ -882,9 +910,49 @@ static int cmd_status(int argc, char **argv)
 		fprintf(f, "\npartner transports\n");
 	ledger_transport_rows(gateway_ledger(g), status_transport_cb, &sc);
 	if (json)
-		fprintf(f, "]}\n");
+		fprintf(f, "],\"deliveries\":[");
 	else if (sc.first)
 		fprintf(f, "  (none run yet)\n");
+	/* what waits to be delivered to partners with a remote transport */
+	sc.first = 1;
+	if (!json)
+		fprintf(f, "\ndeliveries (SFTP, AS2)\n");
+	for (size_t i = 0; i < c->npartners; i++) {
+		const struct cfg_partner *p = &c->partners[i];
+		if (!p->sftp.outbox && !p->as2.url)
+			continue;
+		struct gw_delivery_counts dc;
+		memset(&dc, 0, sizeof dc);
+		if (gateway_delivery_counts(g, p->id, &dc) < 0)
+			continue;
+		char retry[21] = "-";
+		if (dc.next_retry)
+			time_iso((time_t)dc.next_retry, retry);
+		if (json) {
+			fprintf(f, "%s{\"partner\":", sc.first ? "" : ",");
+			json_str(f, p->id);
+			fprintf(f, ",\"waiting\":%llu,\"retrying\":%llu,\"failed\":%llu,\"sent\":%llu,\"next_retry\":%lld,"
+				   "\"last_error\":",
+				(unsigned long long)dc.waiting, (unsigned long long)dc.retrying, (unsigned long long)dc.failed,
+				(unsigned long long)dc.sent, (long long)dc.next_retry);
+			if (dc.last_error)
+				json_str(f, dc.last_error);
+			else
+				fprintf(f, "null");
+			fprintf(f, "}");
+		} else {
+			fprintf(f, "  %-20s %-5s waiting %llu (retrying %llu), given up %llu, sent %llu; next retry %s%s%s\n",
+				p->id, p->sftp.outbox ? "sftp" : "as2", (unsigned long long)dc.waiting,
+				(unsigned long long)dc.retrying, (unsigned long long)dc.failed, (unsigned long long)dc.sent,
+				retry, dc.last_error ? "; last error: " : "", dc.last_error ? dc.last_error : "");
+		}
+		free(dc.last_error);
+		sc.first = 0;
+	}
+	if (json)
+		fprintf(f, "]}\n");
+	else if (sc.first)
+		fprintf(f, "  (no partner delivers over SFTP or AS2)\n");
 	gateway_free(g);
 	return EX_OK;
 }
@@ -1017,13 +1085,18 @@ static int cmd_requeue(int argc, char **argv, int release)
 	struct gateway *g = open_gateway(&ex);
 	if (!g)
 		return ex;
-	int rc = release ? gateway_release(g, argv[1]) : gateway_replay(g, argv[1]);
+	int rc = release ? gateway_release(g, argv[1]) : gateway_deliver_replay(g, argv[1]);
+	int delivery = !release && rc == 0;
+	if (!release && (rc == -EINVAL || rc == -ENOENT))
+		rc = gateway_replay(g, argv[1]);
 	if (rc == -ENOENT || rc == -EINVAL) {
 		fprintf(stderr, "edigw %s: no job '%s' in %s/\n", argv[0], argv[1], release ? "hold" : "failed/ or archive");
 		ex = EX_UNAVAILABLE;
 	} else if (rc < 0) {
 		fprintf(stderr, "edigw %s: %s\n", argv[0], strerror(-rc));
 		ex = EX_IOERR;
+	} else if (delivery) {
+		printf("delivery %s moved to deferred/: sent again on the next pass\n", argv[1]);
 	} else {
 		printf("job %s moved to incoming/%s\n", argv[1], release ? " (released)" : "");
 	}
