@@ -173,7 +173,11 @@ test_all() {
 	# the independent parsers that read our outbound documents (doc/interop.md)
 	say "interop parsers (npm: node-x12, x12-parser, edifact)"
 	"$TOP/tests/interop/install.sh"
+	# the AS2 peer (libas2 on npm) the AS2 tests talk to on loopback (doc/as2.md)
+	"$TOP/tests/as2/install.sh"
 	export EDIGW_REQUIRE_INTEROP=1
+	# sshd (openssh-server, installed above) for the SFTP tests: missing is a failure here
+	export EDIGW_REQUIRE_SFTP=1
 	TOTAL_PASSED=0 TOTAL_FAILED=0 FAILED_RUNS=0
 	build build --enable-werror
 	run_checks build "gcc -Werror"
