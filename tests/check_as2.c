@@ -1277,6 +1277,27 @@ START_TEST(test_endpoint_policy)
 	as2_out_clear(&out);
 	free(rct);
 	ck_assert_int_eq(incoming(NULL), 1);
+	/* the same Message-ID resent broken (unsigned), then intact: still a duplicate, still one job */
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<s@p>", "application/edi-x12", dnt, "ISA*2", 5, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, gw_cert, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_ERROR);
+	as2_mdn_clear(&m);
+	free(rct);
+	buf_reset(&r);
+	ck_assert_int_eq(as2_build(&out, "ISA*2", 5, &bo), 0);
+	ck_assert_int_eq(post(&v, "PEERJS", "<s@p>", out.content_type, dnt, out.body.data, out.body.len, &rct, &r), 200);
+	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, gw_cert, 1 << 20), 0);
+	ck_assert_int_eq(m.disp, AS2_DISP_WARNING);
+	as2_mdn_clear(&m);
+	as2_out_clear(&out);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 1);
+	/* no MDN asked: a refusal is an HTTP error, nothing stored */
+	buf_reset(&r);
+	ck_assert_int_eq(post(&v, "PEERJS", "<n@p>", "application/edi-x12", NULL, "ISA*3", 5, NULL, &r), 400);
+	ck_assert_ptr_nonnull(strstr(r.data, "insufficient-message-security"));
+	ck_assert_int_eq(incoming(NULL), 1);
 	buf_free(&r);
 	srv_stop(&v);
 }

@@ -192,14 +192,23 @@ static enum MHD_Result reply_mdn(struct MHD_Connection *c, struct as2_out *mdn, 
 	return r;
 }
 
-/* Set the inbound row's state. */
+/* Set the inbound row's state; a refusal never overwrites a message that was stored (a bad
+ * resend of a good message does not make its next resend new). */
 static void mark(struct gw_as2_server *s, const struct cfg_partner *p, const char *mid, const char *state,
 		 const char *disposition, const char *detail)
 {
 	struct ledger_as2 row = { .direction = "in", .partner = p->id, .message_id = (char *)mid,
 				  .state = (char *)state, .disposition = (char *)disposition, .detail = (char *)detail };
+	struct ledger_as2 old;
 	pthread_mutex_lock(&s->mu);
-	ledger_as2_put(s->l, &row);
+	int found = strcmp(state, "refused") == 0 ? ledger_as2_get(s->l, "in", p->id, mid, &old) : 0;
+	if (found == 1) {
+		if (!old.job_id)
+			ledger_as2_put(s->l, &row);
+		ledger_as2_clear(&old);
+	} else {
+		ledger_as2_put(s->l, &row);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -376,11 +385,15 @@ static enum MHD_Result handle(struct gw_as2_server *s, struct MHD_Connection *c,
 		pthread_mutex_unlock(&s->mu);
 		free(note);
 	}
-	if (!dnt) {
-		if (job[0])
+	if (!dnt) { /* no MDN wanted: the HTTP status says it */
+		if (job[0]) {
 			mark(s, p, mid, "answered", NULL, NULL);
-		ret = reply_text(c, strncmp(disp, "processed", 9) == 0 && !strchr(disp, ':') ? MHD_HTTP_OK : MHD_HTTP_OK,
-				 "ok\n");
+			ret = reply_text(c, MHD_HTTP_OK, "ok\n");
+		} else {
+			char *t = xasprintf("refused: %s\n", disp);
+			ret = reply_text(c, MHD_HTTP_BAD_REQUEST, t);
+			free(t);
+		}
 		goto out;
 	}
 	if (make_mdn(s, p, to, mid, disp, orc == 0 ? mic : NULL, mic_md, text, &dno, &mdn, &mh) < 0) {
@@ -397,6 +410,7 @@ static enum MHD_Result handle(struct gw_as2_server *s, struct MHD_Connection *c,
 		r->p = p;
 		r->message_id = xstrdup(mid);
 		r->timeout_s = (unsigned)p->as2.timeout_s;
+		r->mark_answered = job[0] != 0; /* a refusal stays refused */
 		ret = reply_text(c, MHD_HTTP_OK, "accepted; the MDN follows asynchronously\n");
 		goto out;
 	}
@@ -464,7 +478,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	*con_cls = NULL;
 	if (!r)
 		return;
-	if (r->mark_answered && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+	if (r->mark_answered && !r->async_url && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		mark(s, r->p, r->message_id, "answered", NULL, NULL);
 	if (r->async_url && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		long status = 0;
@@ -474,7 +488,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		int rc = gw_as2_post(r->async_url, (const char *const *)r->async_headers, r->async_mdn.body.data,
 				     r->async_mdn.body.len, r->timeout_s, &status, NULL, NULL, &rb, &why);
 		if (rc == 0 && status >= 200 && status <= 299) {
-			mark(s, r->p, r->message_id, "answered", NULL, NULL);
+			if (r->mark_answered)
+				mark(s, r->p, r->message_id, "answered", NULL, NULL);
 			log_info("as2: partner %s: async MDN for %s sent to %s", r->p->id, r->message_id, r->async_url);
 		} else {
 			log_warn("as2: partner %s: async MDN for %s to %s failed: %s (HTTP %ld); the partner will resend",
