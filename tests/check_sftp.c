@@ -619,7 +619,7 @@ static struct sftp_opts opts_for(const struct server *s, const char *key, const 
 {
 	keep[0] = key ? sfile(s, key) : NULL;
 	keep[1] = sfile(s, kh);
-	struct sftp_opts o = { "127.0.0.1", (unsigned)atoi(s->port), user_name(), keep[0], NULL, keep[1], 5000 };
+	struct sftp_opts o = { "127.0.0.1", (unsigned)strtoul(s->port, NULL, 10), user_name(), keep[0], NULL, keep[1], 5000 };
 	return o;
 }
 
@@ -643,7 +643,7 @@ START_TEST(test_client_keys)
 		ck_assert_msg(rc == 0, "%s with %s: %s", combos[i][0], combos[i][1], err.data);
 		struct sftp_entry *v = NULL;
 		size_t n = 0, skipped = 0;
-		ck_assert_int_eq(sftp_list(c, rd, &v, &n, &skipped, &err), 0);
+		ck_assert_int_eq(sftp_list(c, rd, 0, &v, &n, &skipped, &err), 0);
 		ck_assert_uint_eq(n, 1);
 		ck_assert_str_eq(v[0].name, "hello.txt");
 		ck_assert_uint_eq(v[0].size, 6);
@@ -698,6 +698,35 @@ START_TEST(test_client_host_keys_refused)
 	writef(empty, "# nothing pinned\n");
 	o.known_hosts = empty;
 	ck_assert_int_eq(sftp_connect(&c, &o, &err), -ENOKEY);
+	/* known_hosts at its size limit (1 MiB) is read; one byte more is refused */
+	char *bigkh = pj(d, "big_known_hosts");
+	{
+		char *khp = sfile(s, "known_hosts");
+		char *good = tu_read(khp, NULL);
+		size_t gl = strlen(good), total = 1024 * 1024;
+		char *b = malloc(total + 1);
+		memset(b, '#', total - gl);
+		for (size_t k = 99; k < total - gl; k += 100)
+			b[k] = '\n';
+		b[total - gl - 1] = '\n';
+		memcpy(b + total - gl, good, gl);
+		ck_assert_int_eq(tu_write(bigkh, b, total), 0);
+		struct sftp_opts ok = o;
+		ok.known_hosts = bigkh;
+		int kr = sftp_connect(&c, &ok, &err);
+		ck_assert_msg(kr == 0, "1 MiB known_hosts: %s", err.data);
+		sftp_close(c);
+		c = NULL;
+		memmove(b + 1, b, total);
+		b[0] = '#';
+		ck_assert_int_eq(tu_write(bigkh, b, total + 1), 0);
+		kr = sftp_connect(&c, &ok, &err);
+		ck_assert_msg(kr == -EFBIG && strstr(err.data, "larger than 1 MiB"), "%d %s", kr, err.data);
+		free(b);
+		free(good);
+		free(khp);
+	}
+	free(bigkh);
 	/* a missing known_hosts file: refused before the handshake */
 	char *missing = pj(d, "missing");
 	o.known_hosts = missing;
@@ -735,7 +764,7 @@ START_TEST(test_client_password)
 	buf_init(&err, 0);
 	char *kh = sfile(s, "known_hosts");
 	char *pw = pj(d, "pw");
-	struct sftp_opts o = { "127.0.0.1", (unsigned)atoi(s->port), user_name(), NULL, pw, kh, 5000 };
+	struct sftp_opts o = { "127.0.0.1", (unsigned)strtoul(s->port, NULL, 10), user_name(), NULL, pw, kh, 5000 };
 	struct sftp_conn *c = NULL;
 	/* at the size limit: 1024 bytes with its newline; the server refuses the password
 	 * (root may not log in with one; another user's password is not this) */
@@ -865,6 +894,24 @@ START_TEST(test_client_operations)
 	ck_assert_msg(strstr(err.data, expect) != NULL, "%s", err.data);
 	free(expect);
 	ck_assert_int_eq(sftp_stat(c, rp, &st, &err), -ENOENT);
+	/* the listing limit: one below, at, and one above the number of entries */
+	char *ld = pj(d, "three");
+	mkdir(ld, 0755);
+	put_remote(ld, "a", "1", 1);
+	put_remote(ld, "b", "2", 1);
+	put_remote(ld, "c", "3", 1);
+	struct sftp_entry *v = NULL;
+	size_t nv = 0, skipped = 0;
+	ck_assert_int_eq(sftp_list(c, ld, 2, &v, &nv, &skipped, &err), -E2BIG);
+	ck_assert_ptr_nonnull(strstr(err.data, "more than 2 entries"));
+	ck_assert_ptr_null(v);
+	for (size_t max = 3; max <= 4; max++) {
+		ck_assert_int_eq(sftp_list(c, ld, max, &v, &nv, &skipped, &err), 0);
+		ck_assert_uint_eq(nv, 3);
+		ck_assert_uint_eq(skipped, 0);
+		sftp_entries_free(v, nv);
+	}
+	free(ld);
 	/* a directory is no download */
 	ck_assert_int_eq(sftp_download(c, rd, -1, 100, &n, NULL, NULL, NULL, &err), -EINVAL);
 	sftp_close(c);

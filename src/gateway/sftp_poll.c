@@ -254,7 +254,7 @@ static int poll_partner(struct poll *pl)
 		problem(pl, xasprintf("%s", pl->err.data));
 		return 0;
 	}
-	if ((rc = sftp_list(pl->c, f->inbox, &v, &n, &skipped, &pl->err)) < 0) {
+	if ((rc = sftp_list(pl->c, f->inbox, 0, &v, &n, &skipped, &pl->err)) < 0) {
 		log_error("partner %s: %s", p->id, pl->err.data);
 		problem(pl, xasprintf("%s", pl->err.data));
 		return 0;

@@ -798,8 +798,8 @@ void sftp_entries_free(struct sftp_entry *v, size_t n)
 }
 
 /* List a remote directory. */
-int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n, size_t *skipped,
-	      struct buf *err)
+int sftp_list(struct sftp_conn *c, const char *dir, size_t max, struct sftp_entry **out, size_t *n,
+	      size_t *skipped, struct buf *err)
 {
 	struct sftp_entry *v = NULL;
 	size_t cnt = 0, cap = 0, skip = 0;
@@ -811,6 +811,8 @@ int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, siz
 		*skipped = 0;
 	if ((rc = check_alive(c, err, "list")) < 0)
 		return rc;
+	if (max == 0 || max > SFTP_LIST_MAX)
+		max = SFTP_LIST_MAX;
 	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open_ex(c->sftp, dir, (unsigned)strlen(dir), 0, 0,
 						      LIBSSH2_SFTP_OPENDIR);
 	if (!h)
@@ -839,9 +841,9 @@ int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, siz
 				skip++;
 			continue;
 		}
-		if (cnt == SFTP_LIST_MAX) {
+		if (cnt == max) {
 			char *d = show(dir);
-			say(err, c->peer, "list %s: more than %d entries", d, SFTP_LIST_MAX);
+			say(err, c->peer, "list %s: more than %zu entries", d, max);
 			free(d);
 			rc = -E2BIG;
 			goto out;

@@ -66,11 +66,12 @@ void sftp_close(struct sftp_conn *c);
 /* "host:port" of the connection (borrowed). */
 const char *sftp_peer(const struct sftp_conn *c);
 
-/* The entries of a remote directory (every kind; caller filters on regular), at most
- * SFTP_LIST_MAX. *skipped counts names that can be no file's name (NUL, '/', ".", "..")
- * and were left out. The caller frees with sftp_entries_free. */
-int sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **out, size_t *n, size_t *skipped,
-	      struct buf *err);
+/* The entries of a remote directory (every kind; caller filters on regular), at most max
+ * (0: SFTP_LIST_MAX; more: -E2BIG). *skipped counts names that can be no file's name (NUL,
+ * '/') and were left out ("." and ".." are not counted). The caller frees with
+ * sftp_entries_free. */
+int sftp_list(struct sftp_conn *c, const char *dir, size_t max, struct sftp_entry **out, size_t *n,
+	      size_t *skipped, struct buf *err);
 void sftp_entries_free(struct sftp_entry *v, size_t n);
 /* Attributes of a remote path (following symlinks as the server does); -ENOENT when
  * it does not exist. e->name is left NULL. */
