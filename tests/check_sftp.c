@@ -587,6 +587,8 @@ START_TEST(test_config_keys)
 		  "out of range" },
 		{ "retry.min = 2h\nretry.max = 1h\n", "retry.min (7200s) is longer than retry.max (3600s)" },
 		{ "retry.min = 0\n", "out of range" },
+		{ "sftp.host = h\nsftp.user = u\nsftp.known-hosts = kh\nsftp.key = k\nsftp.inbox = /x\nsftp.outbox = /x\n",
+		  "7: sftp.inbox and sftp.outbox are the same directory" },
 		{ "sftp.host = h\nsftp.user = u\nsftp.known-hosts = kh\nsftp.key = k\nsftp.outbox = /o\n"
 		  "as2.id = THEM\nas2.url = https://as2.example.com/\nas2.cert = c.pem\n",
 		  "sftp.outbox and as2.url exclude each other" },

@@ -1360,6 +1360,9 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 			if (keydefs[k].slot == inbox_only[i])
 				diag_error(d, p->file, st->line[inbox_only[i]], "%s without sftp.inbox", keydefs[k].name);
 	}
+	if (f->inbox && f->outbox && strcmp(f->inbox, f->outbox) == 0)
+		diag_error(d, p->file, st->line[S_SFTP_OUTBOX],
+			   "sftp.inbox and sftp.outbox are the same directory: we would take our own documents back");
 	if (st->line[S_SFTP_OUTBOX] && st->line[S_AS2_URL])
 		diag_error(d, p->file, st->line[S_SFTP_OUTBOX] > st->line[S_AS2_URL] ? st->line[S_SFTP_OUTBOX]
 											: st->line[S_AS2_URL],
