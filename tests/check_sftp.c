@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "gateway/gateway.h"
 #include "transport/sftp.h"
+#include "transport/transport.h"
 #include "util/util.h"
 
 #include "testutil.h"
@@ -545,6 +546,40 @@ static char *config_errors(const char *extra, struct config **out)
 	free(d);
 	return buf_steal(&b);
 }
+
+START_TEST(test_config_files_checked)
+{
+	char *d = test_dir();
+	char *key = pj(d, "id"), *kh = pj(d, "kh");
+	writef(key, "key\n");
+	chmod(key, 0600);
+	writef(kh, "\n");
+	char *extra = xasprintf("sftp.host = h\nsftp.user = u\nsftp.key = %s\nsftp.known-hosts = %s\nsftp.inbox = /i\n",
+				key, kh);
+	struct config *c = NULL;
+	char *errs = config_errors(extra, &c);
+	ck_assert_msg(c != NULL, "%s", errs);
+	struct diag_list dl;
+	diag_list_init(&dl);
+	ck_assert_int_eq(transport_sftp_check(config_partner(c, "p"), &dl), 0);
+	ck_assert_uint_eq(dl.n, 0);
+	chmod(key, 0640);
+	unlink(kh);
+	ck_assert_int_eq(transport_sftp_check(config_partner(c, "p"), &dl), -EINVAL);
+	ck_assert_uint_eq(dl.n, 2);
+	ck_assert_uint_eq(dl.v[0].line, 2); /* the sftp.host line */
+	ck_assert_ptr_nonnull(strstr(dl.v[0].msg, "cannot be read"));
+	ck_assert_ptr_nonnull(strstr(dl.v[1].msg, "mode 0640"));
+	diag_list_free(&dl);
+	config_free(c);
+	free(errs);
+	free(extra);
+	tu_rmtree(d);
+	free(kh);
+	free(key);
+	free(d);
+}
+END_TEST
 
 START_TEST(test_config_keys)
 {
@@ -1558,6 +1593,7 @@ int main(void)
 	ADD(off, test_name_filter);
 	ADD(off, test_secret_file_modes);
 	ADD(off, test_config_keys);
+	ADD(off, test_config_files_checked);
 	ADD(off, test_client_timeouts);
 	suite_add_tcase(s, off);
 	if (have_sshd) {

@@ -61,3 +61,31 @@ void transport_sftp_opts(struct sftp_opts *o, const struct cfg_sftp *s)
 	o->known_hosts = s->known_hosts;
 	o->timeout_ms = s->timeout_s > 3600 ? 3600000u : (unsigned)(s->timeout_s * 1000);
 }
+
+/* The files of a partner's SFTP settings, for edigw config check. */
+int transport_sftp_check(const struct cfg_partner *p, struct diag_list *d)
+{
+	const struct cfg_sftp *f = &p->sftp;
+	struct buf why, kh;
+	int rc = 0;
+	if (!f->host)
+		return 0;
+	buf_init(&why, 0);
+	buf_init(&kh, 0);
+	if (f->known_hosts) {
+		int r = file_read_all(f->known_hosts, 1024 * 1024, &kh);
+		if (r < 0) {
+			diag_error(d, p->file, f->line, "sftp.known-hosts %s cannot be read: %s", f->known_hosts,
+				   r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+			rc = -EINVAL;
+		}
+	}
+	const char *secret = f->key ? f->key : f->password_file;
+	if (secret && sftp_check_secret_file(secret, f->key ? "sftp.key" : "sftp.password-file", &why) < 0) {
+		diag_error(d, p->file, f->line, "%s", why.data);
+		rc = -EINVAL;
+	}
+	buf_free(&why);
+	buf_free(&kh);
+	return rc;
+}

@@ -17,5 +17,9 @@ int transport_lock(struct spool *sp, const char *partner, int *fd);
 void transport_unlock(int fd);
 /* The sftp_opts of a partner's sftp.* settings (strings borrowed from s). */
 void transport_sftp_opts(struct sftp_opts *o, const struct cfg_sftp *s);
+/* For edigw config check: the files a partner's SFTP settings name are usable (known-hosts
+ * readable, the key or password file only its owner's). Problems go to d with the partner
+ * file and line; 0 or -EINVAL. Nothing is checked over the network. */
+int transport_sftp_check(const struct cfg_partner *p, struct diag_list *d);
 
 #endif
