@@ -145,7 +145,7 @@ static void env_write(struct env *e, const char *partner)
 	char *c = xasprintf("spool = spool\nerp-dir = erp\npartners-dir = partners\nour.x12.qualifier = ZZ\n"
 			    "our.x12.id = GATEWAY\nour.x12.gs-id = GATEWAY\nas2.id = GATEWAY\n"
 			    "as2.key = %s/gateway.key\nas2.cert = %s/gateway.crt\nas2.listen = 127.0.0.1:%u\n"
-			    "as2.mdn-url = http://127.0.0.1:%u/as2\nretry.min = 1s\nlog-level = debug\n"
+			    "as2.mdn-url = http://127.0.0.1:%u/as2\nretry.min = 1s\nlog-level = debug\npoll-interval = 1s\n"
 			    "canonical-schema = %s\nschema-dir = %s\n",
 			    certs, certs, e->port, e->port, rng, schemas);
 	free(rng);
@@ -768,6 +768,67 @@ START_TEST(test_kill9_while_receiving)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ the binary */
+
+/* Wait until queue q holds n jobs (at most 20 s). */
+static int wait_queue(struct env *e, const char *q, int n)
+{
+	for (int i = 0; i < 400; i++) {
+		if (queue_count(e, q) >= n)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+START_TEST(test_edigw_run)
+{
+	struct env e;
+	env_init(&e, "as2.mdn = async\n");
+	const char *bin = getenv("EDIGW_BIN");
+	char *binpath = bin ? xstrdup(bin) : path_join(".", "edigw");
+	if (binpath[0] != '/') {
+		char cwd[4096];
+		ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+		char *abs = path_join(cwd, binpath);
+		free(binpath);
+		binpath = abs;
+	}
+	char *inbox = xasprintf("%s/inbox", e.dir);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox, NULL);
+	char *log = logpath("edigw-run");
+	const char *argv[] = { binpath, "-c", e.conf, "run", NULL };
+	pid_t gw = spawn(argv, log, NULL);
+	ck_assert_int_eq(wait_port(e.port), 0);
+	/* in: the partner's message is stored, answered, then processed by the same daemon */
+	const char *args[] = { "--message-id", "<run-1@peerjs>", NULL };
+	int rc = send_js(&e, args, log);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(wait_queue(&e, "archive", 1), 0);
+	/* out: a document queued for the partner is delivered, its async MDN settles it */
+	queue_out(&e, "run-out.x12");
+	int ok = rc == 0 && wait_queue(&e, "sent", 1) == 0 && inbox_payloads(inbox) == 1;
+	kill(gw, SIGTERM);
+	int st = 0;
+	waitpid(gw, &st, 0);
+	matrix("both", "edigw run (the binary) with libas2", "sha256", "aes256-cbc", "none",
+	       "in: sync, signed; out: async, signed", ok && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!ok) {
+		char *t = tu_read(log, NULL);
+		fprintf(stderr, "%s\n", t ? t : "");
+		free(t);
+	}
+	ck_assert(ok);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	stop(peer_pid);
+	free(log);
+	free(inbox);
+	free(binpath);
+	env_free(&e);
+}
+END_TEST
+
 /* ------------------------------------------------------------ doc/interop.md */
 
 /* Render the matrix rows as a markdown table into md. */
@@ -872,6 +933,7 @@ int main(void)
 	tcase_add_test(tc, test_we_send_compressed_oaep_mdn_modes);
 	tcase_add_test(tc, test_we_retry_same_message_id_and_refusal);
 	tcase_add_test(tc, test_kill9_while_receiving);
+	tcase_add_test(tc, test_edigw_run);
 	suite_add_tcase(s, tc);
 	int rc = tu_run_suite(s);
 	update_doc();
