@@ -242,6 +242,11 @@ START_TEST(test_multipart)
 	ck_assert_uint_eq(parts[0].n, strlen("A: 1\r\n\r\npart one\r\n"));
 	ck_assert(memcmp(parts[0].p, "A: 1\r\n\r\npart one\r\n", parts[0].n) == 0);
 	ck_assert_uint_eq(parts[1].n, strlen("\r\npart two"));
+	/* a content line that starts with the delimiter but goes on is content */
+	const char *pre = "--B\r\n\r\n--Bogus line\r\nmore\r\n--B--\r\n";
+	ck_assert_int_eq(as2_multipart_split(span_cstr(pre), "B", parts, AS2_MAX_PARTS, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(parts[0].n, strlen("\r\n--Bogus line\r\nmore"));
 	/* not closed, no delimiter, boundary too long, too many parts */
 	ck_assert_int_eq(as2_multipart_split(span_cstr("--B\r\nx\r\n--B\r\ny"), "B", parts, AS2_MAX_PARTS, &n),
 			 -EBADMSG);

@@ -387,6 +387,15 @@ int as2_multipart_split(struct span body, const char *boundary, struct span *par
 		pos = at + dl;
 		if (at != 0 && p[at - 1] != '\n')
 			continue; /* not at the start of a line */
+		/* "--boundary" is a delimiter only when followed by "--", or by blanks and the end of
+		 * the line ("--boundaryX" is content) */
+		if (!(len - pos >= 2 && p[pos] == '-' && p[pos + 1] == '-')) {
+			size_t q = pos;
+			while (q < len && (p[q] == ' ' || p[q] == '\t'))
+				q++;
+			if (q < len && p[q] != '\r' && p[q] != '\n')
+				continue;
+		}
 		if (start) {
 			size_t end = at;
 			if (end > 0 && p[end - 1] == '\n')
