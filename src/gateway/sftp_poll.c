@@ -315,6 +315,7 @@ struct last_run {
 	int64_t t;
 };
 
+/* ledger_transport_rows callback: pick the row of lr's partner and transport. */
 static int last_run_cb(void *ctx, const struct ledger_transport_row *r)
 {
 	struct last_run *lr = ctx;

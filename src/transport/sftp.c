@@ -764,6 +764,7 @@ void sftp_close(struct sftp_conn *c)
 	free(c);
 }
 
+/* "host:port" for messages. */
 const char *sftp_peer(const struct sftp_conn *c)
 {
 	return c->peer;
@@ -790,6 +791,7 @@ static void entry_attrs(struct sftp_entry *e, const LIBSSH2_SFTP_ATTRIBUTES *a)
 	e->regular = (a->flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && LIBSSH2_SFTP_S_ISREG(a->permissions);
 }
 
+/* Free a listing. */
 void sftp_entries_free(struct sftp_entry *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)

@@ -43,6 +43,7 @@ out:
 	return rc;
 }
 
+/* Release the lock (closing the descriptor drops the flock). */
 void transport_unlock(int fd)
 {
 	if (fd >= 0)
