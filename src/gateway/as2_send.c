@@ -479,6 +479,30 @@ out:
 	return rc;
 }
 
+/* The Message-ID of a job's next attempt: the one of its attempts so far (retries reuse it),
+ * or, after it was settled (delivered or failed) and an operator replayed it, a new one, so
+ * the partner does not take the replay for a duplicate. */
+static char *job_message_id(struct ledger *l, const char *job, const char *our_id)
+{
+	struct ledger_as2 row;
+	char *mid = NULL;
+	if (ledger_as2_by_job(l, "out", job, &row) == 1) {
+		if (strcmp(row.state, "delivered") != 0 && strcmp(row.state, "failed") != 0) {
+			mid = row.message_id;
+			row.message_id = NULL;
+		} else {
+			char *host = name_sanitize(our_id, strlen(our_id));
+			char hex[9];
+			if (random_hex(hex, 4) < 0)
+				snprintf(hex, sizeof hex, "%08lx", (unsigned long)now_ms());
+			mid = xasprintf("<%s.replay-%lld-%s@%s.edigw>", job, (long long)time(NULL), hex, host);
+			free(host);
+		}
+		ledger_as2_clear(&row);
+	}
+	return mid ? mid : gw_as2_message_id(job, our_id);
+}
+
 /* Send one due delivery job. */
 static int send_job(struct gateway *g, const struct cfg_partner *p, X509 *our_cert, EVP_PKEY *our_key,
 		    X509 *their_cert, const char *job, struct gw_stats *st)
@@ -490,7 +514,7 @@ static int send_job(struct gateway *g, const struct cfg_partner *p, X509 *our_ce
 	struct buf body, resp;
 	struct as2_out out = { 0 };
 	struct as2_mdn m = { 0 };
-	char *mid = gw_as2_message_id(job, cfg->as2.id);
+	char *mid = job_message_id(l, job, cfg->as2.id);
 	char *why = NULL, *rct = NULL, *rcte = NULL;
 	char *hv[16] = { 0 };
 	size_t nh = 0;
