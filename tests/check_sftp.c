@@ -1544,6 +1544,65 @@ END_TEST
 /* ------------------------------------------------------------- main */
 
 /* Stop every sshd a test left running (a failed test does not reach its clean-up). */
+
+/* The daemon: one partner's server accepts connections and never answers (its 20 s
+ * timeout), yet another partner's file is picked up at once: the transports run in their
+ * own processes and a partner being served is skipped by the next one. */
+START_TEST(test_outage_isolated)
+{
+	struct env *e = env_new("sftp.ready-pattern = *.x12\n");
+	/* a silent server for partner "hung" (config order: before "retailer") */
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(ls, 16), 0);
+	socklen_t al = sizeof a;
+	getsockname(ls, (struct sockaddr *)&a, &al);
+	char *hung = pj(e->dir, "partners/hung.conf"), *key = sfile(e->srv, "id_ed25519"),
+	     *kh = sfile(e->srv, "known_hosts");
+	writef(hung, "id = hung\nx12.qualifier = ZZ\nx12.id = HUNG\nx12.gs-id = HUNG\n"
+		     "sftp.host = 127.0.0.1\nsftp.port = %u\nsftp.user = %s\nsftp.key = %s\nsftp.known-hosts = %s\n"
+		     "sftp.inbox = /in\nsftp.poll-interval = 1s\nsftp.timeout = 20s\n",
+	       (unsigned)ntohs(a.sin_port), user_name(), key, kh);
+	char *doc = po_interchange(3001, 1);
+	put_remote(e->in, "po3001.x12", doc, strlen(doc));
+	char *log = pj(e->dir, "daemon.log");
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(getenv("EDIGW_BIN"), "edigw", "-c", e->conf, "run", (char *)NULL);
+		_exit(127);
+	}
+	uint64_t t0 = now_ms();
+	while (count_files(e->in) > 0 && now_ms() - t0 < 15000)
+		usleep(100000);
+	uint64_t took = now_ms() - t0;
+	ck_assert_msg(count_files(e->in) == 0, "the retailer's file was not taken within 15 s");
+	ck_assert_msg(took < 10000, "the retailer waited %llu ms behind the silent server", (unsigned long long)took);
+	/* the ERP gets it while the other server is still silent */
+	while (count_files(e->erp) == 0 && now_ms() - t0 < 15000)
+		usleep(100000);
+	ck_assert_int_eq(count_files(e->erp), 1);
+	kill(pid, SIGTERM);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(ls);
+	free(log);
+	free(doc);
+	free(kh);
+	free(key);
+	free(hung);
+	env_free(e);
+}
+END_TEST
+
 static void stop_leftovers(void)
 {
 	DIR *d = opendir(g_base);
@@ -1619,6 +1678,7 @@ int main(void)
 		ADD(gw, test_crash_during_download);
 		ADD(gw, test_crash_around_commit);
 		ADD(gw, test_crash_during_delivery);
+		ADD(gw, test_outage_isolated);
 		suite_add_tcase(s, gw);
 	}
 	int rc = tu_run_suite(s);

@@ -32,6 +32,7 @@
 #include "edifact/edi_schema.h"
 #include "flat/xmldoc.h"
 #include "gateway/gateway.h"
+#include "transport/transport.h"
 #include "ledger/ledger.h"
 #include "map/map.h"
 #include "x12/x12.h"
@@ -206,6 +207,86 @@ static void print_stats(const struct gateway *g, const struct gw_stats *s)
 	       (s->held || s->failed) ? "  (see 'edigw status' and 'edigw track ID')" : "");
 }
 
+/* The remote transports of the daemon run in child processes, at most TRANSPORT_KIDS at a
+ * time: each polls and delivers for every partner whose transport lock it gets (a partner
+ * being served by another child is skipped), so a partner whose server hangs holds up only
+ * the child serving it, for at most its sftp.timeout / as2.timeout, and the other partners
+ * are served by the next child at the next pass. */
+#define TRANSPORT_KIDS 8
+struct transport_kids {
+	pid_t pid[TRANSPORT_KIDS];
+	size_t n;
+};
+
+/* Reap the transport children that ended (without waiting when wait is 0). */
+static void transport_reap(struct transport_kids *t, int wait)
+{
+	for (size_t i = 0; i < t->n;) {
+		int st = 0;
+		pid_t r = waitpid(t->pid[i], &st, wait ? 0 : WNOHANG);
+		if (r == t->pid[i] || (r < 0 && errno == ECHILD)) {
+			if (r == t->pid[i] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+				log_error("transport process %d ended with status %d", (int)t->pid[i],
+					  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			t->pid[i] = t->pid[--t->n];
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		i++;
+	}
+}
+
+/* Does any partner poll or deliver over SFTP or AS2? */
+static int has_remote_transports(const struct config *c)
+{
+	for (size_t i = 0; i < c->npartners; i++)
+		if (c->partners[i].sftp.host || c->partners[i].as2.url)
+			return 1;
+	return 0;
+}
+
+/* One transport child: SFTP pickup, SFTP and AS2 delivery, with its own gateway. */
+static int transport_child(void)
+{
+	int ex = EX_OK;
+	struct gateway *g = open_gateway(&ex);
+	if (!g)
+		return ex;
+	struct gw_stats st = { 0 };
+	int rc = gateway_sftp_poll(g, &st);
+	if (rc == 0)
+		rc = gateway_deliver(g, &st);
+	if (rc == 0)
+		rc = gateway_as2_deliver(g, &st);
+	if (st.picked_up || st.delivered || st.undeliverable)
+		log_info("transports: %llu file(s) picked up, %llu delivered, %llu given up",
+			 (unsigned long long)st.picked_up, (unsigned long long)st.delivered,
+			 (unsigned long long)st.undeliverable);
+	gateway_free(g);
+	return rc < 0 ? EX_TEMPFAIL : EX_OK;
+}
+
+/* Start a transport child when one may run. */
+static void transport_start(struct transport_kids *t)
+{
+	transport_reap(t, 0);
+	if (t->n == TRANSPORT_KIDS)
+		return;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* a fresh process: nothing of the parent's threads (the AS2 endpoint), sockets
+		 * (close-on-exec) or ledger connection comes along */
+		execl("/proc/self/exe", "edigw", "-c", g_config, "run", "--transports-once", (char *)NULL);
+		_exit(transport_child());
+	}
+	if (pid > 0)
+		t->pid[t->n++] = pid;
+	else
+		log_error("cannot start a transport process: %s", strerror(errno));
+}
+
 /* A worker of edigw run --workers: take waiting jobs until SIGTERM; SIGHUP reloads. */
 static int worker_loop(void)
 {
@@ -253,6 +334,9 @@ static int cmd_run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--once") == 0) {
 			once = 1;
+		} else if (strcmp(argv[i], "--transports-once") == 0) {
+			/* internal: one transport pass of the daemon, in its own process */
+			return transport_child();
 		} else if (strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
 			char *end = NULL;
 			workers = strtol(argv[++i], &end, 10);
@@ -290,13 +374,14 @@ static int cmd_run(int argc, char **argv)
 	uint64_t interval = gateway_config(g)->poll_interval_s;
 	pid_t kids[64];
 	size_t nkids = 0;
+	struct transport_kids tk = { { 0 }, 0 };
 	if (workers > 1) {
 		/* the workers process the spool; this process polls and forwards signals */
 		fflush(NULL);
 		for (long w = 0; w < workers; w++) {
 			pid_t pid = fork();
 			if (pid == 0) {
-				gateway_free(g);
+				/* the parent's gateway (its SQLite connection) is not used or closed here */
 				_exit(worker_loop());
 			}
 			if (pid > 0)
@@ -330,17 +415,23 @@ static int cmd_run(int argc, char **argv)
 		}
 		gateway_poll(g, &st);
 		/* the partners' servers: each partner on its own poll interval, every network
-		 * operation with its timeout, a failing server noted and retried, never fatal */
-		int rc = gateway_sftp_poll(g, &st);
+		 * operation with its timeout, a failing server noted and retried, never fatal; the
+		 * daemon runs them in transport children so one partner's outage delays no other */
+		int rc = 0;
+		int remote = has_remote_transports(gateway_config(g));
+		if (remote && once)
+			rc = gateway_sftp_poll(g, &st);
+		else if (remote)
+			transport_start(&tk);
 		/* the ERP's exports first: an acknowledgment for one of them may be waiting inbound */
 		if (rc == 0)
 			rc = gateway_export_poll(g, &st);
 		if (rc == 0 && !nkids)
 			rc = gateway_run_once(g, &st, &g_stop);
 		/* what is queued for partners, including what this pass wrote */
-		if (rc == 0)
+		if (rc == 0 && remote && once)
 			rc = gateway_deliver(g, &st);
-		if (rc == 0)
+		if (rc == 0 && remote && once)
 			rc = gateway_as2_deliver(g, &st);
 		total.exported += st.exported;
 		total.export_failed += st.export_failed;
@@ -381,6 +472,7 @@ static int cmd_run(int argc, char **argv)
 		log_info("stopping on signal");
 	for (size_t k = 0; k < nkids; k++)
 		kill(kids[k], SIGTERM);
+	transport_reap(&tk, 1); /* they end by themselves: every operation has its timeout */
 	for (size_t k = 0; k < nkids; k++) {
 		int wst = 0;
 		while (waitpid(kids[k], &wst, 0) < 0 && errno == EINTR)
@@ -1219,6 +1311,8 @@ static int cmd_config(int argc, char **argv)
 				nmaps++;
 			}
 			gateway_check_flows(NULL, p, &d);
+			if (p->sftp.host)
+				transport_sftp_check(p, &d);
 			struct stat sb;
 			if (p->drop_dir && (stat(p->drop_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)))
 				diag_warn(&d, p->file, 0, "drop directory %s does not exist (yet)", p->drop_dir);
