@@ -124,11 +124,11 @@ check_taken() {
 	local left jobs
 	left=$(find "$W/remote/in" -type f | wc -l)
 	jobs=$(find "$W/c/spool/$1" -type f | wc -l)
-	[ "$left" -eq 0 ] && [ "$jobs" -eq "$N" ] || {
+	if [ "$left" -ne 0 ] || [ "$jobs" -ne "$N" ]; then
 		echo "bench: $left file(s) left on the server, $jobs job(s) in spool/$1 (want 0 and $N)" >&2
 		tail -20 "$W/out" >&2
 		exit 1
-	}
+	fi
 }
 check_accepted() {
 	grep -q "transaction sets $N: $N accepted, 0 rejected" "$W/out" || {
@@ -138,7 +138,9 @@ check_accepted() {
 	}
 }
 
-for st in pickup process e2e; do : >"$W/$st.wall" >"$W/$st.cpu" >"$W/$st.rss"; done
+for st in pickup process e2e; do
+	for x in wall cpu rss; do : >"$W/$st.$x"; done
+done
 for ((r = 1; r <= RUNS; r++)); do
 	setup
 	timed pickup run --transports-once
