@@ -365,16 +365,37 @@ START_TEST(test_workers)
 	char *inc = pj(dir, "spool/incoming"), *act = pj(dir, "spool/active");
 	ck_assert_int_le(tu_count_files(inc), 0);
 	ck_assert_int_le(tu_count_files(act), 0);
+	/* a worker killed: the daemon starts another, and the spool keeps moving */
+	char *kp = NULL;
+	ck_assert_int_gt(asprintf(&kp, "/proc/%d/task/%d/children", (int)pid, (int)pid), 0);
+	char *kids = tu_read(kp, NULL);
+	free(kp);
+	if (kids && atoi(kids) > 0) {
+		ck_assert_int_eq(kill((pid_t)atoi(kids), SIGKILL), 0);
+		ck_assert_msg(wait_log(dir, "starting another", 15), "the killed worker was not replaced");
+		for (unsigned i = 0; i < 5; i++) {
+			char *f = po("FIRST", 500 + i), *name = NULL;
+			ck_assert_int_gt(asprintf(&name, "%s/g%02u.x12", drop, i), 0);
+			ck_assert_int_eq(tu_write(name, f, strlen(f)), 0);
+			free(name);
+			free(f);
+		}
+		for (int i = 0; i < 300 && tu_count_files(arch) < 45; i++)
+			usleep(100000);
+		ck_assert_int_eq(tu_count_files(arch), 45);
+	}
+	free(kids);
 	kill(pid, SIGTERM);
 	int st = 0;
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	/* one accepted ledger row per interchange */
 	char *db = pj(dir, "spool/ledger.db");
-	ck_assert_int_eq(sql_count(db, "SELECT count(*) FROM documents WHERE direction = 'in' AND doc_type = '850'"
-				       " AND state = 'accepted'"), 40);
+	long long accepted = sql_count(db, "SELECT count(*) FROM documents WHERE direction = 'in' AND doc_type = '850'"
+					   " AND state = 'accepted'");
+	ck_assert_msg(accepted == 40 || accepted == 45, "%lld accepted", accepted);
 	ck_assert_int_eq(sql_count(db, "SELECT count(DISTINCT job_id) FROM documents WHERE direction = 'in'"
-				       " AND doc_type = '850' AND state = 'accepted'"), 40);
+				       " AND doc_type = '850' AND state = 'accepted'"), accepted);
 	free(db);
 	free(inc);
 	free(act);

@@ -391,16 +391,30 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	struct gw_as2_server *as2 = NULL;
+	int start_failed = 0;
 	if (!once && gateway_config(g)->as2.listen && gateway_as2_start(g, NULL, &as2) < 0) {
-		log_error("cannot start the AS2 endpoint on %s", gateway_config(g)->as2.listen);
+		log_error("cannot start the AS2 endpoint on %s: not running", gateway_config(g)->as2.listen);
 		ex = EX_UNAVAILABLE;
-		g_stop = 1;
+		start_failed = 1;
 	}
-	if (!once)
+	if (!once && !start_failed)
 		log_info("edigw running: polling every %llu s, %zu worker(s)%s (SIGTERM to stop)", (unsigned long long)interval,
 			 nkids ? nkids : (size_t)1, as2 ? ", AS2 endpoint up" : "");
-	for (;;) {
+	while (!start_failed) {
 		struct gw_stats st = { 0 };
+		/* a worker that died (it logged why) is replaced: the spool must not wait for a restart */
+		for (size_t k = 0; k < nkids; k++) {
+			int wst = 0;
+			if (waitpid(kids[k], &wst, WNOHANG) != kids[k])
+				continue;
+			log_error("worker %d ended with status %d; starting another", (int)kids[k],
+				  WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(worker_loop());
+			kids[k] = pid > 0 ? pid : kids[k];
+		}
 		if (g_reload) {
 			g_reload = 0;
 			/* the AS2 endpoint holds the gateway: stop it around the reload */
@@ -470,6 +484,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (g_stop)
 		log_info("stopping on signal");
+	else if (start_failed)
+		g_stop = 1;
 	for (size_t k = 0; k < nkids; k++)
 		kill(kids[k], SIGTERM);
 	transport_reap(&tk, 1); /* they end by themselves: every operation has its timeout */
