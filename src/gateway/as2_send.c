@@ -34,7 +34,6 @@
  * at most AS2_RESPONSE_MAX bytes.
  */
 #include <curl/curl.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -698,10 +697,13 @@ out:
 	return rc;
 }
 
-/* qsort order of names. */
-static int cmp_names(const void *a, const void *b)
+/* A dir_names filter for outbound/<partner>/: names edigw writes (no temporary files, no
+ * lock). */
+static int outbound_name(const char *dir, const char *name, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	(void)dir;
+	(void)ctx;
+	return name[0] != '.' && name_is_safe(name);
 }
 
 struct due {
@@ -737,26 +739,13 @@ static int deliver_partner(struct gateway *g, const struct cfg_partner *p, X509 
 	int rc = spool_outbound_dir(gateway_spool(g), p->id, &dir);
 	if (rc < 0)
 		return rc;
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.' || !name_is_safe(e->d_name))
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-	}
-	if (n > 1)
-		qsort(names, n, sizeof *names, cmp_names);
+	dir_names(dir, outbound_name, NULL, 0, &names, &n); /* no directory yet: nothing to adopt */
 	for (size_t i = 0; i < n; i++) {
 		int r = adopt(g, p, dir, names[i]);
 		if (r < 0 && rc == 0)
 			rc = r;
-		free(names[i]);
 	}
-	free(names);
+	dir_names_free(names, n);
 	if (rc < 0)
 		goto out;
 	if (as2_load_cert(&their, p->as2.cert) < 0) {

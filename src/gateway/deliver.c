@@ -42,7 +42,6 @@
 #include "transport/sftp.h"
 #include "transport/transport.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -231,10 +230,19 @@ out:
 	return rc;
 }
 
-/* qsort order of names. */
-static int name_cmp(const void *a, const void *b)
+/* A dir_names filter for outbound/<partner>/: names edigw writes, not temporary files or
+ * our lock (a leading '.'); another name is logged and left alone. */
+static int outbound_name(const char *dir, const char *name, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *partner = ctx;
+	(void)dir;
+	if (name[0] == '.')
+		return 0;
+	if (!name_is_safe(name)) {
+		log_warn("outbound/%s: %s is not a name edigw writes; left alone", partner, name);
+		return 0;
+	}
+	return 1;
 }
 
 /* Adopt every file waiting in outbound/<partner>/ (name order). */
@@ -245,31 +253,10 @@ static int adopt_all(struct pass *ps)
 	int rc = spool_outbound_dir(ps->g->spool, ps->p->id, &dir);
 	if (rc < 0)
 		return rc;
-	DIR *d = opendir(dir);
-	if (!d) {
-		rc = -errno;
-		goto out;
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue; /* temporary files and our lock */
-		if (!name_is_safe(e->d_name)) {
-			log_warn("outbound/%s: %s is not a name edigw writes; left alone", ps->p->id, e->d_name);
-			continue;
-		}
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, name_cmp);
+	rc = dir_names(dir, outbound_name, (void *)ps->p->id, 0, &names, &n);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = adopt(ps, dir, names[i]);
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 	free(dir);
 	return rc;
 }

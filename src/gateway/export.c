@@ -29,7 +29,6 @@
  * Limits: the partner's limit.max-file-size per ERP file; EXPORT_MAX_RECORDS
  * records per file.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -895,51 +894,29 @@ out:
 	return rc;
 }
 
-/* Is this directory entry an ERP file ready to be read? */
-static int ready_name(const char *n)
+/* A dir_names filter: a regular file (not a link) whose name is not being written. */
+static int ready_file(const char *dir, const char *name, void *ctx)
 {
-	size_t len = strlen(n);
-	if (!len || n[0] == '.')
+	if (!gw_name_ready(dir, name, ctx))
 		return 0;
-	if ((len > 4 && strcmp(n + len - 4, ".tmp") == 0) || (len > 5 && strcmp(n + len - 5, ".part") == 0))
-		return 0;
-	return 1;
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char *full = path_join(dir, name);
+	struct stat sb;
+	int reg = lstat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+	free(full);
+	return reg;
 }
 
 /* One partner's export directory. */
 static int poll_partner(struct gateway *g, const struct cfg_partner *p, struct gw_stats *st)
 {
-	DIR *dp = opendir(p->export_dir);
-	if (!dp) {
-		if (errno == ENOENT)
-			return 0; /* nothing exported yet */
-		log_msg(LOG_ERROR, "export-dir %s of partner %s: %s", p->export_dir, p->id, strerror(errno));
-		return 0;
-	}
 	char **names = NULL;
 	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(dp)) && n < EXPORT_MAX_FILES) {
-		if (!ready_name(de->d_name))
-			continue;
-		char *full = path_join(p->export_dir, de->d_name);
-		struct stat sb;
-		int reg = lstat(full, &sb) == 0 && S_ISREG(sb.st_mode);
-		free(full);
-		if (!reg)
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(de->d_name);
+	int rc = dir_names(p->export_dir, ready_file, NULL, EXPORT_MAX_FILES, &names, &n);
+	if (rc < 0) {
+		if (rc != -ENOENT) /* ENOENT: nothing exported yet */
+			log_msg(LOG_ERROR, "export-dir %s of partner %s: %s", p->export_dir, p->id, strerror(-rc));
+		return 0;
 	}
-	closedir(dp);
-	if (n)
-		qsort(names, n, sizeof *names, name_cmp);
-	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *full = path_join(p->export_dir, names[i]);
 		struct gw_export_result x;
@@ -980,9 +957,7 @@ static int poll_partner(struct gateway *g, const struct cfg_partner *p, struct g
 		gw_export_result_free(&x);
 		free(full);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	dir_names_free(names, n);
 	return rc;
 }
 

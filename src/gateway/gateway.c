@@ -311,9 +311,12 @@ int gateway_recover(struct gateway *g, size_t *returned)
 
 /* ------------------------------------------------------------ receiving */
 
-/* Files a partner is still writing are expected under a dot name or with .tmp/.part. */
-static int drop_name_ready(const char *name)
+/* Files a partner (or the ERP) is still writing are expected under a dot name or with
+ * .tmp/.part: a dir_names filter (gateway_int.h). */
+int gw_name_ready(const char *dir, const char *name, void *ctx)
 {
+	(void)dir;
+	(void)ctx;
 	size_t n = strlen(name);
 	if (name[0] == '.')
 		return 0;
@@ -376,12 +379,6 @@ out:
 	return rc;
 }
 
-/* qsort order of file names. */
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Poll every partner's drop directory once. */
 int gateway_poll(struct gateway *g, struct gw_stats *st)
 {
@@ -389,34 +386,22 @@ int gateway_poll(struct gateway *g, struct gw_stats *st)
 		const struct cfg_partner *p = &g->cfg->partners[i];
 		if (!p->drop_dir)
 			continue;
-		DIR *d = opendir(p->drop_dir);
-		if (!d) {
-			if (errno != ENOENT) {
-				char *why = xasprintf("cannot read drop directory %s: %s", p->drop_dir, strerror(errno));
+		/* Collect names first, sorted, so files are taken in a stable order. */
+		char **names = NULL;
+		size_t n = 0;
+		int rc = dir_names(p->drop_dir, gw_name_ready, NULL, 0, &names, &n);
+		if (rc < 0) {
+			if (rc != -ENOENT) {
+				char *why = xasprintf("cannot read drop directory %s: %s", p->drop_dir, strerror(-rc));
 				log_warn("partner %s: %s", p->id, why);
 				ledger_transport_note(g->ledger, p->id, "drop", 0, why, 0);
 				free(why);
 			}
 			continue;
 		}
-		/* Collect names first, sorted, so files are taken in a stable order. */
-		char **names = NULL;
-		size_t n = 0;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (!drop_name_ready(e->d_name))
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-		if (n > 1)
-			qsort(names, n, sizeof *names, cmp_names);
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n; k++)
 			take_drop_file(g, p, names[k], st);
-			free(names[k]);
-		}
-		free(names);
+		dir_names_free(names, n);
 		ledger_transport_note(g->ledger, p->id, "drop", 1, NULL, 0);
 	}
 	return 0;
@@ -1449,7 +1434,6 @@ static void remove_leftovers(const char *dir, const char *id)
 	closedir(d);
 }
 
-/* Claim one job and run it through the pipeline. */
 /* Processing stopped for the environment (ledger, disk), not the document. A ledger kept
  * busy by another process (a second worker) is not a failure: the job goes back to
  * incoming/ for the next pass. Anything else stays in active/ until a restart recovers it. */
@@ -1464,6 +1448,7 @@ static int stopped(struct gateway *g, const struct job *j, const char *id, int r
 	return rc;
 }
 
+/* Claim one job and run it through the pipeline. */
 int gateway_process(struct gateway *g, const char *id, struct gw_stats *st)
 {
 	struct gw_stats dummy = { 0 };

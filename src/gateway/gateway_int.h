@@ -48,6 +48,9 @@ struct omap_slot {
 /* export.c: the outbound map at path (loaded once). */
 struct omap;
 const struct omap *gw_omap_for(struct gateway *g, const char *path, struct diag_list *d);
+/* gateway.c: a name that is not being written (no leading '.', no .tmp or .part suffix);
+ * the dir_names filter of drop directories and export directories. */
+int gw_name_ready(const char *dir, const char *name, void *ctx);
 /* send.c: the common end of sending (write, record, commit, link), see there. */
 struct ledger_sent;
 int gw_queue_outbound(struct gateway *g, const struct ledger_sent *sn, const char *data, size_t len,

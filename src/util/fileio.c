@@ -6,6 +6,7 @@
  */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -295,4 +296,41 @@ int file_tmp_anon(int *out, const char *tag)
 out:
 	free(path);
 	return rc;
+}
+
+/* qsort order of names: bytewise. */
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of a directory through a filter, sorted. */
+int dir_names(const char *dir, int (*keep)(const char *dir, const char *name, void *ctx), void *ctx, size_t max,
+	      char ***out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	struct dirent *e;
+	while ((!max || *n < max) && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (keep && !keep(dir, e->d_name, ctx))
+			continue;
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(*out, *n, sizeof **out, names_cmp);
+	return 0;
+}
+
+void dir_names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

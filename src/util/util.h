@@ -148,6 +148,12 @@ int fd_read_all(int fd, size_t max, struct buf *b);
 int path_exists(const char *path);
 /* Join dir and name with one '/'. Allocates. */
 char *path_join(const char *dir, const char *name);
+/* The names in dir that keep(dir, name, ctx) accepts (keep NULL: all but "." and ".."),
+ * sorted bytewise, at most max of them (0: no limit): *out allocated, free with
+ * dir_names_free. Returns 0 (*n may be 0), or -errno when dir cannot be opened. */
+int dir_names(const char *dir, int (*keep)(const char *dir, const char *name, void *ctx), void *ctx, size_t max,
+	      char ***out, size_t *n);
+void dir_names_free(char **v, size_t n);
 /* Directory part of a path ("." if none). Allocates. */
 char *path_dirname(const char *path);
 /* Resolve rel against the directory of base_file unless rel is absolute. Allocates. */
