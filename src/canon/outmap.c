@@ -1177,23 +1177,13 @@ static int fmt_decimal(const char *v, struct buf *o)
 	struct span ip, fp;
 	if (split_decimal(v, &neg, &ip, &fp) != 0)
 		return -1;
-	while (ip.n > 1 && ip.p[0] == '0') {
-		ip.p++;
-		ip.n--;
-	}
-	while (fp.n && fp.p[fp.n - 1] == '0')
-		fp.n--;
-	int zero = (ip.n == 0 || (ip.n == 1 && ip.p[0] == '0')) && fp.n == 0;
-	if (neg && !zero)
-		buf_putc(o, '-');
-	if (ip.n)
-		buf_append(o, ip.p, ip.n);
-	else
-		buf_putc(o, '0');
-	if (fp.n) {
-		buf_putc(o, '.');
-		buf_append(o, fp.p, fp.n);
-	}
+	/* the digits are contiguous but for the '.' between them */
+	struct buf dg;
+	buf_init(&dg, ip.n + fp.n);
+	buf_append(&dg, ip.p, ip.n);
+	buf_append(&dg, fp.p, fp.n);
+	decimal_put(o, neg, dg.data ? dg.data : "", dg.len, (long)ip.n);
+	buf_free(&dg);
 	return 0;
 }
 
@@ -1227,34 +1217,18 @@ static int sum_cb(void *ctx, xmlNodePtr n)
 	return 0;
 }
 
-/* The sum as a canonical decimal. */
+/* The sum (in millionths) as a canonical decimal. */
 static void sum_format(__int128 t, struct buf *o)
 {
-	if (t < 0) {
-		buf_putc(o, '-');
-		t = -t;
-	}
+	int neg = t < 0;
+	unsigned __int128 u = neg ? (unsigned __int128)(-(t + 1)) + 1 : (unsigned __int128)t;
 	char d[48];
 	size_t n = 0;
-	__int128 ip = t / 1000000, fp = t % 1000000;
 	do {
-		d[n++] = (char)('0' + (int)(ip % 10));
-		ip /= 10;
-	} while (ip && n < sizeof d);
-	while (n)
-		buf_putc(o, d[--n]);
-	if (fp) {
-		char f[7];
-		for (int i = 5; i >= 0; i--) {
-			f[i] = (char)('0' + (int)(fp % 10));
-			fp /= 10;
-		}
-		size_t k = 6;
-		while (k && f[k - 1] == '0')
-			k--;
-		buf_putc(o, '.');
-		buf_append(o, f, k);
-	}
+		d[sizeof d - ++n] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	} while (u && n < sizeof d);
+	decimal_put(o, neg, d + sizeof d - n, n, (long)n - 6);
 }
 
 /* ASCII for U+00C0..U+00FF (Latin-1 letters), "" where none is sensible. */

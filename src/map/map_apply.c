@@ -780,34 +780,6 @@ static int conv_time(struct buf *out, struct span v)
 	return 0;
 }
 
-/* Canonical decimal from sign, digits and the number of digits before the point
- * (point may be < 0 or > ndigits). */
-static void put_decimal(struct buf *out, int neg, const char *dg, size_t nd, long point)
-{
-	struct buf ip, fp;
-	buf_init(&ip, 0);
-	buf_init(&fp, 0);
-	for (long i = 0; i < point; i++)
-		buf_putc(&ip, (size_t)i < nd ? dg[i] : '0');
-	for (long i = point; i < (long)nd; i++)
-		buf_putc(&fp, i < 0 ? '0' : dg[i]);
-	const char *ipp = ip.data ? ip.data : "";
-	while (*ipp == '0')
-		ipp++;
-	while (fp.len && fp.data[fp.len - 1] == '0')
-		fp.data[--fp.len] = '\0';
-	int zero = *ipp == '\0' && fp.len == 0;
-	if (neg && !zero)
-		buf_putc(out, '-');
-	buf_puts(out, *ipp ? ipp : "0");
-	if (fp.len) {
-		buf_putc(out, '.');
-		buf_puts(out, fp.data);
-	}
-	buf_free(&ip);
-	buf_free(&fp);
-}
-
 /* X12 R (decimal): [-]digits[.digits][E[-]digits]; -1 when invalid. */
 static int conv_decimal(struct buf *out, struct span v)
 {
@@ -852,7 +824,7 @@ static int conv_decimal(struct buf *out, struct span v)
 			goto out;
 		point += eneg ? -(long)e : (long)e;
 	}
-	put_decimal(out, neg, dg.data, ndig, point);
+	decimal_put(out, neg, dg.data, ndig, point);
 	rc = 0;
 out:
 	buf_free(&dg);
@@ -870,7 +842,7 @@ static int conv_number(struct buf *out, struct span v, int implied)
 	}
 	if (!is_digits(v))
 		return -1;
-	put_decimal(out, neg, v.p, v.n, (long)v.n - implied);
+	decimal_put(out, neg, v.p, v.n, (long)v.n - implied);
 	return 0;
 }
 
@@ -1673,7 +1645,7 @@ static void fmt_micro(struct buf *b, long long v)
 	int neg = v < 0;
 	unsigned long long u = neg ? (unsigned long long)(-(v + 1)) + 1 : (unsigned long long)v;
 	snprintf(dg, sizeof dg, "%020llu", u);
-	put_decimal(b, neg, dg, strlen(dg), (long)strlen(dg) - 6);
+	decimal_put(b, neg, dg, strlen(dg), (long)strlen(dg) - 6);
 }
 
 /* Compare every check count()/sum() with what the record holds. */

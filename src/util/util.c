@@ -513,3 +513,30 @@ int iconv_to_utf8(const char *from, const void *in, size_t inlen, struct buf *ou
 	iconv_close(cd);
 	return rc;
 }
+
+/* A canonical decimal from sign, digits and the point's place (util.h). */
+void decimal_put(struct buf *out, int neg, const char *dg, size_t nd, long point)
+{
+	struct buf ip, fp;
+	buf_init(&ip, 0);
+	buf_init(&fp, 0);
+	for (long i = 0; i < point; i++)
+		buf_putc(&ip, (size_t)i < nd ? dg[i] : '0');
+	for (long i = point; i < (long)nd; i++)
+		buf_putc(&fp, i < 0 ? '0' : dg[i]);
+	const char *ipp = ip.data ? ip.data : "";
+	while (*ipp == '0')
+		ipp++;
+	while (fp.len && fp.data[fp.len - 1] == '0')
+		fp.data[--fp.len] = '\0';
+	int zero = *ipp == '\0' && fp.len == 0;
+	if (neg && !zero)
+		buf_putc(out, '-');
+	buf_puts(out, *ipp ? ipp : "0");
+	if (fp.len) {
+		buf_putc(out, '.');
+		buf_puts(out, fp.data);
+	}
+	buf_free(&ip);
+	buf_free(&fp);
+}

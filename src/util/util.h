@@ -71,6 +71,11 @@ int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) EDIGW_PRINTF(2, 3);
+/* Append a decimal in canonical form (no leading zeros, no trailing fraction zeros, no
+ * '.' without a fraction, zero without a sign) from its sign, nd digits and the number of
+ * them before the point (point may be < 0 or > nd: zeros are added): digits "0750" with
+ * point 2 are 7.5. */
+void decimal_put(struct buf *out, int neg, const char *dg, size_t nd, long point);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Detach the data (caller frees); the buffer becomes empty. */
 char *buf_steal(struct buf *b);
