@@ -1177,6 +1177,20 @@ static int incoming(const char *name)
 	return n;
 }
 
+/* The server marks a message "answered" when libmicrohttpd reports the response complete,
+ * which may be just after the client has read it; a resend before that is (correctly) answered
+ * "processed" again, so a duplicate check first waits for the row, at most 10 s. */
+static void wait_answered(const char *mid)
+{
+	char *db = tpath("spool/ledger.db");
+	char *q = xasprintf("SELECT 1 FROM as2_messages WHERE direction = 'in' AND message_id = '%s' "
+			    "AND state = 'answered'",
+			    mid);
+	ck_assert_msg(tu_sql_wait(db, q, 10000) == 0, "%s: not answered after 10 s", mid);
+	free(q);
+	free(db);
+}
+
 START_TEST(test_endpoint_http)
 {
 	struct srv v;
@@ -1213,6 +1227,7 @@ START_TEST(test_endpoint_http)
 	as2_mdn_clear(&m);
 	free(rct);
 	ck_assert_int_eq(incoming(NULL), 2);
+	wait_answered("<plain-1@p>");
 	buf_reset(&r);
 	ck_assert_int_eq(post(&v, "PEERJS", "<plain-1@p>", "application/edi-x12", dnt, "ISA*hello", 9, &rct, &r), 200);
 	ck_assert_int_eq(as2_mdn_parse(&m, rct, NULL, r.data, r.len, NULL, 1 << 20), 0);
@@ -1282,6 +1297,7 @@ START_TEST(test_endpoint_policy)
 	as2_out_clear(&out);
 	free(rct);
 	ck_assert_int_eq(incoming(NULL), 1);
+	wait_answered("<s@p>");
 	/* the same Message-ID resent broken (unsigned), then intact: still a duplicate, still one job */
 	buf_reset(&r);
 	ck_assert_int_eq(post(&v, "PEERJS", "<s@p>", "application/edi-x12", dnt, "ISA*2", 5, &rct, &r), 200);

@@ -367,6 +367,12 @@ START_TEST(test_peer_duplicate_and_policy)
 	const char *again[] = { "--message-id", "<dup-1@peerjs>", "--expect", "warning", NULL };
 	ck_assert_int_eq(send_js(&e, first, log), 0);
 	ck_assert_int_eq(queue_count(&e, "incoming"), 1);
+	/* "answered" is written once libmicrohttpd reports the response out, which can be just
+	 * after send.js read it; before that a resend is (rightly) answered "processed" again */
+	char *db = xasprintf("%s/spool/ledger.db", e.dir);
+	ck_assert_int_eq(tu_sql_wait(db, "SELECT 1 FROM as2_messages WHERE message_id = '<dup-1@peerjs>' "
+				     "AND state = 'answered'", 10000), 0);
+	free(db);
 	int rc = send_js(&e, again, log);
 	matrix("libas2 → edigw", "libas2 send.js", "sha-256", "aes256-CBC", "none",
 	       "duplicate Message-ID → processed/warning: duplicate-document", rc == 0);

@@ -240,3 +240,30 @@ int tu_sql(const char *db, const char *sql)
 	sqlite3_close(h);
 	return rc == SQLITE_OK ? 0 : -1;
 }
+
+static int one_row(void *found, int n, char **v, char **names)
+{
+	(void)n;
+	(void)v;
+	(void)names;
+	*(int *)found = 1;
+	return 0;
+}
+
+int tu_sql_wait(const char *db, const char *query, int timeout_ms)
+{
+	for (int waited = 0;; waited += 10) {
+		sqlite3 *h = NULL;
+		int found = 0;
+		if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+			sqlite3_busy_timeout(h, 1000);
+			sqlite3_exec(h, query, one_row, &found, NULL);
+		}
+		sqlite3_close(h);
+		if (found)
+			return 0;
+		if (waited >= timeout_ms)
+			return -1;
+		usleep(10000);
+	}
+}

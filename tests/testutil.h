@@ -35,5 +35,8 @@ int tu_run_suite(Suite *s);
 char *tu_replace(const char *s, const char *from, const char *to);
 /* Run SQL on a database file (sqlite3); 0 or -1. */
 int tu_sql(const char *db, const char *sql);
+/* Poll a read-only query every 10 ms until it returns a row (0), or -1 after timeout_ms:
+ * for state another thread or process writes just after the test saw its effect. */
+int tu_sql_wait(const char *db, const char *query, int timeout_ms);
 
 #endif

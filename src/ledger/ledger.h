@@ -290,7 +290,7 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
  * One row per AS2 message by (direction, partner, Message-ID), in a table created on first
  * use (as2_messages, outside the schema version). Inbound rows are the duplicate registry
  * and the crash-safety record of the receiver (state "receiving": the job id is chosen but
- * maybe not durable; "received": durable; "mdn-sent": the MDN went out); outbound rows tie
+ * maybe not durable; "received": durable; "answered": the MDN went out); outbound rows tie
  * a delivery job to its Message-ID (reused by every retry), the MIC we expect back and the
  * MDN's outcome ("sending", "awaiting-mdn", "delivered", "failed"). doc/as2.md. */
 struct ledger_as2 {
