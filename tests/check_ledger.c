@@ -99,21 +99,23 @@ START_TEST(test_open_schema)
 	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 2);
 	ledger_free(l);
 	/* a newer schema is refused, and left untouched */
-	sql_exec(path, "PRAGMA user_version = 4");
+	sql_exec(path, "PRAGMA user_version = 5");
 	l = (struct ledger *)1;
 	ck_assert_int_eq(ledger_open(&l, path), -EPROTO);
 	ck_assert_ptr_null(l);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 5);
 	/* a version 1 ledger (before reconciliation) is upgraded in place, its data kept */
 	sql_exec(path, "DROP TABLE sent_sets; DROP TABLE sent_groups; DROP TABLE sent_interchanges;"
-		       " DROP TABLE unmatched_acks; DROP TABLE transport_state; PRAGMA user_version = 1");
+		       " DROP TABLE unmatched_acks; DROP TABLE transport_state; DROP TABLE remote_files;"
+		       " DROP TABLE deliveries; DROP TABLE as2_messages; PRAGMA user_version = 1");
 	ck_assert_int_eq(ledger_open(&l, path), 0);
 	ck_assert_uint_eq(next_committed(l, "acme", LEDGER_CTL_ISA), 3);
 	ledger_free(l);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), LEDGER_SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 				       " AND name IN ('sent_groups', 'sent_sets', 'sent_interchanges',"
-				       " 'unmatched_acks', 'transport_state')"), 5);
+				       " 'unmatched_acks', 'transport_state', 'remote_files', 'deliveries',"
+				       " 'as2_messages')"), 8);
 	/* a version 2 ledger gets the transport table, its data kept */
 	sql_exec(path, "DROP TABLE transport_state; PRAGMA user_version = 2");
 	ck_assert_int_eq(ledger_open(&l, path), 0);
@@ -127,7 +129,26 @@ START_TEST(test_open_schema)
 	ck_assert_int_eq(sql_int(path, "SELECT failures FROM transport_state WHERE partner = 'acme'"), 0);
 	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM transport_state WHERE next_retry IS NULL"), 1);
 	ledger_free(l);
-	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), LEDGER_SCHEMA_VERSION);
+	/* a version 3 ledger: without the delivery and AS2 tables they are created; with them
+	 * (edigw 0.1 created them on first use) their rows are kept */
+	sql_exec(path, "DROP TABLE remote_files; DROP TABLE deliveries; DROP TABLE as2_messages;"
+		       " PRAGMA user_version = 3");
+	ck_assert_int_eq(ledger_open(&l, path), 0);
+	struct ledger_as2 row = { .direction = "in", .partner = "acme", .message_id = "<m1@acme>",
+				  .job_id = "J1", .state = "answered" };
+	ck_assert_int_eq(ledger_as2_put(l, &row), 0);
+	ledger_free(l);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM deliveries"), 0);
+	ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM remote_files"), 0);
+	sql_exec(path, "PRAGMA user_version = 3");
+	ck_assert_int_eq(ledger_open(&l, path), 0);
+	struct ledger_as2 got;
+	ck_assert_int_eq(ledger_as2_get(l, "in", "acme", "<m1@acme>", &got), 1);
+	ck_assert_str_eq(got.state, "answered");
+	ledger_as2_clear(&got);
+	ledger_free(l);
+	ck_assert_int_eq(sql_int(path, "PRAGMA user_version"), LEDGER_SCHEMA_VERSION);
 	/* not a database */
 	char *junk = path_join(dir, "junk.db");
 	char text[4096];

@@ -203,6 +203,27 @@ static const char schema_v3[] =
 	" failures INTEGER NOT NULL DEFAULT 0, next_retry INTEGER,"
 	" PRIMARY KEY(partner, transport));";
 
+/* Version 4: SFTP remote files, deliveries and AS2 messages. Before version 4 these
+ * tables were created on first use, so a version 3 ledger may already have them
+ * (IF NOT EXISTS keeps their rows). */
+static const char schema_v4[] =
+	"CREATE TABLE IF NOT EXISTS remote_files("
+	" partner TEXT NOT NULL, name BLOB NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, polls INTEGER NOT NULL,"
+	" state TEXT NOT NULL, sha256 TEXT, job_id TEXT, PRIMARY KEY(partner, name));"
+	"CREATE TABLE IF NOT EXISTS deliveries("
+	" job_id TEXT PRIMARY KEY, partner TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	" transport TEXT NOT NULL, state TEXT NOT NULL, last_error TEXT, remote TEXT,"
+	" size INTEGER NOT NULL, attempts INTEGER NOT NULL, first_unix INTEGER NOT NULL,"
+	" next_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS deliveries_file ON deliveries(partner, name, sha256);"
+	"CREATE TABLE IF NOT EXISTS as2_messages("
+	" direction TEXT NOT NULL, partner TEXT NOT NULL, message_id TEXT NOT NULL, job_id TEXT,"
+	" state TEXT NOT NULL, mic TEXT, disposition TEXT, detail TEXT,"
+	" created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL,"
+	" PRIMARY KEY(direction, partner, message_id));"
+	"CREATE INDEX IF NOT EXISTS as2_messages_job ON as2_messages(direction, job_id);";
+
 struct ledger {
 	sqlite3 *db;
 	char *path;
@@ -210,7 +231,6 @@ struct ledger {
 	int depth;  /* ledger_begin nesting */
 	int doomed; /* an inner rollback happened: the outer commit rolls back */
 	time_t fixed_now;
-	int transport_ready; /* the transport tables exist (added) */
 };
 
 static const char *const ctl_names[] = { "ISA", "GS", "ST" };
@@ -376,6 +396,8 @@ static int migrate(struct ledger *l)
 			goto out;
 		if (v <= 2 && (rc = exec(l, schema_v3)) < 0)
 			goto out;
+		if (v <= 3 && (rc = exec(l, schema_v4)) < 0)
+			goto out;
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", LEDGER_SCHEMA_VERSION);
 		if ((rc = exec(l, sql)) < 0)
 			goto out;
@@ -384,7 +406,9 @@ static int migrate(struct ledger *l)
 		else
 			log_info("ledger %s: schema upgraded from version %" PRId64 " to %d (%s)", l->path, v,
 				 LEDGER_SCHEMA_VERSION,
-				 v == 1 ? "acknowledgment reconciliation and transport tables" : "transport table");
+				 v == 1   ? "acknowledgment reconciliation, transport, delivery and AS2 tables"
+				 : v == 2 ? "transport, delivery and AS2 tables"
+					  : "remote file, delivery and AS2 message tables");
 	} else if (v != LEDGER_SCHEMA_VERSION) {
 		log_error("ledger %s: unexpected schema version %" PRId64, l->path, v);
 		rc = -EPROTO;
@@ -1582,36 +1606,12 @@ int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct le
 
 /* ------------------------------------------------ remote files and deliveries (added) */
 
-static const char transport_schema[] =
-	"CREATE TABLE IF NOT EXISTS remote_files("
-	" partner TEXT NOT NULL, name BLOB NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
-	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, polls INTEGER NOT NULL,"
-	" state TEXT NOT NULL, sha256 TEXT, job_id TEXT, PRIMARY KEY(partner, name));"
-	"CREATE TABLE IF NOT EXISTS deliveries("
-	" job_id TEXT PRIMARY KEY, partner TEXT NOT NULL, name TEXT NOT NULL, sha256 TEXT NOT NULL,"
-	" transport TEXT NOT NULL, state TEXT NOT NULL, last_error TEXT, remote TEXT,"
-	" size INTEGER NOT NULL, attempts INTEGER NOT NULL, first_unix INTEGER NOT NULL,"
-	" next_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS deliveries_file ON deliveries(partner, name, sha256);";
 
-/* Create the transport tables once per connection. */
-static int transport_tables(struct ledger *l)
-{
-	if (l->transport_ready)
-		return 0;
-	int rc = exec(l, transport_schema);
-	if (rc == 0)
-		l->transport_ready = 1;
-	return rc;
-}
-
-/* Prepare a transport statement (tables created first). */
+/* Prepare a transport write (refused in a doomed transaction). */
 static int tprep(struct ledger *l, const char *sql, sqlite3_stmt **out)
 {
-	int rc = transport_tables(l);
+	int rc = writable(l);
 	if (rc < 0)
-		return rc;
-	if ((rc = writable(l)) < 0)
 		return rc;
 	return prep(l, sql, out);
 }
@@ -1807,8 +1807,7 @@ int ledger_delivery_get(struct ledger *l, const char *job_id, struct ledger_deli
 	int rc;
 	if (!job_id)
 		return -EINVAL;
-	if ((rc = transport_tables(l)) < 0 ||
-	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE job_id = ?1", &s)) < 0)
+	if ((rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE job_id = ?1", &s)) < 0)
 		return rc;
 	bind_text(s, 1, job_id);
 	return delivery_one(l, s, out);
@@ -1822,8 +1821,7 @@ int ledger_delivery_find(struct ledger *l, const char *partner, const char *name
 	int rc;
 	if (!partner || !name || !sha256)
 		return -EINVAL;
-	if ((rc = transport_tables(l)) < 0 ||
-	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE partner = ?1 AND name = ?2"
+	if ((rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE partner = ?1 AND name = ?2"
 			  " AND sha256 = ?3 ORDER BY first_unix DESC, rowid DESC LIMIT 1", &s)) < 0)
 		return rc;
 	bind_text(s, 1, partner);
@@ -1851,8 +1849,7 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 {
 	sqlite3_stmt *s = NULL;
 	int rc, r;
-	if ((rc = transport_tables(l)) < 0 ||
-	    (rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE (?1 IS NULL OR partner = ?1)"
+	if ((rc = prep(l, "SELECT " DELIVERY_COLS " FROM deliveries WHERE (?1 IS NULL OR partner = ?1)"
 			  " AND (?2 IS NULL OR state = ?2) ORDER BY first_unix, job_id", &s)) < 0)
 		return rc;
 	bind_text(s, 1, partner);
@@ -1871,13 +1868,6 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 
 /* ------------------------------------------------ AS2 messages (added) */
 
-static const char as2_schema[] =
-	"CREATE TABLE IF NOT EXISTS as2_messages("
-	" direction TEXT NOT NULL, partner TEXT NOT NULL, message_id TEXT NOT NULL, job_id TEXT,"
-	" state TEXT NOT NULL, mic TEXT, disposition TEXT, detail TEXT,"
-	" created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL,"
-	" PRIMARY KEY(direction, partner, message_id));"
-	"CREATE INDEX IF NOT EXISTS as2_messages_job ON as2_messages(direction, job_id);";
 
 void ledger_as2_clear(struct ledger_as2 *m)
 {
@@ -1899,7 +1889,7 @@ int ledger_as2_put(struct ledger *l, const struct ledger_as2 *m)
 	int rc;
 	if (!m->direction || !m->partner || !m->message_id || !m->state)
 		return -EINVAL;
-	if ((rc = exec(l, as2_schema)) < 0 || (rc = writable(l)) < 0)
+	if ((rc = writable(l)) < 0)
 		return rc;
 	if ((rc = prep(l, "INSERT INTO as2_messages(direction, partner, message_id, job_id, state, mic, disposition,"
 			  " detail, created_unix, updated_unix) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)"
@@ -1950,8 +1940,7 @@ int ledger_as2_get(struct ledger *l, const char *direction, const char *partner,
 	int rc;
 	if (!direction || !partner || !message_id)
 		return -EINVAL;
-	if ((rc = exec(l, as2_schema)) < 0 ||
-	    (rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND partner = ?2"
+	if ((rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND partner = ?2"
 			  " AND message_id = ?3", &s)) < 0)
 		return rc;
 	bind_text(s, 1, direction);
@@ -1967,8 +1956,7 @@ int ledger_as2_by_job(struct ledger *l, const char *direction, const char *job_i
 	int rc;
 	if (!direction || !job_id)
 		return -EINVAL;
-	if ((rc = exec(l, as2_schema)) < 0 ||
-	    (rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND job_id = ?2"
+	if ((rc = prep(l, "SELECT " AS2_COLS " FROM as2_messages WHERE direction = ?1 AND job_id = ?2"
 			  " ORDER BY created_unix DESC, rowid DESC LIMIT 1", &s)) < 0)
 		return rc;
 	bind_text(s, 1, direction);

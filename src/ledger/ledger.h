@@ -17,7 +17,7 @@
 
 struct ledger;
 
-#define LEDGER_SCHEMA_VERSION 3      /* PRAGMA user_version written by this code (added) */
+#define LEDGER_SCHEMA_VERSION 4      /* PRAGMA user_version written by this code (added) */
 #define LEDGER_ACK_GROUPS_MAX 65536  /* ngroups limit of ledger_ack_controls (added) */
 
 /* Open or create the ledger database (WAL, busy timeout, schema migration).
@@ -226,10 +226,10 @@ int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct le
 
 /* ------------------------------------------------ remote files and deliveries (added: SFTP)
  *
- * Two small tables, created on first use (CREATE TABLE IF NOT EXISTS, outside the schema
- * version): remote_files (what a poll saw in a partner's remote directory, and which of those
- * files are already durable in the spool) and deliveries (one row per outbound document
- * handed to a transport: where it is in the upload/rename protocol and its retry state).
+ * Two small tables (schema version 4; created on first use before that): remote_files
+ * (what a poll saw in a partner's remote directory, and which of those files are already
+ * durable in the spool) and deliveries (one row per outbound document handed to a
+ * transport: where it is in the upload/rename protocol and its retry state).
  * doc/transports.md says how the transports use them for crash safety. */
 
 /* A file seen in a partner's remote directory. */
@@ -287,9 +287,9 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 
 /* ------------------------------------------------ AS2 messages (added: AS2)
  *
- * One row per AS2 message by (direction, partner, Message-ID), in a table created on first
- * use (as2_messages, outside the schema version). Inbound rows are the duplicate registry
- * and the crash-safety record of the receiver (state "receiving": the job id is chosen but
+ * One row per AS2 message by (direction, partner, Message-ID), in the table as2_messages
+ * (schema version 4). Inbound rows are the duplicate registry and the crash-safety
+ * record of the receiver (state "receiving": the job id is chosen but
  * maybe not durable; "received": durable; "answered": the MDN went out); outbound rows tie
  * a delivery job to its Message-ID (reused by every retry), the MIC we expect back and the
  * MDN's outcome ("sending", "awaiting-mdn", "delivered", "failed"). doc/as2.md. */
