@@ -11,6 +11,8 @@
 # What DIR holds afterwards (the tests read these):
 #   host_ed25519(.pub) host_rsa(.pub)  the server's host keys
 #   id_ed25519(.pub) id_rsa(.pub)      client keys, both in authorized_keys
+#   id_ed25519_pass id_rsa_pass        client keys encrypted with the passphrase in
+#                                      key_passphrase (OpenSSH and PEM format), authorized
 #   other_ed25519.pub                  a key the server does NOT have (a "changed" host key)
 #   known_hosts                        [127.0.0.1]:PORT with the ed25519 host key
 #   known_hosts_rsa                    [127.0.0.1]:PORT with the RSA host key only
@@ -89,8 +91,15 @@ key rsa "$dir/host_rsa"
 key ed25519 "$dir/id_ed25519"
 key rsa "$dir/id_rsa"
 key ed25519 "$dir/other_ed25519"
-chmod 600 "$dir/host_ed25519" "$dir/host_rsa" "$dir/id_ed25519" "$dir/id_rsa" "$dir/other_ed25519"
-cat "$dir/id_ed25519.pub" "$dir/id_rsa.pub" >"$dir/authorized_keys"
+# encrypted client keys: OpenSSH format (bcrypt KDF) and PEM (OpenSSL's encryption)
+printf 'edigw test passphrase\n' >"$dir/key_passphrase"
+[ -f "$dir/id_ed25519_pass" ] ||
+	ssh-keygen -q -t ed25519 -N 'edigw test passphrase' -C edigw-test-pass -f "$dir/id_ed25519_pass" >/dev/null
+[ -f "$dir/id_rsa_pass" ] ||
+	ssh-keygen -q -t rsa -b 2048 -m PEM -N 'edigw test passphrase' -C edigw-test-pass-pem -f "$dir/id_rsa_pass" >/dev/null
+chmod 600 "$dir/host_ed25519" "$dir/host_rsa" "$dir/id_ed25519" "$dir/id_rsa" "$dir/other_ed25519" \
+	"$dir/id_ed25519_pass" "$dir/id_rsa_pass" "$dir/key_passphrase"
+cat "$dir/id_ed25519.pub" "$dir/id_rsa.pub" "$dir/id_ed25519_pass.pub" "$dir/id_rsa_pass.pub" >"$dir/authorized_keys"
 
 pick_port() {
 	# 20000..59999 at random; a port in use makes sshd fail and we try another

@@ -120,6 +120,7 @@ enum slot {
 	S_SFTP_USER,
 	S_SFTP_KEY,
 	S_SFTP_PASSWORD,
+	S_SFTP_KEY_PASS,
 	S_SFTP_KNOWN_HOSTS,
 	S_SFTP_INBOX,
 	S_SFTP_OUTBOX,
@@ -239,6 +240,7 @@ static const struct keydef keydefs[] = {
 	{ "sftp.user", S_SFTP_USER, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "sftp.key", S_SFTP_KEY, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "sftp.password-file", S_SFTP_PASSWORD, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "sftp.key-passphrase-file", S_SFTP_KEY_PASS, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "sftp.known-hosts", S_SFTP_KNOWN_HOSTS, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "sftp.inbox", S_SFTP_INBOX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "sftp.outbox", S_SFTP_OUTBOX, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
@@ -1115,6 +1117,7 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_SFTP_USER: p->sftp.user = xstrdup(v->s); break;
 	case S_SFTP_KEY: p->sftp.key = path_relative_to(p->file, v->s); break;
 	case S_SFTP_PASSWORD: p->sftp.password_file = path_relative_to(p->file, v->s); break;
+	case S_SFTP_KEY_PASS: p->sftp.key_passphrase_file = path_relative_to(p->file, v->s); break;
 	case S_SFTP_KNOWN_HOSTS: p->sftp.known_hosts = path_relative_to(p->file, v->s); break;
 	case S_SFTP_INBOX: p->sftp.inbox = xstrdup(v->s); break;
 	case S_SFTP_OUTBOX: p->sftp.outbox = xstrdup(v->s); break;
@@ -1317,7 +1320,8 @@ static int sftp_host_ok(const char *s)
 /* Check the sftp.* keys of a partner go together, and retry.min <= retry.max. */
 static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, struct diag_list *d)
 {
-	static const enum slot all[] = { S_SFTP_PORT, S_SFTP_USER, S_SFTP_KEY, S_SFTP_PASSWORD, S_SFTP_KNOWN_HOSTS,
+	static const enum slot all[] = { S_SFTP_PORT, S_SFTP_USER, S_SFTP_KEY, S_SFTP_PASSWORD, S_SFTP_KEY_PASS,
+					 S_SFTP_KNOWN_HOSTS,
 					 S_SFTP_INBOX, S_SFTP_OUTBOX, S_SFTP_ARCHIVE, S_SFTP_PATTERN, S_SFTP_READY,
 					 S_SFTP_POLL, S_SFTP_TIMEOUT };
 	static const enum slot inbox_only[] = { S_SFTP_ARCHIVE, S_SFTP_PATTERN, S_SFTP_READY, S_SFTP_POLL };
@@ -1350,6 +1354,9 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 	if (!st->line[S_SFTP_KEY] == !st->line[S_SFTP_PASSWORD])
 		diag_error(d, p->file, st->line[S_SFTP_KEY] ? st->line[S_SFTP_PASSWORD] : f->line,
 			   "sftp.host needs either sftp.key or sftp.password-file (one of them)");
+	if (st->line[S_SFTP_KEY_PASS] && !st->line[S_SFTP_KEY])
+		diag_error(d, p->file, st->line[S_SFTP_KEY_PASS],
+			   "sftp.key-passphrase-file without sftp.key: it unlocks the private key");
 	if (!st->line[S_SFTP_INBOX] && !st->line[S_SFTP_OUTBOX])
 		diag_error(d, p->file, f->line, "sftp.host needs sftp.inbox (files to take) or sftp.outbox "
 			   "(where our documents go), or both");
@@ -1623,6 +1630,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->sftp.user);
 	free(p->sftp.key);
 	free(p->sftp.password_file);
+	free(p->sftp.key_passphrase_file);
 	free(p->sftp.known_hosts);
 	free(p->sftp.inbox);
 	free(p->sftp.outbox);

@@ -95,6 +95,7 @@ struct cfg_sftp {
 	char *user;
 	char *key;                /* sftp.key: private key file, or NULL */
 	char *password_file;      /* sftp.password-file: a file holding the password, or NULL */
+	char *key_passphrase_file; /* sftp.key-passphrase-file: the passphrase of sftp.key, or NULL */
 	char *known_hosts;        /* sftp.known-hosts: the server's pinned host key(s) (required) */
 	char *inbox;              /* sftp.inbox: remote directory polled for the partner's files, or NULL */
 	char *outbox;             /* sftp.outbox: remote directory our documents are uploaded to, or NULL */

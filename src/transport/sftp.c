@@ -22,9 +22,10 @@
  * unknown, different or listed @revoked. The message carries the server's
  * SHA256 fingerprint so an operator can compare it with the partner's.
  *
- * Secrets: a key or password file must be a regular file (not a symlink)
- * with no permission bits for group or others; a password is one line of at
- * most SFTP_SECRET_MAX bytes, wiped from memory after use and never logged.
+ * Secrets: a key, key passphrase or password file must be a regular file
+ * (not a symlink) with no permission bits for group or others; a password or
+ * passphrase is one line of at most SFTP_SECRET_MAX bytes, wiped from memory
+ * after use and never logged.
  *
  * Partner bytes: remote names (at most SFTP_NAME_MAX bytes, SFTP_LIST_MAX per
  * listing) are kept as bytes with their length; messages show them escaped
@@ -567,12 +568,13 @@ out:
 	return rc;
 }
 
-/* Read a password file (one line) into pw; the caller wipes it. */
-static int read_password(const char *path, struct buf *pw, struct buf *why)
+/* Read a secret file (one line: a password or a key's passphrase; setting names it in
+ * messages) into pw; the caller wipes it. */
+static int read_secret_line(const char *path, const char *setting, struct buf *pw, struct buf *why)
 {
 	int rc = file_read_all(path, SFTP_SECRET_MAX, pw);
 	if (rc < 0) {
-		buf_printf(why, "cannot read sftp.password-file %s: %s", path,
+		buf_printf(why, "cannot read %s %s: %s", setting, path,
 			   rc == -EFBIG ? "larger than 1024 bytes" : strerror(-rc));
 		return rc;
 	}
@@ -581,38 +583,44 @@ static int read_password(const char *path, struct buf *pw, struct buf *why)
 	if (pw->len && pw->data[pw->len - 1] == '\r')
 		pw->data[--pw->len] = '\0';
 	if (pw->len == 0 || memchr(pw->data, '\n', pw->len) || memchr(pw->data, '\0', pw->len)) {
-		buf_printf(why, "sftp.password-file %s must hold the password on one line", path);
+		buf_printf(why, "%s %s must hold the secret on one line", setting, path);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Authenticate as o->user with the key or the password file. */
+/* Authenticate as o->user with the key (unlocked with its passphrase file when given) or
+ * the password file. Secrets are wiped after use. */
 static int authenticate(struct sftp_conn *c, const struct sftp_opts *o, struct buf *err)
 {
 	char msg[256];
-	int r;
+	int r, rc;
 	unsigned ulen = (unsigned)strlen(o->user);
-	if (o->key) {
-		r = libssh2_userauth_publickey_fromfile_ex(c->s, o->user, ulen, NULL, o->key, NULL);
-		if (r == 0)
-			return 0;
-		if (r == LIBSSH2_ERROR_FILE) {
-			say(err, c->peer, "cannot use private key %s: %s", o->key, last_msg(c, msg, sizeof msg));
-			return -EINVAL;
-		}
-		if (r == LIBSSH2_ERROR_AUTHENTICATION_FAILED || r == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
-			say(err, c->peer, "authentication as %s with key %s refused by the server", o->user, o->key);
-			return -EACCES;
-		}
-		return fail_op(c, r, err, "authentication", NULL, NULL);
-	}
+	const char *secret_file = o->key ? o->key_passphrase_file : o->password_file;
+	const char *setting = o->key ? "sftp.key-passphrase-file" : "sftp.password-file";
 	struct buf pw, why;
 	buf_init(&pw, SFTP_SECRET_MAX + 1);
 	buf_init(&why, 0);
-	int rc = read_password(o->password_file, &pw, &why);
-	if (rc < 0) {
+	if (secret_file && (rc = read_secret_line(secret_file, setting, &pw, &why)) < 0) {
 		say(err, c->peer, "%s", why.data);
+		goto out;
+	}
+	if (o->key) {
+		r = libssh2_userauth_publickey_fromfile_ex(c->s, o->user, ulen, NULL, o->key,
+							   secret_file ? pw.data : NULL);
+		if (r == 0) {
+			rc = 0;
+		} else if (r == LIBSSH2_ERROR_FILE) {
+			say(err, c->peer, "cannot use private key %s: %s%s", o->key, last_msg(c, msg, sizeof msg),
+			    secret_file ? " (is the passphrase in sftp.key-passphrase-file right?)"
+					: " (an encrypted key needs sftp.key-passphrase-file)");
+			rc = -EINVAL;
+		} else if (r == LIBSSH2_ERROR_AUTHENTICATION_FAILED || r == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED) {
+			say(err, c->peer, "authentication as %s with key %s refused by the server", o->user, o->key);
+			rc = -EACCES;
+		} else {
+			rc = fail_op(c, r, err, "authentication", NULL, NULL);
+		}
 		goto out;
 	}
 	r = libssh2_userauth_password_ex(c->s, o->user, ulen, pw.data, (unsigned)pw.len, NULL);
@@ -660,6 +668,8 @@ int sftp_connect(struct sftp_conn **out, const struct sftp_opts *o, struct buf *
 	buf_init(&why, 0);
 	rc = sftp_check_secret_file(o->key ? o->key : o->password_file, o->key ? "sftp.key" : "sftp.password-file",
 				    &why);
+	if (rc == 0 && o->key && o->key_passphrase_file)
+		rc = sftp_check_secret_file(o->key_passphrase_file, "sftp.key-passphrase-file", &why);
 	if (rc < 0) {
 		say(err, c->peer, "%s", why.data);
 		buf_free(&why);

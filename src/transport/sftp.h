@@ -40,6 +40,7 @@ struct sftp_opts {
 	const char *password_file;  /* file holding the password (one line), or NULL */
 	const char *known_hosts;    /* OpenSSH known_hosts file; required */
 	unsigned timeout_ms;        /* connect timeout and libssh2 session timeout; 0 = 30 s */
+	const char *key_passphrase_file; /* the key's passphrase (one line), or NULL: unencrypted */
 };
 
 struct sftp_conn;

@@ -59,6 +59,7 @@ void transport_sftp_opts(struct sftp_opts *o, const struct cfg_sftp *s)
 	o->user = s->user;
 	o->key = s->key;
 	o->password_file = s->password_file;
+	o->key_passphrase_file = s->key_passphrase_file;
 	o->known_hosts = s->known_hosts;
 	o->timeout_ms = s->timeout_s > 3600 ? 3600000u : (unsigned)(s->timeout_s * 1000);
 }
@@ -83,6 +84,11 @@ int transport_sftp_check(const struct cfg_partner *p, struct diag_list *d)
 	}
 	const char *secret = f->key ? f->key : f->password_file;
 	if (secret && sftp_check_secret_file(secret, f->key ? "sftp.key" : "sftp.password-file", &why) < 0) {
+		diag_error(d, p->file, f->line, "%s", why.data);
+		rc = -EINVAL;
+	}
+	if (f->key_passphrase_file &&
+	    sftp_check_secret_file(f->key_passphrase_file, "sftp.key-passphrase-file", &why) < 0) {
 		diag_error(d, p->file, f->line, "%s", why.data);
 		rc = -EINVAL;
 	}
