@@ -100,7 +100,7 @@ static int send_one(const struct opts *op, unsigned long i, const struct buf *pa
 	hv[nh++] = xstrdup("Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; "
 			   "signed-receipt-micalg=optional, sha-256");
 	hv[nh] = NULL;
-	rc = gw_as2_post(op->url, (const char *const *)hv, out.body.data, out.body.len, 120, &status, &rct, &rcte,
+	rc = gw_as2_post(op->url, NULL, (const char *const *)hv, out.body.data, out.body.len, 120, &status, &rct, &rcte,
 			 &resp, &why);
 	if (rc < 0 || status != 200) {
 		fprintf(stderr, "as2send: %s: %s (HTTP %ld)\n", mid, why ? why : "POST failed", status);

@@ -1084,6 +1084,26 @@ START_TEST(test_config_errors)
 	ck_assert_ptr_nonnull(strstr(e, "HOST:PORT"));
 	free(e);
 	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:65536\n", "as2.id = PEERJS\n", NULL), 1);
+	/* https: the TLS pair goes together and with as2.listen; a CA file needs an https URL */
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:1\nas2.tls-cert = c.pem\n",
+				      "as2.id = PEERJS\n", &e),
+			  1);
+	ck_assert_ptr_nonnull(strstr(e, "as2.tls-cert and as2.tls-key go together"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.tls-cert = c.pem\nas2.tls-key = k.pem\n",
+				      "as2.id = PEERJS\n", &e),
+			  1);
+	ck_assert_ptr_nonnull(strstr(e, "as2.tls-cert without as2.listen"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n",
+				      "as2.id = PEERJS\nas2.url = http://127.0.0.1:1/as2\nas2.tls-ca = ca.pem\n", &e),
+			  1);
+	ck_assert_ptr_nonnull(strstr(e, "5: as2.tls-ca with an http:// as2.url"));
+	free(e);
+	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:1\nas2.tls-cert = c.pem\n"
+				      "as2.tls-key = k.pem\n",
+				      "as2.id = PEERJS\nas2.url = https://127.0.0.1:1/as2\nas2.tls-ca = ca.pem\n", NULL),
+			  0);
 	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\nas2.listen = 127.0.0.1:65535\n", "as2.id = PEERJS\n", NULL), 0);
 	ck_assert_uint_eq(conf_errors("as2.id = GATEWAY\n",
 				      "as2.id = PEERJS\nas2.url = http://127.0.0.1:1/as2\nas2.mdn = async\n", &e),
@@ -1116,11 +1136,15 @@ struct srv {
 	struct gateway *g;
 	struct gw_as2_server *s;
 	char *url;
+	const char *ca; /* the CA file post() trusts for https, NULL: the system's */
 };
 
-static void srv_start(struct srv *v, const char *partner)
+/* main: extra edigw.conf lines; scheme "http" or "https". */
+static void srv_start_with(struct srv *v, const char *main, const char *partner, const char *scheme)
 {
-	char *c = conf_tree("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\n", partner);
+	char *mc = xasprintf("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\n%s", main);
+	char *c = conf_tree(mc, partner);
+	free(mc);
 	struct diag_list d;
 	diag_list_init(&d);
 	int rc = gateway_open(&v->g, c, &d);
@@ -1130,8 +1154,14 @@ static void srv_start(struct srv *v, const char *partner)
 	diag_list_free(&d);
 	ck_assert_int_eq(gateway_as2_start(v->g, NULL, &v->s), 0);
 	ck_assert_uint_gt(gateway_as2_port(v->s), 0);
-	v->url = xasprintf("http://127.0.0.1:%u/as2", gateway_as2_port(v->s));
+	v->url = xasprintf("%s://127.0.0.1:%u/as2", scheme, gateway_as2_port(v->s));
+	v->ca = NULL;
 	free(c);
+}
+
+static void srv_start(struct srv *v, const char *partner)
+{
+	srv_start_with(v, "", partner, "http");
 }
 
 static void srv_stop(struct srv *v)
@@ -1160,7 +1190,7 @@ static long post(struct srv *v, const char *from, const char *mid, const char *c
 	h[n] = NULL;
 	long status = 0;
 	char *why = NULL;
-	int rc = gw_as2_post(v->url, h, body, len, 30, &status, rct, NULL, resp, &why);
+	int rc = gw_as2_post(v->url, v->ca, h, body, len, 30, &status, rct, NULL, resp, &why);
 	ck_assert_msg(rc == 0, "%s", why ? why : "");
 	free(hf);
 	free(hm);
@@ -1324,6 +1354,78 @@ START_TEST(test_endpoint_policy)
 }
 END_TEST
 
+/* The endpoint over https (as2.tls-cert, as2.tls-key): a client that trusts our certificate
+ * gets its MDN; one that does not (the system's CAs, another certificate) sends nothing; plain
+ * http to the https port is no AS2 exchange. Then config check's view of the TLS files. */
+START_TEST(test_endpoint_tls)
+{
+	char *tc = certpath("tls-localhost.crt"), *tk = certpath("tls-localhost.key"), *oc = certpath("tls-other.crt");
+	char *m = xasprintf("as2.tls-cert = %s\nas2.tls-key = %s\n", tc, tk);
+	struct srv v;
+	srv_start_with(&v, m, "as2.id = PEERJS\nas2.require-signature = no\nas2.require-encryption = no\n", "https");
+	struct buf r;
+	buf_init(&r, 0);
+	char *rct = NULL;
+	const char *dnt[] = { "Disposition-Notification-To: x@y", NULL };
+	v.ca = tc;
+	ck_assert_int_eq(post(&v, "PEERJS", "<tls-1@p>", "application/edi-x12", dnt, "ISA*tls", 7, &rct, &r), 200);
+	struct as2_mdn mdn;
+	ck_assert_int_eq(as2_mdn_parse(&mdn, rct, NULL, r.data, r.len, NULL, 1 << 20), 0);
+	ck_assert_int_eq(mdn.disp, AS2_DISP_PROCESSED);
+	ck_assert_str_eq(mdn.original_message_id, "<tls-1@p>");
+	as2_mdn_clear(&mdn);
+	free(rct);
+	ck_assert_int_eq(incoming(NULL), 1);
+	const char *h[] = { "AS2-From: PEERJS", "AS2-To: GATEWAY", "Message-ID: <tls-2@p>",
+			    "Content-Type: application/edi-x12", NULL };
+	const char *untrusted[] = { NULL, oc };
+	for (int i = 0; i < 2; i++) {
+		long status = 0;
+		char *why = NULL;
+		buf_reset(&r);
+		int rc = gw_as2_post(v.url, untrusted[i], h, "ISA*x", 5, 10, &status, NULL, NULL, &r, &why);
+		ck_assert_msg(rc < 0 && why && strstr(why, "certificate"), "untrusted %d: rc %d, %s", i, rc,
+			      why ? why : "");
+		free(why);
+	}
+	char *plain = tu_replace(v.url, "https://", "http://");
+	long status = 0;
+	char *why = NULL;
+	int rc = gw_as2_post(plain, NULL, h, "ISA*x", 5, 10, &status, NULL, NULL, &r, &why);
+	ck_assert_msg(rc < 0 || status >= 400, "plain http to the https port: rc %d, HTTP %ld", rc, status);
+	free(why);
+	free(plain);
+	ck_assert_int_eq(incoming(NULL), 1);
+	buf_free(&r);
+	srv_stop(&v);
+	/* config check: a key that is not the certificate's, and a partner CA file that is no PEM */
+	char *ok = certpath("tls-other.key");
+	char *bad = xasprintf("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\nas2.tls-cert = %s\nas2.tls-key = %s\n", tc, ok);
+	free(ok);
+	char *conf = conf_tree(bad, "as2.id = PEERJS\nas2.url = https://127.0.0.1:1/as2\nas2.tls-ca = p.conf\n");
+	struct config *cfg = NULL;
+	struct diag_list d;
+	diag_list_init(&d);
+	int lrc = config_load(&cfg, conf, &d);
+	if (lrc < 0)
+		diag_print(&d, stderr);
+	ck_assert_int_eq(lrc, 0);
+	ck_assert_int_eq(gateway_as2_check(cfg, &d), -EINVAL);
+	ck_assert_uint_eq(d.nerrors, 2);
+	ck_assert_msg(strstr(d.v[0].msg, "is not the key of as2.tls-cert"), "%s", d.v[0].msg);
+	ck_assert_msg(strstr(d.v[1].msg, "as2.tls-ca") && strstr(d.v[1].msg, "not a PEM certificate"), "%s",
+		      d.v[1].msg);
+	diag_list_free(&d);
+	config_free(cfg);
+	free(conf);
+	free(bad);
+	free(m);
+	free(tc);
+	free(tk);
+	free(oc);
+}
+END_TEST
+
 static Suite *as2_suite(void)
 {
 	Suite *s = suite_create("as2");
@@ -1358,6 +1460,7 @@ static Suite *as2_suite(void)
 	tcase_add_test(tg, test_config_errors);
 	tcase_add_test(tg, test_endpoint_http);
 	tcase_add_test(tg, test_endpoint_policy);
+	tcase_add_test(tg, test_endpoint_tls);
 	suite_add_tcase(s, tg);
 	return s;
 }

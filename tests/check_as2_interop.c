@@ -130,6 +130,8 @@ struct env {
 	unsigned rport;  /* the peer's receive.js */
 	struct gateway *g;
 	struct gw_as2_server *srv;
+	int tls;         /* https both ways: our endpoint and receive.js (tls-localhost.crt) */
+	const char *tls_ca; /* the partner's as2.tls-ca (a file of certs), default tls-localhost.crt */
 };
 
 /* Write edigw.conf and partners/peerjs.conf (partner: extra lines). */
@@ -142,19 +144,27 @@ static void env_write(struct env *e, const char *partner)
 	mkdir(path, 0755);
 	free(path);
 	char *rng = tu_srcpath("doc/canonical.rng"), *schemas = tu_srcpath("maps/schemas");
+	const char *scheme = e->tls ? "https" : "http";
+	char *tls = e->tls ? xasprintf("as2.tls-cert = %s/tls-localhost.crt\nas2.tls-key = %s/tls-localhost.key\n",
+				       certs, certs)
+			   : xstrdup("");
 	char *c = xasprintf("spool = spool\nerp-dir = erp\npartners-dir = partners\nour.x12.qualifier = ZZ\n"
 			    "our.x12.id = GATEWAY\nour.x12.gs-id = GATEWAY\nas2.id = GATEWAY\n"
 			    "as2.key = %s/gateway.key\nas2.cert = %s/gateway.crt\nas2.listen = 127.0.0.1:%u\n"
-			    "as2.mdn-url = http://127.0.0.1:%u/as2\nretry.min = 1s\nlog-level = debug\npoll-interval = 1s\n"
-			    "canonical-schema = %s\nschema-dir = %s\n",
-			    certs, certs, e->port, e->port, rng, schemas);
+			    "as2.mdn-url = %s://127.0.0.1:%u/as2\nretry.min = 1s\nlog-level = debug\npoll-interval = 1s\n"
+			    "canonical-schema = %s\nschema-dir = %s\n%s",
+			    certs, certs, e->port, scheme, e->port, rng, schemas, tls);
+	free(tls);
 	free(rng);
 	free(schemas);
 	ck_assert_int_eq(tu_write(e->conf, c, strlen(c)), 0);
 	free(c);
+	char *ca = e->tls ? xasprintf("as2.tls-ca = %s/%s\n", certs, e->tls_ca ? e->tls_ca : "tls-localhost.crt")
+			  : xstrdup("");
 	c = xasprintf("id = peerjs\nx12.qualifier = ZZ\nx12.id = PEERJS\nx12.gs-id = PEERJS\nas2.id = PEERJS\n"
-		      "as2.cert = %s/peerjs.crt\nas2.url = http://127.0.0.1:%u/as2\n%s",
-		      certs, e->rport, partner ? partner : "");
+		      "as2.cert = %s/peerjs.crt\nas2.url = %s://127.0.0.1:%u/as2\n%s%s",
+		      certs, scheme, e->rport, ca, partner ? partner : "");
+	free(ca);
 	path = path_join(e->dir, "partners/peerjs.conf");
 	ck_assert_int_eq(tu_write(path, c, strlen(c)), 0);
 	free(path);
@@ -181,16 +191,22 @@ static void env_close(struct env *e)
 	e->g = NULL;
 }
 
-/* A new environment with partner settings. */
-static void env_init(struct env *e, const char *partner)
+/* A new environment with partner settings (tls: https both ways). */
+static void env_init_tls(struct env *e, const char *partner, int tls)
 {
 	memset(e, 0, sizeof *e);
+	e->tls = tls;
 	e->dir = tu_tmpdir();
 	e->conf = path_join(e->dir, "edigw.conf");
 	e->port = free_port();
 	e->rport = free_port();
 	env_write(e, partner);
 	env_open(e);
+}
+
+static void env_init(struct env *e, const char *partner)
+{
+	env_init_tls(e, partner, 0);
 }
 
 /* Reconfigure the partner (closes and reopens). */
@@ -255,16 +271,22 @@ static int send_js(struct env *e, const char *const *args, const char *log)
 {
 	const char *argv[40];
 	size_t n = 0;
-	char *url = xasprintf("http://127.0.0.1:%u/as2", e->port);
+	char *url = xasprintf("%s://127.0.0.1:%u/as2", e->tls ? "https" : "http", e->port);
+	char *ca = xasprintf("%s/tls-localhost.crt", certs);
 	argv[n++] = "node";
 	argv[n++] = "send.js";
 	argv[n++] = url;
 	argv[n++] = payload;
+	if (e->tls) {
+		argv[n++] = "--ca";
+		argv[n++] = ca;
+	}
 	for (size_t i = 0; args[i] && n < 38; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	int rc = run(argv, log, NULL);
 	free(url);
+	free(ca);
 	return rc;
 }
 
@@ -459,18 +481,21 @@ END_TEST
 
 /* ------------------------------------------------------------ edigw → peer */
 
-/* Start receive.js on e->rport (partner: GATEWAY's certificate as named). */
-static pid_t start_peer(struct env *e, const char *gw_cert, const char *inbox, const char *extra)
+/* Start receive.js on e->rport (partner: GATEWAY's certificate as named); https with e->tls. */
+static pid_t start_peer(struct env *e, const char *gw_cert, const char *inbox)
 {
 	char *port = xasprintf("%u", e->rport), *part = xasprintf("GATEWAY=%s/%s", certs, gw_cert);
 	char *log = logpath("receive");
-	const char *argv[] = { "node", "receive.js", "--port", port, "--id", "PEERJS", "--partner", part, "--inbox", inbox,
-			       extra, NULL };
+	char *tc = xasprintf("%s/tls-localhost.crt", certs), *tk = xasprintf("%s/tls-localhost.key", certs);
+	const char *argv[] = { "node",	"receive.js", "--port",	  port, "--id",	     "PEERJS", "--partner", part,
+			       "--inbox", inbox,	e->tls ? "--tls-cert" : NULL, tc, "--tls-key", tk, NULL };
 	pid_t pid = spawn(argv, log, NULL);
 	ck_assert_int_eq(wait_port(e->rport), 0);
 	free(port);
 	free(part);
 	free(log);
+	free(tc);
+	free(tk);
 	return pid;
 }
 
@@ -559,7 +584,7 @@ START_TEST(test_we_send_every_algorithm)
 	struct env e;
 	env_init(&e, NULL);
 	char *inbox = xasprintf("%s/inbox", e.dir);
-	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox, NULL);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox);
 	const char *signs[4] = { "sha1", "sha256", "sha384", "sha512" };
 	const char *encs[4] = { "aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc" };
 	int n = 0;
@@ -594,7 +619,7 @@ START_TEST(test_we_send_compressed_oaep_mdn_modes)
 	struct env e;
 	env_init(&e, NULL);
 	char *inbox = xasprintf("%s/inbox", e.dir);
-	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox, NULL);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox);
 	env_serve(&e); /* async MDNs come back here */
 	struct {
 		const char *conf, *sign, *enc, *comp, *mdn;
@@ -656,7 +681,7 @@ START_TEST(test_we_retry_same_message_id_and_refusal)
 	char *mid = xstrdup(row.message_id);
 	ledger_as2_clear(&row);
 	/* the peer comes up; after retry.min the same Message-ID is sent again */
-	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox, NULL);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox);
 	sleep(2);
 	ck_assert_int_eq(deliver_once(&e), 0);
 	int ok = queue_count(&e, "sent") == 1 && inbox_has(inbox, mid);
@@ -666,7 +691,7 @@ START_TEST(test_we_retry_same_message_id_and_refusal)
 	stop(peer_pid);
 	/* a peer that does not know our certificate answers processed/error: the job fails with its words */
 	char *inbox2 = xasprintf("%s/inbox2", e.dir);
-	peer_pid = start_peer(&e, "other.crt", inbox2, NULL);
+	peer_pid = start_peer(&e, "other.crt", inbox2);
 	queue_out(&e, "refused.x12");
 	ck_assert_int_eq(deliver_once(&e), 0);
 	ok = queue_count(&e, "failed") == 1;
@@ -681,7 +706,7 @@ START_TEST(test_we_retry_same_message_id_and_refusal)
 	stop(peer_pid);
 	/* the partner fixes its side; the operator replays the job: sent under a new Message-ID */
 	char *inbox3 = xasprintf("%s/inbox3", e.dir);
-	peer_pid = start_peer(&e, "gateway.crt", inbox3, NULL);
+	peer_pid = start_peer(&e, "gateway.crt", inbox3);
 	ck_assert_int_eq(gateway_deliver_replay(e.g, fjob), 0);
 	ck_assert_int_eq(deliver_settle(&e), 0);
 	ok = queue_count(&e, "sent") == 2 && queue_count(&e, "failed") == 0 && inbox_has(inbox3, ".replay-");
@@ -904,7 +929,7 @@ START_TEST(test_edigw_run)
 		binpath = abs;
 	}
 	char *inbox = xasprintf("%s/inbox", e.dir);
-	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox, NULL);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox);
 	char *log = logpath("edigw-run");
 	const char *argv[] = { binpath, "-c", e.conf, "run", NULL };
 	pid_t gw = spawn(argv, log, NULL);
@@ -1006,6 +1031,78 @@ static void teardown(void)
 	free(tmp);
 }
 
+/* Capture the last error of a waiting delivery. */
+static int last_error_cb(void *ctx, const struct ledger_delivery *d)
+{
+	char **out = ctx;
+	if (strcmp(d->state, "queued") == 0 && d->last_error) {
+		free(*out);
+		*out = xstrdup(d->last_error);
+	}
+	return 0;
+}
+
+/* https both ways (as2.tls-cert/as2.tls-key on our endpoint, as2.tls-ca for the partner's URL):
+ * libas2 send.js (Node's TLS) and openssl cms + curl post to us; we deliver to receive.js over
+ * https; and with a CA file that does not hold receive.js's certificate nothing is sent. */
+START_TEST(test_tls_both_ways)
+{
+	struct env e;
+	env_init_tls(&e, NULL, 1);
+	env_serve(&e);
+	char *log = logpath("tls");
+	const char *none[] = { NULL };
+	int rc = send_js(&e, none, log);
+	matrix("libas2 → edigw", "libas2 send.js over https", "sha-256", "aes256-CBC", "none", "sync, signed", rc == 0);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(queue_count(&e, "incoming"), 1);
+	char *url = xasprintf("https://127.0.0.1:%u/as2", e.port);
+	char *mycrt = xasprintf("MYCRT=%s/peerjs.crt", certs), *mykey = xasprintf("MYKEY=%s/peerjs.key", certs);
+	char *pcrt = xasprintf("PARTNERCRT=%s/gateway.crt", certs), *work = xasprintf("WORK=%s/osl-tls", tmp);
+	char *cacert = xasprintf("CACERT=%s/tls-localhost.crt", certs);
+	const char *env[] = { "FROM=PEERJS", "TO=GATEWAY", mycrt, mykey, pcrt, work, cacert, NULL };
+	const char *argv[] = { "./openssl-send.sh", url, payload, "sha256", "aes-256-cbc", "sha-256", NULL };
+	rc = run(argv, log, env);
+	matrix("openssl → edigw", "openssl cms + curl over https", "sha256", "aes-256-cbc", "none", "sync, signed",
+	       rc == 0);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(queue_count(&e, "incoming"), 2);
+	/* we send over https, checking receive.js's certificate against as2.tls-ca */
+	char *inbox = xasprintf("%s/inbox", e.dir);
+	pid_t peer_pid = start_peer(&e, "gateway.crt", inbox);
+	queue_out(&e, "tls-1.x12");
+	ck_assert_int_eq(deliver_settle(&e), 0);
+	int ok = queue_count(&e, "sent") == 1 && inbox_payloads(inbox) == 1;
+	matrix("edigw → libas2", "libas2 receive.js over https", "sha-256", "aes256-CBC", "none", "sync, signed", ok);
+	ck_assert_msg(ok, "sent %d, inbox %d, deferred %d", queue_count(&e, "sent"), inbox_payloads(inbox),
+		      queue_count(&e, "deferred"));
+	/* a CA file without receive.js's certificate: the POST never happens, the reason says why */
+	e.tls_ca = "tls-other.crt";
+	env_partner(&e, NULL);
+	queue_out(&e, "tls-2.x12");
+	struct gw_stats st = { 0 };
+	ck_assert_int_eq(gateway_as2_deliver(e.g, &st), 0);
+	ck_assert_int_eq(queue_count(&e, "deferred"), 1);
+	ck_assert_int_eq(inbox_payloads(inbox), 1);
+	char *err = NULL;
+	ledger_deliveries(gateway_ledger(e.g), NULL, "queued", last_error_cb, &err);
+	ck_assert_msg(err && strstr(err, "certificate"), "last error: %s", err ? err : "(none)");
+	matrix("edigw → libas2", "receive.js, certificate not in as2.tls-ca", "sha-256", "aes256-CBC", "none",
+	       "refused before sending", err && strstr(err, "certificate"));
+	free(err);
+	stop(peer_pid);
+	free(inbox);
+	free(url);
+	free(mycrt);
+	free(mykey);
+	free(pcrt);
+	free(work);
+	free(cacert);
+	free(log);
+	env_free(&e);
+}
+END_TEST
+
 int main(void)
 {
 	peer = tu_srcpath("tests/as2/peer");
@@ -1037,6 +1134,7 @@ int main(void)
 	tcase_add_test(tc, test_peer_sends_compressed_async_unsigned_mdn);
 	tcase_add_test(tc, test_peer_duplicate_and_policy);
 	tcase_add_test(tc, test_openssl_sends);
+	tcase_add_test(tc, test_tls_both_ways);
 	tcase_add_test(tc, test_we_send_every_algorithm);
 	tcase_add_test(tc, test_we_send_compressed_oaep_mdn_modes);
 	tcase_add_test(tc, test_we_retry_same_message_id_and_refusal);

@@ -1381,6 +1381,8 @@ static int cmd_config(int argc, char **argv)
 			x12_overlay_free(ov);
 		}
 		x12_schema_free(es);
+		/* AS2: our key and certificate, the endpoint's TLS pair, the partners' certificates */
+		gateway_as2_check(c, &d);
 	}
 	diag_print(&d, stderr);
 	int ex = EX_OK;

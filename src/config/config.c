@@ -136,6 +136,8 @@ enum slot {
 	S_AS2_KEY,
 	S_AS2_CERT,
 	S_AS2_LISTEN,
+	S_AS2_TLS_CERT,
+	S_AS2_TLS_KEY,
 	S_AS2_MDN_URL,
 	S_AS2_URL,
 	S_AS2_SIGN,
@@ -147,6 +149,7 @@ enum slot {
 	S_AS2_REQ_SIG,
 	S_AS2_REQ_ENC,
 	S_AS2_TIMEOUT,
+	S_AS2_TLS_CA,
 	S_AS2_MDN_WAIT,
 	S_COUNT
 };
@@ -256,6 +259,8 @@ static const struct keydef keydefs[] = {
 	{ "as2.key", S_AS2_KEY, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "as2.cert", S_AS2_CERT, V_PATH, WB, 0, 0, NULL, NULL, NULL },
 	{ "as2.listen", S_AS2_LISTEN, V_TEXT, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "as2.tls-cert", S_AS2_TLS_CERT, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
+	{ "as2.tls-key", S_AS2_TLS_KEY, V_PATH, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "as2.mdn-url", S_AS2_MDN_URL, V_TEXT, W_MAIN, 0, 0, NULL, NULL, NULL },
 	{ "as2.url", S_AS2_URL, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "as2.sign", S_AS2_SIGN, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, as2_signs },
@@ -267,6 +272,7 @@ static const struct keydef keydefs[] = {
 	{ "as2.require-signature", S_AS2_REQ_SIG, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "as2.require-encryption", S_AS2_REQ_ENC, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "as2.timeout", S_AS2_TIMEOUT, V_DURATION, W_PARTNER, 1, 3600, "1s", "1h", NULL },
+	{ "as2.tls-ca", S_AS2_TLS_CA, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "as2.mdn-wait", S_AS2_MDN_WAIT, V_DURATION, W_PARTNER, 10, 30 * DAY, "10s", "30d", NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
@@ -883,6 +889,8 @@ static void apply_main_value(struct config *c, const char *path, enum slot s,
 	case S_AS2_KEY: c->as2.key = path_relative_to(path, v->s); break;
 	case S_AS2_CERT: c->as2.cert = path_relative_to(path, v->s); break;
 	case S_AS2_LISTEN: c->as2.listen = xstrdup(v->s); break;
+	case S_AS2_TLS_CERT: c->as2.tls_cert = path_relative_to(path, v->s); break;
+	case S_AS2_TLS_KEY: c->as2.tls_key = path_relative_to(path, v->s); break;
 	case S_AS2_MDN_URL: c->as2.mdn_url = xstrdup(v->s); break;
 	default:
 		if (tol_field(&c->tolerances, s))
@@ -973,6 +981,12 @@ static void main_defaults(struct config *c, const struct main_state *st, int was
 		if (!colon || colon == c->as2.listen || str_to_u64(colon + 1, &port) < 0 || port > 65535)
 			diag_error(d, c->file, st->line[S_AS2_LISTEN], "as2.listen: HOST:PORT, e.g. 127.0.0.1:4080");
 	}
+	if (!c->as2.tls_cert != !c->as2.tls_key)
+		diag_error(d, c->file, st->line[c->as2.tls_cert ? S_AS2_TLS_CERT : S_AS2_TLS_KEY],
+			   "as2.tls-cert and as2.tls-key go together: the endpoint's TLS certificate and its key");
+	if (c->as2.tls_cert && !c->as2.listen)
+		diag_error(d, c->file, st->line[S_AS2_TLS_CERT],
+			   "as2.tls-cert without as2.listen: it is the receiving endpoint's certificate");
 	if (c->as2.mdn_url && !as2_url_ok(c->as2.mdn_url))
 		diag_error(d, c->file, st->line[S_AS2_MDN_URL], "as2.mdn-url: an http:// or https:// URL without blanks");
 	for (size_t i = 0; was_read && i < sizeof required / sizeof required[0]; i++) {
@@ -1141,6 +1155,7 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_AS2_REQ_SIG: p->as2.require_signature = v->u == 0; break;
 	case S_AS2_REQ_ENC: p->as2.require_encryption = v->u == 0; break;
 	case S_AS2_TIMEOUT: p->as2.timeout_s = v->u; break;
+	case S_AS2_TLS_CA: p->as2.tls_ca = path_relative_to(p->file, v->s); break;
 	case S_AS2_MDN_WAIT: p->as2.mdn_wait_s = v->u; break;
 	default:
 		if (tol_field(&p->tolerances, s))
@@ -1402,6 +1417,9 @@ static void partner_as2(struct cfg_partner *p, const struct partner_state *st, s
 			   "and encrypts what we send");
 	if (a->url && !as2_url_ok(a->url))
 		diag_error(d, p->file, st->line[S_AS2_URL], "as2.url: an http:// or https:// URL without blanks");
+	if (a->tls_ca && a->url && strncmp(a->url, "http://", 7) == 0)
+		diag_error(d, p->file, st->line[S_AS2_TLS_CA],
+			   "as2.tls-ca with an http:// as2.url: there is no server certificate to check");
 }
 
 /* Load one partner file into p (already zeroed); base is the file name without ".conf". */
@@ -1640,6 +1658,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->as2.id);
 	free(p->as2.url);
 	free(p->as2.cert);
+	free(p->as2.tls_ca);
 	for (size_t i = 0; i < p->nexports; i++)
 		free(p->exports[i].map_path);
 	free(p->exports);
@@ -1669,6 +1688,8 @@ void config_free(struct config *c)
 	free(c->as2.key);
 	free(c->as2.cert);
 	free(c->as2.listen);
+	free(c->as2.tls_cert);
+	free(c->as2.tls_key);
 	free(c->as2.mdn_url);
 	for (size_t i = 0; i < c->nerp; i++)
 		free(c->erp[i].profile);

@@ -127,6 +127,8 @@ struct cfg_as2 {
 	int require_encryption;  /* as2.require-encryption: refuse unencrypted messages (default yes) */
 	uint64_t timeout_s;      /* as2.timeout: HTTP connect + transfer, default 60s */
 	uint64_t mdn_wait_s;     /* as2.mdn-wait: how long an async MDN may take before we resend (1h) */
+	char *tls_ca;            /* as2.tls-ca: CA certificates (PEM) trusted for its https URLs instead
+				    of the system's, or NULL */
 	size_t line;             /* line of as2.id, 0 when unset */
 };
 
@@ -136,6 +138,8 @@ struct cfg_as2_us {
 	char *key;      /* as2.key: our private key (PEM) */
 	char *cert;     /* as2.cert: our certificate (PEM) */
 	char *listen;   /* as2.listen: "host:port" of the receiving endpoint, or NULL (send only) */
+	char *tls_cert; /* as2.tls-cert: the endpoint's TLS certificate chain (PEM): https; or NULL */
+	char *tls_key;  /* as2.tls-key: its private key (PEM) */
 	char *mdn_url;  /* as2.mdn-url: where partners POST async MDNs to us, or NULL */
 	size_t line;    /* line of as2.id */
 };

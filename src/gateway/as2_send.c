@@ -105,9 +105,95 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ctx)
 	return len;
 }
 
+/* The endpoint's TLS certificate chain and key (as2.tls-cert, as2.tls-key) as PEM text for
+ * libmicrohttpd, checked first with OpenSSL: both parse and the key is the certificate's. */
+int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, char **why)
+{
+	const char *cp = cfg->as2.tls_cert, *kp = cfg->as2.tls_key;
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	int rc = as2_load_cert(&cert, cp);
+	if (rc < 0) {
+		*why = xasprintf("as2.tls-cert %s: %s", cp, rc == -ENOENT ? "cannot read it" : "not a PEM certificate");
+		goto out;
+	}
+	if ((rc = as2_load_key(&key, kp)) < 0) {
+		*why = xasprintf("as2.tls-key %s: %s", kp,
+				 rc == -ENOENT ? "cannot read it" : "not an unencrypted PEM private key");
+		goto out;
+	}
+	if (!as2_key_matches(cert, key)) {
+		*why = xasprintf("as2.tls-key %s is not the key of as2.tls-cert %s", kp, cp);
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((rc = file_read_all(cp, 1024 * 1024, cert_pem)) < 0 || (rc = file_read_all(kp, 1024 * 1024, key_pem)) < 0) {
+		*why = xasprintf("as2.tls-cert %s or as2.tls-key %s: %s", cp, kp,
+				 rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
+		goto out;
+	}
+out:
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* What edigw config check says about the AS2 files: ours, the endpoint's TLS pair, and
+ * each AS2 partner's certificate and CA file. */
+int gateway_as2_check(const struct config *cfg, struct diag_list *d)
+{
+	char *why = NULL;
+	int rc = 0;
+	if (cfg->as2.id && cfg->as2.key && cfg->as2.cert) {
+		X509 *cert = NULL;
+		EVP_PKEY *key = NULL;
+		if (gw_as2_load_us(cfg, &cert, &key, &why) < 0) {
+			diag_error(d, cfg->file, cfg->as2.line, "%s", why);
+			rc = -EINVAL;
+		}
+		free(why);
+		why = NULL;
+		X509_free(cert);
+		EVP_PKEY_free(key);
+	}
+	if (cfg->as2.tls_cert && cfg->as2.tls_key) {
+		struct buf c, k;
+		buf_init(&c, 0);
+		buf_init(&k, 0);
+		if (gw_as2_tls_load(cfg, &c, &k, &why) < 0) {
+			diag_error(d, cfg->file, cfg->as2.line, "%s", why);
+			rc = -EINVAL;
+		}
+		free(why);
+		why = NULL;
+		if (k.data)
+			explicit_bzero(k.data, k.cap);
+		buf_free(&c);
+		buf_free(&k);
+	}
+	for (size_t i = 0; i < cfg->npartners; i++) {
+		const struct cfg_partner *p = &cfg->partners[i];
+		const char *files[2] = { p->as2.cert, p->as2.tls_ca };
+		const char *names[2] = { "as2.cert", "as2.tls-ca" };
+		for (int f = 0; p->as2.id && f < 2; f++) {
+			X509 *x = NULL;
+			if (!files[f])
+				continue;
+			int r = as2_load_cert(&x, files[f]);
+			if (r < 0) {
+				diag_error(d, p->file, p->as2.line, "%s %s: %s", names[f], files[f],
+					   r == -ENOENT ? "cannot read it" : "not a PEM certificate");
+				rc = -EINVAL;
+			}
+			X509_free(x);
+		}
+	}
+	return rc;
+}
+
 /* POST body to url with headers; the response's status, type, encoding and body. */
-int gw_as2_post(const char *url, const char *const *headers, const void *body, size_t len, unsigned timeout_s,
-		long *status, char **resp_ct, char **resp_cte, struct buf *resp_body, char **why)
+int gw_as2_post(const char *url, const char *ca_file, const char *const *headers, const void *body, size_t len,
+		unsigned timeout_s, long *status, char **resp_ct, char **resp_cte, struct buf *resp_body, char **why)
 {
 	pthread_once(&curl_once, curl_init);
 	struct resp r = { .body = resp_body, .max = AS2_RESPONSE_MAX };
@@ -126,6 +212,12 @@ int gw_as2_post(const char *url, const char *const *headers, const void *body, s
 	hl = curl_slist_append(hl, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file) { /* the partner's CAs only: not the system's too */
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(c, CURLOPT_POST, 1L);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
@@ -564,8 +656,8 @@ static int send_job(struct gateway *g, const struct cfg_partner *p, X509 *our_ce
 	}
 	hv[nh] = NULL;
 	gw_fault_point("as2-before-post");
-	rc = gw_as2_post(p->as2.url, (const char *const *)hv, out.body.data, out.body.len, (unsigned)p->as2.timeout_s,
-			 &status, &rct, &rcte, &resp, &why);
+	rc = gw_as2_post(p->as2.url, p->as2.tls_ca, (const char *const *)hv, out.body.data, out.body.len,
+			 (unsigned)p->as2.timeout_s, &status, &rct, &rcte, &resp, &why);
 	if (rc < 0 || status < 200 || status > 299) {
 		if (!why)
 			why = xasprintf("POST %s: HTTP %ld", p->as2.url, status);

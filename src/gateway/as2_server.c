@@ -1,6 +1,8 @@
 /*
  * as2_server.c — the AS2 receiving endpoint (gateway_as2_start/stop/port) on
- * libmicrohttpd: no HTTP parsing of our own. One thread per connection; the
+ * libmicrohttpd: no HTTP parsing of our own; HTTPS with as2.tls-cert and
+ * as2.tls-key (libmicrohttpd's GnuTLS, the PEM checked with OpenSSL first by
+ * gw_as2_tls_load), else plain HTTP. One thread per connection; the
  * commit step (ledger and spool) runs under the server's mutex on the
  * server's own spool and ledger handles. doc/as2.md describes the flow.
  *
@@ -61,6 +63,7 @@ struct gw_as2_server {
 	EVP_PKEY *key;
 	X509 **pcerts; /* per cfg->partners[i], NULL without AS2 */
 	unsigned port;
+	struct buf tls_cert, tls_key; /* PEM for libmicrohttpd (https), kept while it runs */
 };
 
 /* One request being received. */
@@ -485,8 +488,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		char *why = NULL;
 		struct buf rb;
 		buf_init(&rb, 0);
-		int rc = gw_as2_post(r->async_url, (const char *const *)r->async_headers, r->async_mdn.body.data,
-				     r->async_mdn.body.len, r->timeout_s, &status, NULL, NULL, &rb, &why);
+		int rc = gw_as2_post(r->async_url, r->p->as2.tls_ca, (const char *const *)r->async_headers,
+				     r->async_mdn.body.data, r->async_mdn.body.len, r->timeout_s, &status, NULL, NULL, &rb,
+				     &why);
 		if (rc == 0 && status >= 200 && status <= 299) {
 			if (r->mark_answered)
 				mark(s, r->p, r->message_id, "answered", NULL, NULL);
@@ -535,6 +539,8 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 	int rc;
 	*out = NULL;
 	s->cfg = cfg;
+	buf_init(&s->tls_cert, 0);
+	buf_init(&s->tls_key, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	if (!listen)
 		listen = cfg->as2.listen;
@@ -571,10 +577,26 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	int tls = cfg->as2.tls_cert && cfg->as2.tls_key;
+	if (tls) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_error("as2: as2.tls-cert is set but this libmicrohttpd has no TLS support; "
+				  "use a reverse proxy for https (doc/as2.md)");
+			rc = -ENOTSUP;
+			goto fail;
+		}
+		if ((rc = gw_as2_tls_load(cfg, &s->tls_cert, &s->tls_key, &why)) < 0) {
+			log_error("as2: %s", why);
+			goto fail;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	/* (the TLS options come last: without TLS the first MHD_OPTION_END ends the list) */
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)AS2_CONN_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)AS2_CONN_TIMEOUT,
-				MHD_OPTION_END);
+				tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert.data,
+				MHD_OPTION_HTTPS_MEM_KEY, s->tls_key.data, MHD_OPTION_END);
 	if (!s->d) {
 		log_error("as2: cannot listen on %s: %s", listen, strerror(errno));
 		rc = -EADDRINUSE;
@@ -582,7 +604,7 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : 0;
-	log_info("as2: listening on %s (port %u) as %s", listen, s->port, cfg->as2.id);
+	log_info("as2: listening on %s (port %u, %s) as %s", listen, s->port, tls ? "https" : "http", cfg->as2.id);
 	*out = s;
 	return 0;
 fail:
@@ -608,6 +630,10 @@ void gateway_as2_stop(struct gw_as2_server *s)
 	free(s->pcerts);
 	X509_free(s->cert);
 	EVP_PKEY_free(s->key);
+	if (s->tls_key.data)
+		explicit_bzero(s->tls_key.data, s->tls_key.cap);
+	buf_free(&s->tls_cert);
+	buf_free(&s->tls_key);
 	ledger_free(s->l);
 	spool_free(s->sp);
 	pthread_mutex_destroy(&s->mu);

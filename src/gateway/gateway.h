@@ -238,15 +238,21 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 unsigned gateway_as2_port(const struct gw_as2_server *s);
 void gateway_as2_stop(struct gw_as2_server *s);
 int gateway_as2_deliver(struct gateway *g, struct gw_stats *st);
+/* edigw config check: our as2.key/as2.cert, the endpoint's as2.tls-cert/as2.tls-key, each AS2
+ * partner's as2.cert and as2.tls-ca load (and the keys match); findings into d, -EINVAL if any. */
+int gateway_as2_check(const struct config *cfg, struct diag_list *d);
 /* Shared by as2_server.c and as2_send.c (not for other callers). */
 struct as2_mdn;
 struct x509_st;
 struct evp_pkey_st;
 int gw_as2_load_us(const struct config *cfg, struct x509_st **cert, struct evp_pkey_st **key, char **why);
+int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, char **why);
 char *gw_as2_message_id(const char *job_id, const char *our_as2_id);
 int gw_as2_mdn_in(const struct config *cfg, struct ledger *l, struct spool *sp, const struct cfg_partner *p,
 		  const struct as2_mdn *m, char **why);
-int gw_as2_post(const char *url, const char *const *headers, const void *body, size_t len, unsigned timeout_s,
-		long *status, char **resp_ct, char **resp_cte, struct buf *resp_body, char **why);
+/* POST over http or https; an https server's certificate is checked against ca_file (PEM) only,
+ * or the system's CAs when ca_file is NULL, and its name against the URL's host. */
+int gw_as2_post(const char *url, const char *ca_file, const char *const *headers, const void *body, size_t len,
+		unsigned timeout_s, long *status, char **resp_ct, char **resp_cte, struct buf *resp_body, char **why);
 
 #endif
