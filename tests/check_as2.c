@@ -14,6 +14,9 @@
 
 #include <zlib.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "as2/as2_msg.h"
 #include "config/config.h"
 #include "gateway/gateway.h"
@@ -1426,6 +1429,71 @@ START_TEST(test_endpoint_tls)
 }
 END_TEST
 
+/* A self-signed certificate for key valid from now + from_s to now + to_s, written to tmp/name. */
+static char *make_cert(EVP_PKEY *key, long from_s, long to_s, const char *name)
+{
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), from_s);
+	X509_gmtime_adj(X509_getm_notAfter(x), to_s);
+	X509_set_pubkey(x, key);
+	X509_NAME *n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)name, -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+	char *path = tpath(name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_X509(f, x), 1);
+	fclose(f);
+	X509_free(x);
+	return path;
+}
+
+/* config check warns about an expired certificate and one that expires within 30 days,
+ * and says nothing of one valid for longer. */
+START_TEST(test_cert_expiry)
+{
+	char *soon = make_cert(gw_key, -86400, 10 * 86400 + 3600, "soon.crt");
+	char *gone = make_cert(peer_key, -10 * 86400, -86400, "gone.crt");
+	char *fine = make_cert(peer_key, -86400, 31 * 86400 + 3600, "fine.crt");
+	char *conf = conf_tree("as2.id = GATEWAY\n", "as2.id = PEERJS\n");
+	struct config *cfg = NULL;
+	struct diag_list d;
+	diag_list_init(&d);
+	ck_assert_int_eq(config_load(&cfg, conf, &d), 0);
+	ck_assert_int_eq(gateway_as2_check(cfg, &d), 0);
+	ck_assert_uint_eq(d.n, 0); /* the shipped test certificates are good for years */
+	free(cfg->as2.cert);
+	cfg->as2.cert = xstrdup(soon);
+	free(cfg->partners[0].as2.cert);
+	cfg->partners[0].as2.cert = xstrdup(gone);
+	ck_assert_int_eq(gateway_as2_check(cfg, &d), 0); /* warnings, not errors */
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_uint_eq(d.nerrors, 0);
+	ck_assert_msg(strstr(d.v[0].msg, "as2.cert") && strstr(d.v[0].msg, "soon.crt expires on") &&
+			      strstr(d.v[0].msg, "in 10 days"),
+		      "%s", d.v[0].msg);
+	ck_assert_msg(strstr(d.v[1].msg, "gone.crt expired on") && strstr(d.v[1].msg, "renew"), "%s", d.v[1].msg);
+	ck_assert_uint_eq(d.v[1].line, 3); /* the partner's as2.id */
+	diag_list_free(&d);
+	diag_list_init(&d);
+	free(cfg->partners[0].as2.cert);
+	cfg->partners[0].as2.cert = xstrdup(fine);
+	free(cfg->as2.cert);
+	cfg->as2.cert = certpath("gateway.crt");
+	ck_assert_int_eq(gateway_as2_check(cfg, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	diag_list_free(&d);
+	config_free(cfg);
+	free(conf);
+	free(soon);
+	free(gone);
+	free(fine);
+}
+END_TEST
+
 static Suite *as2_suite(void)
 {
 	Suite *s = suite_create("as2");
@@ -1461,6 +1529,7 @@ static Suite *as2_suite(void)
 	tcase_add_test(tg, test_endpoint_http);
 	tcase_add_test(tg, test_endpoint_policy);
 	tcase_add_test(tg, test_endpoint_tls);
+	tcase_add_test(tg, test_cert_expiry);
 	suite_add_tcase(s, tg);
 	return s;
 }

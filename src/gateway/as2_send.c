@@ -105,9 +105,39 @@ static size_t on_header(char *p, size_t sz, size_t n, void *ctx)
 	return len;
 }
 
+/* A certificate that has expired, or expires within AS2_CERT_WARN_DAYS, as a warning: into d
+ * (config check) when given, else the log (the endpoint's start). Partners reject messages
+ * signed with, or encrypted for, an expired certificate, so the renewal is due before. */
+#define AS2_CERT_WARN_DAYS 30
+void gw_as2_cert_expiry(X509 *x, const char *what, const char *path, struct diag_list *d, const char *file,
+			size_t line)
+{
+	int days = 0, secs = 0;
+	const ASN1_TIME *na = X509_get0_notAfter(x);
+	if (!na || !ASN1_TIME_diff(&days, &secs, NULL, na))
+		return;
+	char when[32] = "";
+	struct tm tm;
+	if (ASN1_TIME_to_tm(na, &tm) == 1)
+		strftime(when, sizeof when, "%Y-%m-%d", &tm);
+	char *msg = NULL;
+	if (days < 0 || (days == 0 && secs <= 0))
+		msg = xasprintf("%s %s expired on %s: renew it and send partners the new certificate", what, path,
+				when);
+	else if (days < AS2_CERT_WARN_DAYS)
+		msg = xasprintf("%s %s expires on %s, in %d day%s", what, path, when, days, days == 1 ? "" : "s");
+	if (msg && d)
+		diag_warn(d, file, line, "%s", msg);
+	else if (msg)
+		log_warn("as2: %s", msg);
+	free(msg);
+}
+
 /* The endpoint's TLS certificate chain and key (as2.tls-cert, as2.tls-key) as PEM text for
- * libmicrohttpd, checked first with OpenSSL: both parse and the key is the certificate's. */
-int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, char **why)
+ * libmicrohttpd, checked first with OpenSSL: both parse and the key is the certificate's;
+ * an expiry warning into d, or the log when d is NULL. */
+int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, struct diag_list *d,
+		    char **why)
 {
 	const char *cp = cfg->as2.tls_cert, *kp = cfg->as2.tls_key;
 	X509 *cert = NULL;
@@ -127,6 +157,7 @@ int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *
 		rc = -EINVAL;
 		goto out;
 	}
+	gw_as2_cert_expiry(cert, "as2.tls-cert", cp, d, cfg->file, cfg->as2.line);
 	if ((rc = file_read_all(cp, 1024 * 1024, cert_pem)) < 0 || (rc = file_read_all(kp, 1024 * 1024, key_pem)) < 0) {
 		*why = xasprintf("as2.tls-cert %s or as2.tls-key %s: %s", cp, kp,
 				 rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
@@ -139,7 +170,7 @@ out:
 }
 
 /* What edigw config check says about the AS2 files: ours, the endpoint's TLS pair, and
- * each AS2 partner's certificate and CA file. */
+ * each AS2 partner's certificate and CA file (with expiry warnings). */
 int gateway_as2_check(const struct config *cfg, struct diag_list *d)
 {
 	char *why = NULL;
@@ -150,6 +181,8 @@ int gateway_as2_check(const struct config *cfg, struct diag_list *d)
 		if (gw_as2_load_us(cfg, &cert, &key, &why) < 0) {
 			diag_error(d, cfg->file, cfg->as2.line, "%s", why);
 			rc = -EINVAL;
+		} else {
+			gw_as2_cert_expiry(cert, "as2.cert", cfg->as2.cert, d, cfg->file, cfg->as2.line);
 		}
 		free(why);
 		why = NULL;
@@ -160,7 +193,7 @@ int gateway_as2_check(const struct config *cfg, struct diag_list *d)
 		struct buf c, k;
 		buf_init(&c, 0);
 		buf_init(&k, 0);
-		if (gw_as2_tls_load(cfg, &c, &k, &why) < 0) {
+		if (gw_as2_tls_load(cfg, &c, &k, d, &why) < 0) {
 			diag_error(d, cfg->file, cfg->as2.line, "%s", why);
 			rc = -EINVAL;
 		}
@@ -184,6 +217,8 @@ int gateway_as2_check(const struct config *cfg, struct diag_list *d)
 				diag_error(d, p->file, p->as2.line, "%s %s: %s", names[f], files[f],
 					   r == -ENOENT ? "cannot read it" : "not a PEM certificate");
 				rc = -EINVAL;
+			} else {
+				gw_as2_cert_expiry(x, names[f], files[f], d, p->file, p->as2.line);
 			}
 			X509_free(x);
 		}

@@ -553,6 +553,7 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 		log_error("as2: %s", why);
 		goto fail;
 	}
+	gw_as2_cert_expiry(s->cert, "as2.cert", cfg->as2.cert, NULL, NULL, 0);
 	s->pcerts = xcalloc(cfg->npartners ? cfg->npartners : 1, sizeof *s->pcerts);
 	for (size_t i = 0; i < cfg->npartners; i++) {
 		const struct cfg_partner *p = &cfg->partners[i];
@@ -563,6 +564,9 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 			rc = -EINVAL;
 			goto fail;
 		}
+		char *what = xasprintf("partner %s: as2.cert", p->id);
+		gw_as2_cert_expiry(s->pcerts[i], what, p->as2.cert, NULL, NULL, 0);
+		free(what);
 	}
 	if ((rc = spool_open(&s->sp, cfg->spool_root)) < 0 || (rc = ledger_open(&s->l, cfg->ledger_path)) < 0) {
 		log_error("as2: cannot open the spool or the ledger: %s", strerror(-rc));
@@ -585,7 +589,7 @@ int gateway_as2_start(struct gateway *g, const char *listen, struct gw_as2_serve
 			rc = -ENOTSUP;
 			goto fail;
 		}
-		if ((rc = gw_as2_tls_load(cfg, &s->tls_cert, &s->tls_key, &why)) < 0) {
+		if ((rc = gw_as2_tls_load(cfg, &s->tls_cert, &s->tls_key, NULL, &why)) < 0) {
 			log_error("as2: %s", why);
 			goto fail;
 		}

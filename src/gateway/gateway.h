@@ -246,7 +246,10 @@ struct as2_mdn;
 struct x509_st;
 struct evp_pkey_st;
 int gw_as2_load_us(const struct config *cfg, struct x509_st **cert, struct evp_pkey_st **key, char **why);
-int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, char **why);
+int gw_as2_tls_load(const struct config *cfg, struct buf *cert_pem, struct buf *key_pem, struct diag_list *d,
+		    char **why);
+void gw_as2_cert_expiry(struct x509_st *x, const char *what, const char *path, struct diag_list *d,
+			const char *file, size_t line);
 char *gw_as2_message_id(const char *job_id, const char *our_as2_id);
 int gw_as2_mdn_in(const struct config *cfg, struct ledger *l, struct spool *sp, const struct cfg_partner *p,
 		  const struct as2_mdn *m, char **why);
