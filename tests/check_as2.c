@@ -1488,6 +1488,34 @@ START_TEST(test_cert_expiry)
 	diag_list_free(&d);
 	config_free(cfg);
 	free(conf);
+	/* the binary's config check: the expired partner certificate is a warning, exit 0; a TLS
+	 * key that is not the certificate's is an error, exit 78 (EX_CONFIG) */
+	char *pl = xasprintf("as2.id = PEERJS\nas2.cert = %s\n", gone);
+	conf = conf_tree("as2.id = GATEWAY\n", pl);
+	char *cp = tpath("partners/p.conf"), *body = xasprintf("id = p\n%s", pl);
+	ck_assert_int_eq(tu_write(cp, body, strlen(body)), 0); /* only this as2.cert */
+	char *out = NULL;
+	const char *args[] = { "-c", conf, "config", "check", NULL };
+	int rc = tu_run(&out, args);
+	ck_assert_msg(rc == 0 && strstr(out, "p.conf:2: warning: as2.cert") && strstr(out, "gone.crt expired on") &&
+			      strstr(out, "(with warnings)"),
+		      "exit %d:\n%s", rc, out);
+	free(out);
+	char *tc = certpath("tls-localhost.crt"), *ok = certpath("tls-other.key");
+	char *ml = xasprintf("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\nas2.tls-cert = %s\nas2.tls-key = %s\n", tc, ok);
+	free(conf);
+	conf = conf_tree(ml, "as2.id = PEERJS\n");
+	args[1] = conf;
+	rc = tu_run(&out, args);
+	ck_assert_msg(rc == 78 && strstr(out, "is not the key of as2.tls-cert"), "exit %d:\n%s", rc, out);
+	free(out);
+	free(ml);
+	free(tc);
+	free(ok);
+	free(cp);
+	free(body);
+	free(pl);
+	free(conf);
 	free(soon);
 	free(gone);
 	free(fine);
