@@ -802,12 +802,11 @@ int gateway_export(struct gateway *g, const char *partner, const char *path, con
 	char sha[65];
 	{
 		/* the file's bytes and its kind: the same file exported as another kind is another document */
-		struct buf h;
-		buf_init(&h, 0);
-		buf_printf(&h, "%s\n", f->kind);
-		buf_append(&h, in.data ? in.data : "", in.len);
-		sha256_hex(h.data, h.len, sha);
-		buf_free(&h);
+		struct sha256_ctx *h = sha256_new();
+		sha256_update(h, f->kind, strlen(f->kind));
+		sha256_update(h, "\n", 1);
+		sha256_update(h, in.data ? in.data : "", in.len);
+		sha256_finish(h, sha);
 	}
 	char *corr = xasprintf("erp-export:%s", base);
 	k = (struct sink){ .m = m, .p = p, .forbidden = omap_edifact(m) ? NULL : p->x12_delims, .why = &why,
