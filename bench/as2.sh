@@ -10,6 +10,11 @@
 #   N          messages per run with the 1 KB payload (default 1000)
 #   NBIG       messages per run with the 1 MB payload (default: $NBIG, else 100)
 #
+# AS2_TLS=1 runs the same over https: the daemon with as2.tls-cert/as2.tls-key
+# (tests/data/as2/certs/tls-localhost.*), the client trusting only that
+# certificate; every message is a new TLS handshake (RSA-2048), as with our
+# sender.
+#
 # Each run starts `edigw run` (the daemon) on a fresh spool with
 # `as2.listen = 127.0.0.1:PORT` (a free loopback port) and the test
 # certificates of tests/data/as2/certs (we are GATEWAY; the partner "bench",
@@ -53,6 +58,13 @@ cleanup() {
 trap cleanup EXIT
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 TICK=$(getconf CLK_TCK)
+SCHEME=http TLSCONF= CAARGS=()
+if [ "${AS2_TLS:-0}" = 1 ]; then
+	SCHEME=https
+	TLSCONF="as2.tls-cert = $CERTS/tls-localhost.crt
+as2.tls-key = $CERTS/tls-localhost.key"
+	CAARGS=(--ca "$CERTS/tls-localhost.crt")
+fi
 
 # Payloads: 2 POs (1,262 bytes) and 1,330 POs (1,049,964 bytes, ~1 MiB).
 "$B/bench/gen850" --pos 2 >"$W/1k.x12"
@@ -92,6 +104,7 @@ as2.id = GATEWAY
 as2.key = $CERTS/gateway.key
 as2.cert = $CERTS/gateway.crt
 as2.listen = 127.0.0.1:$port
+$TLSCONF
 poll-interval = 1d
 log-level = warning
 CONF
@@ -145,7 +158,7 @@ for size in 1k 1m; do
 		done
 		sleep 0.2 # let the first (empty) pass finish
 		s0=$(ticks "$DPID")
-		"$B/bench/as2send" --url "http://127.0.0.1:$port/as2" --from BENCHPART --to GATEWAY \
+		"$B/bench/as2send" --url "$SCHEME://127.0.0.1:$port/as2" "${CAARGS[@]}" --from BENCHPART --to GATEWAY \
 			--cert "$CERTS/peerjs.crt" --key "$CERTS/peerjs.key" --peer-cert "$CERTS/gateway.crt" \
 			--payload "$f" --count "$n" --tag "r$r-$size" >"$W/out" 2>&1 || {
 			echo "bench: as2send failed:" >&2
@@ -184,4 +197,4 @@ for size in 1k 1m; do
 		-v hi="$(sort -g "$W/wall" | tail -1)" 'BEGIN {
 		printf "%-7s %9d %5d %8.3f %8.1f %7.2f %9.3f %11.3f %9.2f %11.1f  %.3f-%.3f\n", p, by, n, w, n / w, n * by / 1e6 / w, cc, cb, sc, rss, lo, hi }'
 done
-echo "(medians of $RUNS runs; sha256 + aes256-cbc, signed sync MDN; one message at a time; build $B)"
+echo "(medians of $RUNS runs; $SCHEME; sha256 + aes256-cbc, signed sync MDN; one message at a time; build $B)"

@@ -52,6 +52,7 @@ static double cpu_s(void)
 
 struct opts {
 	const char *url, *from, *to, *cert, *key, *peer_cert, *payload, *tag;
+	const char *ca; /* https: the CA file to trust, or NULL */
 	unsigned long count;
 };
 
@@ -100,7 +101,7 @@ static int send_one(const struct opts *op, unsigned long i, const struct buf *pa
 	hv[nh++] = xstrdup("Disposition-Notification-Options: signed-receipt-protocol=optional, pkcs7-signature; "
 			   "signed-receipt-micalg=optional, sha-256");
 	hv[nh] = NULL;
-	rc = gw_as2_post(op->url, NULL, (const char *const *)hv, out.body.data, out.body.len, 120, &status, &rct, &rcte,
+	rc = gw_as2_post(op->url, op->ca, (const char *const *)hv, out.body.data, out.body.len, 120, &status, &rct, &rcte,
 			 &resp, &why);
 	if (rc < 0 || status != 200) {
 		fprintf(stderr, "as2send: %s: %s (HTTP %ld)\n", mid, why ? why : "POST failed", status);
@@ -168,6 +169,8 @@ int main(int argc, char **argv)
 			op.payload = v;
 		else if (strcmp(a, "--tag") == 0)
 			op.tag = v;
+		else if (strcmp(a, "--ca") == 0)
+			op.ca = v;
 		else if (strcmp(a, "--count") == 0) {
 			char *end = NULL;
 			errno = 0;
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
 	goto out;
 usage:
 	fprintf(stderr, "usage: as2send --url URL --from AS2ID --to AS2ID --cert OURCRT --key OURKEY "
-			"--peer-cert THEIRCRT --payload FILE [--count N] [--tag TAG]\n");
+			"--peer-cert THEIRCRT --payload FILE [--count N] [--tag TAG] [--ca CAFILE]\n");
 	ex = 64;
 out:
 	X509_free(our_cert);
