@@ -124,6 +124,8 @@ void gw_as2_cert_expiry(X509 *x, const char *what, const char *path, struct diag
 	if (days < 0 || (days == 0 && secs <= 0))
 		msg = xasprintf("%s %s expired on %s: renew it and send partners the new certificate", what, path,
 				when);
+	else if (days == 0)
+		msg = xasprintf("%s %s expires on %s, within a day", what, path, when);
 	else if (days < AS2_CERT_WARN_DAYS)
 		msg = xasprintf("%s %s expires on %s, in %d day%s", what, path, when, days, days == 1 ? "" : "s");
 	if (msg && d)

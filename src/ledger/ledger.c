@@ -1606,7 +1606,6 @@ int ledger_transport_rows(struct ledger *l, int (*cb)(void *ctx, const struct le
 
 /* ------------------------------------------------ remote files and deliveries (added) */
 
-
 /* Prepare a transport write (refused in a doomed transaction). */
 static int tprep(struct ledger *l, const char *sql, sqlite3_stmt **out)
 {
@@ -1867,7 +1866,6 @@ int ledger_deliveries(struct ledger *l, const char *partner, const char *state,
 }
 
 /* ------------------------------------------------ AS2 messages (added) */
-
 
 void ledger_as2_clear(struct ledger_as2 *m)
 {

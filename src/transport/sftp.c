@@ -594,7 +594,7 @@ static int read_secret_line(const char *path, const char *setting, struct buf *p
 static int authenticate(struct sftp_conn *c, const struct sftp_opts *o, struct buf *err)
 {
 	char msg[256];
-	int r, rc;
+	int r, rc = 0;
 	unsigned ulen = (unsigned)strlen(o->user);
 	const char *secret_file = o->key ? o->key_passphrase_file : o->password_file;
 	const char *setting = o->key ? "sftp.key-passphrase-file" : "sftp.password-file";
