@@ -1501,6 +1501,18 @@ START_TEST(test_cert_expiry)
 			      strstr(out, "(with warnings)"),
 		      "exit %d:\n%s", rc, out);
 	free(out);
+	/* and edigw status shows it to the operator, in text and JSON */
+	const char *st[] = { "-c", conf, "status", NULL };
+	rc = tu_run(&out, st);
+	ck_assert_msg(rc == 0 && strstr(out, "certificates (AS2)\n  warning: as2.cert") && strstr(out, "gone.crt expired on"),
+		      "exit %d:\n%s", rc, out);
+	free(out);
+	const char *sj[] = { "-c", conf, "status", "--json", NULL };
+	rc = tu_run(&out, sj);
+	ck_assert_msg(rc == 0 && strstr(out, "\"certificates\":[{\"level\":\"warning\",\"file\":") &&
+			      strstr(out, "gone.crt expired on"),
+		      "exit %d:\n%s", rc, out);
+	free(out);
 	char *tc = certpath("tls-localhost.crt"), *ok = certpath("tls-other.key");
 	char *ml = xasprintf("as2.id = GATEWAY\nas2.listen = 127.0.0.1:0\nas2.tls-cert = %s\nas2.tls-key = %s\n", tc, ok);
 	free(conf);

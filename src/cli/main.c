@@ -922,7 +922,9 @@ static int cmd_status(int argc, char **argv)
 		"acknowledgments of what we sent: awaiting, overdue (past the partner's\n"
 		"ack-due), settled, and inbound acks that matched nothing; then per partner\n"
 		"and transport (drop directory, SFTP, AS2): the last run, the last success,\n"
-		"failures in a row with the last error, and the next retry.\n";
+		"failures in a row with the last error, and the next retry; deliveries\n"
+		"waiting per partner; AS2 certificates that have expired or expire within\n"
+		"30 days.\n";
 	int json = 0;
 	int ex = one_flag(argc, argv, "--json", help, &json);
 	if (ex >= 0)
@@ -1059,9 +1061,31 @@ static int cmd_status(int argc, char **argv)
 		sc.first = 0;
 	}
 	if (json)
-		fprintf(f, "]}\n");
+		fprintf(f, "]");
 	else if (sc.first)
 		fprintf(f, "  (no partner delivers over SFTP or AS2)\n");
+	/* certificates about to stop partners from accepting our messages (or theirs) */
+	struct diag_list cd;
+	diag_list_init(&cd);
+	gateway_as2_check(c, &cd);
+	if (json) {
+		fprintf(f, ",\"certificates\":[");
+		for (size_t i = 0; i < cd.n; i++) {
+			fprintf(f, "%s{\"level\":\"%s\",\"file\":", i ? "," : "", cd.v[i].warning ? "warning" : "error");
+			json_str(f, cd.v[i].file ? cd.v[i].file : "");
+			fprintf(f, ",\"line\":%zu,\"message\":", cd.v[i].line);
+			json_str(f, cd.v[i].msg);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]}\n");
+	} else {
+		fprintf(f, "\ncertificates (AS2)\n");
+		for (size_t i = 0; i < cd.n; i++)
+			fprintf(f, "  %s: %s\n", cd.v[i].warning ? "warning" : "ERROR", cd.v[i].msg);
+		if (!cd.n)
+			fprintf(f, "  %s\n", c->as2.id ? "(none expired or expiring within 30 days)" : "(no AS2)");
+	}
+	diag_list_free(&cd);
 	gateway_free(g);
 	return EX_OK;
 }
