@@ -574,6 +574,38 @@ START_TEST(test_csv_ship_notice)
 }
 END_TEST
 
+/* An ERP that writes semicolons and Latin-1 (export-dir.delimiter, export-dir.encoding): read
+ * as such for the partner configured so, and refused with a reason for one that is not. */
+START_TEST(test_export_file_format)
+{
+	static const char inv[] =
+		"invoice_number;invoice_date;po_number;po_date;currency;ship_date;bol;total;line;buyer_item;"
+		"vendor_item;upc;quantity;unit;price;description\r\n"
+		"INV-7;2026-12-02;PO-7;2026-11-22;EUR;2026-12-01;BOL-7;588.00;1;B-1;V-1;;24;EA;12.50;\"Widget, blue\"\r\n"
+		"INV-7;2026-12-02;PO-7;2026-11-22;EUR;2026-12-01;BOL-7;588.00;2;B-2;V-2;;6;CA;48.00;M\xfcller's gadget\r\n";
+	struct env *e = env_new("export-dir.delimiter = ;\nexport-dir.encoding = ISO-8859-1\n");
+	put(e->x12exp, "invoice-7.csv", inv);
+	put(e->ediexp, "invoice-7.csv", inv);
+	char *out = NULL;
+	int rc = edigw(e, &out, "run", "--once", NULL);
+	ck_assert_msg(rc == 0 && strstr(out, "ERP export files sent on: 1, failed: 1"), "%.1000s", out);
+	free(out);
+	char *x = outbound(e, "retailer", "810");
+	ck_assert_ptr_nonnull(x);
+	ck_assert_ptr_nonnull(strstr(x, "BIG*20261202*INV-7*20261122*PO-7***DI~"));
+	ck_assert_msg(strstr(x, "PID*F****Widget, blue~") && strstr(x, "PID*F****Mueller's gadget~"), "%s", x);
+	free(x);
+	/* the EDIFACT partner expects the default (comma, UTF-8): one column, no invoice_number */
+	char *r = pj(e->ediexp, "failed/invoice-7.csv.reason");
+	char *t = tu_read(r, NULL);
+	ck_assert_msg(t && strstr(t, "not readable as CSV: line 2") && strstr(t, "the header has 1"), "%s",
+		      t ? t : "(no reason)");
+	free(t);
+	free(r);
+	env_free(e);
+}
+END_TEST
+
 static void expect_config_error(const char *extra, const char *want)
 {
 	struct env *e = env_new(extra);
@@ -590,6 +622,10 @@ START_TEST(test_config_checks)
 	expect_config_error("export.order-change = /nonexistent.map\n",
 			    "export.order-change needs an outbound.order-change line");
 	expect_config_error("edifact.syntax = UTF8\n", "edifact.syntax: a syntax identifier and version");
+	expect_config_error("export-dir.delimiter = ;;\n", "export-dir.delimiter: one printable character");
+	expect_config_error("export-dir.encoding = KLINGON-8\n",
+			    "export-dir.encoding: iconv does not know the encoding 'KLINGON-8'");
+	expect_config_error("csv.encoding = KLINGON-8\n", "csv.encoding: iconv does not know");
 	char *bad = NULL, *src = tu_srcpath("maps/x12-out/855.map");
 	ck_assert_int_gt(asprintf(&bad, "export.order = canonical\noutbound.order = %s\n", src), 0);
 	expect_config_error(bad, "outbound.order uses map");
@@ -612,6 +648,7 @@ int main(void)
 	tcase_add_test(tc, test_map_test_flat);
 	tcase_add_test(tc, test_csv_ship_notice);
 	tcase_add_test(tc, test_config_checks);
+	tcase_add_test(tc, test_export_file_format);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -24,6 +24,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -111,6 +112,9 @@ enum slot {
 	S_CONTRL,
 	S_TOL_EDI_CHARSET,
 	S_EXPORT_DIR,
+	S_EXPORT_DELIM,
+	S_EXPORT_HEADER,
+	S_EXPORT_ENC,
 	S_X12_DELIMS,
 	S_X12_NL,
 	S_OUT_USAGE,
@@ -234,6 +238,9 @@ static const struct keydef keydefs[] = {
 	{ "contrl", S_CONTRL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, contrls },
 	{ "tolerate.edifact-charset", S_TOL_EDI_CHARSET, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "export-dir", S_EXPORT_DIR, V_PATH, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "export-dir.delimiter", S_EXPORT_DELIM, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
+	{ "export-dir.header", S_EXPORT_HEADER, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
+	{ "export-dir.encoding", S_EXPORT_ENC, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "x12.delimiters", S_X12_DELIMS, V_TEXT, W_PARTNER, 0, 0, NULL, NULL, NULL },
 	{ "x12.line-breaks", S_X12_NL, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, yes_no },
 	{ "outbound-usage", S_OUT_USAGE, V_ENUM, W_PARTNER, 0, 0, NULL, NULL, usages },
@@ -276,6 +283,21 @@ static const struct keydef keydefs[] = {
 	{ "as2.mdn-wait", S_AS2_MDN_WAIT, V_DURATION, W_PARTNER, 10, 30 * DAY, "10s", "30d", NULL },
 };
 #define NKEYDEFS (sizeof keydefs / sizeof keydefs[0])
+
+/* The name of a key slot, for messages. */
+static const char *slot_name(enum slot s)
+{
+	for (size_t k = 0; k < NKEYDEFS; k++)
+		if (keydefs[k].slot == s)
+			return keydefs[k].name;
+	return "?";
+}
+
+/* A CSV delimiter: tab, or one printable ASCII character other than '"'. */
+static int delimiter_ok(char c)
+{
+	return c == '\t' || ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f && c != '"');
+}
 
 /* Set built-in limit defaults. */
 void cfg_limits_default(struct cfg_limits *l)
@@ -992,9 +1014,7 @@ static void main_defaults(struct config *c, const struct main_state *st, int was
 	for (size_t i = 0; was_read && i < sizeof required / sizeof required[0]; i++) {
 		if (st->line[required[i]])
 			continue;
-		for (size_t k = 0; k < NKEYDEFS; k++)
-			if (keydefs[k].slot == required[i])
-				diag_error(d, c->file, 0, "missing required key '%s'", keydefs[k].name);
+		diag_error(d, c->file, 0, "missing required key '%s'", slot_name(required[i]));
 	}
 	if (!c->spool_root)
 		c->spool_root = path_relative_to(c->file, "spool");
@@ -1122,6 +1142,11 @@ static void apply_partner_value(struct cfg_partner *p, enum slot s, const struct
 	case S_CONTRL: p->contrl = (enum cfg_contrl)v->u; break;
 	case S_TOL_EDI_CHARSET: p->edifact_charset_relaxed = v->u == 0; break;
 	case S_EXPORT_DIR: p->export_dir = path_relative_to(p->file, v->s); break;
+	case S_EXPORT_DELIM: /* as csv.delimiter */
+		p->export_delimiter = strcmp(v->s, "tab") == 0 ? '\t' : strlen(v->s) == 1 ? v->s[0] : 1;
+		break;
+	case S_EXPORT_HEADER: p->export_no_header = v->u == 1; break;
+	case S_EXPORT_ENC: p->export_encoding = xstrdup(v->s); break;
 	case S_X12_DELIMS: snprintf(p->x12_delims, sizeof p->x12_delims, "%s", strlen(v->s) == 4 ? v->s : "?"); break;
 	case S_X12_NL: p->x12_line_breaks = v->u == 0; break;
 	case S_OUT_USAGE: p->outbound_test = v->u == 1; break;
@@ -1240,10 +1265,23 @@ static void partner_edifact(struct cfg_partner *p, const struct partner_state *s
 	if (st->line[S_CSV_DOC] && (!doc_type_ok(p->csv_document) || !config_partner_doc(p, p->csv_document)))
 		diag_error(d, p->file, st->line[S_CSV_DOC], "csv.document %s needs a document.%s line naming its map "
 			   "(3 to 12 characters of 0-9 and A-Z)", p->csv_document, p->csv_document);
-	if (st->line[S_CSV_DELIM] && !(p->csv_delimiter == '\t' ||
-				      (p->csv_delimiter && (unsigned char)p->csv_delimiter >= 0x20 &&
-				       (unsigned char)p->csv_delimiter < 0x7f && p->csv_delimiter != '"')))
+	if (st->line[S_CSV_DELIM] && !delimiter_ok(p->csv_delimiter))
 		diag_error(d, p->file, st->line[S_CSV_DELIM], "csv.delimiter: one printable character other than '\"', or 'tab'");
+	if (st->line[S_EXPORT_DELIM] && !delimiter_ok(p->export_delimiter))
+		diag_error(d, p->file, st->line[S_EXPORT_DELIM],
+			   "export-dir.delimiter: one printable character other than '\"', or 'tab'");
+	static const enum slot encs[] = { S_CSV_ENC, S_FIXED_ENC, S_EXPORT_ENC };
+	const char *encv[] = { p->csv_encoding, p->fixed_encoding, p->export_encoding };
+	for (size_t i = 0; i < sizeof encs / sizeof encs[0]; i++) {
+		if (!encv[i])
+			continue;
+		iconv_t cd = iconv_open("UTF-8", encv[i]);
+		if (cd == (iconv_t)-1)
+			diag_error(d, p->file, st->line[encs[i]], "%s: iconv does not know the encoding '%s' (see iconv -l)",
+				   slot_name(encs[i]), encv[i]);
+		else
+			iconv_close(cd);
+	}
 	p->fixed_document_line = st->line[S_FIXED_DOC];
 	p->xml_document_line = st->line[S_XML_DOC];
 	if (st->line[S_FIXED_DOC] && (!doc_type_ok(p->fixed_document) || !config_partner_doc(p, p->fixed_document)))
@@ -1316,6 +1354,11 @@ static void partner_flows(struct cfg_partner *p, const struct partner_state *st,
 	if (p->export_dir && !p->nexports)
 		diag_error(d, p->file, st->line[S_EXPORT_DIR],
 			   "export-dir without export.<kind> lines: which files are which documents?");
+	static const enum slot fmt[] = { S_EXPORT_DELIM, S_EXPORT_HEADER, S_EXPORT_ENC };
+	for (size_t i = 0; !p->export_dir && i < sizeof fmt / sizeof fmt[0]; i++)
+		if (st->line[fmt[i]])
+			diag_error(d, p->file, st->line[fmt[i]], "%s without export-dir: it describes the ERP's files there",
+				   slot_name(fmt[i]));
 }
 
 /* Whether s is a host name or address we can pass to getaddrinfo: 1..253 bytes of
@@ -1350,9 +1393,7 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 			if (!st->line[all[i]])
 				continue;
-			for (size_t k = 0; k < NKEYDEFS; k++)
-				if (keydefs[k].slot == all[i])
-					diag_error(d, p->file, st->line[all[i]], "%s without sftp.host", keydefs[k].name);
+			diag_error(d, p->file, st->line[all[i]], "%s without sftp.host", slot_name(all[i]));
 		}
 		return;
 	}
@@ -1378,9 +1419,7 @@ static void partner_sftp(struct cfg_partner *p, const struct partner_state *st, 
 	for (size_t i = 0; !st->line[S_SFTP_INBOX] && i < sizeof inbox_only / sizeof inbox_only[0]; i++) {
 		if (!st->line[inbox_only[i]])
 			continue;
-		for (size_t k = 0; k < NKEYDEFS; k++)
-			if (keydefs[k].slot == inbox_only[i])
-				diag_error(d, p->file, st->line[inbox_only[i]], "%s without sftp.inbox", keydefs[k].name);
+		diag_error(d, p->file, st->line[inbox_only[i]], "%s without sftp.inbox", slot_name(inbox_only[i]));
 	}
 	if (f->inbox && f->outbox && strcmp(f->inbox, f->outbox) == 0)
 		diag_error(d, p->file, st->line[S_SFTP_OUTBOX],
@@ -1644,6 +1683,7 @@ static void partner_free(struct cfg_partner *p)
 	free(p->csv_encoding);
 	free(p->fixed_encoding);
 	free(p->export_dir);
+	free(p->export_encoding);
 	free(p->sftp.host);
 	free(p->sftp.user);
 	free(p->sftp.key);

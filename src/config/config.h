@@ -169,6 +169,9 @@ struct cfg_partner {
 	char csv_delimiter;      /* csv.delimiter: one character or "tab" (default ',') */
 	int csv_no_header;       /* csv.header = no */
 	char *csv_encoding;      /* csv.encoding: an iconv name, NULL = UTF-8 */
+	char export_delimiter;   /* export-dir.delimiter: the ERP's CSV files (default ',') */
+	int export_no_header;    /* export-dir.header = no */
+	char *export_encoding;   /* export-dir.encoding: the ERP's CSV and fixed-width files (UTF-8) */
 	enum cfg_bad_row bad_row; /* flat.bad-row: reject-file (default) or reject-row (added) */
 	char fixed_document[16]; /* fixed.document: the document type of its fixed-width files (added) */
 	size_t fixed_document_line;

@@ -483,7 +483,9 @@ static int read_records(struct gateway *g, const struct cfg_partner *p, const st
 		return -EINVAL;
 	}
 	struct take t = { g, p, corr, k, why, 0 };
-	struct gw_flat_opts o = { .max_bytes = (size_t)p->limits.max_file_size };
+	/* the ERP's file format (export-dir.*): CSV delimiter and header, CSV and fixed-width encoding */
+	struct gw_flat_opts o = { .delim = p->export_delimiter, .no_header = p->export_no_header,
+				  .encoding = p->export_encoding, .max_bytes = (size_t)p->limits.max_file_size };
 	int rc = gateway_flat_records(m, f->map_path, &o, data, len, take_record, &t, why);
 	return rc < 0 ? rc : t.bad ? -EBADMSG : 0;
 }
