@@ -60,55 +60,48 @@ int as2_md_from_name(struct span s, enum as2_md *out)
 	return -ENOTSUP;
 }
 
+/* What we know of each digest: the micalg name we write, OpenSSL's digest and its NID. */
+static const struct md_info {
+	enum as2_md md;
+	const char *micalg;
+	const EVP_MD *(*evp)(void);
+	int nid;
+} md_infos[] = {
+	{ AS2_MD_SHA1, "sha-1", EVP_sha1, NID_sha1 },
+	{ AS2_MD_SHA256, "sha-256", EVP_sha256, NID_sha256 },
+	{ AS2_MD_SHA384, "sha-384", EVP_sha384, NID_sha384 },
+	{ AS2_MD_SHA512, "sha-512", EVP_sha512, NID_sha512 },
+};
+
+static const struct md_info *md_info(enum as2_md md)
+{
+	for (size_t i = 0; i < sizeof md_infos / sizeof md_infos[0]; i++)
+		if (md_infos[i].md == md)
+			return &md_infos[i];
+	return NULL;
+}
+
 /* The micalg name we write. */
 const char *as2_md_name(enum as2_md md)
 {
-	switch (md) {
-	case AS2_MD_SHA1:
-		return "sha-1";
-	case AS2_MD_SHA256:
-		return "sha-256";
-	case AS2_MD_SHA384:
-		return "sha-384";
-	case AS2_MD_SHA512:
-		return "sha-512";
-	default:
-		return "";
-	}
+	const struct md_info *m = md_info(md);
+	return m ? m->micalg : "";
 }
 
 /* OpenSSL digest for md. */
 const EVP_MD *as2_md_evp(enum as2_md md)
 {
-	switch (md) {
-	case AS2_MD_SHA1:
-		return EVP_sha1();
-	case AS2_MD_SHA256:
-		return EVP_sha256();
-	case AS2_MD_SHA384:
-		return EVP_sha384();
-	case AS2_MD_SHA512:
-		return EVP_sha512();
-	default:
-		return NULL;
-	}
+	const struct md_info *m = md_info(md);
+	return m ? m->evp() : NULL;
 }
 
 /* enum from an OpenSSL digest NID. */
 static enum as2_md md_from_nid(int nid)
 {
-	switch (nid) {
-	case NID_sha1:
-		return AS2_MD_SHA1;
-	case NID_sha256:
-		return AS2_MD_SHA256;
-	case NID_sha384:
-		return AS2_MD_SHA384;
-	case NID_sha512:
-		return AS2_MD_SHA512;
-	default:
-		return AS2_MD_NONE;
-	}
+	for (size_t i = 0; i < sizeof md_infos / sizeof md_infos[0]; i++)
+		if (md_infos[i].nid == nid)
+			return md_infos[i].md;
+	return AS2_MD_NONE;
 }
 
 /* Cipher names → enum. */
@@ -133,37 +126,37 @@ int as2_cipher_from_name(const char *s, enum as2_cipher *out)
 	return -ENOTSUP;
 }
 
+/* What we know of each cipher: the name we write and OpenSSL's cipher. */
+static const struct cipher_info {
+	enum as2_cipher c;
+	const char *name;
+	const EVP_CIPHER *(*evp)(void);
+} cipher_infos[] = {
+	{ AS2_CIPHER_AES128_CBC, "aes128-cbc", EVP_aes_128_cbc },
+	{ AS2_CIPHER_AES192_CBC, "aes192-cbc", EVP_aes_192_cbc },
+	{ AS2_CIPHER_AES256_CBC, "aes256-cbc", EVP_aes_256_cbc },
+	{ AS2_CIPHER_3DES_CBC, "3des-cbc", EVP_des_ede3_cbc },
+};
+
+static const struct cipher_info *cipher_info(enum as2_cipher c)
+{
+	for (size_t i = 0; i < sizeof cipher_infos / sizeof cipher_infos[0]; i++)
+		if (cipher_infos[i].c == c)
+			return &cipher_infos[i];
+	return NULL;
+}
+
 const char *as2_cipher_name(enum as2_cipher c)
 {
-	switch (c) {
-	case AS2_CIPHER_AES128_CBC:
-		return "aes128-cbc";
-	case AS2_CIPHER_AES192_CBC:
-		return "aes192-cbc";
-	case AS2_CIPHER_AES256_CBC:
-		return "aes256-cbc";
-	case AS2_CIPHER_3DES_CBC:
-		return "3des-cbc";
-	default:
-		return "none";
-	}
+	const struct cipher_info *ci = cipher_info(c);
+	return ci ? ci->name : "none";
 }
 
 /* OpenSSL cipher for c. */
 static const EVP_CIPHER *cipher_evp(enum as2_cipher c)
 {
-	switch (c) {
-	case AS2_CIPHER_AES128_CBC:
-		return EVP_aes_128_cbc();
-	case AS2_CIPHER_AES192_CBC:
-		return EVP_aes_192_cbc();
-	case AS2_CIPHER_AES256_CBC:
-		return EVP_aes_256_cbc();
-	case AS2_CIPHER_3DES_CBC:
-		return EVP_des_ede3_cbc();
-	default:
-		return NULL;
-	}
+	const struct cipher_info *ci = cipher_info(c);
+	return ci ? ci->evp() : NULL;
 }
 
 /* base64 of a digest. */
