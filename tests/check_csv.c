@@ -402,35 +402,12 @@ static void load_csv(struct csv_table *t, const char *name)
 	free(path);
 }
 
-/* "file:line: message" lines of d, the file's directory left out. */
-static char *diag_text(const struct diag_list *d)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	for (size_t i = 0; i < d->n; i++) {
-		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
-		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
-		buf_printf(&b, "%s:%zu: %s\n", f, d->v[i].line, d->v[i].msg);
-	}
-	return b.data ? buf_steal(&b) : xstrdup("");
-}
-
 /* Load a map fixture of tests/data/csv; the test fails on any diagnostic. */
 static struct map *load_map(const char *name)
 {
 	char rel[128];
 	snprintf(rel, sizeof rel, "tests/data/csv/%s", name);
-	char *path = tu_srcpath(rel);
-	struct diag_list d;
-	diag_list_init(&d);
-	struct map *m = NULL;
-	int rc = map_load(&m, path, &d);
-	char *txt = diag_text(&d);
-	ck_assert_msg(rc == 0, "%s", txt);
-	free(txt);
-	diag_list_free(&d);
-	free(path);
-	return m;
+	return tu_map_fixture(rel);
 }
 
 /* The value at path equals want. */
@@ -602,20 +579,7 @@ END_TEST
 /* Write text as map file name in the tmp dir and load it; returns the diagnostics. */
 static char *map_try(const char *name, const char *text, struct map **out)
 {
-	char *path = xasprintf("%s/%s", g_tmp, name);
-	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
-	struct diag_list d;
-	diag_list_init(&d);
-	struct map *m = NULL;
-	map_load(&m, path, &d);
-	char *txt = diag_text(&d);
-	diag_list_free(&d);
-	free(path);
-	if (out)
-		*out = m;
-	else
-		map_free(m);
-	return txt ? txt : xstrdup("");
+	return tu_map_try(g_tmp, name, text, out);
 }
 
 START_TEST(test_map_syntax)
@@ -1409,14 +1373,14 @@ START_TEST(test_group_shipped_ship_notice)
 	diag_list_init(&d);
 	struct map *m = NULL;
 	int rc = map_load(&m, path, &d);
-	char *dt = diag_text(&d);
+	char *dt = tu_diag_text(&d);
 	ck_assert_msg(rc == 0, "%s", dt);
 	free(dt);
 	diag_list_free(&d);
 	/* map check: the canonical schema knows every field, and the map sets the required ones */
 	diag_list_init(&d);
 	rc = map_check(path, g_rng, &d);
-	dt = diag_text(&d);
+	dt = tu_diag_text(&d);
 	ck_assert_msg(rc == 0 && d.n == 0, "%s", dt);
 	free(dt);
 	diag_list_free(&d);

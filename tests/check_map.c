@@ -170,20 +170,6 @@ static char *write_tmp(const char *name, const char *text)
 	return p;
 }
 
-/* "name.map:LINE: msg" lines of the diagnostics (file base names). */
-static char *diag_text(const struct diag_list *d)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	for (size_t i = 0; i < d->n; i++) {
-		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
-		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
-		buf_printf(&b, "%s:%zu: %s%s\n", f, d->v[i].line, d->v[i].warning ? "warning: " : "",
-			   d->v[i].msg);
-	}
-	return b.data ? buf_steal(&b) : strdup("");
-}
-
 /* Load a map from text (file g_tmp/name); fails the test on errors. */
 static struct map *map_text(const char *name, const char *text)
 {
@@ -192,7 +178,7 @@ static struct map *map_text(const char *name, const char *text)
 	diag_list_init(&d);
 	struct map *m = NULL;
 	int rc = map_load(&m, p, &d);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	ck_assert_msg(rc == 0 && m, "map %s: %s", name, e);
 	free(e);
 	diag_list_free(&d);
@@ -210,7 +196,7 @@ static char *map_errors(const char *name, const char *text)
 	int rc = map_load(&m, p, &d);
 	ck_assert_int_eq(rc, -EINVAL);
 	ck_assert_ptr_null(m);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	diag_list_free(&d);
 	free(p);
 	return e;
@@ -222,7 +208,7 @@ static struct map *map_file(const char *path)
 	diag_list_init(&d);
 	struct map *m = NULL;
 	int rc = map_load(&m, path, &d);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	ck_assert_msg(rc == 0 && m && d.n == 0, "%s: %s", path, e);
 	free(e);
 	diag_list_free(&d);
@@ -503,7 +489,7 @@ START_TEST(test_shipped_map_check)
 	struct diag_list d;
 	diag_list_init(&d);
 	int rc = map_check(g_850, g_rng, &d);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	ck_assert_msg(rc == 0 && d.n == 0, "%s", e);
 	free(e);
 	diag_list_free(&d);
@@ -1081,7 +1067,7 @@ START_TEST(test_extends_depth)
 		diag_list_init(&d);
 		struct map *m = NULL;
 		int rc = map_load(&m, name, &d);
-		char *e = diag_text(&d);
+		char *e = tu_diag_text(&d);
 		if (n <= MAX_EXTENDS) {
 			ck_assert_msg(rc == 0, "%d: %s", n, e);
 		} else {
@@ -1220,7 +1206,7 @@ static char *check_errors(const char *name, const char *text)
 	diag_list_init(&d);
 	int rc = map_check(p, g_rng, &d);
 	ck_assert_int_eq(rc, d.nerrors ? -EINVAL : 0);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	diag_list_free(&d);
 	free(p);
 	return e;
@@ -1295,7 +1281,7 @@ START_TEST(test_map_check)
 	struct diag_list d;
 	diag_list_init(&d);
 	ck_assert_int_eq(map_check(p, g_rng, &d), -EINVAL);
-	e = diag_text(&d);
+	e = tu_diag_text(&d);
 	ck_assert_msg(strstr(e, "canonical.rng:0: the canonical schema has no record kind 'remittance'") !=
 		      NULL, "%s", e);
 	free(e);
@@ -1466,7 +1452,7 @@ static char *try_map(const char *text)
 	diag_list_init(&d);
 	struct map *m = NULL;
 	int rc = map_load(&m, p, &d);
-	char *e = rc == 0 ? NULL : diag_text(&d);
+	char *e = rc == 0 ? NULL : tu_diag_text(&d);
 	map_free(m);
 	diag_list_free(&d);
 	free(p);
@@ -1574,7 +1560,7 @@ START_TEST(test_limit_schema)
 		struct diag_list d;
 		diag_list_init(&d);
 		int rc = map_check(m, rng, &d);
-		char *e = diag_text(&d);
+		char *e = tu_diag_text(&d);
 		if (n <= 20000)
 			ck_assert_msg(rc == 0, "%d: %s", n, e);
 		else
@@ -1600,7 +1586,7 @@ START_TEST(test_limit_schema)
 		struct diag_list d;
 		diag_list_init(&d);
 		int rc = map_check(m, rng, &d);
-		char *e = diag_text(&d);
+		char *e = tu_diag_text(&d);
 		if (n <= 256)
 			ck_assert_msg(rc == 0, "%d: %s", n, e);
 		else
@@ -2676,7 +2662,7 @@ START_TEST(test_all_shipped_maps_check)
 		struct diag_list d;
 		diag_list_init(&d);
 		int rc = map_check(p, g_rng, &d);
-		char *e = diag_text(&d);
+		char *e = tu_diag_text(&d);
 		ck_assert_msg(rc == 0 && d.n == 0, "%s: %s", maps[i], e);
 		free(e);
 		diag_list_free(&d);

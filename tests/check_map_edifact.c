@@ -161,26 +161,13 @@ static char *write_tmp(const char *name, const char *text)
 	return p;
 }
 
-static char *diag_text(const struct diag_list *d)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	for (size_t i = 0; i < d->n; i++) {
-		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
-		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
-		buf_printf(&b, "%s:%zu: %s%s\n", f, d->v[i].line, d->v[i].warning ? "warning: " : "",
-			   d->v[i].msg);
-	}
-	return b.data ? buf_steal(&b) : strdup("");
-}
-
 static struct map *map_file(const char *path)
 {
 	struct diag_list d;
 	diag_list_init(&d);
 	struct map *m = NULL;
 	int rc = map_load(&m, path, &d);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	ck_assert_msg(rc == 0 && m && d.n == 0, "%s: %s", path, e);
 	free(e);
 	diag_list_free(&d);
@@ -214,7 +201,7 @@ static char *map_errors(const char *name, const char *text)
 	struct map *m = NULL;
 	ck_assert_int_eq(map_load(&m, p, &d), -EINVAL);
 	ck_assert_ptr_null(m);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	diag_list_free(&d);
 	free(p);
 	return e;
@@ -1394,7 +1381,7 @@ START_TEST(test_shipped_maps_check)
 		struct diag_list d;
 		diag_list_init(&d);
 		int rc = map_check(p, g_rng, &d);
-		char *e = diag_text(&d);
+		char *e = tu_diag_text(&d);
 		ck_assert_msg(rc == 0 && d.n == 0, "%s: %s", maps[i], e);
 		free(e);
 		diag_list_free(&d);
@@ -1406,7 +1393,7 @@ START_TEST(test_shipped_maps_check)
 	struct diag_list d;
 	diag_list_init(&d);
 	ck_assert_int_eq(map_check(p, g_rng, &d), -EINVAL);
-	char *e = diag_text(&d);
+	char *e = tu_diag_text(&d);
 	ck_assert_msg(strstr(e, "bad.map:4: unknown canonical field colour") != NULL, "%s", e);
 	ck_assert_msg(strstr(e, "required canonical field lines") != NULL, "%s", e);
 	free(e);

@@ -202,54 +202,18 @@ END_TEST
 
 /* ---------------------------------------------------------------- maps */
 
-/* "file:line: message" lines of d, the file's directory left out. */
-static char *diag_text(const struct diag_list *d)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	for (size_t i = 0; i < d->n; i++) {
-		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
-		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
-		buf_printf(&b, "%s:%zu: %s\n", f, d->v[i].line, d->v[i].msg);
-	}
-	return b.data ? buf_steal(&b) : xstrdup("");
-}
-
 /* Write text as map file name in the tmp dir and load it; returns the diagnostics. */
 static char *map_try(const char *name, const char *text, struct map **out)
 {
-	char *path = xasprintf("%s/%s", g_tmp, name);
-	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
-	struct diag_list d;
-	diag_list_init(&d);
-	struct map *m = NULL;
-	map_load(&m, path, &d);
-	char *txt = diag_text(&d);
-	diag_list_free(&d);
-	free(path);
-	if (out)
-		*out = m;
-	else
-		map_free(m);
-	return txt;
+	return tu_map_try(g_tmp, name, text, out);
 }
 
-/* Load the fixture map; the test fails on any diagnostic. */
+/* Load a map fixture of tests/data/xml; the test fails on any diagnostic. */
 static struct map *load_map(const char *name)
 {
 	char rel[128];
 	snprintf(rel, sizeof rel, "tests/data/xml/%s", name);
-	char *path = tu_srcpath(rel);
-	struct diag_list d;
-	diag_list_init(&d);
-	struct map *m = NULL;
-	int rc = map_load(&m, path, &d);
-	char *txt = diag_text(&d);
-	ck_assert_msg(rc == 0, "%s", txt);
-	free(txt);
-	diag_list_free(&d);
-	free(path);
-	return m;
+	return tu_map_fixture(rel);
 }
 
 /* Parse a fixture document. */

@@ -14,6 +14,9 @@
 
 #include <sqlite3.h>
 
+#include "map/map.h"
+#include "util/util.h"
+
 char *tu_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -266,4 +269,49 @@ int tu_sql_wait(const char *db, const char *query, int timeout_ms)
 			return -1;
 		usleep(10000);
 	}
+}
+
+char *tu_diag_text(const struct diag_list *d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < d->n; i++) {
+		const char *f = d->v[i].file ? strrchr(d->v[i].file, '/') : NULL;
+		f = f ? f + 1 : (d->v[i].file ? d->v[i].file : "-");
+		buf_printf(&b, "%s:%zu: %s%s\n", f, d->v[i].line, d->v[i].warning ? "warning: " : "", d->v[i].msg);
+	}
+	return b.data ? buf_steal(&b) : xstrdup("");
+}
+
+char *tu_map_try(const char *dir, const char *name, const char *text, struct map **out)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	map_load(&m, path, &d);
+	char *txt = tu_diag_text(&d);
+	diag_list_free(&d);
+	free(path);
+	if (out)
+		*out = m;
+	else
+		map_free(m);
+	return txt;
+}
+
+struct map *tu_map_fixture(const char *rel)
+{
+	char *path = tu_srcpath(rel);
+	struct diag_list d;
+	diag_list_init(&d);
+	struct map *m = NULL;
+	int rc = map_load(&m, path, &d);
+	char *txt = tu_diag_text(&d);
+	ck_assert_msg(rc == 0, "%s", txt);
+	free(txt);
+	diag_list_free(&d);
+	free(path);
+	return m;
 }

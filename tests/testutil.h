@@ -39,4 +39,14 @@ int tu_sql(const char *db, const char *sql);
  * for state another thread or process writes just after the test saw its effect. */
 int tu_sql_wait(const char *db, const char *query, int timeout_ms);
 
+struct diag_list;
+struct map;
+/* "file:line: [warning: ]message" lines of d, each file without its directory. Allocated. */
+char *tu_diag_text(const struct diag_list *d);
+/* Write text as dir/name, load it as a map; *out gets the map (NULL: freed). Returns the
+ * diagnostics as tu_diag_text. */
+char *tu_map_try(const char *dir, const char *name, const char *text, struct map **out);
+/* Load the map $EDIGW_SRCDIR/rel; the test fails on an error. */
+struct map *tu_map_fixture(const char *rel);
+
 #endif
