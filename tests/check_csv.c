@@ -225,6 +225,11 @@ START_TEST(test_latin1)
 	e = parse_err(s, sizeof s - 1, &o, -EINVAL);
 	ck_assert_msg(strstr(e, "cannot convert from NO-SUCH-CHARSET-X") != NULL, "%s", e);
 	free(e);
+	/* bytes the declared encoding does not have: the line and byte of the first */
+	o.encoding = "ASCII";
+	e = parse_err(s, sizeof s - 1, &o, -EINVAL);
+	ck_assert_str_eq(e, "line 2: not valid ASCII (byte 14 of the file)");
+	free(e);
 	/* a NUL byte */
 	o.encoding = NULL;
 	e = parse_err("a;b\nx;y\0z\n", 10, &o, -EINVAL);

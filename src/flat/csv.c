@@ -66,6 +66,35 @@ size_t flat_utf8_len(const unsigned char *p, size_t n)
 	return k;
 }
 
+/* See flat_int.h. */
+int flat_decode(const char *encoding, const char **p, size_t *n, struct buf *conv, uint64_t *line, char *msg,
+		size_t msgsz)
+{
+	if (encoding && encoding[0] && strcasecmp(encoding, "UTF-8") != 0 && strcasecmp(encoding, "UTF8") != 0) {
+		size_t bad = 0;
+		int rc = iconv_to_utf8(encoding, *p, *n, conv, &bad);
+		if (rc < 0) {
+			*line = 0;
+			if (rc == -EILSEQ) {
+				*line = 1;
+				for (size_t i = 0; i < bad && i < *n; i++)
+					*line += (*p)[i] == '\n';
+				snprintf(msg, msgsz, "not valid %s (byte %zu of the file)", encoding, bad + 1);
+			} else {
+				snprintf(msg, msgsz, "cannot convert from %s: %s", encoding, strerror(-rc));
+			}
+			return -EINVAL;
+		}
+		*p = conv->data ? conv->data : "";
+		*n = conv->len;
+	}
+	if (*n >= 3 && memcmp(*p, "\xef\xbb\xbf", 3) == 0) {
+		*p += 3;
+		*n -= 3;
+	}
+	return 0;
+}
+
 /* Parser state shared by the helpers. */
 struct pst {
 	struct csv_table *t;
@@ -272,29 +301,11 @@ int csv_parse(struct csv_table *t, const void *data, size_t len, const struct cs
 	}
 	const char *p = data ? data : "";
 	size_t n = len;
-	if (o->encoding && o->encoding[0] && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    strcasecmp(o->encoding, "UTF8") != 0) {
-		size_t bad = 0;
-		rc = iconv_to_utf8(o->encoding, p, n, &conv, &bad);
-		if (rc < 0) {
-			uint64_t line = 1;
-			for (size_t i = 0; i < bad && i < n; i++)
-				line += p[i] == '\n';
-			if (rc == -EILSEQ)
-				set_err(err, line, 0, "not valid %s (byte %zu of the file)", o->encoding,
-					bad + 1);
-			else
-				set_err(err, 0, 0, "cannot convert from %s: %s", o->encoding,
-					strerror(-rc));
-			rc = -EINVAL;
-			goto out;
-		}
-		p = conv.data ? conv.data : "";
-		n = conv.len;
-	}
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
+	uint64_t bad_line = 0;
+	char msg[256];
+	if ((rc = flat_decode(o->encoding, &p, &n, &conv, &bad_line, msg, sizeof msg)) < 0) {
+		set_err(err, bad_line, 0, "%s", msg);
+		goto out;
 	}
 	struct pst s;
 	memset(&s, 0, sizeof s);

@@ -84,27 +84,11 @@ int fixed_parse(struct fixed_file *f, const void *data, size_t len, const struct
 	}
 	const char *p = data ? data : "";
 	size_t n = len;
-	if (o->encoding && o->encoding[0] && strcasecmp(o->encoding, "UTF-8") != 0 &&
-	    strcasecmp(o->encoding, "UTF8") != 0) {
-		size_t bad = 0;
-		rc = iconv_to_utf8(o->encoding, p, n, &conv, &bad);
-		if (rc < 0) {
-			uint64_t line = 1;
-			for (size_t i = 0; i < bad && i < n; i++)
-				line += p[i] == '\n';
-			if (rc == -EILSEQ)
-				set_err(err, line, 0, "not valid %s (byte %zu of the file)", o->encoding, bad + 1);
-			else
-				set_err(err, 0, 0, "cannot convert from %s: %s", o->encoding, strerror(-rc));
-			rc = -EINVAL;
-			goto out;
-		}
-		p = conv.data ? conv.data : "";
-		n = conv.len;
-	}
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
+	uint64_t bad_line = 0;
+	char msg[256];
+	if ((rc = flat_decode(o->encoding, &p, &n, &conv, &bad_line, msg, sizeof msg)) < 0) {
+		set_err(err, bad_line, 0, "%s", msg);
+		goto out;
 	}
 	while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
 		n--; /* empty lines at the end are not records */
