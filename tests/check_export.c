@@ -109,22 +109,6 @@ static void env_free(struct env *e)
 	free(e);
 }
 
-static int edigw(struct env *e, char **out, ...)
-{
-	const char *args[32];
-	int n = 0;
-	args[n++] = "-c";
-	args[n++] = e->conf;
-	va_list ap;
-	va_start(ap, out);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) && n < 31)
-		args[n++] = a;
-	va_end(ap);
-	args[n] = NULL;
-	return tu_run(out, args);
-}
-
 static void put(const char *dir, const char *name, const char *text)
 {
 	char *p = pj(dir, name);
@@ -209,7 +193,7 @@ START_TEST(test_x12_exports)
 	put(e->x12exp, ".partial.csv", "being written");
 	put(e->x12exp, "order-response-2.csv.tmp", "being written");
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0, "%.1000s", out);
 	ck_assert_msg(strstr(out, "ERP export files sent on: 4, failed: 0") != NULL, "%.1000s", out);
 	free(out);
@@ -245,10 +229,10 @@ START_TEST(test_x12_exports)
 	ck_assert_int_eq(tu_count_files(e->x12exp), 1); /* order-response-2.csv.tmp; .partial is hidden */
 	free(sent);
 	/* the ledger: four interchanges awaiting acknowledgment */
-	rc = edigw(e, &out, "status", NULL);
+	rc = tu_edigw(e->conf, &out, "status", NULL);
 	ck_assert_msg(strstr(out, "awaiting") != NULL, "%.1000s", out);
 	free(out);
-	rc = edigw(e, &out, "track", "PO-2", NULL);
+	rc = tu_edigw(e->conf, &out, "track", "PO-2", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "855") != NULL, "track PO-2: %.1000s", out);
 	free(out);
 	env_free(e);
@@ -262,7 +246,7 @@ START_TEST(test_ack_and_resend)
 	put(e->x12exp, "order-response-1.csv", ORDRSP_CSV);
 	char *out = NULL;
 	char *path = pj(e->x12exp, "order-response-1.csv");
-	int rc = edigw(e, &out, "export", path, "--partner", "retailer", NULL);
+	int rc = tu_edigw(e->conf, &out, "export", path, "--partner", "retailer", NULL);
 	ck_assert_msg(rc == 0, "%.1000s", out);
 	ck_assert_ptr_nonnull(strstr(out, "2 order-response record(s) as interchange 000000001"));
 	free(out);
@@ -272,7 +256,7 @@ START_TEST(test_ack_and_resend)
 	ck_assert_ptr_nonnull(gs);
 	free(x);
 	/* the same file again: refused, nothing queued */
-	rc = edigw(e, &out, "export", path, "--partner", "retailer", NULL);
+	rc = tu_edigw(e->conf, &out, "export", path, "--partner", "retailer", NULL);
 	ck_assert_int_eq(rc, 65);
 	ck_assert_msg(strstr(out, "already sent") != NULL, "%.1000s", out);
 	free(out);
@@ -281,12 +265,12 @@ START_TEST(test_ack_and_resend)
 	writef(in, "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*ACMESUPPLY     *261122*1200*U*00401*"
 		   "000000077*0*P*>~GS*FA*RETAILER*ACMESUPPLY*20261122*1200*77*X*004010~ST*997*0001~AK1*PR*1~"
 		   "AK2*855*0001~AK5*A~AK2*855*0002~AK5*A~AK9*A*2*2*2~SE*8*0001~GE*1*77~IEA*1*000000077~");
-	rc = edigw(e, &out, "ingest", in, "--partner", "retailer", NULL);
+	rc = tu_edigw(e->conf, &out, "ingest", in, "--partner", "retailer", NULL);
 	ck_assert_int_eq(rc, 0);
 	free(out);
-	rc = edigw(e, &out, "run", "--once", NULL);
+	rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	free(out);
-	rc = edigw(e, &out, "status", "--json", NULL);
+	rc = tu_edigw(e->conf, &out, "status", "--json", NULL);
 	ck_assert_msg(strstr(out, "\"accepted\": 1") || strstr(out, "\"accepted\":1"), "%.1000s", out);
 	free(out);
 	free(in);
@@ -302,7 +286,7 @@ START_TEST(test_edifact_exports)
 	put(e->ediexp, "invoice-1.csv", INVOICE_CSV);
 	put(e->ediexp, "ship-notice-1.xml", SHIP_XML);
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "sent on: 3, failed: 0"), "%.1000s", out);
 	free(out);
 	char *x = outbound(e, "eu", "DESADV");
@@ -346,7 +330,7 @@ START_TEST(test_failures)
 	put(e->x12exp, "ship-notice-schema.xml",
 	    "<ship-notice xmlns='urn:edigw:canonical:1'><notice-date>2026-12-01</notice-date></ship-notice>");
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "sent on: 0, failed: 4"), "%.1000s", out);
 	free(out);
 	char *failed = pj(e->x12exp, "failed");
@@ -375,7 +359,7 @@ START_TEST(test_failures)
 	free(r);
 	ck_assert_int_eq(tu_count_files(failed), 8);
 	/* the operator sees them in edigw status */
-	rc = edigw(e, &out, "status", NULL);
+	rc = tu_edigw(e->conf, &out, "status", NULL);
 	ck_assert_msg(strstr(out, "export for partner retailer: price-list-1.csv moved to") != NULL, "%.2000s", out);
 	free(out);
 	/* nothing queued, no control number used */
@@ -392,7 +376,7 @@ START_TEST(test_dry_run)
 	struct env *e = env_new("x12.delimiters = |:^!\noutbound-usage = test\n");
 	put(e->x12exp, "ship-notice-1.xml", SHIP_XML);
 	char *path = pj(e->x12exp, "ship-notice-1.xml"), *out = NULL;
-	int rc = edigw(e, &out, "export", path, "--partner", "retailer", "--dry-run", NULL);
+	int rc = tu_edigw(e->conf, &out, "export", path, "--partner", "retailer", "--dry-run", NULL);
 	ck_assert_msg(rc == 0, "%.1000s", out);
 	ck_assert_ptr_nonnull(strstr(out, "<shipment-id>ASN-1</shipment-id>"));
 	ck_assert_ptr_nonnull(strstr(out, "<correlation-id>erp-export:ship-notice-1.xml</correlation-id>"));
@@ -405,7 +389,7 @@ START_TEST(test_dry_run)
 	ck_assert_int_le(tu_count_files(ob), 0);
 	free(ob);
 	/* the file is where it was, and can still be sent */
-	rc = edigw(e, &out, "export", path, "--partner", "retailer", NULL);
+	rc = tu_edigw(e->conf, &out, "export", path, "--partner", "retailer", NULL);
 	ck_assert_msg(rc == 0, "%.1000s", out);
 	free(out);
 	char *x = outbound(e, "retailer", "856");
@@ -450,7 +434,7 @@ START_TEST(test_xml_and_fixed_exports)
 	    "<?xml version='1.0'?>\n<Shipments>\n<Shipment id='ASN-Y' date='2026-12-01'>\n<Order po='PO-3'>\n"
 	    "<Carton sscc='1'>\n<Item qty='1'/>\n</Carton></Order></Shipment></Shipments>\n");
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "sent on: 2, failed: 1"), "%.1000s", out);
 	free(out);
 	char *x = outbound(e, "legacy", "810");
@@ -505,20 +489,20 @@ START_TEST(test_map_test_flat)
 		    "WO-1,F,20261201,UPSN,1Z1,DL-999999,1,EA,\n");
 	writef(broken, "order_no,status\n\"WO-1,F\n");
 	char *out = NULL;
-	int rc = edigw(e, &out, "map", "test", good, "--partner", "tpl", NULL);
+	int rc = tu_edigw(e->conf, &out, "map", "test", good, "--partner", "tpl", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "record SHIPCONF 1 (line 2, key WO-1): document.SHIPCONF") &&
 			      strstr(out, "<order-number>WO-2</order-number>") &&
 			      strstr(out, "H,WO-1,final,2026-12-01") && strstr(out, "L,WO-1,1,,WID-9,") &&
 			      strstr(out, "2 document(s) tested, 0 rejected"),
 		      "%.1500s", out);
 	free(out);
-	rc = edigw(e, &out, "map", "test", bad, "--partner", "tpl", NULL);
+	rc = tu_edigw(e->conf, &out, "map", "test", bad, "--partner", "tpl", NULL);
 	ck_assert_msg(rc == 65 && strstr(out, "line 3, column 7 (qty_shipped)") && strstr(out, "shipconf.map:") &&
 			      strstr(out, "line 4, column 6 (item)") && strstr(out, "cross-reference sku has no entry") &&
 			      strstr(out, "flat.bad-row = reject-row: the gateway would leave the bad rows out"),
 		      "%.1500s", out);
 	free(out);
-	rc = edigw(e, &out, "map", "test", broken, "--partner", "tpl", NULL);
+	rc = tu_edigw(e->conf, &out, "map", "test", broken, "--partner", "tpl", NULL);
 	ck_assert_msg(rc == 65 && strstr(out, "the file as a whole is refused") && strstr(out, "line 2"), "%.1500s", out);
 	free(out);
 	/* nothing was written */
@@ -555,7 +539,7 @@ START_TEST(test_csv_ship_notice)
 	put(dir, "ship-notice-0001.csv", text);
 	free(text);
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "sent on: 1, failed: 0"), "%.1500s", out);
 	free(out);
 	char *x = outbound(e, "asn", "856");
@@ -587,7 +571,7 @@ START_TEST(test_export_file_format)
 	put(e->x12exp, "invoice-7.csv", inv);
 	put(e->ediexp, "invoice-7.csv", inv);
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0 && strstr(out, "ERP export files sent on: 1, failed: 1"), "%.1000s", out);
 	free(out);
 	char *x = outbound(e, "retailer", "810");
@@ -610,7 +594,7 @@ static void expect_config_error(const char *extra, const char *want)
 {
 	struct env *e = env_new(extra);
 	char *out = NULL;
-	int rc = edigw(e, &out, "config", "check", NULL);
+	int rc = tu_edigw(e->conf, &out, "config", "check", NULL);
 	ck_assert_msg(rc != 0 && strstr(out, want), "config check with '%s': rc %d\n%s", extra, rc, out);
 	free(out);
 	env_free(e);

@@ -106,30 +106,13 @@ static void partner_conf_add(struct env *e, const char *line)
 	free(pc);
 }
 
-/* Run edigw -c CONF args...; returns the exit code, output in *out (may be NULL). */
-static int edigw(struct env *e, char **out, ...)
-{
-	const char *args[32];
-	int n = 0;
-	args[n++] = "-c";
-	args[n++] = e->conf;
-	va_list ap;
-	va_start(ap, out);
-	const char *a;
-	while ((a = va_arg(ap, const char *)) && n < 31)
-		args[n++] = a;
-	va_end(ap);
-	args[n] = NULL;
-	return tu_run(out, args);
-}
-
 /* Ingest text as a partner file; returns the job id (allocated). */
 static char *ingest(struct env *e, const char *name, const char *text)
 {
 	char *path = pj(e->tmp, name);
 	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
 	char *out = NULL;
-	int rc = edigw(e, &out, "ingest", path, "--partner", "retailer", NULL);
+	int rc = tu_edigw(e->conf, &out, "ingest", path, "--partner", "retailer", NULL);
 	ck_assert_msg(rc == 0, "ingest failed (%d): %s", rc, out);
 	/* the id is the last line on stdout (log lines may come before it) */
 	size_t n = strlen(out);
@@ -145,7 +128,7 @@ static char *ingest(struct env *e, const char *name, const char *text)
 static void run_once(struct env *e)
 {
 	char *out = NULL;
-	int rc = edigw(e, &out, "run", "--once", NULL);
+	int rc = tu_edigw(e->conf, &out, "run", "--once", NULL);
 	ck_assert_msg(rc == 0, "run --once failed (%d): %s", rc, out);
 	free(out);
 }
@@ -306,18 +289,18 @@ START_TEST(test_good_850)
 	ck_assert_ptr_nonnull(strstr(ack2, "IEA*1*000000002~"));
 	/* the ledger knows the PO */
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", "PO-1001", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "PO-1001", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, id));
 	ck_assert_ptr_nonnull(strstr(out, "accepted"));
 	free(out);
 	/* and by job id: every state change of the job, and where its file is now */
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "received"));
 	ck_assert_ptr_nonnull(strstr(out, "archived"));
 	ck_assert_ptr_nonnull(strstr(out, "key PO-1001"));
 	ck_assert_ptr_nonnull(strstr(out, "archive/"));
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "NO-SUCH-PO", NULL), 69);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "NO-SUCH-PO", NULL), 69);
 	free(out);
 	free(ack2);
 	free(doc2);
@@ -369,7 +352,7 @@ START_TEST(test_file_size_limit)
 		char *path = pj(e->tmp, "f.bin");
 		ck_assert_int_eq(tu_write(path, body, sizes[i]), 0);
 		char *out = NULL;
-		int rc = edigw(e, &out, "ingest", path, "--partner", "retailer", NULL);
+		int rc = tu_edigw(e->conf, &out, "ingest", path, "--partner", "retailer", NULL);
 		if (sizes[i] <= 1024)
 			ck_assert_msg(rc == 0, "%zu bytes refused: %s", sizes[i], out);
 		else {
@@ -430,10 +413,10 @@ START_TEST(test_map_type_mismatch)
 	char *bad = tu_replace(conf, "document.850", "document.855");
 	ck_assert_int_eq(tu_write(pc, bad, strlen(bad)), 0);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 78);
 	ck_assert_ptr_nonnull(strstr(out, "retailer.conf:6: error: document.855"));
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "run", "--once", NULL), 78);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "run", "--once", NULL), 78);
 	ck_assert_ptr_nonnull(strstr(out, "reads 850 documents"));
 	free(out);
 	free(bad);
@@ -488,7 +471,7 @@ START_TEST(test_schema_findings)
 	free(ack);
 	/* the rejected order can still be tracked by its PO number */
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", "PO-1001-0123456789ABCDEFGH", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "PO-1001-0123456789ABCDEFGH", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "rejected"));
 	free(out);
 	/* PO103 "XX" is not in the (partial) unit list: accepted, with a warning */
@@ -498,7 +481,7 @@ START_TEST(test_schema_findings)
 	char *id = ingest(e, "odd.x12", doc);
 	run_once(e);
 	ck_assert_int_eq(tu_count_files(e->erp), 1);
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "warning") && strstr(out, "'XX'"), "no warning in:\n%s", out);
 	free(out);
 	free(id);
@@ -518,7 +501,7 @@ START_TEST(test_schema_overlay)
 	writef(ov, "# retailer: every order carries a DTM\ntransaction 004010 850\nrequire DTM\n");
 	partner_conf_add(e, "schema-overlay = retailer-850.def\n");
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	free(out);
 	char *ack = ack_for_edited_po(e, "CTT*1~", "CTT*1~", 2201, '0');
 	ck_assert_msg(strstr(ack, "AK2*850*0001~AK3*DTM*3**3~AK5*R*5~AK9*R*1*1*0~") != NULL,
@@ -535,10 +518,10 @@ START_TEST(test_schema_overlay)
 	ck_assert_int_eq(tu_count_files(e->erp), 1);
 	/* a broken overlay is a configuration error with its line */
 	writef(ov, "transaction 004010 850\nrequire DTM\nmax-use CUR 9\n");
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 78);
 	ck_assert_msg(strstr(out, "retailer-850.def:3") && strstr(out, "can only narrow"), "%s", out);
 	free(out);
-	ck_assert_int_ne(edigw(e, &out, "run", "--once", NULL), 0);
+	ck_assert_int_ne(tu_edigw(e->conf, &out, "run", "--once", NULL), 0);
 	ck_assert_msg(strstr(out, "retailer-850.def:3"), "%s", out);
 	free(out);
 	free(doc);
@@ -581,7 +564,7 @@ static int send_text(struct env *e, const char *name, const char *text, char **o
 {
 	char *path = pj(e->tmp, name);
 	ck_assert_int_eq(tu_write(path, text, strlen(text)), 0);
-	int rc = edigw(e, out, "send", path, "--partner", "retailer", NULL);
+	int rc = tu_edigw(e->conf, out, "send", path, "--partner", "retailer", NULL);
 	free(path);
 	return rc;
 }
@@ -630,10 +613,10 @@ START_TEST(test_send_and_reconcile)
 	ck_assert_int_eq(send_text(e, "a1-again.x12", a1, &out), 65);
 	ck_assert_msg(strstr(out, "already sent") && strstr(out, job), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "awaiting 1 (overdue 0)"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", job, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", job, NULL), 0);
 	ck_assert_msg(strstr(out, "awaiting-ack") && strstr(out, "group PR 1 (1 set(s)) of interchange 000000001: "
 								  "awaiting acknowledgment, due "),
 		      "%s", out);
@@ -643,19 +626,19 @@ START_TEST(test_send_and_reconcile)
 	char *ack = from_retailer_fa(3001, "ST*997*0001~AK1*PR*1~AK2*855*0001~AK5*A~AK9*A*1*1*1~SE*6*0001~");
 	free(ingest(e, "997.x12", ack));
 	run_once(e);
-	ck_assert_int_eq(edigw(e, &out, "track", job, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", job, NULL), 0);
 	ck_assert_msg(strstr(out, "state acknowledged") && strstr(out, ": accepted by job "), "%s", out);
 	free(out);
 	/* a 997 for a group we never sent: unmatched, listed by status */
 	char *stray = from_retailer_fa(3002, "ST*997*0001~AK1*PR*99~AK9*A*1*1*1~SE*4*0001~");
 	free(ingest(e, "stray.x12", stray));
 	run_once(e);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "accepted 1,") && strstr(out, "unmatched inbound acks 1") &&
 			      strstr(out, "997 for group PR 99: we sent partner retailer no such functional group"),
 		      "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "status", "--json", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", "--json", NULL), 0);
 	ck_assert_msg(strstr(out, "\"acknowledgments\":{\"awaiting\":0,\"overdue\":0,\"accepted\":1,") &&
 			      strstr(out, "\"unmatched\":1,") && strstr(out, "\"unmatched_acks\":[{\"time\":"),
 		      "%s", out);
@@ -672,13 +655,13 @@ START_TEST(test_send_and_reconcile)
 	ck_assert_int_gt(asprintf(&sql, "UPDATE sent_groups SET sent_unix = sent_unix - 90000, due_unix = due_unix - "
 					"90000 WHERE job_id = '%s'", job2), 0);
 	ck_assert_int_eq(tu_sql(db, sql), 0);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "awaiting 1 (overdue 1)") && strstr(out, "OVERDUE by 60m") && strstr(out, job2),
 		      "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "PO-1002", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "PO-1002", NULL), 0);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", job2, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", job2, NULL), 0);
 	ck_assert_msg(strstr(out, "OVERDUE"), "%s", out);
 	free(out);
 	/* a TA1 that breaks its definition (TA104 Q) settles nothing and says why */
@@ -687,10 +670,10 @@ START_TEST(test_send_and_reconcile)
 	ck_assert_int_gt(asprintf(&ta1, "%sTA1*000000002*261122*0930*Q*006~IEA*0*000003004~\n", i), 0);
 	char *bad_job = ingest(e, "ta1-bad.x12", ta1);
 	run_once(e);
-	ck_assert_int_eq(edigw(e, &out, "track", bad_job, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", bad_job, NULL), 0);
 	ck_assert_msg(strstr(out, "ack-unreadable") && strstr(out, "TA104") && strstr(out, "'Q'"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "awaiting 1 (overdue 1)"), "%s", out);
 	free(out);
 	free(bad_job);
@@ -702,10 +685,10 @@ START_TEST(test_send_and_reconcile)
 	ck_assert_int_gt(asprintf(&ta1, "%sTA1*000000002*261122*0930*R*006~IEA*0*000003003~\n", i), 0);
 	free(ingest(e, "ta1.x12", ta1));
 	run_once(e);
-	ck_assert_int_eq(edigw(e, &out, "track", job2, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", job2, NULL), 0);
 	ck_assert_msg(strstr(out, "state ack-rejected") && strstr(out, "rejected (TA1 R 006)"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "awaiting 0 (overdue 0)") && strstr(out, "rejected 1;"), "%s", out);
 	free(out);
 	free(i);
@@ -774,7 +757,7 @@ START_TEST(test_edifact_orders)
 	struct env *e = env_new("997", "on-error");
 	edifact_setup(e, NULL);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	free(out);
 	char *ic = orders_ic("ICR0001", "1", "", ORDERS_BODY, NULL);
 	char *id = ingest(e, "orders.edi", ic);
@@ -792,10 +775,10 @@ START_TEST(test_edifact_orders)
 			      strstr(contrl, "UCM+M1+ORDERS:D:96A:UN:EAN008+7'"),
 		      "CONTRL:\n%s", contrl);
 	free(contrl);
-	ck_assert_int_eq(edigw(e, &out, "track", "PO+4711:A", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "PO+4711:A", NULL), 0);
 	ck_assert_msg(strstr(out, "in ORDERS") && strstr(out, "state accepted"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "ICR0001", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "ICR0001", NULL), 0);
 	ck_assert_msg(strstr(out, "out CONTRL") && strstr(out, "state queued"), "%s", out);
 	free(out);
 	/* the same interchange again: held as a duplicate, nothing written */
@@ -850,7 +833,7 @@ START_TEST(test_edifact_unknown_qualifier)
 	writef(ov, "transaction D96A ORDERS\nonly-codes NAD01 BY DP SU IV\n");
 	edifact_setup(e, "edifact-schema-overlay = retailer-edifact.def\n");
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	free(out);
 	char *body = tu_replace(ORDERS_BODY, "NAD+BY+", "NAD+ZZZ+");
 	char *ic = orders_ic("ICR0010", "1", "", body, NULL);
@@ -865,7 +848,7 @@ START_TEST(test_edifact_unknown_qualifier)
 	free(c);
 	/* a broken overlay stops config check with its line */
 	writef(ov, "transaction D96A ORDERS\nonly-codes NAD99 BY\n");
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 78);
 	ck_assert_msg(strstr(out, "retailer-edifact.def:2"), "%s", out);
 	free(out);
 	free(ic);
@@ -937,7 +920,7 @@ START_TEST(test_replay_new_ack)
 	/* the analyst fixes the overlay and replays the job */
 	writef(ov, "transaction 004010 850\n");
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "replay", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "replay", id, NULL), 0);
 	free(out);
 	run_once(e);
 	ck_assert_int_eq(qcount(e, "archive"), 1);
@@ -950,7 +933,7 @@ START_TEST(test_replay_new_ack)
 	free(ingest(e, "again.x12", doc));
 	run_once(e);
 	ck_assert_int_eq(qcount(e, "hold"), 1);
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_msg(strstr(out, "held: duplicate of"), "%s", out);
 	free(out);
 	free(second);
@@ -977,7 +960,7 @@ START_TEST(test_csv_partner)
 	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n", map), 0);
 	partner_conf_add(e, line);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	free(out);
 	char *src = tu_srcpath("tests/data/csv/shipconf.csv");
 	char *csv = tu_read(src, NULL);
@@ -988,7 +971,7 @@ START_TEST(test_csv_partner)
 	char *erp = first_in(e->erp);
 	ck_assert_msg(erp && strstr(erp, "SO-1001") && strstr(erp, "SO-1002"), "%s", erp ? erp : "(none)");
 	ck_assert_int_le(tu_count_files(e->out), 0); /* CSV gets no acknowledgment */
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1002", NULL), 0);
 	ck_assert_msg(strstr(out, "in SHIPCONF") && strstr(out, "state accepted"), "%s", out);
 	free(out);
 	/* an unclosed quote: the file fails, the reason names line and column */
@@ -1029,15 +1012,15 @@ START_TEST(test_tolerated_wrong_count)
 	char *ack = first_in(e->out);
 	ck_assert_ptr_nonnull(strstr(ack, "AK5*A~AK9*A*1*1*1~"));
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "tolerate.wrong-counts") != NULL, "no tolerance notice in:\n%s", out);
 	free(out);
 	/* inspect reads like the gateway: with the partner's tolerances, or without them */
 	char *path = pj(e->tmp, "po.x12");
-	ck_assert_int_eq(edigw(e, &out, "inspect", "--partner", "retailer", path, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "inspect", "--partner", "retailer", path, NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "1 transaction set(s) validated against their definitions"));
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "inspect", path, NULL), 65);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "inspect", path, NULL), 65);
 	ck_assert_ptr_nonnull(strstr(out, "SE01 segment count does not match"));
 	free(out);
 	free(path);
@@ -1080,7 +1063,7 @@ START_TEST(test_partial_group)
 	/* partly accepted → archived, with the rejection in the ledger */
 	ck_assert_int_eq(qcount(e, "archive"), 1);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "status", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "rejected"));
 	free(out);
 	free(erp);
@@ -1215,7 +1198,7 @@ START_TEST(test_duplicate_held_and_release)
 	ck_assert_msg(strstr(held, want) != NULL, "held job lacks '%s':\n%.400s", want, held);
 	/* the operator releases it: it is processed, but the ERP file is not doubled */
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "release", second, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "release", second, NULL), 0);
 	free(out);
 	run_once(e);
 	ck_assert_int_eq(qcount(e, "hold"), 0);
@@ -1265,23 +1248,23 @@ START_TEST(test_status_json_and_help)
 {
 	struct env *e = env_new("997", "on-error");
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "status", "--json", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "status", "--json", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"queues\":{\"incoming\":{\"jobs\":0"));
 	free(out);
 	const char *cmds[] = { "run", "ingest", "status", "track", "map", "config", "release", "replay" };
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-		ck_assert_int_eq(edigw(e, &out, cmds[i], "--help", NULL), 0);
+		ck_assert_int_eq(tu_edigw(e->conf, &out, cmds[i], "--help", NULL), 0);
 		ck_assert_ptr_nonnull(strstr(out, "usage: edigw"));
 		free(out);
 	}
-	ck_assert_int_eq(edigw(e, &out, "frobnicate", NULL), 64);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "frobnicate", NULL), 64);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	ck_assert_ptr_nonnull(strstr(out, "OK"));
 	free(out);
 	/* a broken config names file and line */
 	writef(e->conf, "spool = spool\nbogus-key = 1\n");
-	ck_assert_int_eq(edigw(e, &out, "config", "check", NULL), 78);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "config", "check", NULL), 78);
 	ck_assert_ptr_nonnull(strstr(out, "edigw.conf:2:"));
 	free(out);
 	env_free(e);
@@ -1555,7 +1538,7 @@ static struct env *csv_env(const char *extra)
 	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n%s", map, extra), 0);
 	partner_conf_add(e, line);
 	char *out = NULL;
-	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	ck_assert_msg(tu_edigw(e->conf, &out, "config", "check", NULL) == 0, "%s", out);
 	free(out);
 	free(line);
 	free(map);
@@ -1595,12 +1578,12 @@ START_TEST(test_csv_bad_row_reject_file)
 	ck_assert_msg(strstr(failed, "lines/line[1]/vendor-item: line 6, column 7 (sku) is required"), "%s", failed);
 	ck_assert_msg(strstr(failed, "ship-date: line 7, column 3 (ship_date) is not a valid date"), "%s", failed);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "warning    line 4: short row"), "%s", out);
 	ck_assert_msg(strstr(out, "warning    lines/line[2]/quantity: line 3, column 10"), "%s", out);
 	free(out);
 	/* a record with no problem of its own is rejected with the file */
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1003", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1003", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "file refused as a whole"), "%s", out);
 	free(out);
 	free(failed);
@@ -1628,7 +1611,7 @@ START_TEST(test_csv_bad_row_reject_row)
 	/* SO-1001 has one line now, numbered 1 */
 	ck_assert_msg(strstr(erp, "L,SO-1001,1,"), "%s", erp);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "lines/line[2]/quantity: line 3, column 10 (qty_shipped) is not a decimal number"),
 		      "%s", out);
 	ck_assert_msg(strstr(out, "(value 'x5'): row left out of the record SO-1001 (from line 2) "
@@ -1637,14 +1620,14 @@ START_TEST(test_csv_bad_row_reject_row)
 	ck_assert_msg(strstr(out, "3 rows left out of the SHIPCONF file (flat.bad-row = reject-row)"), "%s", out);
 	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1001", NULL), 0);
 	ck_assert_msg(strstr(out, "state accepted"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1004", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1004", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "every row of the record was rejected"), "%s",
 		      out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1005", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1005", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "line 7, column 3 (ship_date)"), "%s", out);
 	free(out);
 	/* a structural error still refuses the whole file */
@@ -1681,7 +1664,7 @@ static struct env *fixed_env(const char *extra)
 	ck_assert_int_gt(asprintf(&line, "document.SHIPFIX = %s\nfixed.document = SHIPFIX\n%s", map, extra), 0);
 	partner_conf_add(e, line);
 	char *out = NULL;
-	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	ck_assert_msg(tu_edigw(e->conf, &out, "config", "check", NULL) == 0, "%s", out);
 	free(out);
 	free(line);
 	free(map);
@@ -1708,7 +1691,7 @@ START_TEST(test_fixed_partner)
 	ck_assert_msg(strstr(erp, "L,SO-1001,2,,A-200,,,,3.5,EA,\"Gadget \"\"Pro\"\"\",L2"), "%s", erp);
 	ck_assert_int_le(tu_count_files(e->out), 0);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1002", NULL), 0);
 	ck_assert_msg(strstr(out, "in SHIPFIX") && strstr(out, "state accepted") && strstr(out, "ST02 line 6"), "%s",
 		      out);
 	free(out);
@@ -1738,7 +1721,7 @@ START_TEST(test_fixed_partner)
 	char *line = NULL;
 	ck_assert_int_gt(asprintf(&line, "document.SHIPCONF = %s\ncsv.document = SHIPCONF\n", map), 0);
 	partner_conf_add(e, line);
-	ck_assert_int_ne(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_ne(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	ck_assert_msg(strstr(out, "csv.document and fixed.document exclude each other"), "%s", out);
 	free(out);
 	free(line);
@@ -1776,7 +1759,7 @@ START_TEST(test_fixed_bad_row_reject_row)
 	ck_assert_msg(erp && strstr(erp, "H,SO-1002,partial,") && strstr(erp, "B-400"), "%s", erp ? erp : "(none)");
 	ck_assert_msg(!strstr(erp, "SO-1001"), "%s", erp);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "line 6, column 1: no record type matches the line ('Z stray line')") &&
 			      strstr(out, "line left out (flat.bad-row = reject-row)"),
 		      "%s", out);
@@ -1785,7 +1768,7 @@ START_TEST(test_fixed_bad_row_reject_row)
 		      "%s", out);
 	ck_assert_msg(strstr(out, "2 lines left out of the SHIPFIX file"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1001", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "the document says 2 but the record has 1"), "%s",
 		      out);
 	free(out);
@@ -1794,7 +1777,7 @@ START_TEST(test_fixed_bad_row_reject_row)
 	env_free(e);
 	e = fixed_env("");
 	partner_conf_add(e, "flat.bad-row = skip\n");
-	ck_assert_int_ne(edigw(e, &out, "config", "check", NULL), 0);
+	ck_assert_int_ne(tu_edigw(e->conf, &out, "config", "check", NULL), 0);
 	ck_assert_msg(strstr(out, "bad value 'skip' for 'flat.bad-row' (allowed: reject-file, reject-row)"), "%s",
 		      out);
 	free(out);
@@ -1816,7 +1799,7 @@ static struct env *xml_env(const char *extra)
 	ck_assert_int_gt(asprintf(&line, "document.SHIPXML = %s\nxml.document = SHIPXML\n%s", map, extra), 0);
 	partner_conf_add(e, line);
 	char *out = NULL;
-	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	ck_assert_msg(tu_edigw(e->conf, &out, "config", "check", NULL) == 0, "%s", out);
 	free(out);
 	free(line);
 	free(map);
@@ -1859,7 +1842,7 @@ START_TEST(test_xml_partner)
 		      "%s", erp ? erp : "(none)");
 	ck_assert_msg(strstr(erp, "\"Gadget \"\"Pro\"\" & more\""), "%s", erp);
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1002", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1002", NULL), 0);
 	ck_assert_msg(strstr(out, "in SHIPXML") && strstr(out, "state accepted") && strstr(out, "ST02 line 25"), "%s",
 		      out);
 	free(out);
@@ -1884,7 +1867,7 @@ START_TEST(test_xml_partner)
 	ck_assert_msg(failed && strstr(failed, "not readable as XML (SHIPXML): line 3: the document declares the "
 					       "entity 'x' (external): entity declarations are not accepted"),
 		      "%s", failed ? failed : "(none)");
-	ck_assert_int_eq(edigw(e, &out, "track", xid, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", xid, NULL), 0);
 	ck_assert_ptr_null(strstr(out, "SECRET-7731"));
 	free(out);
 	char *erps = all_in(e->erp);
@@ -1948,12 +1931,12 @@ START_TEST(test_xml_reject_row)
 	char *erp = first_in(e->erp);
 	ck_assert_msg(erp && strstr(erp, "H,SO-1002,") && !strstr(erp, "SO-1001"), "%s", erp ? erp : "(none)");
 	char *out = NULL;
-	ck_assert_int_eq(edigw(e, &out, "track", "SO-1001", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "SO-1001", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "ship-date: line 6 (/sc:ShipConfirms/sc:ShipConfirm[1]/"
 								     "sc:ShipDate) is not a valid date"),
 		      "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
 	free(out);
 	free(erp);
@@ -1985,7 +1968,7 @@ START_TEST(test_csv_nested_groups_reject_row)
 				  map), 0);
 	partner_conf_add(e, line);
 	char *out = NULL;
-	ck_assert_msg(edigw(e, &out, "config", "check", NULL) == 0, "%s", out);
+	ck_assert_msg(tu_edigw(e->conf, &out, "config", "check", NULL) == 0, "%s", out);
 	free(out);
 	char *src = tu_srcpath("tests/data/csv/erpasn.csv");
 	char *csv = tu_read(src, NULL);
@@ -2011,7 +1994,7 @@ START_TEST(test_csv_nested_groups_reject_row)
 	ck_assert_msg(strstr(erp, "I,ASN-1,1,RTL-200001,BOLT-1,,,100,EA,100,Bolt,PO-2,00012345600000000031,"), "%s",
 		      erp);
 	ck_assert_msg(!strstr(erp, "NUT-4") && !strstr(erp, "ASN-2"), "%s", erp);
-	ck_assert_int_eq(edigw(e, &out, "track", id, NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", id, NULL), 0);
 	ck_assert_msg(strstr(out, "shipment/orders/order[1]/packs/pack[1]/items/item[2]/quantity: line 6, column 29 "
 				  "(qty) is not a decimal number"), "%s", out);
 	ck_assert_msg(strstr(out, "ship-notice-csv.map:"), "%s", out);
@@ -2021,10 +2004,10 @@ START_TEST(test_csv_nested_groups_reject_row)
 				  "is in no group"), "%s", out);
 	ck_assert_msg(strstr(out, "partly accepted"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "ASN-1", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "ASN-1", NULL), 0);
 	ck_assert_msg(strstr(out, "state accepted"), "%s", out);
 	free(out);
-	ck_assert_int_eq(edigw(e, &out, "track", "ASN-2", NULL), 0);
+	ck_assert_int_eq(tu_edigw(e->conf, &out, "track", "ASN-2", NULL), 0);
 	ck_assert_msg(strstr(out, "state rejected") && strstr(out, "every row of the record was rejected"), "%s", out);
 	free(out);
 	free(erp);

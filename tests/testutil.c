@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,4 +315,20 @@ struct map *tu_map_fixture(const char *rel)
 	diag_list_free(&d);
 	free(path);
 	return m;
+}
+
+int tu_edigw(const char *conf, char **out, ...)
+{
+	const char *args[32];
+	int n = 0;
+	args[n++] = "-c";
+	args[n++] = conf;
+	va_list ap;
+	va_start(ap, out);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) && n < 31)
+		args[n++] = a;
+	va_end(ap);
+	args[n] = NULL;
+	return tu_run(out, args);
 }

@@ -29,6 +29,8 @@ char *tu_first_file(const char *dir);
 /* Run $EDIGW_BIN with argv (NULL-terminated, argv[0] excluded); capture stdout+stderr
  * into *out (allocated, may be NULL). Returns the exit status, or -1 on signal. */
 int tu_run(char **out, const char *const *args);
+/* tu_run of "-c conf" and the NULL-terminated arguments that follow (at most 29). */
+int tu_edigw(const char *conf, char **out, ...);
 /* Run a suite with Check's normal output; returns the exit status for main(). Frees s. */
 int tu_run_suite(Suite *s);
 /* Replace every occurrence of `from` with `to` in s. Allocated. */
