@@ -428,15 +428,6 @@ static int finish_job(struct ledger *l, struct spool *sp, const char *job, const
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* The wait after the n-th failed attempt: min * 2^(n-1), at most max. */
-static uint64_t backoff(const struct cfg_retry *r, unsigned attempts)
-{
-	uint64_t d = r->min_s ? r->min_s : 1;
-	for (unsigned i = 1; i < attempts && d < r->max_s; i++)
-		d = d > UINT64_MAX / 2 ? UINT64_MAX : d * 2;
-	return d < r->max_s ? d : r->max_s;
-}
-
 /* A failed attempt: count it and wait, or give up after retry.max-age. */
 static int retry_later(struct ledger *l, struct spool *sp, const struct cfg_partner *p, const char *job,
 		       const char *why, struct gw_stats *st)
@@ -449,7 +440,7 @@ static int retry_later(struct ledger *l, struct spool *sp, const struct cfg_part
 	d.attempts++;
 	free(d.last_error);
 	d.last_error = xstrdup(why);
-	uint64_t wait = backoff(&p->retry, d.attempts);
+	uint64_t wait = gw_backoff(&p->retry, d.attempts);
 	d.next_unix = now + (int64_t)wait;
 	if (now - d.first_unix > (int64_t)p->retry.max_age_s) {
 		char *msg = xasprintf("not delivered within retry.max-age (%llus, %u attempts): %s",

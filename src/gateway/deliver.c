@@ -72,8 +72,8 @@ static int conn_lost(int rc)
 	return rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -ENOTCONN;
 }
 
-/* The wait after the n-th failed attempt: min * 2^(n-1), at most max. */
-static uint64_t backoff(const struct cfg_retry *r, unsigned attempts)
+/* The wait after the n-th failed delivery attempt (SFTP and AS2): min * 2^(n-1), at most max. */
+uint64_t gw_backoff(const struct cfg_retry *r, unsigned attempts)
 {
 	uint64_t d = r->min_s ? r->min_s : 1;
 	for (unsigned i = 1; i < attempts && d < r->max_s; i++)
@@ -398,8 +398,10 @@ static int failed_attempt(struct pass *ps, struct ledger_delivery *row, const ch
 	}
 	if (ps->st)
 		ps->st->deferred++;
-	uint64_t wait = backoff(r, row->attempts);
-	row->next_unix = ps->now + (int64_t)wait;
+	/* the wait counts from the failure, not from the start of the pass: an attempt late in a
+	 * long pass (or one that timed out) still waits its whole back-off */
+	uint64_t wait = gw_backoff(r, row->attempts);
+	row->next_unix = (int64_t)time(NULL) + (int64_t)wait;
 	if (!ps->next_retry || row->next_unix < ps->next_retry)
 		ps->next_retry = row->next_unix;
 	time_iso((time_t)row->next_unix, iso);

@@ -121,6 +121,9 @@ const struct erp_profile *gw_erp_for(const struct gateway *g, const char *kind);
 int gw_staged_flush(struct staged *s);
 /* Keep the first reason in *slot (msg is taken over either way). */
 void gw_set_reason(char **slot, char *msg);
+/* The wait after the n-th failed delivery attempt: retry.min * 2^(n-1), at most retry.max. */
+struct cfg_retry;
+uint64_t gw_backoff(const struct cfg_retry *r, unsigned attempts);
 /* Discard staged ERP files from index from on. */
 void gw_staged_discard(struct job *j, size_t from);
 /* The staged file of the current group for kind, created on first use (*err on failure). */
